@@ -1,0 +1,48 @@
+package io.fairlane.engine;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A loaded model with its batching loop. One engine serves one model on one backend.
+ *
+ * <p>Threading: {@link #prepare}, {@link #submit}, {@link #abort} and {@link #snapshot} may be called from
+ * any thread and never block on a forward pass. Token events are delivered on the engine's loop thread
+ * through the {@link TokenSink} given at submission; the sink must hand them off and return at once.
+ */
+public interface InferenceEngine extends AutoCloseable {
+
+    ModelInfo model();
+
+    /**
+     * Renders (for chat) and tokenizes a prompt. Cheap enough for an I/O thread on ordinary prompts; the
+     * gateway uses the token count for validation, cost estimates and usage.
+     *
+     * @throws EngineException with {@link EngineException.Kind#INVALID_REQUEST} for a prompt the model's
+     *         template or tokenizer refuses
+     */
+    PreparedPrompt prepare(Prompt prompt);
+
+    /**
+     * Queues a generation. Admission happens here: the engine's waiting queue is a tenant scheduler.
+     *
+     * @throws EngineException {@link EngineException.Kind#REJECTED} when the tenant's queue or rate limit
+     *         refuses the work (carries the scheduler's answer), {@link EngineException.Kind#CONTEXT_LENGTH_EXCEEDED}
+     *         or {@link EngineException.Kind#INVALID_REQUEST} for a request the model cannot serve
+     */
+    GenerationStream submit(GenerationRequest request, TokenSink sink);
+
+    /** Stops a request at once and frees its KV blocks; a no-op for unknown or finished ids. */
+    void abort(String requestId);
+
+    /**
+     * Computes embeddings (mean-pooled final hidden state, L2-normalised) for each input.
+     * Completes exceptionally with {@link EngineException} on bad input or rejection.
+     */
+    CompletableFuture<EmbeddingResult> embed(EmbeddingRequest request);
+
+    EngineSnapshot snapshot();
+
+    /** Stops the loop, fails queued and running requests, frees host and device memory. */
+    @Override
+    void close();
+}

@@ -1,0 +1,62 @@
+package io.fairlane.engine;
+
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * How to choose each output token and when to stop.
+ *
+ * @param temperature      0 means greedy
+ * @param topP             nucleus mass in (0, 1]
+ * @param topK             0 means no top-k cut
+ * @param minP             0 means no min-p cut
+ * @param seed             per-request seed; identical results whatever else shares the batch
+ * @param presencePenalty  OpenAI presence penalty in [-2, 2]
+ * @param frequencyPenalty OpenAI frequency penalty in [-2, 2]
+ * @param logitBias        token id to bias in [-100, 100]
+ * @param logprobs         whether to return the chosen token's log probability
+ * @param topLogprobs      how many alternatives to return per position (0..20)
+ * @param maxTokens        the most output tokens per choice
+ * @param stop             stop strings (matched across token boundaries, not included in the output)
+ * @param ignoreEos        keep generating past EOS tokens (benchmarks)
+ */
+public record SamplingParams(
+        double temperature,
+        double topP,
+        int topK,
+        double minP,
+        OptionalLong seed,
+        double presencePenalty,
+        double frequencyPenalty,
+        Map<Integer, Double> logitBias,
+        boolean logprobs,
+        int topLogprobs,
+        int maxTokens,
+        List<String> stop,
+        boolean ignoreEos) {
+
+    public SamplingParams {
+        if (!(temperature >= 0)) {
+            throw new IllegalArgumentException("temperature must be >= 0, was " + temperature);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new IllegalArgumentException("topP must be in (0, 1], was " + topP);
+        }
+        if (topK < 0 || !(minP >= 0 && minP <= 1) || topLogprobs < 0 || maxTokens < 1) {
+            throw new IllegalArgumentException("invalid sampling parameters");
+        }
+        logitBias = Map.copyOf(logitBias);
+        stop = List.copyOf(stop);
+    }
+
+    /** Greedy decoding of up to {@code maxTokens} tokens. */
+    public static SamplingParams greedy(int maxTokens) {
+        return new SamplingParams(0, 1, 0, 0, OptionalLong.empty(), 0, 0, Map.of(), false, 0, maxTokens,
+                List.of(), false);
+    }
+
+    public boolean isGreedy() {
+        return temperature == 0;
+    }
+}
