@@ -1,5 +1,7 @@
 package io.fairlane.engine;
 
+import io.fairlane.scheduler.TenantSpec;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -41,6 +43,9 @@ public interface InferenceEngine extends AutoCloseable {
     CompletableFuture<EmbeddingResult> embed(EmbeddingRequest request);
 
     EngineSnapshot snapshot();
+
+    /** Replaces the tenant set of the engine's waiting queue (configuration reload). */
+    void updateTenants(List<TenantSpec> tenants);
 
     /** Stops the loop, fails queued and running requests, frees host and device memory. */
     @Override
