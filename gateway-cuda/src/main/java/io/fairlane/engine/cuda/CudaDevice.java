@@ -98,6 +98,7 @@ public final class CudaDevice implements DeviceRuntime {
     private final int driverVersion;
     private final boolean syncLaunches = Boolean.getBoolean("fairlane.cuda.syncLaunches");
     private long allocatedBytes;
+    private boolean capturing;
     private Thread boundThread;
     private boolean closed;
 
@@ -326,7 +327,7 @@ public final class CudaDevice implements DeviceRuntime {
             check(rc, "cuLaunchKernel(" + k.name + ", grid " + gridX + "x" + gridY + "x" + gridZ + ", block "
                     + blockX + "x" + blockY + "x" + blockZ + ", " + sharedBytes + " bytes shared)");
         }
-        if (syncLaunches) {
+        if (syncLaunches && !capturing) {
             check(cuStreamSynchronize(stream), "kernel " + k.name);
         }
     }
@@ -356,12 +357,14 @@ public final class CudaDevice implements DeviceRuntime {
         ensureOpen();
         check(cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
                 "cuStreamBeginCapture");
+        capturing = true;
     }
 
     @Override
     public DeviceGraph endCapture() {
         ensureOpen();
         CUgraph graph = new CUgraph();
+        capturing = false;
         check(cuStreamEndCapture(stream, graph), "cuStreamEndCapture");
         CUgraphExec exec = new CUgraphExec();
         try {
