@@ -99,7 +99,7 @@ final class EmulatedDevice implements DeviceRuntime {
 
     @Override
     public MemoryInfo memoryInfo() {
-        return new MemoryInfo(8L << 30, 8L << 30);
+        return new MemoryInfo(1L << 30, 1L << 30);
     }
 
     @Override
