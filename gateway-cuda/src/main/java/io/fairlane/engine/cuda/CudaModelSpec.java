@@ -114,6 +114,7 @@ public record CudaModelSpec(
     public String toString() {
         return "CudaModelSpec[" + family + ", " + shapeString(hiddenSize, intermediateSize, layers, heads, kvHeads,
                 headDim, vocabSize) + (qkvBias ? ", qkv bias" : "") + (qkNorm ? ", qk norm" : "")
-                + (tiedEmbeddings ? ", tied" : "") + ", context " + contextLength + "]";
+                + (tiedEmbeddings ? ", tied" : "") + (slidingWindow > 0 ? ", window " + slidingWindow : "")
+                + ", context " + contextLength + "]";
     }
 }
