@@ -56,8 +56,15 @@ public final class Replayer {
                 call.header(name, value);
             }
         });
-        Exchange exchange = call.send();
         String summary = request.method() + " " + request.path();
+        if (record.response().status() == 401) {
+            // Captures redact credentials, and the replay sends its own valid key: an authentication
+            // failure cannot be reproduced, so it is noted rather than replayed.
+            return new ReplayReport.RecordOutcome(line.number(), summary, 401, 0, null, false, List.of(
+                    new Difference("$status", Difference.Kind.STATUS, Difference.Severity.NOTE, "401",
+                            "not replayed: captured credentials are redacted")));
+        }
+        Exchange exchange = call.send();
         if (exchange.response().isEmpty()) {
             return new ReplayReport.RecordOutcome(line.number(), summary, record.response().status(), 0,
                     exchange.transportError().orElse("?"), record.textIsDeterministic(), List.of());
