@@ -70,7 +70,8 @@ public final class Harness {
             progress.accept(result);
         }
         return new Report(options.baseUrl().toString(), options.model(), started,
-                Duration.between(started, Instant.now()), openapi.map(Object::toString).orElse(null), results);
+                Duration.between(started, Instant.now()), openapi.map(Object::toString).orElse(null),
+                probe.exchanges().size(), results);
     }
 
     private CheckResult runOne(Check check, CheckContext context) {

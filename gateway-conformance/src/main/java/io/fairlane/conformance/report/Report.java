@@ -16,10 +16,11 @@ import java.util.List;
  * @param started when the run began
  * @param elapsed how long it took
  * @param openapi the OpenAPI document used for schema checks, or null when none was found
+ * @param requests how many requests the run sent
  * @param results one result per selected check, in run order
  */
 public record Report(String target, String model, Instant started, Duration elapsed, String openapi,
-        List<CheckResult> results) {
+        int requests, List<CheckResult> results) {
 
     public Report {
         requireNonNull(target, "target");

@@ -72,7 +72,8 @@ public final class ReportWriter {
         out.append("- Target: `").append(report.target()).append("`\n");
         out.append("- Model: `").append(report.model()).append("`\n");
         out.append("- Started: ").append(report.started()).append(", took ")
-                .append(report.elapsed().toMillis()).append(" ms\n");
+                .append(report.elapsed().toMillis()).append(" ms, ")
+                .append(report.requests()).append(" requests\n");
         out.append("- OpenAPI document: ").append(report.openapi() == null ? "not found (schema checks n/a)"
                 : "`" + report.openapi() + "`").append('\n');
         out.append("- Result: ").append(report.count(Status.PASS)).append(" pass, ")
@@ -118,6 +119,7 @@ public final class ReportWriter {
         root.put("model", report.model());
         root.put("started", report.started().toString());
         root.put("elapsedMs", report.elapsed().toMillis());
+        root.put("requests", report.requests());
         root.put("openapi", report.openapi());
         ObjectNode summary = root.putObject("summary");
         for (Status status : Status.values()) {

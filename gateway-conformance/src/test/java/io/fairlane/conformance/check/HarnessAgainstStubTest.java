@@ -53,6 +53,8 @@ class HarnessAgainstStubTest {
     void run_wellBehavedStub_failsNoCheck() throws Exception {
         try (StubOpenAiServer stub = StubOpenAiServer.start()) {
             Report report = new Harness(options(stub)).run();
+            System.out.println("full run against the stub: " + report.requests() + " requests, "
+                    + report.elapsed().toMillis() + " ms");
 
             assertThat(ids(report, Status.FAIL)).as(failures(report)).isEmpty();
         }
