@@ -63,4 +63,14 @@ class LangChain4jAgainstStubTest {
         assertThat(client.embeddings()).hasSize(2)
                 .allSatisfy(e -> assertThat(e.vector()).hasSize(StubOpenAiServer.DIMENSIONS));
     }
+
+    @Test
+    void toolsStream_againstStubSharingOneToolIndex_losesACall() throws Exception {
+        try (StubOpenAiServer broken = StubOpenAiServer.start(io.fairlane.conformance.stub.Breakage.TOOL_INDEXES_ALL_ZERO)) {
+            LangChain4jScenarios confused = new LangChain4jScenarios(broken.baseUrl(), StubOpenAiServer.KEY,
+                    StubOpenAiServer.CHAT_MODEL, StubOpenAiServer.EMBEDDING_MODEL);
+
+            assertThat(confused.toolsStream().aiMessage().toolExecutionRequests()).hasSizeLessThan(2);
+        }
+    }
 }

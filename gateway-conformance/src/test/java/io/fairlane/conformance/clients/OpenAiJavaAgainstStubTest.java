@@ -67,4 +67,14 @@ class OpenAiJavaAgainstStubTest {
         assertThat(client.embeddings().data()).hasSize(2)
                 .allSatisfy(e -> assertThat(e.embedding()).hasSize(StubOpenAiServer.DIMENSIONS));
     }
+
+    @Test
+    void chat_strictClientAgainstAStringTimestamp_throws() throws Exception {
+        try (StubOpenAiServer broken = StubOpenAiServer.start(io.fairlane.conformance.stub.Breakage.SCHEMA_CREATED_STRING);
+                OpenAiJavaScenarios strict = new OpenAiJavaScenarios(broken.baseUrl(), StubOpenAiServer.KEY,
+                        StubOpenAiServer.CHAT_MODEL, StubOpenAiServer.EMBEDDING_MODEL)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(strict::chat)
+                    .isInstanceOf(com.openai.errors.OpenAIInvalidDataException.class);
+        }
+    }
 }
