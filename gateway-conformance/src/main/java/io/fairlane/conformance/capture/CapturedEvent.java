@@ -21,4 +21,10 @@ public record CapturedEvent(String event, JsonNode data) {
     public boolean isDone() {
         return data.isTextual() && data.asText().strip().equals("[DONE]");
     }
+
+    /** Prints the event's kind, never its text. */
+    @Override
+    public String toString() {
+        return "CapturedEvent[" + (event == null ? "" : event + ", ") + (isDone() ? "[DONE]" : data.getNodeType()) + "]";
+    }
 }

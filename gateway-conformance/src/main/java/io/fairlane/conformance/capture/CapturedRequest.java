@@ -24,4 +24,11 @@ public record CapturedRequest(String method, String path, Map<String, String> he
         requireNonNull(path, "path");
         headers = headers == null ? Map.of() : Map.copyOf(headers);
     }
+
+    /** Prints sizes, never the body: it holds a user's prompt. */
+    @Override
+    public String toString() {
+        return "CapturedRequest[" + method + " " + path + ", headers=" + headers.size() + ", body="
+                + (body != null ? "json" : bodyText != null ? bodyText.length() + " chars" : "none") + "]";
+    }
 }

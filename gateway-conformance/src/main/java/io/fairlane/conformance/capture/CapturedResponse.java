@@ -30,4 +30,11 @@ public record CapturedResponse(int status, Map<String, String> headers, JsonNode
     public boolean isStream() {
         return events != null;
     }
+
+    /** Prints sizes, never the content: it holds generated text. */
+    @Override
+    public String toString() {
+        return "CapturedResponse[status=" + status + ", " + (events != null ? events.size() + " events"
+                : body != null ? "json body" : bodyText != null ? bodyText.length() + " chars" : "no body") + "]";
+    }
 }

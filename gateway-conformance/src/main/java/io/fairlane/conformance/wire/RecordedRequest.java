@@ -44,4 +44,10 @@ public record RecordedRequest(String method, String url, Map<String, String> hea
         }
         return new String(body, java.nio.charset.StandardCharsets.UTF_8);
     }
+
+    /** Prints sizes, never the body: it may hold a prompt. */
+    @Override
+    public String toString() {
+        return "RecordedRequest[" + method + " " + url + ", headers=" + headers.size() + ", bodyBytes=" + bodyBytes + "]";
+    }
 }
