@@ -1,0 +1,243 @@
+package io.fairlane.engine.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+import net.jqwik.api.constraints.StringLength;
+
+/**
+ * Pool invariants under random interleavings, checked against a simulated KV store: every "forward step"
+ * writes each computed token id into the slot its block table names, and block copies are applied first,
+ * the way the backend runs them. If a prefix hit, a fork or a copy on write ever gave a sequence the wrong
+ * block, the store would disagree with the sequence's tokens.
+ */
+class KvCacheManagerProperties {
+
+    private static final int NEW = 0;
+    private static final int STEP = 1;
+    private static final int DECODE = 2;
+    private static final int FORK = 3;
+    private static final int FINISH = 4;
+    private static final int PREEMPT = 5;
+    private static final int CANCEL_AFTER_ALLOCATION = 6;
+    private static final int KINDS = 7;
+
+    record Op(int kind, int a, int b, int c) {
+    }
+
+    @Provide
+    Arbitrary<List<Op>> operations() {
+        Arbitrary<Integer> any = Arbitraries.integers().between(0, 1_000);
+        return Combinators.combine(Arbitraries.integers().between(0, KINDS - 1), any, any, any)
+                .as(Op::new).list().ofMinSize(1).ofMaxSize(80);
+    }
+
+    @Property(tries = 400)
+    void anyInterleaving_keepsInvariantsAndReturnsEveryBlock(
+            @ForAll("operations") List<Op> ops,
+            @ForAll @IntRange(min = 2, max = 40) int numBlocks,
+            @ForAll @IntRange(min = 1, max = 8) int blockSize) {
+        Simulation sim = new Simulation(numBlocks, blockSize);
+        for (Op op : ops) {
+            sim.apply(op);
+            sim.kv.verify();
+            sim.checkContents();
+        }
+        for (KvSequence seq : sim.live) {
+            sim.kv.free(seq);
+        }
+        sim.kv.verify();
+        assertThat(sim.kv.freeBlocks()).isEqualTo(numBlocks);
+    }
+
+    @Property(tries = 200)
+    void hashFullBlocks_sameTokensAndSalt_sameHashes(
+            @ForAll @Size(max = 100) List<@IntRange(min = 0, max = 200_000) Integer> tokens,
+            @ForAll @StringLength(min = 1, max = 20) String salt,
+            @ForAll @IntRange(min = 1, max = 32) int blockSize) {
+        int[] ids = tokens.stream().mapToInt(Integer::intValue).toArray();
+        assertThat(BlockHasher.hashFullBlocks(ids, ids.length, blockSize, salt))
+                .containsExactly(BlockHasher.hashFullBlocks(ids.clone(), ids.length, blockSize, new String(salt)));
+    }
+
+    @Property(tries = 200)
+    void hashFullBlocks_differentSalt_noHashInCommon(
+            @ForAll @Size(min = 32, max = 100) List<@IntRange(min = 0, max = 200_000) Integer> tokens,
+            @ForAll @StringLength(min = 1, max = 20) String salt,
+            @ForAll @StringLength(min = 1, max = 20) String otherSalt,
+            @ForAll @IntRange(min = 1, max = 32) int blockSize) {
+        net.jqwik.api.Assume.that(!salt.equals(otherSalt));
+        int[] ids = tokens.stream().mapToInt(Integer::intValue).toArray();
+        List<BlockHash> a = Arrays.asList(BlockHasher.hashFullBlocks(ids, ids.length, blockSize, salt));
+        List<BlockHash> b = Arrays.asList(BlockHasher.hashFullBlocks(ids, ids.length, blockSize, otherSalt));
+        assertThat(a).doesNotContainAnyElementsOf(b);
+    }
+
+    @Property(tries = 200)
+    void free_anyOrder_queuesSequencesInFreeOrderDeepestBlockFirst(
+            @ForAll @Size(min = 1, max = 6) List<@IntRange(min = 1, max = 5) Integer> blocksPerSequence,
+            @ForAll Random random) {
+        int blockSize = 4;
+        int total = blocksPerSequence.stream().mapToInt(Integer::intValue).sum();
+        KvCacheManager kv = new KvCacheManager(total, blockSize);
+        List<KvSequence> sequences = new ArrayList<>();
+        for (int s = 0; s < blocksPerSequence.size(); s++) {
+            int length = blocksPerSequence.get(s) * blockSize;
+            int[] tokens = new int[length];
+            Arrays.setAll(tokens, i -> 10_000 * sequences.size() + i);
+            KvSequence seq = kv.newSequence("t", "t", tokens);
+            kv.commitComputed(seq, kv.allocatePrefill(seq, length));
+            sequences.add(seq);
+        }
+        List<KvSequence> freeOrder = new ArrayList<>(sequences);
+        Collections.shuffle(freeOrder, random);
+        List<Integer> expected = new ArrayList<>();
+        for (KvSequence seq : freeOrder) {
+            for (int i = seq.numBlocks() - 1; i >= 0; i--) {
+                expected.add(seq.blockId(i));
+            }
+            kv.free(seq);
+        }
+        List<Integer> queue = new ArrayList<>();
+        kv.pool().forEachFree(b -> queue.add(b.id));
+        assertThat(queue).containsExactlyElementsOf(expected);
+    }
+
+    @Property(tries = 200)
+    void allocate_afterFree_evictsCachedBlocksInQueueOrder(
+            @ForAll @Size(min = 1, max = 6) List<@IntRange(min = 1, max = 5) Integer> blocksPerSequence,
+            @ForAll @IntRange(min = 1, max = 30) int blocksToAllocate) {
+        int blockSize = 4;
+        int total = blocksPerSequence.stream().mapToInt(Integer::intValue).sum();
+        int wanted = Math.min(blocksToAllocate, total);
+        KvCacheManager kv = new KvCacheManager(total, blockSize);
+        for (int s = 0; s < blocksPerSequence.size(); s++) {
+            int length = blocksPerSequence.get(s) * blockSize;
+            int[] tokens = new int[length];
+            int base = 10_000 * s;
+            Arrays.setAll(tokens, i -> base + i);
+            KvSequence seq = kv.newSequence("t", "t", tokens);
+            kv.commitComputed(seq, kv.allocatePrefill(seq, length));
+            kv.free(seq);
+        }
+        List<Integer> queue = new ArrayList<>();
+        kv.pool().forEachFree(b -> queue.add(b.id));
+        int[] fresh = new int[wanted * blockSize];
+        Arrays.setAll(fresh, i -> 900_000 + i);
+        KvSequence taker = kv.newSequence("t", "t", fresh);
+        kv.allocatePrefill(taker, fresh.length);
+        assertThat(Arrays.stream(taker.blockTable()).boxed().toList())
+                .containsExactlyElementsOf(queue.subList(0, wanted));
+    }
+
+    /** The cache manager plus a simulated KV store and the live sequences of a random run. */
+    private static final class Simulation {
+
+        final KvCacheManager kv;
+        final int blockSize;
+        final int[][] store;
+        final List<KvSequence> live = new ArrayList<>();
+
+        Simulation(int numBlocks, int blockSize) {
+            this.kv = new KvCacheManager(numBlocks, blockSize);
+            this.blockSize = blockSize;
+            this.store = new int[numBlocks][blockSize];
+            for (int[] block : store) {
+                Arrays.fill(block, -1);
+            }
+        }
+
+        void apply(Op op) {
+            if (op.kind() == NEW || live.isEmpty()) {
+                live.add(kv.newSequence("t" + op.a() % 2, "salt" + op.a() % 2, prompt(op)));
+                return;
+            }
+            KvSequence seq = live.get(op.a() % live.size());
+            switch (op.kind()) {
+                case STEP -> {
+                    int scheduled = allocate(seq, 1 + op.b() % 20);
+                    if (scheduled > 0) {
+                        runStep(seq, scheduled);
+                    }
+                }
+                case DECODE -> {
+                    if (seq.uncomputedTokens() == 0) {
+                        seq.appendToken(op.b() % 50);
+                    }
+                    int scheduled = allocate(seq, 1);
+                    if (scheduled > 0) {
+                        runStep(seq, scheduled);
+                    }
+                }
+                case FORK -> live.add(kv.fork(seq));
+                case FINISH -> {
+                    kv.free(seq);
+                    live.remove(seq);
+                }
+                case PREEMPT -> kv.free(seq);
+                case CANCEL_AFTER_ALLOCATION -> {
+                    allocate(seq, 1 + op.b() % 20);
+                    kv.free(seq);
+                    live.remove(seq);
+                }
+                default -> throw new IllegalStateException("kind " + op.kind());
+            }
+        }
+
+        /** Shared prefixes from three families, so hits, duplicates and forks of shared blocks happen. */
+        private static int[] prompt(Op op) {
+            int family = op.b() % 3;
+            int length = 1 + op.c() % 30;
+            int shared = op.c() % 2 == 0 ? length : length / 2;
+            int[] tokens = new int[length];
+            for (int i = 0; i < length; i++) {
+                tokens[i] = i < shared ? family * 100 + i : 1_000 + (op.b() * 31 + i) % 97;
+            }
+            return tokens;
+        }
+
+        /** Room for up to {@code budget} tokens; the tokens scheduled, or 0 for no room or nothing to do. */
+        private int allocate(KvSequence seq, int budget) {
+            if (seq.uncomputedTokens() == 0) {
+                return 0;
+            }
+            if (seq.numBlocks() == 0) {
+                return kv.allocatePrefill(seq, budget);
+            }
+            int wanted = Math.min(budget, seq.uncomputedTokens());
+            return kv.allocateSlots(seq, wanted) ? wanted : 0;
+        }
+
+        /** What the backend does: copies first, then KV writes for the scheduled positions. */
+        private void runStep(KvSequence seq, int tokens) {
+            for (BlockCopy copy : kv.drainPendingCopies()) {
+                store[copy.target()] = store[copy.source()].clone();
+            }
+            for (int p = seq.computedTokens(); p < seq.computedTokens() + tokens; p++) {
+                store[seq.blockId(p / blockSize)][p % blockSize] = seq.tokenAt(p);
+            }
+            kv.commitComputed(seq, tokens);
+        }
+
+        void checkContents() {
+            for (KvSequence seq : live) {
+                for (int p = 0; p < seq.computedTokens(); p++) {
+                    assertThat(store[seq.blockId(p / blockSize)][p % blockSize])
+                            .as("slot of position %d of %s", p, seq).isEqualTo(seq.tokenAt(p));
+                }
+            }
+        }
+    }
+}
