@@ -156,12 +156,52 @@ public final class KvCacheManager {
      *         them; on {@code NO_ROOM} nothing changed
      */
     public int allocatePrefill(KvSequence seq, int tokenBudget) {
+        PrefillPlan plan = planPrefill(seq, tokenBudget);
+        if (pool.numFree() - plan.hitsInFreeQueue < plan.newBlocks) {
+            return NO_ROOM;
+        }
+        for (KvBlock block : plan.hit) {
+            pool.touch(block);
+            seq.addBlock(block);
+        }
+        for (int i = 0; i < plan.newBlocks; i++) {
+            seq.addBlock(pool.allocate());
+        }
+        int hitTokenCount = plan.hit.length * blockSize;
+        seq.computedTokens = hitTokenCount;
+        seq.indexedBlocks = plan.hit.length;
+        holders.add(seq);
+        if (!seq.prefixCounted) {
+            seq.prefixCounted = true;
+            seq.cachedPromptTokens = hitTokenCount;
+            long[] counters = prefixCounters.computeIfAbsent(seq.tenant(), t -> new long[2]);
+            counters[0] += seq.length();
+            counters[1] += hitTokenCount;
+            queryTokens += seq.length();
+            hitTokens += hitTokenCount;
+        }
+        return plan.newTokens;
+    }
+
+    /**
+     * Free blocks {@link #allocatePrefill} would consume for {@code seq} with {@code tokenBudget}: new
+     * blocks plus cached hits it would pull out of the free queue. The batch scheduler's admission check.
+     */
+    public int blocksNeededForPrefill(KvSequence seq, int tokenBudget) {
+        PrefillPlan plan = planPrefill(seq, tokenBudget);
+        return plan.newBlocks + plan.hitsInFreeQueue;
+    }
+
+    private record PrefillPlan(KvBlock[] hit, int hitsInFreeQueue, int newTokens, int newBlocks) {
+    }
+
+    private PrefillPlan planPrefill(KvSequence seq, int tokenBudget) {
         Objects.requireNonNull(seq, "seq");
         if (tokenBudget <= 0) {
             throw new IllegalArgumentException("tokenBudget must be > 0, was " + tokenBudget);
         }
         if (seq.blockCount != 0 || seq.computedTokens != 0) {
-            throw new IllegalStateException("allocatePrefill on a sequence that holds blocks: " + seq);
+            throw new IllegalStateException("prefill allocation for a sequence that holds blocks: " + seq);
         }
         int limit = Math.min(seq.hashCount(), (seq.length() - 1) / blockSize);
         int hitBlocks = 0;
@@ -180,29 +220,8 @@ public final class KvCacheManager {
         int hitTokenCount = hitBlocks * blockSize;
         int newTokens = Math.min(seq.length() - hitTokenCount, tokenBudget);
         int newBlocks = blocksFor(hitTokenCount + newTokens) - hitBlocks;
-        if (pool.numFree() - hitsInFreeQueue < newBlocks) {
-            return NO_ROOM;
-        }
-        for (int i = 0; i < hitBlocks; i++) {
-            pool.touch(hit[i]);
-            seq.addBlock(hit[i]);
-        }
-        for (int i = 0; i < newBlocks; i++) {
-            seq.addBlock(pool.allocate());
-        }
-        seq.computedTokens = hitTokenCount;
-        seq.indexedBlocks = hitBlocks;
-        holders.add(seq);
-        if (!seq.prefixCounted) {
-            seq.prefixCounted = true;
-            seq.cachedPromptTokens = hitTokenCount;
-            long[] counters = prefixCounters.computeIfAbsent(seq.tenant(), t -> new long[2]);
-            counters[0] += seq.length();
-            counters[1] += hitTokenCount;
-            queryTokens += seq.length();
-            hitTokens += hitTokenCount;
-        }
-        return newTokens;
+        return new PrefillPlan(hitBlocks == limit ? hit : java.util.Arrays.copyOf(hit, hitBlocks), hitsInFreeQueue,
+                newTokens, newBlocks);
     }
 
     /**

@@ -23,7 +23,7 @@ import net.jqwik.api.constraints.StringLength;
  * the way the backend runs them. If a prefix hit, a fork or a copy on write ever gave a sequence the wrong
  * block, the store would disagree with the sequence's tokens.
  */
-class KvCacheManagerProperties {
+class KvCacheManagerPropertyTest {
 
     private static final int NEW = 0;
     private static final int STEP = 1;
