@@ -1,5 +1,7 @@
 package io.fairlane.engine.kv;
 
+import static io.fairlane.engine.kv.SeededRuns.between;
+import static io.fairlane.engine.kv.SeededRuns.forEachSeed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -7,15 +9,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
-import net.jqwik.api.constraints.StringLength;
+import org.junit.jupiter.api.Test;
 
 /**
  * Pool invariants under random interleavings, checked against a simulated KV store: every "forward step"
@@ -37,109 +31,141 @@ class KvCacheManagerPropertyTest {
     record Op(int kind, int a, int b, int c) {
     }
 
-    @Provide
-    Arbitrary<List<Op>> operations() {
-        Arbitrary<Integer> any = Arbitraries.integers().between(0, 1_000);
-        return Combinators.combine(Arbitraries.integers().between(0, KINDS - 1), any, any, any)
-                .as(Op::new).list().ofMinSize(1).ofMaxSize(80);
-    }
-
-    @Property(tries = 400)
-    void anyInterleaving_keepsInvariantsAndReturnsEveryBlock(
-            @ForAll("operations") List<Op> ops,
-            @ForAll @IntRange(min = 2, max = 40) int numBlocks,
-            @ForAll @IntRange(min = 1, max = 8) int blockSize) {
-        Simulation sim = new Simulation(numBlocks, blockSize);
-        for (Op op : ops) {
-            sim.apply(op);
-            sim.kv.verify();
-            sim.checkContents();
+    private static List<Op> operations(Random random) {
+        List<Op> ops = new ArrayList<>();
+        for (int i = between(random, 1, 80); i > 0; i--) {
+            ops.add(new Op(random.nextInt(KINDS), random.nextInt(1_001), random.nextInt(1_001), random.nextInt(1_001)));
         }
-        for (KvSequence seq : sim.live) {
-            sim.kv.free(seq);
+        return ops;
+    }
+
+    private static int[] tokens(Random random, int length) {
+        int[] ids = new int[length];
+        Arrays.setAll(ids, i -> random.nextInt(200_001));
+        return ids;
+    }
+
+    private static String salt(Random random) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = between(random, 1, 20); i > 0; i--) {
+            sb.appendCodePoint(random.nextBoolean() ? between(random, 'a', 'z') : between(random, 0x20, 0x2FFF));
         }
-        sim.kv.verify();
-        assertThat(sim.kv.freeBlocks()).isEqualTo(numBlocks);
+        return sb.toString();
     }
 
-    @Property(tries = 200)
-    void hashFullBlocks_sameTokensAndSalt_sameHashes(
-            @ForAll @Size(max = 100) List<@IntRange(min = 0, max = 200_000) Integer> tokens,
-            @ForAll @StringLength(min = 1, max = 20) String salt,
-            @ForAll @IntRange(min = 1, max = 32) int blockSize) {
-        int[] ids = tokens.stream().mapToInt(Integer::intValue).toArray();
-        assertThat(BlockHasher.hashFullBlocks(ids, ids.length, blockSize, salt))
-                .containsExactly(BlockHasher.hashFullBlocks(ids.clone(), ids.length, blockSize, new String(salt)));
-    }
-
-    @Property(tries = 200)
-    void hashFullBlocks_differentSalt_noHashInCommon(
-            @ForAll @Size(min = 32, max = 100) List<@IntRange(min = 0, max = 200_000) Integer> tokens,
-            @ForAll @StringLength(min = 1, max = 20) String salt,
-            @ForAll @StringLength(min = 1, max = 20) String otherSalt,
-            @ForAll @IntRange(min = 1, max = 32) int blockSize) {
-        net.jqwik.api.Assume.that(!salt.equals(otherSalt));
-        int[] ids = tokens.stream().mapToInt(Integer::intValue).toArray();
-        List<BlockHash> a = Arrays.asList(BlockHasher.hashFullBlocks(ids, ids.length, blockSize, salt));
-        List<BlockHash> b = Arrays.asList(BlockHasher.hashFullBlocks(ids, ids.length, blockSize, otherSalt));
-        assertThat(a).doesNotContainAnyElementsOf(b);
-    }
-
-    @Property(tries = 200)
-    void free_anyOrder_queuesSequencesInFreeOrderDeepestBlockFirst(
-            @ForAll @Size(min = 1, max = 6) List<@IntRange(min = 1, max = 5) Integer> blocksPerSequence,
-            @ForAll Random random) {
-        int blockSize = 4;
-        int total = blocksPerSequence.stream().mapToInt(Integer::intValue).sum();
-        KvCacheManager kv = new KvCacheManager(total, blockSize);
-        List<KvSequence> sequences = new ArrayList<>();
-        for (int s = 0; s < blocksPerSequence.size(); s++) {
-            int length = blocksPerSequence.get(s) * blockSize;
-            int[] tokens = new int[length];
-            Arrays.setAll(tokens, i -> 10_000 * sequences.size() + i);
-            KvSequence seq = kv.newSequence("t", "t", tokens);
-            kv.commitComputed(seq, kv.allocatePrefill(seq, length));
-            sequences.add(seq);
-        }
-        List<KvSequence> freeOrder = new ArrayList<>(sequences);
-        Collections.shuffle(freeOrder, random);
-        List<Integer> expected = new ArrayList<>();
-        for (KvSequence seq : freeOrder) {
-            for (int i = seq.numBlocks() - 1; i >= 0; i--) {
-                expected.add(seq.blockId(i));
+    @Test
+    void anyInterleaving_keepsInvariantsAndReturnsEveryBlock() {
+        forEachSeed(400, random -> {
+            int numBlocks = between(random, 2, 40);
+            int blockSize = between(random, 1, 8);
+            List<Op> ops = operations(random);
+            Simulation sim = new Simulation(numBlocks, blockSize);
+            for (int i = 0; i < ops.size(); i++) {
+                sim.apply(ops.get(i));
+                try {
+                    sim.kv.verify();
+                    sim.checkContents();
+                } catch (AssertionError | IllegalStateException e) {
+                    throw new AssertionError("after op " + i + " of " + ops + " (blocks=" + numBlocks + ", blockSize="
+                            + blockSize + "): " + e.getMessage(), e);
+                }
             }
-            kv.free(seq);
-        }
-        List<Integer> queue = new ArrayList<>();
-        kv.pool().forEachFree(b -> queue.add(b.id));
-        assertThat(queue).containsExactlyElementsOf(expected);
+            for (KvSequence seq : sim.live) {
+                sim.kv.free(seq);
+            }
+            sim.kv.verify();
+            assertThat(sim.kv.freeBlocks()).as("free blocks after %s", ops).isEqualTo(numBlocks);
+        });
     }
 
-    @Property(tries = 200)
-    void allocate_afterFree_evictsCachedBlocksInQueueOrder(
-            @ForAll @Size(min = 1, max = 6) List<@IntRange(min = 1, max = 5) Integer> blocksPerSequence,
-            @ForAll @IntRange(min = 1, max = 30) int blocksToAllocate) {
-        int blockSize = 4;
-        int total = blocksPerSequence.stream().mapToInt(Integer::intValue).sum();
-        int wanted = Math.min(blocksToAllocate, total);
-        KvCacheManager kv = new KvCacheManager(total, blockSize);
-        for (int s = 0; s < blocksPerSequence.size(); s++) {
-            int length = blocksPerSequence.get(s) * blockSize;
-            int[] tokens = new int[length];
-            int base = 10_000 * s;
-            Arrays.setAll(tokens, i -> base + i);
-            KvSequence seq = kv.newSequence("t", "t", tokens);
-            kv.commitComputed(seq, kv.allocatePrefill(seq, length));
-            kv.free(seq);
-        }
-        List<Integer> queue = new ArrayList<>();
-        kv.pool().forEachFree(b -> queue.add(b.id));
-        int[] fresh = new int[wanted * blockSize];
-        Arrays.setAll(fresh, i -> 900_000 + i);
-        KvSequence taker = kv.newSequence("t", "t", fresh);
-        kv.allocatePrefill(taker, fresh.length);
-        assertThat(Arrays.stream(taker.blockTable()).boxed().toList())
-                .containsExactlyElementsOf(queue.subList(0, wanted));
+    @Test
+    void hashFullBlocks_sameTokensAndSalt_sameHashes() {
+        forEachSeed(200, random -> {
+            int[] ids = tokens(random, between(random, 0, 100));
+            String salt = salt(random);
+            int blockSize = between(random, 1, 32);
+            assertThat(BlockHasher.hashFullBlocks(ids, ids.length, blockSize, salt))
+                    .containsExactly(BlockHasher.hashFullBlocks(ids.clone(), ids.length, blockSize, new String(salt)));
+        });
+    }
+
+    @Test
+    void hashFullBlocks_differentSalt_noHashInCommon() {
+        forEachSeed(200, random -> {
+            int[] ids = tokens(random, between(random, 32, 100));
+            String salt = salt(random);
+            String otherSalt = salt + salt(random);
+            int blockSize = between(random, 1, 32);
+            List<BlockHash> a = Arrays.asList(BlockHasher.hashFullBlocks(ids, ids.length, blockSize, salt));
+            List<BlockHash> b = Arrays.asList(BlockHasher.hashFullBlocks(ids, ids.length, blockSize, otherSalt));
+            assertThat(a).doesNotContainAnyElementsOf(b);
+        });
+    }
+
+    @Test
+    void free_anyOrder_queuesSequencesInFreeOrderDeepestBlockFirst() {
+        forEachSeed(200, random -> {
+            int blockSize = 4;
+            List<Integer> blocksPerSequence = new ArrayList<>();
+            for (int i = between(random, 1, 6); i > 0; i--) {
+                blocksPerSequence.add(between(random, 1, 5));
+            }
+            int total = blocksPerSequence.stream().mapToInt(Integer::intValue).sum();
+            KvCacheManager kv = new KvCacheManager(total, blockSize);
+            List<KvSequence> sequences = new ArrayList<>();
+            for (int blocks : blocksPerSequence) {
+                int length = blocks * blockSize;
+                int base = 10_000 * sequences.size();
+                int[] ids = new int[length];
+                Arrays.setAll(ids, i -> base + i);
+                KvSequence seq = kv.newSequence("t", "t", ids);
+                kv.commitComputed(seq, kv.allocatePrefill(seq, length));
+                sequences.add(seq);
+            }
+            List<KvSequence> freeOrder = new ArrayList<>(sequences);
+            Collections.shuffle(freeOrder, random);
+            List<Integer> expected = new ArrayList<>();
+            for (KvSequence seq : freeOrder) {
+                for (int i = seq.numBlocks() - 1; i >= 0; i--) {
+                    expected.add(seq.blockId(i));
+                }
+                kv.free(seq);
+            }
+            List<Integer> queue = new ArrayList<>();
+            kv.pool().forEachFree(b -> queue.add(b.id));
+            assertThat(queue).as("blocks per sequence %s", blocksPerSequence).containsExactlyElementsOf(expected);
+        });
+    }
+
+    @Test
+    void allocate_afterFree_evictsCachedBlocksInQueueOrder() {
+        forEachSeed(200, random -> {
+            int blockSize = 4;
+            List<Integer> blocksPerSequence = new ArrayList<>();
+            for (int i = between(random, 1, 6); i > 0; i--) {
+                blocksPerSequence.add(between(random, 1, 5));
+            }
+            int total = blocksPerSequence.stream().mapToInt(Integer::intValue).sum();
+            int wanted = Math.min(between(random, 1, 30), total);
+            KvCacheManager kv = new KvCacheManager(total, blockSize);
+            for (int s = 0; s < blocksPerSequence.size(); s++) {
+                int length = blocksPerSequence.get(s) * blockSize;
+                int base = 10_000 * s;
+                int[] ids = new int[length];
+                Arrays.setAll(ids, i -> base + i);
+                KvSequence seq = kv.newSequence("t", "t", ids);
+                kv.commitComputed(seq, kv.allocatePrefill(seq, length));
+                kv.free(seq);
+            }
+            List<Integer> queue = new ArrayList<>();
+            kv.pool().forEachFree(b -> queue.add(b.id));
+            int[] fresh = new int[wanted * blockSize];
+            Arrays.setAll(fresh, i -> 900_000 + i);
+            KvSequence taker = kv.newSequence("t", "t", fresh);
+            kv.allocatePrefill(taker, fresh.length);
+            assertThat(Arrays.stream(taker.blockTable()).boxed().toList())
+                    .containsExactlyElementsOf(queue.subList(0, wanted));
+        });
     }
 
     /** The cache manager plus a simulated KV store and the live sequences of a random run. */
