@@ -91,6 +91,16 @@ public final class ErrorMapper {
      * @param estimate the request's cost estimate when known (to spot requests larger than a limit)
      */
     public static ApiError rejected(Admission.Rejected<?> r, CostEstimate estimate) {
+        ApiError e = rejectedBody(r, estimate);
+        io.netty.handler.codec.http.HttpHeaders h = new io.netty.handler.codec.http.DefaultHttpHeaders();
+        RateLimitHeaders.apply(h, r.rateLimit());
+        for (var header : h) {
+            e = e.withHeader(header.getKey(), header.getValue());
+        }
+        return e;
+    }
+
+    private static ApiError rejectedBody(Admission.Rejected<?> r, CostEstimate estimate) {
         return switch (r.reason()) {
             case TIER_NOT_ALLOWED -> new ApiError(400, r.message(), "invalid_request_error", "service_tier",
                     "invalid_value");
