@@ -216,6 +216,8 @@ final class UpstreamCall implements UpstreamListener {
             buffered = exchange.alloc().compositeBuffer(64);
         }
         schedule(config.readTimeout().toNanos());
+        // The head may arrive alone: ask for the body (a second request for data already on its way is harmless).
+        connection.read();
     }
 
     @Override
