@@ -1,9 +1,7 @@
 package io.fairlane.gateway.lane;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,7 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -48,37 +45,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @ExtendWith(GatewayExtension.class)
 class UpstreamProxyTest {
-
-    static final String PLAIN = """
-            {"id":"chatcmpl-1","object":"chat.completion","created":1727346172,"model":"gpt-4o-2024-08-06",
-             "choices":[{"index":0,"message":{"role":"assistant","content":"Hi there","refusal":null},
-                         "logprobs":null,"finish_reason":"stop"}],
-             "usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}""";
-
-    @BeforeAll
-    static void stubs(TestGateway g) {
-        var wm = g.wireMock();
-        for (String name : Fixtures.captureNames()) {
-            wm.stubFor(post(urlEqualTo("/v1/chat/completions")).withRequestBody(matchingJsonPath("$.user", equalTo(name)))
-                    .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/event-stream")
-                            .withBody(Fixtures.capture(name)).withChunkedDribbleDelay(7, 35)));
-        }
-        wm.stubFor(post(urlEqualTo("/v1/chat/completions")).withRequestBody(matchingJsonPath("$.user", equalTo("plain")))
-                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(PLAIN)));
-        wm.stubFor(post(urlEqualTo("/v1/chat/completions")).withRequestBody(matchingJsonPath("$.user", equalTo("e400")))
-                .willReturn(aResponse().withStatus(400).withHeader("Content-Type", "application/json").withBody(
-                        "{\"error\":{\"message\":\"upstream says no\",\"type\":\"invalid_request_error\","
-                                + "\"param\":\"temperature\",\"code\":\"invalid_value\"}}")));
-        wm.stubFor(post(urlEqualTo("/v1/chat/completions")).withRequestBody(matchingJsonPath("$.user", equalTo("e500")))
-                .willReturn(aResponse().withStatus(500).withHeader("Content-Type", "application/json").withBody(
-                        "{\"error\":{\"message\":\"upstream broke\",\"type\":\"server_error\"}}")));
-        wm.stubFor(post(urlEqualTo("/v1/chat/completions")).withRequestBody(matchingJsonPath("$.user", equalTo("e429")))
-                .willReturn(aResponse().withStatus(429).withHeader("Content-Type", "application/json")
-                        .withHeader("retry-after", "7").withBody(
-                        "{\"error\":{\"message\":\"slow down\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}")));
-        wm.stubFor(post(urlEqualTo("/v1/chat/completions")).withRequestBody(matchingJsonPath("$.user", equalTo("e401")))
-                .willReturn(aResponse().withStatus(401).withBody("{\"error\":{\"message\":\"bad key\"}}")));
-    }
 
     static Stream<String> captures() {
         List<String> names = Fixtures.captureNames();

@@ -41,9 +41,9 @@ public final class GatewayExtension implements ParameterResolver, AfterAllCallba
     }
 
     /** Closes the gateway when the root context closes. */
-    private record Holder(TestGateway gateway) implements ExtensionContext.Store.CloseableResource {
+    private record Holder(TestGateway gateway) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         @Override
-        public void close() throws Throwable {
+        public void close() throws Exception {
             gateway.close();
         }
     }

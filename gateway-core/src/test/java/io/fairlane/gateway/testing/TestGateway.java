@@ -1,6 +1,12 @@
 package io.fairlane.gateway.testing;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
@@ -36,6 +42,7 @@ public final class TestGateway implements AutoCloseable {
     private final FakeEngine engine = new FakeEngine();
     private final Gateway gateway;
     private final Path cacheDir;
+    private final Map<String, OpenAIClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     TestGateway() throws Exception {
@@ -47,6 +54,40 @@ public final class TestGateway implements AutoCloseable {
         FairlaneConfig config = new ConfigLoader(Map.of("HOME", cacheDir.toString()))
                 .parse(yaml(wireMock.port(), scripted.port(), deadPort(), cacheDir), "test config");
         gateway = Gateway.start(config, (model, tenants, stats) -> engine);
+        stubs();
+    }
+
+    static final String PLAIN = """
+            {"id":"chatcmpl-1","object":"chat.completion","created":1727346172,"model":"gpt-4o-2024-08-06",
+             "choices":[{"index":0,"message":{"role":"assistant","content":"Hi there","refusal":null},
+                         "logprobs":null,"finish_reason":"stop"}],
+             "usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}""";
+
+    /**
+     * WireMock answers, chosen by the request's {@code user}: each recorded stream by its name (cut into
+     * chunks at arbitrary places), {@code plain} (a JSON completion), {@code e400}, {@code e500},
+     * {@code e429}, {@code e401}.
+     */
+    private void stubs() {
+        for (String name : Fixtures.captureNames()) {
+            stub(name, aResponse().withStatus(200).withHeader("Content-Type", "text/event-stream")
+                    .withBody(Fixtures.capture(name)).withChunkedDribbleDelay(7, 35));
+        }
+        stub("plain", aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(PLAIN));
+        stub("e400", aResponse().withStatus(400).withHeader("Content-Type", "application/json").withBody(
+                "{\"error\":{\"message\":\"upstream says no\",\"type\":\"invalid_request_error\","
+                        + "\"param\":\"temperature\",\"code\":\"invalid_value\"}}"));
+        stub("e500", aResponse().withStatus(500).withHeader("Content-Type", "application/json").withBody(
+                "{\"error\":{\"message\":\"upstream broke\",\"type\":\"server_error\"}}"));
+        stub("e429", aResponse().withStatus(429).withHeader("Content-Type", "application/json")
+                .withHeader("retry-after", "7").withBody(
+                        "{\"error\":{\"message\":\"slow down\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}"));
+        stub("e401", aResponse().withStatus(401).withBody("{\"error\":{\"message\":\"bad key\"}}"));
+    }
+
+    private void stub(String user, ResponseDefinitionBuilder response) {
+        wireMock.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(urlEqualTo("/v1/chat/completions"))
+                .withRequestBody(matchingJsonPath("$.user", equalTo(user))).willReturn(response));
     }
 
     /** A port nothing listens on. */
@@ -133,8 +174,8 @@ public final class TestGateway implements AutoCloseable {
     }
 
     public OpenAIClient client(String key) {
-        return OpenAIOkHttpClient.builder().baseUrl(baseUri().toString()).apiKey(key).responseValidation(true)
-                .maxRetries(0).timeout(Duration.ofSeconds(20)).build();
+        return clients.computeIfAbsent(key, k -> OpenAIOkHttpClient.builder().baseUrl(baseUri().toString()).apiKey(key).responseValidation(true)
+                .maxRetries(0).timeout(Duration.ofSeconds(20)).build());
     }
 
     /** A POST with the demo key. */
@@ -155,6 +196,7 @@ public final class TestGateway implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        clients.values().forEach(OpenAIClient::close);
         gateway.close();
         engine.close();
         wireMock.stop();
