@@ -16,8 +16,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * </pre>
  * Text outside calls passes through as content, except that text which might be the start of an opening
  * tag is held back until it is known not to be. A call whose body is not a JSON object with a
- * {@code name} is passed through as plain text, so nothing the model wrote is lost. Whitespace between
- * calls is dropped.
+ * {@code name} is passed through as plain text, so nothing the model wrote is lost. Whitespace next to
+ * calls (the newlines templates put between them) is dropped.
  *
  * <p>One parser per choice. Confined to one thread.
  */
