@@ -293,12 +293,12 @@ public final class CudaModelRunner implements AutoCloseable {
                 at + in.preLen, at + in.preCtx, at + in.preTables, at + in.tiles, b.tileCount, b.stride);
         long rowsPtr = at + in.logitRows;
         if (b.logitRowCount > 0) {
-            kernels.rmsnorm(residual, delta, weights.finalNorm(), logitsIn, rowsPtr, b.logitRowCount,
+            kernels.rmsnorm(residual, delta, 0, weights.finalNorm(), logitsIn, rowsPtr, b.logitRowCount,
                     spec.hiddenSize(), spec.rmsNormEps(), false);
             gemm.matmul(logitsIn, weights.lmHead(), logits, b.logitRowCount, spec.vocabSize(), spec.hiddenSize(), true);
         }
         if (b.pooledCount > 0) {
-            kernels.rmsnorm(residual, delta, weights.finalNorm(), normed, 0, b.tokens(), spec.hiddenSize(),
+            kernels.rmsnorm(residual, delta, 0, weights.finalNorm(), normed, 0, b.tokens(), spec.hiddenSize(),
                     spec.rmsNormEps(), false);
             kernels.meanPool(normed, at + in.poolRanges, pooledOut, b.pooledCount, spec.hiddenSize());
         }
@@ -315,7 +315,7 @@ public final class CudaModelRunner implements AutoCloseable {
         float eps = spec.rmsNormEps();
         for (int l = 0; l < spec.layers(); l++) {
             DeviceWeights.Layer w = weights.layer(l);
-            kernels.rmsnorm(residual, l == 0 ? 0 : delta, w.inputNorm(), normed, 0, tokens, h, eps, l > 0);
+            kernels.rmsnorm(residual, l == 0 ? 0 : delta, 0, w.inputNorm(), normed, 0, tokens, h, eps, l > 0);
             gemm.matmul(normed, w.qkv(), wide, tokens, spec.qkvWidth(), h, false);
             kernels.qkvPrepare(wide, w.qkvBias(), w.qNorm(), w.kNorm(), eps, positions, invFreq,
                     spec.ropeInterleaved(), q, kv.keys(l), kv.values(l), slots, tokens, spec.heads(), spec.kvHeads(),
@@ -333,7 +333,7 @@ public final class CudaModelRunner implements AutoCloseable {
                         spec.attentionScale(), spec.slidingWindow(), attn);
             }
             gemm.matmul(attn, w.outProj(), delta, tokens, h, spec.attentionWidth(), false);
-            kernels.rmsnorm(residual, delta, w.postNorm(), normed, 0, tokens, h, eps, true);
+            kernels.rmsnorm(residual, delta, w.outProjBias(), w.postNorm(), normed, 0, tokens, h, eps, true);
             gemm.matmul(normed, w.gateUp(), wide, tokens, 2 * spec.intermediateSize(), h, false);
             kernels.siluMul(wide, act, tokens, spec.intermediateSize());
             gemm.matmul(act, w.down(), delta, tokens, h, spec.intermediateSize(), false);
@@ -461,7 +461,7 @@ public final class CudaModelRunner implements AutoCloseable {
             try {
                 forward(bucket, tokens, positions, slots, bucket, rows, ctx, splits, tables, maxSplits, 0, 0, 0, 0, 0, 0,
                         0, stride);
-                kernels.rmsnorm(residual, delta, weights.finalNorm(), logitsIn, 0, bucket, spec.hiddenSize(),
+                kernels.rmsnorm(residual, delta, 0, weights.finalNorm(), logitsIn, 0, bucket, spec.hiddenSize(),
                         spec.rmsNormEps(), false);
                 gemm.matmul(logitsIn, weights.lmHead(), logits, bucket, spec.vocabSize(), spec.hiddenSize(), true);
             } finally {

@@ -104,15 +104,15 @@ final class Kernels {
     }
 
     /**
-     * out[r] = rmsnorm(residual[src] + delta[src]) * weight; src = rows[r] when rows != 0; with
+     * out[r] = rmsnorm(residual[src] + delta[src] + deltaBias) * weight; src = rows[r] when rows != 0; with
      * writeResidual the sum is stored back into residual.
      */
-    void rmsnorm(long residual, long delta, long weight, long out, long rows, int count, int hidden, float eps,
-                 boolean writeResidual) {
+    void rmsnorm(long residual, long delta, long deltaBias, long weight, long out, long rows, int count, int hidden,
+                 float eps, boolean writeResidual) {
         positive(count, "count");
         device.launch(rmsnorm, count, 1, 1, rowThreads(hidden), 1, 1, 0,
-                args.reset().ptr(residual).ptr(delta).ptr(weight).ptr(out).ptr(rows).i32(hidden).f32(eps)
-                        .i32(writeResidual ? 1 : 0));
+                args.reset().ptr(residual).ptr(delta).ptr(deltaBias).ptr(weight).ptr(out).ptr(rows).i32(hidden)
+                        .f32(eps).i32(writeResidual ? 1 : 0));
     }
 
     void siluMul(long gateUp, long out, int tokens, int inter) {

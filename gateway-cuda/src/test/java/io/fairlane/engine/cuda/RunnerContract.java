@@ -91,7 +91,9 @@ abstract class RunnerContract {
                 Arguments.of("qwen2 (qkv bias, tied)", TinyModel.spec("qwen2", true, false, true, 0, false)),
                 Arguments.of("qwen3 (q/k norm)", TinyModel.spec("qwen3", false, true, false, 0, false)),
                 Arguments.of("mistral (sliding window 24)", TinyModel.spec("mistral", false, false, false, 24, false)),
-                Arguments.of("llama, interleaved rope", TinyModel.spec("llama", false, false, false, 0, true)));
+                Arguments.of("llama, interleaved rope", TinyModel.spec("llama", false, false, false, 0, true)),
+                Arguments.of("llama attention_bias (q/k/v and o_proj biases)",
+                        TinyModel.spec("llama", true, true, false, false, 0, false)));
     }
 
     static double relativeError(float[] got, double[] want) {
