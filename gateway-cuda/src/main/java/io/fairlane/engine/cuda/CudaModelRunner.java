@@ -87,8 +87,8 @@ public final class CudaModelRunner implements AutoCloseable {
     private final Pending[] slotPending = new Pending[2];
     private final MemorySegment[] graphStaging = new MemorySegment[2];
     private int slot;
-    private MemorySegment logitsStaging;
-    private MemorySegment pooledStaging;
+    private final MemorySegment[] logitsStaging = new MemorySegment[2];
+    private final MemorySegment[] pooledStaging = new MemorySegment[2];
     private long pairs;
     private MemorySegment pairsStaging;
     // graphs
@@ -221,16 +221,14 @@ public final class CudaModelRunner implements AutoCloseable {
         private final int[] sampleRow;      // per sequence: its logits row, or -1
         private final int[] pooledRow;      // per sequence: its pooled row, or -1
         private final DeviceRuntime.DeviceEvent done;
-        private final int rows;
         private StepResult result;
 
-        Pending(List<StepSequence> sequences, int stagingSlot, int[] sampleRow, int[] pooledRow, int rows,
+        Pending(List<StepSequence> sequences, int stagingSlot, int[] sampleRow, int[] pooledRow,
                 DeviceRuntime.DeviceEvent done) {
             this.sequences = sequences;
             this.stagingSlot = stagingSlot;
             this.sampleRow = sampleRow;
             this.pooledRow = pooledRow;
-            this.rows = rows;
             this.done = done;
         }
 
@@ -272,7 +270,7 @@ public final class CudaModelRunner implements AutoCloseable {
         } else {
             runEager(b, s);
         }
-        Pending pending = new Pending(sequences, s, b.sampleRow, b.pooledRow, b.sampleRows, device.record());
+        Pending pending = new Pending(sequences, s, b.sampleRow, b.pooledRow, device.record());
         slotPending[s] = pending;
         return pending;
     }
@@ -358,16 +356,16 @@ public final class CudaModelRunner implements AutoCloseable {
             }
         }
         if (b.logitsCopies > 0) {
-            if (logitsStaging == null) {
-                logitsStaging = device.allocateHost(4L * maxSequences * spec.vocabSize());
+            if (logitsStaging[s] == null) {
+                logitsStaging[s] = device.allocateHost(4L * maxSequences * spec.vocabSize());
             }
-            device.copyToHost(logitsStaging, logits, 4L * b.logitRowCount * spec.vocabSize());
+            device.copyToHost(logitsStaging[s], logits, 4L * b.logitRowCount * spec.vocabSize());
         }
         if (b.pooledCount > 0) {
-            if (pooledStaging == null) {
-                pooledStaging = device.allocateHost(4L * maxSequences * spec.hiddenSize());
+            if (pooledStaging[s] == null) {
+                pooledStaging[s] = device.allocateHost(4L * maxSequences * spec.hiddenSize());
             }
-            device.copyToHost(pooledStaging, pooledOut, 4L * b.pooledCount * spec.hiddenSize());
+            device.copyToHost(pooledStaging[s], pooledOut, 4L * b.pooledCount * spec.hiddenSize());
         }
     }
 
@@ -398,13 +396,13 @@ public final class CudaModelRunner implements AutoCloseable {
                 }
                 case LOGITS -> {
                     float[] values = new float[spec.vocabSize()];
-                    MemorySegment.copy(logitsStaging, ValueLayout.JAVA_FLOAT, 4L * row * spec.vocabSize(), values, 0,
-                            values.length);
+                    MemorySegment.copy(logitsStaging[p.stagingSlot], ValueLayout.JAVA_FLOAT,
+                            4L * row * spec.vocabSize(), values, 0, values.length);
                     r.setLogits(i, values);
                 }
                 case HIDDEN_MEAN -> {
                     float[] values = new float[spec.hiddenSize()];
-                    MemorySegment.copy(pooledStaging, ValueLayout.JAVA_FLOAT,
+                    MemorySegment.copy(pooledStaging[p.stagingSlot], ValueLayout.JAVA_FLOAT,
                             4L * p.pooledRow[i] * spec.hiddenSize(), values, 0, values.length);
                     r.setPooled(i, values);
                 }

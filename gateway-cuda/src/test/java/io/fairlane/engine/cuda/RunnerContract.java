@@ -247,6 +247,24 @@ abstract class RunnerContract {
     }
 
     @Test
+    void submit_threeStepsInFlight_eachResultAsIfRunAlone() {
+        start(TinyModel.spec("llama", false, false, false, 0, false));
+        int[] a = prompt(17, 9, 300);
+        int[] b = prompt(18, 12, 300);
+        int[] c = prompt(19, 15, 300);
+        float[] aAlone = runner.step(List.of(logitsOf(a, 0, blocks(1)))).logits(0);
+        int bAlone = runner.step(List.of(StepSequence.sample(b, 0, blocks(1), StepSequence.SampleSpec.greedy()))).token(0);
+        float[] cAlone = runner.step(List.of(logitsOf(c, 0, blocks(1)))).logits(0);
+        CudaModelRunner.Pending pa = runner.submit(List.of(logitsOf(a, 0, blocks(1))));
+        CudaModelRunner.Pending pb = runner.submit(List.of(StepSequence.sample(b, 0, blocks(1),
+                StepSequence.SampleSpec.greedy())));
+        CudaModelRunner.Pending pc = runner.submit(List.of(logitsOf(c, 0, blocks(1))));  // reuses a's staging
+        assertThat(pc.await().logits(0)).containsExactly(cAlone);
+        assertThat(pb.await().token(0)).isEqualTo(bAlone);
+        assertThat(pa.await().logits(0)).containsExactly(aAlone);
+    }
+
+    @Test
     void sampling_topLogprobs_returnsTheRequestedCountMostLikelyFirst() {
         start(TinyModel.spec("llama", false, false, false, 0, false));
         int[] tokens = prompt(12, 9, 300);
