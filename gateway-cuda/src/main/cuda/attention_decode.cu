@@ -36,7 +36,7 @@ __device__ __forceinline__ void paged_decode(const bf16* __restrict__ q, const b
     constexpr int TPI = TPW * (FL_DECODE_THREADS / 32);
     constexpr int PAIRS = D / 2;
     constexpr int STREAMS = FL_DECODE_THREADS / PAIRS;  // token strides in p.v
-    static_assert(D % 16 == 0 && D >= 32 && D <= 256, "head_dim");
+    static_assert(D % 16 == 0 && D >= 16 && D <= 256, "head_dim");
 
     __shared__ float scratch[32];
     FL_DYNAMIC_SMEM(float, smem);
@@ -186,6 +186,7 @@ __device__ __forceinline__ void paged_decode(const bf16* __restrict__ q, const b
     }                                                                                                        \
     FL_EXPORT(paged_decode_d##D)
 
+FL_DECODE_KERNEL(16)
 FL_DECODE_KERNEL(32)
 FL_DECODE_KERNEL(64)
 FL_DECODE_KERNEL(128)

@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param layers                decoder layers
  * @param heads                 query heads Hq
  * @param kvHeads               key/value heads Hkv (Hq % Hkv == 0)
- * @param headDim               D, one of 32, 64, 128, 256
+ * @param headDim               D, one of 16, 32, 64, 128, 256
  * @param vocabSize             V
  * @param rmsNormEps            RMSNorm epsilon (also for Qwen3's q/k norms)
  * @param qkvBias               q, k and v projections have biases (Qwen2, Llama's attention_bias)

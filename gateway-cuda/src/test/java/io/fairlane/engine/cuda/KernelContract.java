@@ -204,6 +204,7 @@ abstract class KernelContract {
 
     @ParameterizedTest
     @CsvSource({
+        "16, 4, 1, true, true, false",
         "32, 4, 2, false, false, false",
         "64, 4, 1, true, false, false",
         "128, 8, 2, false, true, false",
@@ -390,6 +391,7 @@ abstract class KernelContract {
 
     @ParameterizedTest
     @CsvSource({
+        "16, 4, 1, 16, 0",
         "32, 2, 2, 16, 0",
         "64, 8, 2, 16, 0",
         "128, 4, 1, 16, 0",
@@ -449,6 +451,7 @@ abstract class KernelContract {
 
     @ParameterizedTest
     @CsvSource({
+        "16, 4, 2, 16, 0",
         "64, 4, 2, 16, 0",
         "128, 2, 1, 16, 0",
         "32, 2, 2, 16, 0",
