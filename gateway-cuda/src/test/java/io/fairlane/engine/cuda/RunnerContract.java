@@ -209,6 +209,34 @@ abstract class RunnerContract {
     }
 
     @Test
+    void embed_inputLongerThanOneStep_matchesReferenceMeanOfFinalStates() {
+        start(TinyModel.spec("qwen2", true, false, true, 0, false));
+        int[] tokens = prompt(21, 300, 300);  // two chunks of at most 256 tokens
+        float[] got = runner.embed(tokens);
+        List<double[]> states = new ArrayList<>();
+        model.new Sequence(true).feed(tokens, states);
+        double[] mean = new double[128];
+        for (double[] st : states) {
+            for (int i = 0; i < mean.length; i++) {
+                mean[i] += st[i] / states.size();
+            }
+        }
+        assertThat(relativeError(got, mean)).isLessThan(1e-2);
+    }
+
+    @Test
+    void embed_betweenSteps_leavesThePagedPoolUntouched() {
+        start(TinyModel.spec("llama", false, false, false, 0, false));
+        int[] tokens = prompt(22, 20, 300);
+        int[] table = blocks(2);
+        runner.step(List.of(new StepSequence(tokens, 0, table, StepSequence.Output.NONE, null, null, null)));
+        float[] before = runner.step(List.of(logitsOf(new int[] {7}, 20, table))).logits(0);
+        runner.embed(prompt(23, 40, 300));
+        float[] after = runner.step(List.of(logitsOf(new int[] {7}, 20, table))).logits(0);
+        assertThat(after).containsExactly(before);
+    }
+
+    @Test
     void fork_copiedPartialBlock_bothContinuationsIdentical() {
         start(TinyModel.spec("llama", false, false, false, 0, false));
         int[] tokens = prompt(10, 20, 300);
