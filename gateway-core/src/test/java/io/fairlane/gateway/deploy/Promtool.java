@@ -1,4 +1,4 @@
-package io.fairlane.gateway.slo;
+package io.fairlane.gateway.deploy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
