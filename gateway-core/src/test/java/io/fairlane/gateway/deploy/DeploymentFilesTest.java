@@ -104,7 +104,7 @@ class DeploymentFilesTest {
         int preStopSeconds = Integer.parseInt((String) preStop.get(1));
         Map<String, Object> config = new org.yaml.snakeyaml.Yaml().load(
                 (String) Yaml.at(k8s("configmap.yaml"), "data", "fairlane.yaml"));
-        Duration shutdown = goDuration((String) Yaml.at(config, "server", "shutdown_timeout"));
+        Duration shutdown = goDuration((String) Yaml.at(config, "server", "shutdown_deadline"));
         assertThat(grace).isGreaterThan(preStopSeconds + (int) shutdown.toSeconds());
     }
 
