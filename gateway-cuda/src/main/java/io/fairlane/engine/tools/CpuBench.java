@@ -106,9 +106,11 @@ final class CpuBench {
         }
         int pos = prompt;
         long start = 0;
+        long cpuStart = 0;
         for (int s = 0; s < warmup + steps; s++) {
             if (s == warmup) {
                 start = System.nanoTime();
+                cpuStart = processCpuNanos();
             }
             List<SequenceInput> seqs = new ArrayList<>(batch);
             for (int i = 0; i < batch; i++) {
@@ -122,11 +124,24 @@ final class CpuBench {
             pos++;
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
         double tokensPerSecond = batch * steps / seconds;
         double msPerStep = seconds * 1000 / steps;
         double weightGbs = weightBytes * (double) steps / seconds / 1e9;
-        out.printf(Locale.ROOT, "RESULT model=%s batch=%d steps=%d tok_s=%.2f ms_step=%.2f weight_gb_s=%.2f%n",
-                dir.getFileName(), batch, steps, tokensPerSecond, msPerStep, weightGbs);
+        // CPU time the process got over wall time × workers: below ~0.9 the machine was busy with something else
+        // and wall-clock figures understate what the engine does on an idle machine.
+        double share = cpuSeconds / (seconds * backend.threads());
+        out.printf(Locale.ROOT, "RESULT model=%s batch=%d steps=%d tok_s=%.2f ms_step=%.2f weight_gb_s=%.2f"
+                        + " cpu_share=%.2f tok_per_cpu_s=%.2f%n", dir.getFileName(), batch, steps, tokensPerSecond,
+                msPerStep, weightGbs, share, batch * steps / cpuSeconds);
+    }
+
+    private static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return 0;
     }
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
