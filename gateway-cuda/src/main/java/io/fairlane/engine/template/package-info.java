@@ -1,5 +1,6 @@
 /**
- * Chat templates: {@link io.fairlane.engine.template.ChatTemplate} renders a model's
+ * Chat templates and prompt encoding: {@link io.fairlane.engine.template.PromptEncoder} turns a request's
+ * prompt into token ids; {@link io.fairlane.engine.template.ChatTemplate} renders a model's
  * {@code tokenizer_config.json} template exactly as Hugging Face transformers does, on
  * {@link io.fairlane.engine.template.JinjaTemplate}, a focused Jinja interpreter (lexer, parser, tree-walking
  * evaluator with Python value semantics) written for that purpose.
