@@ -35,12 +35,29 @@ public sealed interface Policy {
      * Deficit longest-prefix-match (Cao et al., "Locality-aware Fair Scheduling in LLM Serving",
      * arXiv 2501.14312): deficit round robin across tenants, and within the quantum, requests ordered by
      * the length of their cached prefix as the {@link PrefixMatcher} reports it.
+     *
+     * @param quantum         credit per round for weight 1, in service units
+     * @param lpmWaitingLimit longest-prefix-match order applies while at most this many requests wait;
+     *                        past it the oldest request of a tenant with credit goes first (SGLang falls
+     *                        back to FCFS past 128 waiting requests for the same reason: the scan's cost)
      */
-    record DeficitLongestPrefixMatch(long quantum) implements Policy {
+    record DeficitLongestPrefixMatch(long quantum, int lpmWaitingLimit) implements Policy {
+
+        /** SGLang's threshold for giving up longest-prefix-match order. */
+        public static final int DEFAULT_LPM_WAITING_LIMIT = 128;
+
         public DeficitLongestPrefixMatch {
             if (quantum <= 0) {
                 throw new IllegalArgumentException("quantum must be > 0, was " + quantum);
             }
+            if (lpmWaitingLimit < 0) {
+                throw new IllegalArgumentException("lpmWaitingLimit must be >= 0, was " + lpmWaitingLimit);
+            }
+        }
+
+        /** With the default waiting limit of {@value #DEFAULT_LPM_WAITING_LIMIT}. */
+        public DeficitLongestPrefixMatch(long quantum) {
+            this(quantum, DEFAULT_LPM_WAITING_LIMIT);
         }
     }
 }

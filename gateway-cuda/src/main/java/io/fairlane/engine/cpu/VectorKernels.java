@@ -1,0 +1,289 @@
+package io.fairlane.engine.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API kernels of the CPU forward pass.
+ *
+ * <p><b>Matmul.</b> {@code out[t, r] = sum_k x[t, k] * W[r, k]} with W row-major {@code [rows, cols]} read straight
+ * from the mapped file. Register tiles reuse each loaded weight vector across several tokens (2 rows × 4 tokens)
+ * or each loaded activation across several rows (4 rows × 1 token, the decode case), so a step over T tokens reads
+ * the weights once, not T times. bf16 weights are widened by sign-extending each 16-bit lane to 32 bits and
+ * shifting it into the high half, which is exactly the float the bf16 value denotes.
+ *
+ * <p><b>Bit-identical results whatever the tile.</b> Every (row, token) dot product is computed the same way in
+ * every kernel: one vector accumulator fed in k order by fused multiply-adds, its lanes summed left to right
+ * through an array (never {@code reduceLanes}, whose order may differ between the interpreter and compiled
+ * code), then the tail by scalar fused multiply-adds. So a token's logits do not depend on how many other
+ * tokens share its step, which keeps batched, chunked and one-by-one runs token-for-token equal and lets a
+ * seeded request sample the same tokens whatever shares its batch.
+ */
+final class VectorKernels {
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class,
+            VectorShape.forBitSize(F.vectorBitSize() / 2));
+    static final int L = F.length();
+
+    static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** Activation bytes a token tile may take, so the tile stays in the L2 cache while the rows stream past. */
+    private static final int TILE_BYTES = 192 * 1024;
+
+    private VectorKernels() {
+    }
+
+    /** Scratch a worker needs for {@link #matmul}: one vector's lanes. */
+    static float[] laneScratch() {
+        return new float[L];
+    }
+
+    static FloatVector bf16(MemorySegment seg, long elementIndex) {
+        ShortVector s = ShortVector.fromMemorySegment(S, seg, elementIndex * 2, LE);
+        IntVector i = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
+        return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    static FloatVector f32(MemorySegment seg, long elementIndex) {
+        return FloatVector.fromMemorySegment(F, seg, elementIndex * 4, LE);
+    }
+
+    static float bf16Scalar(MemorySegment seg, long elementIndex) {
+        return Float.intBitsToFloat((seg.get(SHORT_LE, elementIndex * 2) & 0xffff) << 16);
+    }
+
+    static float f32Scalar(MemorySegment seg, long elementIndex) {
+        return seg.get(FLOAT_LE, elementIndex * 4);
+    }
+
+    private static float sumLanes(FloatVector acc, float[] lanes) {
+        acc.intoArray(lanes, 0);
+        float s = lanes[0];
+        for (int i = 1; i < lanes.length; i++) {
+            s += lanes[i];
+        }
+        return s;
+    }
+
+    /**
+     * {@code out[t * outStride + outOffset + r] = dot(W[r], x[t * cols ...])} for rows {@code [r0, r1)} and tokens
+     * {@code [0, tokens)}.
+     *
+     * @param x     {@code [tokens, w.cols]} activations
+     * @param out   {@code [tokens, outStride]}
+     * @param lanes the calling worker's {@link #laneScratch()}
+     */
+    static void matmul(Matrix w, float[] x, int tokens, float[] out, int outStride, int outOffset, int r0, int r1,
+                       float[] lanes) {
+        int cols = w.cols;
+        int tile = Math.max(4, (TILE_BYTES / (cols * 4)) & ~3);
+        for (int t0 = 0; t0 < tokens; t0 += tile) {
+            int t1 = Math.min(tokens, t0 + tile);
+            for (int r = r0; r < r1; r += 4) {
+                int rb = Math.min(4, r1 - r);
+                int t = t0;
+                for (; t + 4 <= t1; t += 4) {
+                    int pairs = 0;
+                    for (; pairs + 2 <= rb; pairs += 2) {
+                        tile2x4(w, r + pairs, x, t, out, outStride, outOffset, lanes);
+                    }
+                    if (pairs < rb) {
+                        for (int tt = t; tt < t + 4; tt++) {
+                            out[tt * outStride + outOffset + r + pairs] = dot(w, r + pairs, x, tt * cols, lanes);
+                        }
+                    }
+                }
+                for (; t < t1; t++) {
+                    if (rb == 4) {
+                        tile4x1(w, r, x, t, out, t * outStride + outOffset, lanes);
+                    } else {
+                        for (int rr = r; rr < r + rb; rr++) {
+                            out[t * outStride + outOffset + rr] = dot(w, rr, x, t * cols, lanes);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** One row against one token. */
+    static float dot(Matrix w, int row, float[] x, int xOff, float[] lanes) {
+        int cols = w.cols;
+        int bound = F.loopBound(cols);
+        long base = (long) row * cols;
+        MemorySegment seg = w.data;
+        FloatVector acc = FloatVector.zero(F);
+        if (w.bf16) {
+            for (int k = 0; k < bound; k += L) {
+                acc = bf16(seg, base + k).fma(FloatVector.fromArray(F, x, xOff + k), acc);
+            }
+        } else {
+            for (int k = 0; k < bound; k += L) {
+                acc = f32(seg, base + k).fma(FloatVector.fromArray(F, x, xOff + k), acc);
+            }
+        }
+        float s = sumLanes(acc, lanes);
+        for (int k = bound; k < cols; k++) {
+            float wk = w.bf16 ? bf16Scalar(seg, base + k) : f32Scalar(seg, base + k);
+            s = Math.fma(wk, x[xOff + k], s);
+        }
+        return s;
+    }
+
+    /** Rows r..r+3 against token t: the decode tile. */
+    private static void tile4x1(Matrix w, int r, float[] x, int t, float[] out, int outBase, float[] lanes) {
+        int cols = w.cols;
+        int bound = F.loopBound(cols);
+        MemorySegment seg = w.data;
+        long b0 = (long) r * cols;
+        long b1 = b0 + cols;
+        long b2 = b1 + cols;
+        long b3 = b2 + cols;
+        int xo = t * cols;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        if (w.bf16) {
+            for (int k = 0; k < bound; k += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, xo + k);
+                a0 = bf16(seg, b0 + k).fma(xv, a0);
+                a1 = bf16(seg, b1 + k).fma(xv, a1);
+                a2 = bf16(seg, b2 + k).fma(xv, a2);
+                a3 = bf16(seg, b3 + k).fma(xv, a3);
+            }
+        } else {
+            for (int k = 0; k < bound; k += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, xo + k);
+                a0 = f32(seg, b0 + k).fma(xv, a0);
+                a1 = f32(seg, b1 + k).fma(xv, a1);
+                a2 = f32(seg, b2 + k).fma(xv, a2);
+                a3 = f32(seg, b3 + k).fma(xv, a3);
+            }
+        }
+        out[outBase + r] = tail(w, b0, x, xo, bound, sumLanes(a0, lanes));
+        out[outBase + r + 1] = tail(w, b1, x, xo, bound, sumLanes(a1, lanes));
+        out[outBase + r + 2] = tail(w, b2, x, xo, bound, sumLanes(a2, lanes));
+        out[outBase + r + 3] = tail(w, b3, x, xo, bound, sumLanes(a3, lanes));
+    }
+
+    /** Rows r, r+1 against tokens t..t+3: the batched tile, each weight vector used four times. */
+    private static void tile2x4(Matrix w, int r, float[] x, int t, float[] out, int outStride, int outOffset,
+                                float[] lanes) {
+        int cols = w.cols;
+        int bound = F.loopBound(cols);
+        MemorySegment seg = w.data;
+        long b0 = (long) r * cols;
+        long b1 = b0 + cols;
+        int x0 = t * cols;
+        int x1 = x0 + cols;
+        int x2 = x1 + cols;
+        int x3 = x2 + cols;
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00;
+        FloatVector a02 = a00;
+        FloatVector a03 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a12 = a00;
+        FloatVector a13 = a00;
+        if (w.bf16) {
+            for (int k = 0; k < bound; k += L) {
+                FloatVector w0 = bf16(seg, b0 + k);
+                FloatVector w1 = bf16(seg, b1 + k);
+                FloatVector xv = FloatVector.fromArray(F, x, x0 + k);
+                a00 = w0.fma(xv, a00);
+                a10 = w1.fma(xv, a10);
+                xv = FloatVector.fromArray(F, x, x1 + k);
+                a01 = w0.fma(xv, a01);
+                a11 = w1.fma(xv, a11);
+                xv = FloatVector.fromArray(F, x, x2 + k);
+                a02 = w0.fma(xv, a02);
+                a12 = w1.fma(xv, a12);
+                xv = FloatVector.fromArray(F, x, x3 + k);
+                a03 = w0.fma(xv, a03);
+                a13 = w1.fma(xv, a13);
+            }
+        } else {
+            for (int k = 0; k < bound; k += L) {
+                FloatVector w0 = f32(seg, b0 + k);
+                FloatVector w1 = f32(seg, b1 + k);
+                FloatVector xv = FloatVector.fromArray(F, x, x0 + k);
+                a00 = w0.fma(xv, a00);
+                a10 = w1.fma(xv, a10);
+                xv = FloatVector.fromArray(F, x, x1 + k);
+                a01 = w0.fma(xv, a01);
+                a11 = w1.fma(xv, a11);
+                xv = FloatVector.fromArray(F, x, x2 + k);
+                a02 = w0.fma(xv, a02);
+                a12 = w1.fma(xv, a12);
+                xv = FloatVector.fromArray(F, x, x3 + k);
+                a03 = w0.fma(xv, a03);
+                a13 = w1.fma(xv, a13);
+            }
+        }
+        int o = t * outStride + outOffset + r;
+        out[o] = tail(w, b0, x, x0, bound, sumLanes(a00, lanes));
+        out[o + 1] = tail(w, b1, x, x0, bound, sumLanes(a10, lanes));
+        o += outStride;
+        out[o] = tail(w, b0, x, x1, bound, sumLanes(a01, lanes));
+        out[o + 1] = tail(w, b1, x, x1, bound, sumLanes(a11, lanes));
+        o += outStride;
+        out[o] = tail(w, b0, x, x2, bound, sumLanes(a02, lanes));
+        out[o + 1] = tail(w, b1, x, x2, bound, sumLanes(a12, lanes));
+        o += outStride;
+        out[o] = tail(w, b0, x, x3, bound, sumLanes(a03, lanes));
+        out[o + 1] = tail(w, b1, x, x3, bound, sumLanes(a13, lanes));
+    }
+
+    private static float tail(Matrix w, long base, float[] x, int xo, int bound, float s) {
+        for (int k = bound; k < w.cols; k++) {
+            float wk = w.bf16 ? bf16Scalar(w.data, base + k) : f32Scalar(w.data, base + k);
+            s = Math.fma(wk, x[xo + k], s);
+        }
+        return s;
+    }
+
+    /** {@code dot(a[aOff, aOff + n), kv[kvOff, kvOff + n))} with the KV store's f32 elements. */
+    static float dotKv(float[] a, int aOff, MemorySegment kv, long kvOff, int n, float[] lanes) {
+        int bound = F.loopBound(n);
+        FloatVector acc = FloatVector.zero(F);
+        for (int k = 0; k < bound; k += L) {
+            acc = FloatVector.fromArray(F, a, aOff + k).fma(f32(kv, kvOff + k), acc);
+        }
+        float s = sumLanes(acc, lanes);
+        for (int k = bound; k < n; k++) {
+            s = Math.fma(a[aOff + k], f32Scalar(kv, kvOff + k), s);
+        }
+        return s;
+    }
+
+    /** {@code out[outOff + i] += p * kv[kvOff + i]} for i in [0, n). */
+    static void axpyKv(float p, MemorySegment kv, long kvOff, float[] out, int outOff, int n) {
+        int bound = F.loopBound(n);
+        FloatVector pv = FloatVector.broadcast(F, p);
+        for (int k = 0; k < bound; k += L) {
+            FloatVector o = FloatVector.fromArray(F, out, outOff + k);
+            f32(kv, kvOff + k).fma(pv, o).intoArray(out, outOff + k);
+        }
+        for (int k = bound; k < n; k++) {
+            out[outOff + k] = Math.fma(f32Scalar(kv, kvOff + k), p, out[outOff + k]);
+        }
+    }
+
+    /** Copies {@code src[srcOff, srcOff + n)} into the KV store at element {@code kvOff}. */
+    static void storeKv(float[] src, int srcOff, MemorySegment kv, long kvOff, int n) {
+        MemorySegment.copy(src, srcOff, kv, FLOAT_LE, kvOff * 4, n);
+    }
+}

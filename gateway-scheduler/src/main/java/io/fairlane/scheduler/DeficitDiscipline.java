@@ -1,0 +1,203 @@
+package io.fairlane.scheduler;
+
+/**
+ * Deficit round robin on token cost, and its locality-aware form DLPM.
+ *
+ * <p>Rules (Shreedhar and Varghese, SIGCOMM 1995, in the form Cao et al. use for LLM serving in
+ * "Locality-aware Fair Scheduling in LLM Serving", arXiv 2501.14312): a flow may be served while its
+ * deficit is positive; each dispatch and each later charge subtracts the cost, so a deficit can go
+ * negative by at most one request's charge plus its running output. When no dispatchable flow has a
+ * positive deficit, every dispatchable flow receives {@code quantum × weight} — as many rounds at once as
+ * it takes for at least one of them to turn positive.
+ *
+ * <p>A flow that stops being dispatchable (its queue emptied, or its tenant reached its cap) receives no
+ * refills. When it comes back, the rounds that passed meanwhile pay down its debt, but its deficit is
+ * capped at one quantum: idle time repays service the flow used, as VTC's counter lift does, and banks
+ * nothing beyond what any flow gets in one round. Without the repayment a light tenant would return still
+ * owing for its previous request and wait rounds behind a flooding neighbour; without the cap it would
+ * return with credit for its whole idle spell and starve the others.
+ *
+ * <p>Order among flows with a positive deficit: for DRR, round robin (the order in which flows turned
+ * positive); for DLPM, the queued ticket with the longest cached prefix as the {@link PrefixMatcher}
+ * reports it, ties to the oldest — while no more than {@code lpmWaitingLimit} tickets wait in the class.
+ * Past that the scan would cost too much per decision and DLPM serves the oldest first ticket among
+ * positive flows, as SGLang falls back from longest-prefix-match to FCFS past 128 waiting requests.
+ *
+ * <p>Cost: refills use a global round counter instead of touching every flow. A dispatchable flow stores
+ * {@code deficitBase} with {@code deficit = deficitBase + round × quantum × weight}; it is positive iff
+ * {@code round > −deficitBase / (quantum × weight)}, its threshold. Flows with a positive deficit sit in
+ * {@code eligible}; the others in {@code waiting}, a min-heap by threshold, so a refill is "set round past
+ * the smallest threshold and move the flows now positive". Every operation is O(log n) amortized.
+ * A flow that is not dispatchable stores its absolute deficit in {@code deficitBase}.
+ */
+final class DeficitDiscipline implements Discipline {
+
+    private final double quantum;
+    private final boolean longestPrefixMatch;
+    private final int lpmWaitingLimit;
+    private final PrefixMatcher<Object> matcher;
+    private final boolean upfront;
+
+    private final FlowHeap eligible;
+    private final FlowHeap waiting;
+    private long round;
+    private long sequence;
+
+    /**
+     * @param quantum           credit per round for weight 1, in service units
+     * @param upfront           whether dispatch charges the whole output estimate (DRR) or progress charges
+     *                          output tokens as they come (DLPM)
+     * @param matcher           cached prefix lengths; null for plain DRR
+     * @param lpmWaitingLimit   longest-prefix-match order applies while at most this many tickets wait
+     */
+    DeficitDiscipline(double quantum, boolean upfront, PrefixMatcher<Object> matcher, int lpmWaitingLimit) {
+        if (!(quantum > 0)) {
+            throw new IllegalArgumentException("quantum must be > 0, was " + quantum);
+        }
+        this.quantum = quantum;
+        this.upfront = upfront;
+        this.longestPrefixMatch = matcher != null;
+        this.matcher = matcher;
+        this.lpmWaitingLimit = lpmWaitingLimit;
+        this.eligible = longestPrefixMatch
+                ? new FlowHeap(0, (a, b) -> a.headId() < b.headId())
+                : new FlowHeap(0, (a, b) -> a.enteredSequence < b.enteredSequence);
+        this.waiting = new FlowHeap(1, (a, b) -> {
+            double ta = threshold(a);
+            double tb = threshold(b);
+            return ta < tb || (ta == tb && a.enteredSequence < b.enteredSequence);
+        });
+    }
+
+    private double threshold(TenantFlow f) {
+        return -f.deficitBase / (quantum * f.weight());
+    }
+
+    private boolean active(TenantFlow f) {
+        return eligible.contains(f) || waiting.contains(f);
+    }
+
+    private double deficit(TenantFlow f, boolean active) {
+        return active ? f.deficitBase + round * quantum * f.weight() : f.deficitBase;
+    }
+
+    @Override
+    public void enter(TenantFlow f, boolean returning) {
+        if (active(f)) {
+            throw new IllegalStateException(f + " entered twice");
+        }
+        double perRound = quantum * f.weight();
+        double deficit = Math.min(f.deficitBase + (round - f.leftRound) * perRound, perRound);
+        f.deficitBase = deficit - round * perRound;
+        place(f);
+    }
+
+    private void place(TenantFlow f) {
+        if (deficit(f, true) > 0) {
+            f.enteredSequence = sequence++;
+            eligible.add(f);
+        } else {
+            waiting.add(f);
+        }
+    }
+
+    @Override
+    public void leave(TenantFlow f) {
+        double d = deficit(f, true);
+        if (eligible.contains(f)) {
+            eligible.remove(f);
+        } else {
+            waiting.remove(f);
+        }
+        f.deficitBase = d;
+        f.leftRound = round;
+    }
+
+    @Override
+    public void emptied(TenantFlow f) {
+        // Nothing to do: enter() settles debt and caps credit from the rounds that passed.
+    }
+
+    @Override
+    public void headChanged(TenantFlow f) {
+        if (longestPrefixMatch && eligible.contains(f)) {
+            eligible.update(f);
+        }
+    }
+
+    @Override
+    public QueuedTicket<?> select(int waitingInClass) {
+        if (eligible.isEmpty()) {
+            if (waiting.isEmpty()) {
+                return null;
+            }
+            refill();
+        }
+        if (longestPrefixMatch && waitingInClass <= lpmWaitingLimit) {
+            return longestPrefix();
+        }
+        return eligible.peek().head();
+    }
+
+    private void refill() {
+        while (eligible.isEmpty()) {
+            long next = (long) Math.floor(threshold(waiting.peek())) + 1;
+            round = Math.max(round + 1, next);
+            while (!waiting.isEmpty() && deficit(waiting.peek(), true) > 0) {
+                TenantFlow f = waiting.poll();
+                f.enteredSequence = sequence++;
+                eligible.add(f);
+            }
+        }
+    }
+
+    private QueuedTicket<?> longestPrefix() {
+        QueuedTicket<?> best = null;
+        int bestMatch = -1;
+        for (int i = 0; i < eligible.size(); i++) {
+            for (QueuedTicket<?> t = eligible.at(i).topQueue().first; t != null; t = t.next) {
+                int m = Math.clamp(matcher.cachedPrefixTokens(t.work()), 0, t.estimate().promptTokens());
+                if (m > bestMatch || (m == bestMatch && t.id() < best.id())) {
+                    best = t;
+                    bestMatch = m;
+                }
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public void charge(TenantFlow f, double amount) {
+        f.deficitBase -= amount;
+        if (!active(f)) {
+            return;
+        }
+        boolean isEligible = eligible.contains(f);
+        boolean positive = deficit(f, true) > 0;
+        if (isEligible && !positive) {
+            eligible.remove(f);
+            waiting.add(f);
+        } else if (!isEligible && positive) {
+            waiting.remove(f);
+            f.enteredSequence = sequence++;
+            eligible.add(f);
+        } else if (!isEligible) {
+            waiting.update(f);
+        }
+    }
+
+    @Override
+    public double balance(TenantFlow f) {
+        return deficit(f, active(f));
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return eligible.isEmpty() && waiting.isEmpty();
+    }
+
+    @Override
+    public boolean chargesOutputUpfront() {
+        return upfront;
+    }
+}

@@ -1,0 +1,50 @@
+package io.fairlane.scheduler;
+
+/**
+ * First come, first served: the dispatchable flow whose first ticket is oldest. With one flow per tenant
+ * in a heap keyed by first-ticket id this is a global FIFO, except that a tenant's priority tickets come
+ * before its own default ones. Balances are not kept.
+ */
+final class FcfsDiscipline implements Discipline {
+
+    private final FlowHeap flows = new FlowHeap(0, (a, b) -> a.headId() < b.headId());
+
+    @Override
+    public void enter(TenantFlow f, boolean returning) {
+        flows.add(f);
+    }
+
+    @Override
+    public void leave(TenantFlow f) {
+        flows.remove(f);
+    }
+
+    @Override
+    public void emptied(TenantFlow f) {
+    }
+
+    @Override
+    public void headChanged(TenantFlow f) {
+        flows.update(f);
+    }
+
+    @Override
+    public QueuedTicket<?> select(int waitingInClass) {
+        TenantFlow f = flows.peek();
+        return f == null ? null : f.head();
+    }
+
+    @Override
+    public void charge(TenantFlow f, double amount) {
+    }
+
+    @Override
+    public double balance(TenantFlow f) {
+        return 0;
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return flows.isEmpty();
+    }
+}

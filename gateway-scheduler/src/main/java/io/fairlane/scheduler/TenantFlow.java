@@ -1,0 +1,63 @@
+package io.fairlane.scheduler;
+
+/**
+ * One tenant's queued work in one {@link ServiceClass}, with the balance its class's discipline keeps
+ * for it. Guarded by the owning scheduler's lock.
+ */
+final class TenantFlow {
+
+    final TenantAccount account;
+    final ServiceClass serviceClass;
+
+    /** Priority-tier tickets, served before {@link #normal} ones (main class only). */
+    final TicketQueue priority = new TicketQueue();
+    final TicketQueue normal = new TicketQueue();
+
+    /** Whether the flow is in its discipline's structures (queued work and not capped). */
+    boolean scheduled;
+    /** Set when the queue goes from empty to non-empty; consumed by the next {@code enter}. */
+    boolean returning;
+
+    // VTC: weighted service counter.
+    double counter;
+    // DRR/DLPM: deficit, stored relative to the discipline's round while active (see DeficitDiscipline).
+    double deficitBase;
+    long enteredSequence;
+    /** DRR/DLPM: the discipline's round when the flow last stopped being dispatchable. */
+    long leftRound;
+
+    int heapIndex0 = -1;
+    int heapIndex1 = -1;
+
+    TenantFlow(TenantAccount account, ServiceClass serviceClass) {
+        this.account = account;
+        this.serviceClass = serviceClass;
+    }
+
+    int queued() {
+        return priority.size + normal.size;
+    }
+
+    /** The list served next: priority tickets first. */
+    TicketQueue topQueue() {
+        return priority.isEmpty() ? normal : priority;
+    }
+
+    QueuedTicket<?> head() {
+        return priority.isEmpty() ? normal.first : priority.first;
+    }
+
+    long headId() {
+        QueuedTicket<?> h = head();
+        return h == null ? Long.MAX_VALUE : h.id();
+    }
+
+    double weight() {
+        return account.spec.weight();
+    }
+
+    @Override
+    public String toString() {
+        return "TenantFlow[" + account.id() + "/" + serviceClass + ", queued=" + queued() + "]";
+    }
+}
