@@ -13,10 +13,11 @@ import java.util.Objects;
  * @param layers                decoder layers
  * @param heads                 query heads Hq
  * @param kvHeads               key/value heads Hkv (Hq % Hkv == 0)
- * @param headDim               D, one of 32, 64, 128, 256
+ * @param headDim               D, one of 16, 32, 64, 128, 256
  * @param vocabSize             V
  * @param rmsNormEps            RMSNorm epsilon (also for Qwen3's q/k norms)
- * @param qkvBias               q, k and v projections have biases (Qwen2)
+ * @param qkvBias               q, k and v projections have biases (Qwen2, Llama's attention_bias)
+ * @param outputBias            the attention output projection has a bias (Llama's attention_bias)
  * @param qkNorm                per-head RMSNorm of q and k before RoPE (Qwen3)
  * @param tiedEmbeddings        the output projection is the embedding matrix
  * @param slidingWindow         attention window in tokens, 0 for none
@@ -35,6 +36,7 @@ public record CudaModelSpec(
         int vocabSize,
         float rmsNormEps,
         boolean qkvBias,
+        boolean outputBias,
         boolean qkNorm,
         boolean tiedEmbeddings,
         int slidingWindow,
@@ -98,7 +100,8 @@ public record CudaModelSpec(
         return o instanceof CudaModelSpec s && family.equals(s.family) && hiddenSize == s.hiddenSize
                 && intermediateSize == s.intermediateSize && layers == s.layers && heads == s.heads
                 && kvHeads == s.kvHeads && headDim == s.headDim && vocabSize == s.vocabSize
-                && rmsNormEps == s.rmsNormEps && qkvBias == s.qkvBias && qkNorm == s.qkNorm
+                && rmsNormEps == s.rmsNormEps && qkvBias == s.qkvBias && outputBias == s.outputBias
+                && qkNorm == s.qkNorm
                 && tiedEmbeddings == s.tiedEmbeddings && slidingWindow == s.slidingWindow
                 && Arrays.equals(ropeInverseFrequencies, s.ropeInverseFrequencies)
                 && ropeInterleaved == s.ropeInterleaved && contextLength == s.contextLength;
@@ -113,7 +116,8 @@ public record CudaModelSpec(
     @Override
     public String toString() {
         return "CudaModelSpec[" + family + ", " + shapeString(hiddenSize, intermediateSize, layers, heads, kvHeads,
-                headDim, vocabSize) + (qkvBias ? ", qkv bias" : "") + (qkNorm ? ", qk norm" : "")
+                headDim, vocabSize) + (qkvBias ? ", qkv bias" : "") + (outputBias ? ", o_proj bias" : "")
+                + (qkNorm ? ", qk norm" : "")
                 + (tiedEmbeddings ? ", tied" : "") + (slidingWindow > 0 ? ", window " + slidingWindow : "")
                 + ", context " + contextLength + "]";
     }

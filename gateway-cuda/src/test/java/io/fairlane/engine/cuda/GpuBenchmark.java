@@ -46,7 +46,7 @@ public final class GpuBenchmark {
         int context = 16384;
         CudaModelSpec spec = new CudaModelSpec(base.family(), base.hiddenSize(), base.intermediateSize(), base.layers(),
                 base.heads(), base.kvHeads(), base.headDim(), base.vocabSize(), base.rmsNormEps(), base.qkvBias(),
-                base.qkNorm(), base.tiedEmbeddings(), 0, base.ropeInverseFrequencies(), false, context);
+                base.outputBias(), base.qkNorm(), base.tiedEmbeddings(), 0, base.ropeInverseFrequencies(), false, context);
         ObjectMapper json = new ObjectMapper();
         ObjectNode out = json.createObjectNode();
         out.put("shape", shape);

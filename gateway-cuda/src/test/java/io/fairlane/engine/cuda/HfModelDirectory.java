@@ -104,10 +104,11 @@ final class HfModelDirectory implements WeightSource, AutoCloseable {
                 || c.path("use_sliding_window").asBoolean(false))) {
             window = c.get("sliding_window").asInt();
         }
-        boolean bias = type.equals("qwen2") || c.path("attention_bias").asBoolean(false);
+        boolean attentionBias = c.path("attention_bias").asBoolean(false);
+        boolean bias = type.equals("qwen2") || attentionBias;
         return new CudaModelSpec(type, hidden, c.get("intermediate_size").asInt(), c.get("num_hidden_layers").asInt(),
                 heads, kvHeads, headDim, c.get("vocab_size").asInt(), (float) c.path("rms_norm_eps").asDouble(1e-6),
-                bias, type.equals("qwen3"), c.path("tie_word_embeddings").asBoolean(false), window, freqs, false,
+                bias, attentionBias && !type.equals("qwen2"), type.equals("qwen3"), c.path("tie_word_embeddings").asBoolean(false), window, freqs, false,
                 c.path("max_position_embeddings").asInt(4096));
     }
 

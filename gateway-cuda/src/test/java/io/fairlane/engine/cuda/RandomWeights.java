@@ -19,7 +19,7 @@ final class RandomWeights implements WeightSource {
     static final Map<String, CudaModelSpec> SHAPES = Map.of(
             "llama-3.2-1b", llama3("llama-3.2-1b", 2048, 8192, 16, 32, 8, 64, true, 32.0),
             "llama-3.1-8b", llama3("llama-3.1-8b", 4096, 14336, 32, 32, 8, 128, false, 8.0),
-            "qwen3-0.6b", new CudaModelSpec("qwen3", 1024, 3072, 28, 16, 8, 128, 151936, 1e-6f, false, true, true, 0,
+            "qwen3-0.6b", new CudaModelSpec("qwen3", 1024, 3072, 28, 16, 8, 128, 151936, 1e-6f, false, false, true, true, 0,
                     CudaModelSpec.defaultRopeFrequencies(128, 1_000_000.0), false, 40960));
 
     private static CudaModelSpec llama3(String name, int h, int inter, int layers, int heads, int kv, int d,
@@ -28,7 +28,7 @@ final class RandomWeights implements WeightSource {
                 new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("factor", factor)
                         .put("low_freq_factor", 1.0).put("high_freq_factor", 4.0)
                         .put("original_max_position_embeddings", 8192));
-        return new CudaModelSpec("llama", h, inter, layers, heads, kv, d, 128256, 1e-5f, false, false, tied, 0, freqs,
+        return new CudaModelSpec("llama", h, inter, layers, heads, kv, d, 128256, 1e-5f, false, false, false, tied, 0, freqs,
                 false, 131072);
     }
 
@@ -94,6 +94,7 @@ final class RandomWeights implements WeightSource {
             case "self_attn.k_proj.bias", "self_attn.v_proj.bias" -> spec.qkvBias() ? new long[] {spec.kvHeads() * d} : null;
             case "self_attn.q_norm.weight", "self_attn.k_norm.weight" -> spec.qkNorm() ? new long[] {d} : null;
             case "self_attn.o_proj.weight" -> new long[] {h, spec.heads() * d};
+            case "self_attn.o_proj.bias" -> spec.outputBias() ? new long[] {h} : null;
             case "mlp.gate_proj.weight", "mlp.up_proj.weight" -> new long[] {inter, h};
             case "mlp.down_proj.weight" -> new long[] {h, inter};
             default -> null;

@@ -1,4 +1,4 @@
-package io.fairlane.gateway.slo;
+package io.fairlane.gateway.deploy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

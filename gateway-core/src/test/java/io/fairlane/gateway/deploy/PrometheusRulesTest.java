@@ -1,4 +1,4 @@
-package io.fairlane.gateway.slo;
+package io.fairlane.gateway.deploy;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

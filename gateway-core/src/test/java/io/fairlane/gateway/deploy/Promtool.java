@@ -1,4 +1,4 @@
-package io.fairlane.gateway.slo;
+package io.fairlane.gateway.deploy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,13 +24,18 @@ final class Promtool {
 
     /** The promtool binary: {@code $PROMTOOL} if set, else the first on {@code PATH}. */
     static Optional<Path> find() {
-        String override = System.getenv("PROMTOOL");
+        return findBinary("promtool", "PROMTOOL");
+    }
+
+    /** An executable: {@code $envOverride} if set, else the first {@code name} on {@code PATH}. */
+    static Optional<Path> findBinary(String name, String envOverride) {
+        String override = System.getenv(envOverride);
         if (override != null && !override.isBlank()) {
             return Optional.of(Path.of(override)).filter(Files::isExecutable);
         }
         String path = System.getenv().getOrDefault("PATH", "");
         for (String dir : path.split(java.io.File.pathSeparator)) {
-            Path candidate = Path.of(dir).resolve("promtool");
+            Path candidate = Path.of(dir).resolve(name);
             if (!dir.isEmpty() && Files.isExecutable(candidate)) {
                 return Optional.of(candidate);
             }
