@@ -55,7 +55,7 @@ abstract class CudaBackendContract {
     }
 
     static BackendOptions options() {
-        return new BackendOptions(BLOCK, 0, 2, List.of(), 0.55, 256, 8);
+        return new BackendOptions(BLOCK, 32L << 20, 2, List.of(), 0.55, 256, 8);
     }
 
     CpuBackend cpu(String shape) {
