@@ -94,7 +94,7 @@ public final class CudaBackend implements ExecutionBackend {
         int device = options.devices().isEmpty() ? 0 : options.devices().getFirst();
         CudaModelSpec spec;
         try {
-            spec = specOf(model.config());
+            spec = CudaModelSpec.of(model.config());
         } catch (IllegalArgumentException e) {
             throw new BackendUnavailableException("CUDA backend not available for this model: " + e.getMessage(), e);
         }
@@ -106,18 +106,6 @@ public final class CudaBackend implements ExecutionBackend {
         } catch (IllegalStateException | io.fairlane.engine.cuda.CudaException e) {
             throw new BackendUnavailableException("CUDA backend not available: " + e.getMessage(), e);
         }
-    }
-
-    /** The kernels' view of a config. */
-    static CudaModelSpec specOf(ModelConfig c) {
-        double[] inv = c.ropeInverseFrequencies();
-        float[] freqs = new float[inv.length];
-        for (int i = 0; i < inv.length; i++) {
-            freqs[i] = (float) inv[i];
-        }
-        return new CudaModelSpec(c.family().modelType(), c.hiddenSize(), c.intermediateSize(), c.layers(), c.heads(),
-                c.kvHeads(), c.headDim(), c.vocabSize(), (float) c.rmsNormEps(), c.qkvBias(), c.outputBias(),
-                c.qkNorm(), c.tiedEmbeddings(), c.slidingWindow(), freqs, false, c.contextLength());
     }
 
     /** The model's tensors, by name, as the uploader reads them (memory-mapped; nothing copied on the heap). */
@@ -249,7 +237,7 @@ public final class CudaBackend implements ExecutionBackend {
     /** For tests: the model's spec when the kernels can serve it, or why not. */
     static Optional<String> unsupportedReason(ModelConfig config) {
         try {
-            specOf(config);
+            CudaModelSpec.of(config);
             return Optional.empty();
         } catch (IllegalArgumentException e) {
             return Optional.of(e.getMessage());
