@@ -8,8 +8,14 @@ package io.fairlane.scheduler;
  * deficit is positive; each dispatch and each later charge subtracts the cost, so a deficit can go
  * negative by at most one request's charge plus its running output. When no dispatchable flow has a
  * positive deficit, every dispatchable flow receives {@code quantum × weight} — as many rounds at once as
- * it takes for at least one of them to turn positive. A flow whose queue empties keeps any debt but drops
- * any credit, so idle time banks nothing.
+ * it takes for at least one of them to turn positive.
+ *
+ * <p>A flow that stops being dispatchable (its queue emptied, or its tenant reached its cap) receives no
+ * refills. When it comes back, the rounds that passed meanwhile pay down its debt, but its deficit is
+ * capped at one quantum: idle time repays service the flow used, as VTC's counter lift does, and banks
+ * nothing beyond what any flow gets in one round. Without the repayment a light tenant would return still
+ * owing for its previous request and wait rounds behind a flooding neighbour; without the cap it would
+ * return with credit for its whole idle spell and starve the others.
  *
  * <p>Order among flows with a positive deficit: for DRR, round robin (the order in which flows turned
  * positive); for DLPM, the queued ticket with the longest cached prefix as the {@link PrefixMatcher}
@@ -80,7 +86,9 @@ final class DeficitDiscipline implements Discipline {
         if (active(f)) {
             throw new IllegalStateException(f + " entered twice");
         }
-        f.deficitBase -= round * quantum * f.weight();
+        double perRound = quantum * f.weight();
+        double deficit = Math.min(f.deficitBase + (round - f.leftRound) * perRound, perRound);
+        f.deficitBase = deficit - round * perRound;
         place(f);
     }
 
@@ -102,13 +110,12 @@ final class DeficitDiscipline implements Discipline {
             waiting.remove(f);
         }
         f.deficitBase = d;
+        f.leftRound = round;
     }
 
     @Override
     public void emptied(TenantFlow f) {
-        if (!active(f)) {
-            f.deficitBase = Math.min(f.deficitBase, 0);
-        }
+        // Nothing to do: enter() settles debt and caps credit from the rounds that passed.
     }
 
     @Override

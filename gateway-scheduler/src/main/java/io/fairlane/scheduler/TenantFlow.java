@@ -23,6 +23,8 @@ final class TenantFlow {
     // DRR/DLPM: deficit, stored relative to the discipline's round while active (see DeficitDiscipline).
     double deficitBase;
     long enteredSequence;
+    /** DRR/DLPM: the discipline's round when the flow last stopped being dispatchable. */
+    long leftRound;
 
     int heapIndex0 = -1;
     int heapIndex1 = -1;
