@@ -24,4 +24,9 @@ class EmulatedCudaBackendTest extends CudaBackendContract {
     int continuationTokens() {
         return 12;
     }
+
+    @Override
+    int realTokenizerTokens() {
+        return 0;
+    }
 }

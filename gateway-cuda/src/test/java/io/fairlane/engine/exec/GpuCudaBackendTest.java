@@ -24,4 +24,9 @@ class GpuCudaBackendTest extends CudaBackendContract {
     int continuationTokens() {
         return 40;
     }
+
+    @Override
+    int realTokenizerTokens() {
+        return 40;
+    }
 }
