@@ -36,7 +36,7 @@ __device__ __forceinline__ void paged_decode(const bf16* __restrict__ q, const b
     constexpr int TPI = TPW * (FL_DECODE_THREADS / 32);
     constexpr int PAIRS = D / 2;
     constexpr int STREAMS = FL_DECODE_THREADS / PAIRS;  // token strides in p.v
-    static_assert(D % 16 == 0 && D >= 32 && D <= 256, "head_dim");
+    static_assert(D % 16 == 0 && D >= 16 && D <= 256, "head_dim");
 
     __shared__ float scratch[32];
     FL_DYNAMIC_SMEM(float, smem);
@@ -100,21 +100,27 @@ __device__ __forceinline__ void paged_decode(const bf16* __restrict__ q, const b
     __syncthreads();
 
     // softmax statistics per query head; scores become unnormalised probabilities
+    // (unrolled with compile-time indices so m and l stay in registers; ng is uniform across the block)
     float m[FL_DECODE_MAX_GROUP], l[FL_DECODE_MAX_GROUP];
-    for (int g = 0; g < ng; g++) {
-        float* sg = scores + g * FL_DECODE_PART;
-        float mx = fl_neg_inf();
-        for (int i = tid; i < n; i += FL_DECODE_THREADS) mx = fmaxf(mx, sg[i]);
-        mx = block_max(mx, scratch);
-        float sum = 0.0f;
-        for (int i = tid; i < n; i += FL_DECODE_THREADS) {
-            float p = mx == fl_neg_inf() ? 0.0f : expf(sg[i] - mx);
-            sg[i] = p;
-            sum += p;
+#pragma unroll
+    for (int g = 0; g < FL_DECODE_MAX_GROUP; g++) {
+        m[g] = fl_neg_inf();
+        l[g] = 0.0f;
+        if (g < ng) {
+            float* sg = scores + g * FL_DECODE_PART;
+            float mx = fl_neg_inf();
+            for (int i = tid; i < n; i += FL_DECODE_THREADS) mx = fmaxf(mx, sg[i]);
+            mx = block_max(mx, scratch);
+            float sum = 0.0f;
+            for (int i = tid; i < n; i += FL_DECODE_THREADS) {
+                float p = mx == fl_neg_inf() ? 0.0f : expf(sg[i] - mx);
+                sg[i] = p;
+                sum += p;
+            }
+            sum = block_sum(sum, scratch);
+            m[g] = mx;
+            l[g] = sum;
         }
-        sum = block_sum(sum, scratch);
-        m[g] = mx;
-        l[g] = sum;
     }
     __syncthreads();
 
@@ -137,19 +143,28 @@ __device__ __forceinline__ void paged_decode(const bf16* __restrict__ q, const b
         }
     }
     if (STREAMS > 1) {
-        for (int g = 0; g < ng; g++) {
-            partial[(stream * FL_DECODE_MAX_GROUP + g) * D + 2 * pair] = acc[g][0];
-            partial[(stream * FL_DECODE_MAX_GROUP + g) * D + 2 * pair + 1] = acc[g][1];
+#pragma unroll
+        for (int g = 0; g < FL_DECODE_MAX_GROUP; g++) {
+            if (g < ng) {
+                partial[(stream * FL_DECODE_MAX_GROUP + g) * D + 2 * pair] = acc[g][0];
+                partial[(stream * FL_DECODE_MAX_GROUP + g) * D + 2 * pair + 1] = acc[g][1];
+            }
         }
         __syncthreads();
         if (stream != 0) return;
-        for (int g = 0; g < ng; g++)
-            for (int z = 1; z < STREAMS; z++) {
-                acc[g][0] += partial[(z * FL_DECODE_MAX_GROUP + g) * D + 2 * pair];
-                acc[g][1] += partial[(z * FL_DECODE_MAX_GROUP + g) * D + 2 * pair + 1];
+#pragma unroll
+        for (int g = 0; g < FL_DECODE_MAX_GROUP; g++) {
+            if (g < ng) {
+                for (int z = 1; z < STREAMS; z++) {
+                    acc[g][0] += partial[(z * FL_DECODE_MAX_GROUP + g) * D + 2 * pair];
+                    acc[g][1] += partial[(z * FL_DECODE_MAX_GROUP + g) * D + 2 * pair + 1];
+                }
             }
+        }
     }
-    for (int g = 0; g < ng; g++) {
+#pragma unroll
+    for (int g = 0; g < FL_DECODE_MAX_GROUP; g++) {
+        if (g >= ng) break;
         long long idx = ((long long)(split_offsets[s] + split)) * hq + h * group + g0 + g;
         float inv = l[g] > 0.0f ? 1.0f / l[g] : 0.0f;
         part_out[idx * D + 2 * pair] = acc[g][0] * inv;
@@ -171,6 +186,7 @@ __device__ __forceinline__ void paged_decode(const bf16* __restrict__ q, const b
     }                                                                                                        \
     FL_EXPORT(paged_decode_d##D)
 
+FL_DECODE_KERNEL(16)
 FL_DECODE_KERNEL(32)
 FL_DECODE_KERNEL(64)
 FL_DECODE_KERNEL(128)

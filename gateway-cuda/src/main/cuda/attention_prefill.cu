@@ -193,6 +193,7 @@ __device__ __forceinline__ void prefill_attention(const bf16* __restrict__ q, co
     }                                                                                                          \
     FL_EXPORT(prefill_attention_d##D)
 
+FL_PREFILL_KERNEL(16)
 FL_PREFILL_KERNEL(32)
 FL_PREFILL_KERNEL(64)
 FL_PREFILL_KERNEL(128)

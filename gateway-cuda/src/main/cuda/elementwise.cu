@@ -33,15 +33,17 @@ extern "C" __global__ void embed_tokens(const int* __restrict__ tokens, const in
 FL_EXPORT(embed_tokens)
 
 // RMSNorm of residual rows, with an optional residual add first:
-//   x = residual[src] + delta[src]   (delta may be null)
+//   x = residual[src] + delta[src] + delta_bias   (delta and delta_bias may be null; delta_bias is the bias of the
+//                                                  projection that produced delta, e.g. Llama's o_proj with
+//                                                  attention_bias, added here instead of in the GEMM)
 //   out[r] = bf16(x * rsqrt(mean(x^2) + eps) * weight)
 // src = rows[r] when rows is given (final norm of only the rows that need logits), else r.
 // write_residual = 1 stores x back into residual[src] (the layer's new residual stream).
 // grid: R blocks; block: a multiple of 32 (256 or 512 suit model widths).
 extern "C" __global__ void rmsnorm_residual(float* __restrict__ residual, const bf16* __restrict__ delta,
-                                            const bf16* __restrict__ weight, bf16* __restrict__ out,
-                                            const int* __restrict__ rows, int hidden, float eps,
-                                            int write_residual) {
+                                            const bf16* __restrict__ delta_bias, const bf16* __restrict__ weight,
+                                            bf16* __restrict__ out, const int* __restrict__ rows, int hidden,
+                                            float eps, int write_residual) {
     __shared__ float scratch[32];
     int r = blockIdx.x;
     long long src = rows != nullptr ? rows[r] : r;
@@ -52,7 +54,7 @@ extern "C" __global__ void rmsnorm_residual(float* __restrict__ residual, const 
     for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
         float v = x[i];
         if (d != nullptr) {
-            v += to_f(d[i]);
+            v += to_f(d[i]) + (delta_bias != nullptr ? to_f(delta_bias[i]) : 0.0f);
             if (write_residual) x[i] = v;
         }
         ss += v * v;
@@ -62,7 +64,7 @@ extern "C" __global__ void rmsnorm_residual(float* __restrict__ residual, const 
     // Each thread reads back only the elements it wrote itself: no barrier needed.
     for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
         float v = x[i];
-        if (d != nullptr && !write_residual) v += to_f(d[i]);
+        if (d != nullptr && !write_residual) v += to_f(d[i]) + (delta_bias != nullptr ? to_f(delta_bias[i]) : 0.0f);
         o[i] = to_bf(v * inv * to_f(weight[i]));
     }
 }

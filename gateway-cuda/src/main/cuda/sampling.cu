@@ -30,7 +30,7 @@ struct SampleParams {
     long long seed;
     long long counter;  // e.g. the index of the token being generated
     int num_logprobs;   // -1 none, 0 the chosen token only, n > 0 also the n most likely
-    int pad;
+    int logits_row;     // the logits row this sample reads: several samples may share one (n > 1 forks)
     long long reserved;
 };
 
@@ -117,8 +117,10 @@ __device__ __forceinline__ float key_to_float(unsigned k) {
     return __uint_as_float(u);
 }
 
-// grid: R blocks; block: FL_SAMPLE_THREADS.
+// grid: R blocks, one per sample (params row); block: FL_SAMPLE_THREADS.
 // out_tokens [R]; out_logprob [R]; top_ids / top_logprobs [R, max_top] (first num_logprobs entries written).
+// Each sample reads logits row params[r].logits_row; logit adjustments must already be in that row, so samples
+// that share a row share its adjustments (the forks of one prompt have no output tokens to penalise yet).
 extern "C" __global__ void __launch_bounds__(FL_SAMPLE_THREADS) sample_tokens(
     const float* __restrict__ logits, int vocab, const SampleParams* __restrict__ params,
     int* __restrict__ out_tokens, float* __restrict__ out_logprob, int* __restrict__ top_ids,
@@ -128,7 +130,7 @@ extern "C" __global__ void __launch_bounds__(FL_SAMPLE_THREADS) sample_tokens(
     __shared__ int si[32];
     const int r = blockIdx.x;
     const SampleParams p = params[r];
-    const float* x = logits + (long long)r * vocab;
+    const float* x = logits + (long long)p.logits_row * vocab;
 
     float best = fl_neg_inf();
     int best_i = 0x7fffffff;

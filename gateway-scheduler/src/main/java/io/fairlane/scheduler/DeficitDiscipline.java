@@ -8,8 +8,14 @@ package io.fairlane.scheduler;
  * deficit is positive; each dispatch and each later charge subtracts the cost, so a deficit can go
  * negative by at most one request's charge plus its running output. When no dispatchable flow has a
  * positive deficit, every dispatchable flow receives {@code quantum × weight} — as many rounds at once as
- * it takes for at least one of them to turn positive. A flow whose queue empties keeps any debt but drops
- * any credit, so idle time banks nothing.
+ * it takes for at least one of them to turn positive.
+ *
+ * <p>A flow that stops being dispatchable (its queue emptied, or its tenant reached its cap) receives no
+ * refills. When it comes back, the rounds that passed meanwhile pay down its debt, but its deficit is
+ * capped at one quantum: idle time repays service the flow used, as VTC's counter lift does, and banks
+ * nothing beyond what any flow gets in one round. Without the repayment a light tenant would return still
+ * owing for its previous request and wait rounds behind a flooding neighbour; without the cap it would
+ * return with credit for its whole idle spell and starve the others.
  *
  * <p>Order among flows with a positive deficit: for DRR, round robin (the order in which flows turned
  * positive); for DLPM, the queued ticket with the longest cached prefix as the {@link PrefixMatcher}
@@ -21,7 +27,9 @@ package io.fairlane.scheduler;
  * {@code deficitBase} with {@code deficit = deficitBase + round × quantum × weight}; it is positive iff
  * {@code round > −deficitBase / (quantum × weight)}, its threshold. Flows with a positive deficit sit in
  * {@code eligible}; the others in {@code waiting}, a min-heap by threshold, so a refill is "set round past
- * the smallest threshold and move the flows now positive". Every operation is O(log n) amortized.
+ * the smallest threshold and move the flows now positive". Every operation is O(log n) amortized. A
+ * charge to a waiting flow only raises its threshold, so its key is raised lazily, when it reaches the
+ * top of {@code waiting}; per-token progress charges then cost O(1).
  * A flow that is not dispatchable stores its absolute deficit in {@code deficitBase}.
  */
 final class DeficitDiscipline implements Discipline {
@@ -53,14 +61,18 @@ final class DeficitDiscipline implements Discipline {
         this.longestPrefixMatch = matcher != null;
         this.matcher = matcher;
         this.lpmWaitingLimit = lpmWaitingLimit;
-        this.eligible = longestPrefixMatch
-                ? new FlowHeap(0, (a, b) -> a.headId() < b.headId())
-                : new FlowHeap(0, (a, b) -> a.enteredSequence < b.enteredSequence);
-        this.waiting = new FlowHeap(1, (a, b) -> {
-            double ta = threshold(a);
-            double tb = threshold(b);
-            return ta < tb || (ta == tb && a.enteredSequence < b.enteredSequence);
-        });
+        this.eligible = new FlowHeap();
+        this.waiting = new FlowHeap();
+    }
+
+    /** Order among flows with credit: oldest first ticket for DLPM's fallback, round robin for DRR. */
+    private double eligibleKey(TenantFlow f) {
+        return longestPrefixMatch ? f.headId() : f.enteredSequence;
+    }
+
+    private void addEligible(TenantFlow f) {
+        f.enteredSequence = sequence++;
+        eligible.add(f, eligibleKey(f), 0);
     }
 
     private double threshold(TenantFlow f) {
@@ -80,16 +92,17 @@ final class DeficitDiscipline implements Discipline {
         if (active(f)) {
             throw new IllegalStateException(f + " entered twice");
         }
-        f.deficitBase -= round * quantum * f.weight();
+        double perRound = quantum * f.weight();
+        double deficit = Math.min(f.deficitBase + (round - f.leftRound) * perRound, perRound);
+        f.deficitBase = deficit - round * perRound;
         place(f);
     }
 
     private void place(TenantFlow f) {
         if (deficit(f, true) > 0) {
-            f.enteredSequence = sequence++;
-            eligible.add(f);
+            addEligible(f);
         } else {
-            waiting.add(f);
+            waiting.add(f, threshold(f), f.enteredSequence);
         }
     }
 
@@ -102,19 +115,18 @@ final class DeficitDiscipline implements Discipline {
             waiting.remove(f);
         }
         f.deficitBase = d;
+        f.leftRound = round;
     }
 
     @Override
     public void emptied(TenantFlow f) {
-        if (!active(f)) {
-            f.deficitBase = Math.min(f.deficitBase, 0);
-        }
+        // Nothing to do: enter() settles debt and caps credit from the rounds that passed.
     }
 
     @Override
     public void headChanged(TenantFlow f) {
         if (longestPrefixMatch && eligible.contains(f)) {
-            eligible.update(f);
+            eligible.update(f, f.headId(), 0);
         }
     }
 
@@ -134,13 +146,27 @@ final class DeficitDiscipline implements Discipline {
 
     private void refill() {
         while (eligible.isEmpty()) {
-            long next = (long) Math.floor(threshold(waiting.peek())) + 1;
+            freshWaitingTop();
+            long next = (long) Math.floor(waiting.peekKey()) + 1;
             round = Math.max(round + 1, next);
-            while (!waiting.isEmpty() && deficit(waiting.peek(), true) > 0) {
-                TenantFlow f = waiting.poll();
-                f.enteredSequence = sequence++;
-                eligible.add(f);
+            while (!waiting.isEmpty() && deficit(freshWaitingTop(), true) > 0) {
+                addEligible(waiting.poll());
             }
+        }
+    }
+
+    /**
+     * Re-keys stale flows at the top of {@code waiting} until the top's threshold is current; returns it.
+     * Charges only raise a waiting flow's threshold, so {@link #charge} leaves the raise for here.
+     */
+    private TenantFlow freshWaitingTop() {
+        while (true) {
+            TenantFlow top = waiting.peek();
+            double t = threshold(top);
+            if (waiting.peekKey() == t) {
+                return top;
+            }
+            waiting.update(top, t, top.enteredSequence);
         }
     }
 
@@ -160,7 +186,7 @@ final class DeficitDiscipline implements Discipline {
     }
 
     @Override
-    public void charge(TenantFlow f, double amount) {
+    public void charge(TenantFlow f, double amount, boolean headChanged) {
         f.deficitBase -= amount;
         if (!active(f)) {
             return;
@@ -169,13 +195,14 @@ final class DeficitDiscipline implements Discipline {
         boolean positive = deficit(f, true) > 0;
         if (isEligible && !positive) {
             eligible.remove(f);
-            waiting.add(f);
+            waiting.add(f, threshold(f), f.enteredSequence);
         } else if (!isEligible && positive) {
             waiting.remove(f);
-            f.enteredSequence = sequence++;
-            eligible.add(f);
-        } else if (!isEligible) {
-            waiting.update(f);
+            addEligible(f);
+        } else if (!isEligible && amount < 0) {
+            waiting.update(f, threshold(f), f.enteredSequence);
+        } else if (headChanged && longestPrefixMatch) {
+            eligible.update(f, f.headId(), 0);
         }
     }
 

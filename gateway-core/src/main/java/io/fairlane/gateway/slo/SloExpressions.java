@@ -13,7 +13,7 @@ final class SloExpressions {
     private static final String NUMBER = "(\\d+(?:\\.\\d+)?)";
     private static final Pattern LATENCY = Pattern.compile(
             "([a-z0-9_]+)\\s*<=\\s*" + NUMBER + "\\s*(ms|s|m)\\s+for\\s+" + NUMBER + "\\s*%");
-    private static final Pattern AVAILABILITY = Pattern.compile("availability\\s+(?:for\\s+)?" + NUMBER + "\\s*%");
+    private static final Pattern AVAILABILITY = Pattern.compile("(?:availability|errors)\\s+(?:for\\s+)?" + NUMBER + "\\s*%");
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     private SloExpressions() {
@@ -27,7 +27,7 @@ final class SloExpressions {
             SloIndicator indicator = SloIndicator.fromConfigName(latency.group(1));
             if (indicator == null) {
                 throw new IllegalArgumentException("SLO '" + expression + "': unknown indicator '"
-                        + latency.group(1) + "' (expected ttft or e2e)");
+                        + latency.group(1) + "' (expected ttft, itl, e2e or queue_time)");
             }
             Duration threshold = parseDuration(expression, latency.group(2), latency.group(3));
             double objective = parsePercent(expression, latency.group(4));

@@ -12,6 +12,8 @@ import java.util.Objects;
  *   e2e &lt;= 30s for 95%         # whole request within 30 s for 95% of requests; errors are bad
  *   availability 99.9%          # 99.9% of requests without a server-side failure
  * </pre>
+ * or from the parts of the config's structured form ({@link #of}), which also offers {@code itl} and
+ * {@code queue_time}.
  * The {@linkplain #name() name} becomes the {@code slo} label of every SLO metric; by default it is derived
  * from the expression ({@code ttft_500ms}, {@code e2e_30s}, {@code availability}).
  */
@@ -52,13 +54,14 @@ public sealed interface SloSpec {
         @Override
         public Classification classify(RequestOutcome outcome) {
             return switch (outcome) {
-                case RequestOutcome.Failed failed ->
-                        indicator == SloIndicator.TIME_TO_FIRST_TOKEN && !failed.generatesTokens()
-                                ? Classification.NOT_APPLICABLE : Classification.BAD;
+                case RequestOutcome.Failed failed -> !failed.generatesTokens() && measuresTokens()
+                        ? Classification.NOT_APPLICABLE : Classification.BAD;
                 case RequestOutcome.Completed completed -> {
                     Duration measured = switch (indicator) {
                         case TIME_TO_FIRST_TOKEN -> completed.timeToFirstToken().orElse(null);
+                        case INTER_TOKEN_LATENCY -> completed.interTokenLatency().orElse(null);
                         case END_TO_END_LATENCY -> completed.endToEnd();
+                        case QUEUE_TIME -> completed.queueTime().orElse(null);
                     };
                     if (measured == null) {
                         yield Classification.NOT_APPLICABLE;
@@ -66,6 +69,10 @@ public sealed interface SloSpec {
                     yield measured.compareTo(threshold) <= 0 ? Classification.GOOD : Classification.BAD;
                 }
             };
+        }
+
+        private boolean measuresTokens() {
+            return indicator == SloIndicator.TIME_TO_FIRST_TOKEN || indicator == SloIndicator.INTER_TOKEN_LATENCY;
         }
 
         @Override
@@ -80,7 +87,7 @@ public sealed interface SloSpec {
         }
     }
 
-    /** An availability SLO: every answered request is good, every failure bad. */
+    /** An availability ({@code errors}) SLO: every answered request is good, every failure bad. */
     record Availability(String name, double objective) implements SloSpec {
         public Availability {
             checkName(name);
@@ -101,6 +108,27 @@ public sealed interface SloSpec {
         public String expression() {
             return "availability " + SloExpressions.formatPercent(objective);
         }
+    }
+
+    /**
+     * An SLO from the parts of the structured config form
+     * ({@code {name: fast, metric: ttft, threshold: 500ms, objective: 0.99}}).
+     *
+     * @param metric    {@code ttft}, {@code itl}, {@code e2e}, {@code queue_time} or {@code errors}
+     * @param threshold required for latency metrics; ignored (may be null or zero) for {@code errors}
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    static SloSpec of(String name, String metric, Duration threshold, double objective) {
+        Objects.requireNonNull(metric, "metric");
+        if (metric.equals("errors") || metric.equals("availability")) {
+            return new Availability(name, objective);
+        }
+        SloIndicator indicator = SloIndicator.fromConfigName(metric);
+        if (indicator == null) {
+            throw new IllegalArgumentException("SLO " + name + ": unknown metric '" + metric
+                    + "' (expected ttft, itl, e2e, queue_time or errors)");
+        }
+        return new Latency(name, indicator, threshold, objective);
     }
 
     /**

@@ -3,7 +3,6 @@ package io.fairlane.gateway.slo;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -94,7 +93,7 @@ class SloSpecTest {
 
     @Test
     void classify_embeddingWithoutTokens_doesNotCountForTtft() {
-        var outcome = new RequestOutcome.Completed(Optional.empty(), Duration.ofMillis(5));
+        var outcome = RequestOutcome.Completed.withoutTokens(Duration.ofMillis(5));
         assertThat(SloSpec.parse("ttft <= 500ms for 99%").classify(outcome))
                 .isEqualTo(SloSpec.Classification.NOT_APPLICABLE);
     }
@@ -103,6 +102,51 @@ class SloSpecTest {
     void classify_failedEmbedding_isBadForE2e() {
         assertThat(SloSpec.parse("e2e <= 1s for 99%").classify(new RequestOutcome.Failed(false)))
                 .isEqualTo(SloSpec.Classification.BAD);
+    }
+
+    @Test
+    void classify_slowStream_isBadForItl() {
+        var outcome = RequestOutcome.Completed.generation(Duration.ofMillis(100), Duration.ofSeconds(9))
+                .withInterTokenLatency(Duration.ofMillis(80));
+        assertThat(SloSpec.parse("itl <= 50ms for 99%").classify(outcome)).isEqualTo(SloSpec.Classification.BAD);
+    }
+
+    @Test
+    void classify_singleTokenAnswer_doesNotCountForItl() {
+        var outcome = RequestOutcome.Completed.generation(Duration.ofMillis(100), Duration.ofMillis(100));
+        assertThat(SloSpec.parse("itl <= 50ms for 99%").classify(outcome))
+                .isEqualTo(SloSpec.Classification.NOT_APPLICABLE);
+    }
+
+    @Test
+    void classify_shortQueueWait_isGoodForQueueTime() {
+        var outcome = RequestOutcome.Completed.withoutTokens(Duration.ofSeconds(2)).withQueueTime(Duration.ofMillis(20));
+        assertThat(SloSpec.parse("queue_time <= 100ms for 95%").classify(outcome))
+                .isEqualTo(SloSpec.Classification.GOOD);
+    }
+
+    @Test
+    void classify_failedEmbedding_isBadForQueueTime() {
+        assertThat(SloSpec.parse("queue_time <= 100ms for 95%").classify(new RequestOutcome.Failed(false)))
+                .isEqualTo(SloSpec.Classification.BAD);
+    }
+
+    @Test
+    void of_structuredConfigParts_givesTheSameSloAsTheExpression() {
+        assertThat(SloSpec.of("ttft_500ms", "ttft", Duration.ofMillis(500), 0.99))
+                .isEqualTo(SloSpec.parse("ttft <= 500ms for 99%"));
+    }
+
+    @Test
+    void of_errorsMetric_givesAvailabilitySlo() {
+        assertThat(SloSpec.of("no-errors", "errors", Duration.ZERO, 0.999))
+                .isEqualTo(new SloSpec.Availability("no-errors", 0.999));
+    }
+
+    @Test
+    void of_unknownMetric_namesIt() {
+        assertThatThrownBy(() -> SloSpec.of("x", "tpot", Duration.ofMillis(5), 0.9))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'tpot'");
     }
 
     @Test

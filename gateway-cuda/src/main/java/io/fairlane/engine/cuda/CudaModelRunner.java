@@ -87,8 +87,8 @@ public final class CudaModelRunner implements AutoCloseable {
     private final Pending[] slotPending = new Pending[2];
     private final MemorySegment[] graphStaging = new MemorySegment[2];
     private int slot;
-    private MemorySegment logitsStaging;
-    private MemorySegment pooledStaging;
+    private final MemorySegment[] logitsStaging = new MemorySegment[2];
+    private final MemorySegment[] pooledStaging = new MemorySegment[2];
     private long pairs;
     private MemorySegment pairsStaging;
     // graphs
@@ -172,7 +172,8 @@ public final class CudaModelRunner implements AutoCloseable {
                 + 4 * t * spec.attentionWidth() + 2 * t * h + 2 * t * spec.intermediateSize()
                 + 2 * s * h + 4 * s * spec.vocabSize() + 4 * s * h + s * OUT_BYTES_PER_ROW
                 + inputBytesEstimate(maxTokens, maxSequences, maxBlocks)
-                + 4L * Math.min(maxSequences, 256) * (6 + 2L * maxBlocks);
+                + 4L * Math.min(maxSequences, 256) * (6 + 2L * maxBlocks)
+                + embedScratchBytes(spec, blockSize);
         return bytes;
     }
 
@@ -221,16 +222,14 @@ public final class CudaModelRunner implements AutoCloseable {
         private final int[] sampleRow;      // per sequence: its logits row, or -1
         private final int[] pooledRow;      // per sequence: its pooled row, or -1
         private final DeviceRuntime.DeviceEvent done;
-        private final int rows;
         private StepResult result;
 
-        Pending(List<StepSequence> sequences, int stagingSlot, int[] sampleRow, int[] pooledRow, int rows,
+        Pending(List<StepSequence> sequences, int stagingSlot, int[] sampleRow, int[] pooledRow,
                 DeviceRuntime.DeviceEvent done) {
             this.sequences = sequences;
             this.stagingSlot = stagingSlot;
             this.sampleRow = sampleRow;
             this.pooledRow = pooledRow;
-            this.rows = rows;
             this.done = done;
         }
 
@@ -255,9 +254,13 @@ public final class CudaModelRunner implements AutoCloseable {
      * tables against the pool); a bad batch throws {@link IllegalArgumentException} and nothing is launched.
      */
     public Pending submit(List<StepSequence> sequences) {
+        return submit(sequences, kv);
+    }
+
+    private Pending submit(List<StepSequence> sequences, DeviceKvCache cache) {
         ensureOpen();
         Objects.requireNonNull(sequences, "sequences");
-        Batch b = Batch.of(sequences, spec, kv, maxTokens, maxSequences);
+        Batch b = Batch.of(sequences, spec, cache, maxTokens, maxSequences);
         // A staging slot is reused two submissions later: collect that step first, so its outputs are read
         // before this step's copies overwrite them.
         int s = slot;
@@ -266,13 +269,14 @@ public final class CudaModelRunner implements AutoCloseable {
             slotPending[s].await();
             slotPending[s] = null;
         }
-        boolean graph = graphsEnabled && b.isPureSampledDecode() && b.sequences() <= Math.min(maxSequences, 256);
+        boolean graph = graphsEnabled && cache == kv && b.isPureSampledDecode()
+                && b.sequences() <= Math.min(maxSequences, 256);
         if (graph) {
             runGraphDecode(b, s);
         } else {
-            runEager(b, s);
+            runEager(b, s, cache);
         }
-        Pending pending = new Pending(sequences, s, b.sampleRow, b.pooledRow, b.sampleRows, device.record());
+        Pending pending = new Pending(sequences, s, b.sampleRow, b.pooledRow, device.record());
         slotPending[s] = pending;
         return pending;
     }
@@ -281,24 +285,24 @@ public final class CudaModelRunner implements AutoCloseable {
     // eager path
     // -------------------------------------------------------------------------------------------------------
 
-    private void runEager(Batch b, int s) {
+    private void runEager(Batch b, int s, DeviceKvCache cache) {
         StepInputs in = StepInputs.layout(b, spec);
         ensureInputCapacity(in.bytes);
         MemorySegment host = inputStaging[s];
         in.write(host, b);
         device.copyToDevice(input, host, in.bytes);
         long at = input;
-        forward(b.tokens(), at + in.tokens, at + in.positions, at + in.slots, b.decodeCount, at + in.decRows,
+        forward(cache, b.tokens(), at + in.tokens, at + in.positions, at + in.slots, b.decodeCount, at + in.decRows,
                 at + in.decCtx, at + in.decSplits, at + in.decTables, b.maxDecodeSplits, b.prefillCount, at + in.preStart,
                 at + in.preLen, at + in.preCtx, at + in.preTables, at + in.tiles, b.tileCount, b.stride);
         long rowsPtr = at + in.logitRows;
         if (b.logitRowCount > 0) {
-            kernels.rmsnorm(residual, delta, weights.finalNorm(), logitsIn, rowsPtr, b.logitRowCount,
+            kernels.rmsnorm(residual, delta, 0, weights.finalNorm(), logitsIn, rowsPtr, b.logitRowCount,
                     spec.hiddenSize(), spec.rmsNormEps(), false);
             gemm.matmul(logitsIn, weights.lmHead(), logits, b.logitRowCount, spec.vocabSize(), spec.hiddenSize(), true);
         }
         if (b.pooledCount > 0) {
-            kernels.rmsnorm(residual, delta, weights.finalNorm(), normed, 0, b.tokens(), spec.hiddenSize(),
+            kernels.rmsnorm(residual, delta, 0, weights.finalNorm(), normed, 0, b.tokens(), spec.hiddenSize(),
                     spec.rmsNormEps(), false);
             kernels.meanPool(normed, at + in.poolRanges, pooledOut, b.pooledCount, spec.hiddenSize());
         }
@@ -306,7 +310,8 @@ public final class CudaModelRunner implements AutoCloseable {
     }
 
     /** Embedding through the last layer's MLP; leaves the residual stream and the last MLP output in delta. */
-    private void forward(int tokens, long tokenIds, long positions, long slots, int decodeCount, long decRows,
+    private void forward(DeviceKvCache kv, int tokens, long tokenIds, long positions, long slots, int decodeCount,
+                         long decRows,
                          long decCtx, long decSplits, long decTables, int maxDecodeSplits, int prefillCount,
                          long preStart, long preLen, long preCtx, long preTables, long tiles, int tileCount,
                          int stride) {
@@ -315,7 +320,7 @@ public final class CudaModelRunner implements AutoCloseable {
         float eps = spec.rmsNormEps();
         for (int l = 0; l < spec.layers(); l++) {
             DeviceWeights.Layer w = weights.layer(l);
-            kernels.rmsnorm(residual, l == 0 ? 0 : delta, w.inputNorm(), normed, 0, tokens, h, eps, l > 0);
+            kernels.rmsnorm(residual, l == 0 ? 0 : delta, 0, w.inputNorm(), normed, 0, tokens, h, eps, l > 0);
             gemm.matmul(normed, w.qkv(), wide, tokens, spec.qkvWidth(), h, false);
             kernels.qkvPrepare(wide, w.qkvBias(), w.qNorm(), w.kNorm(), eps, positions, invFreq,
                     spec.ropeInterleaved(), q, kv.keys(l), kv.values(l), slots, tokens, spec.heads(), spec.kvHeads(),
@@ -333,7 +338,7 @@ public final class CudaModelRunner implements AutoCloseable {
                         spec.attentionScale(), spec.slidingWindow(), attn);
             }
             gemm.matmul(attn, w.outProj(), delta, tokens, h, spec.attentionWidth(), false);
-            kernels.rmsnorm(residual, delta, w.postNorm(), normed, 0, tokens, h, eps, true);
+            kernels.rmsnorm(residual, delta, w.outProjBias(), w.postNorm(), normed, 0, tokens, h, eps, true);
             gemm.matmul(normed, w.gateUp(), wide, tokens, 2 * spec.intermediateSize(), h, false);
             kernels.siluMul(wide, act, tokens, spec.intermediateSize());
             gemm.matmul(act, w.down(), delta, tokens, h, spec.intermediateSize(), false);
@@ -358,16 +363,16 @@ public final class CudaModelRunner implements AutoCloseable {
             }
         }
         if (b.logitsCopies > 0) {
-            if (logitsStaging == null) {
-                logitsStaging = device.allocateHost(4L * maxSequences * spec.vocabSize());
+            if (logitsStaging[s] == null) {
+                logitsStaging[s] = device.allocateHost(4L * maxSequences * spec.vocabSize());
             }
-            device.copyToHost(logitsStaging, logits, 4L * b.logitRowCount * spec.vocabSize());
+            device.copyToHost(logitsStaging[s], logits, 4L * b.logitRowCount * spec.vocabSize());
         }
         if (b.pooledCount > 0) {
-            if (pooledStaging == null) {
-                pooledStaging = device.allocateHost(4L * maxSequences * spec.hiddenSize());
+            if (pooledStaging[s] == null) {
+                pooledStaging[s] = device.allocateHost(4L * maxSequences * spec.hiddenSize());
             }
-            device.copyToHost(pooledStaging, pooledOut, 4L * b.pooledCount * spec.hiddenSize());
+            device.copyToHost(pooledStaging[s], pooledOut, 4L * b.pooledCount * spec.hiddenSize());
         }
     }
 
@@ -398,13 +403,13 @@ public final class CudaModelRunner implements AutoCloseable {
                 }
                 case LOGITS -> {
                     float[] values = new float[spec.vocabSize()];
-                    MemorySegment.copy(logitsStaging, ValueLayout.JAVA_FLOAT, 4L * row * spec.vocabSize(), values, 0,
-                            values.length);
+                    MemorySegment.copy(logitsStaging[p.stagingSlot], ValueLayout.JAVA_FLOAT,
+                            4L * row * spec.vocabSize(), values, 0, values.length);
                     r.setLogits(i, values);
                 }
                 case HIDDEN_MEAN -> {
                     float[] values = new float[spec.hiddenSize()];
-                    MemorySegment.copy(pooledStaging, ValueLayout.JAVA_FLOAT,
+                    MemorySegment.copy(pooledStaging[p.stagingSlot], ValueLayout.JAVA_FLOAT,
                             4L * p.pooledRow[i] * spec.hiddenSize(), values, 0, values.length);
                     r.setPooled(i, values);
                 }
@@ -459,9 +464,9 @@ public final class CudaModelRunner implements AutoCloseable {
         if (graph == null) {
             device.beginCapture();
             try {
-                forward(bucket, tokens, positions, slots, bucket, rows, ctx, splits, tables, maxSplits, 0, 0, 0, 0, 0, 0,
-                        0, stride);
-                kernels.rmsnorm(residual, delta, weights.finalNorm(), logitsIn, 0, bucket, spec.hiddenSize(),
+                forward(kv, bucket, tokens, positions, slots, bucket, rows, ctx, splits, tables, maxSplits, 0, 0, 0, 0, 0,
+                        0, 0, stride);
+                kernels.rmsnorm(residual, delta, 0, weights.finalNorm(), logitsIn, 0, bucket, spec.hiddenSize(),
                         spec.rmsNormEps(), false);
                 gemm.matmul(logitsIn, weights.lmHead(), logits, bucket, spec.vocabSize(), spec.hiddenSize(), true);
             } finally {
@@ -472,6 +477,74 @@ public final class CudaModelRunner implements AutoCloseable {
         graph.launch();
         graphReplays++;
         sampleAndCopyOut(b, input + in.adjRows, input + in.adjTokens, input + in.adjDeltas, input + in.params, s);
+    }
+
+    // -------------------------------------------------------------------------------------------------------
+    // embeddings
+    // -------------------------------------------------------------------------------------------------------
+
+    /** Tokens the embedding scratch cache holds; longer inputs get a temporary one of their size. */
+    static final int EMBED_SCRATCH_TOKENS = 8192;
+
+    /** Device bytes of the embedding scratch cache (charged to activations in the memory plan). */
+    static long embedScratchBytes(CudaModelSpec spec, int blockSize) {
+        int tokens = Math.min(spec.contextLength(), EMBED_SCRATCH_TOKENS);
+        return DeviceKvCache.bytesPerBlock(spec, blockSize) * ((tokens + blockSize - 1) / blockSize);
+    }
+
+    private DeviceKvCache embedScratch;
+
+    /**
+     * The mean over {@code tokens} of the final normalised hidden state, not normalised, computed in chunks of
+     * {@link #maxTokens()} against a scratch KV cache of its own: the paged pool is not touched.
+     */
+    public float[] embed(int[] tokens) {
+        ensureOpen();
+        Objects.requireNonNull(tokens, "tokens");
+        if (tokens.length == 0 || tokens.length > spec.contextLength()) {
+            throw new IllegalArgumentException("an embedding input needs 1 to " + spec.contextLength()
+                    + " tokens, has " + tokens.length);
+        }
+        int bs = kv.blockSize();
+        int blocks = (tokens.length + bs - 1) / bs;
+        DeviceKvCache cache;
+        boolean temporary = false;
+        if (blocks * bs <= EMBED_SCRATCH_TOKENS) {
+            if (embedScratch == null) {
+                int scratchBlocks = (Math.min(spec.contextLength(), EMBED_SCRATCH_TOKENS) + bs - 1) / bs;
+                embedScratch = new DeviceKvCache(device, spec, scratchBlocks, bs);
+            }
+            cache = embedScratch;
+        } else {
+            cache = new DeviceKvCache(device, spec, blocks, bs);
+            temporary = true;
+        }
+        try {
+            int[] table = new int[blocks];
+            for (int i = 0; i < blocks; i++) {
+                table[i] = i;
+            }
+            double[] sum = new double[spec.hiddenSize()];
+            for (int at = 0; at < tokens.length; at += maxTokens) {
+                int n = Math.min(maxTokens, tokens.length - at);
+                int[] chunk = java.util.Arrays.copyOfRange(tokens, at, at + n);
+                float[] mean = submit(List.of(new StepSequence(chunk, at, table, StepSequence.Output.HIDDEN_MEAN, null,
+                        null, null)), cache).await().pooled(0);
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += (double) mean[i] * n;
+                }
+            }
+            float[] out = new float[sum.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (float) (sum[i] / tokens.length);
+            }
+            return out;
+        } finally {
+            if (temporary) {
+                device.synchronize();
+                cache.close();
+            }
+        }
     }
 
     // -------------------------------------------------------------------------------------------------------
@@ -550,6 +623,9 @@ public final class CudaModelRunner implements AutoCloseable {
         }
         if (pairs != 0) {
             device.free(pairs);
+        }
+        if (embedScratch != null) {
+            embedScratch.close();
         }
         arena.close();
     }

@@ -13,10 +13,11 @@ import java.util.Objects;
  * @param layers                decoder layers
  * @param heads                 query heads Hq
  * @param kvHeads               key/value heads Hkv (Hq % Hkv == 0)
- * @param headDim               D, one of 32, 64, 128, 256
+ * @param headDim               D, one of 16, 32, 64, 128, 256
  * @param vocabSize             V
  * @param rmsNormEps            RMSNorm epsilon (also for Qwen3's q/k norms)
- * @param qkvBias               q, k and v projections have biases (Qwen2)
+ * @param qkvBias               q, k and v projections have biases (Qwen2, Llama's attention_bias)
+ * @param outputBias            the attention output projection has a bias (Llama's attention_bias)
  * @param qkNorm                per-head RMSNorm of q and k before RoPE (Qwen3)
  * @param tiedEmbeddings        the output projection is the embedding matrix
  * @param slidingWindow         attention window in tokens, 0 for none
@@ -35,6 +36,7 @@ public record CudaModelSpec(
         int vocabSize,
         float rmsNormEps,
         boolean qkvBias,
+        boolean outputBias,
         boolean qkNorm,
         boolean tiedEmbeddings,
         int slidingWindow,
@@ -60,6 +62,24 @@ public record CudaModelSpec(
                     + " values, has " + ropeInverseFrequencies.length);
         }
         ropeInverseFrequencies = ropeInverseFrequencies.clone();
+    }
+
+    /**
+     * The kernels' view of a model's config: the same shapes, and the rotary inverse frequencies (with the config's
+     * scaling applied) the CPU backend uses, rounded to f32.
+     *
+     * @throws IllegalArgumentException when the kernels cannot serve the shape (head_dim outside 16, 32, 64, 128,
+     *         256)
+     */
+    public static CudaModelSpec of(io.fairlane.engine.model.ModelConfig c) {
+        double[] inv = c.ropeInverseFrequencies();
+        float[] freqs = new float[inv.length];
+        for (int i = 0; i < inv.length; i++) {
+            freqs[i] = (float) inv[i];
+        }
+        return new CudaModelSpec(c.family().modelType(), c.hiddenSize(), c.intermediateSize(), c.layers(), c.heads(),
+                c.kvHeads(), c.headDim(), c.vocabSize(), (float) c.rmsNormEps(), c.qkvBias(), c.outputBias(),
+                c.qkNorm(), c.tiedEmbeddings(), c.slidingWindow(), freqs, false, c.contextLength());
     }
 
     /** Plain RoPE frequencies 1 / theta^(2i / D), for specs without rope scaling. */
@@ -98,7 +118,8 @@ public record CudaModelSpec(
         return o instanceof CudaModelSpec s && family.equals(s.family) && hiddenSize == s.hiddenSize
                 && intermediateSize == s.intermediateSize && layers == s.layers && heads == s.heads
                 && kvHeads == s.kvHeads && headDim == s.headDim && vocabSize == s.vocabSize
-                && rmsNormEps == s.rmsNormEps && qkvBias == s.qkvBias && qkNorm == s.qkNorm
+                && rmsNormEps == s.rmsNormEps && qkvBias == s.qkvBias && outputBias == s.outputBias
+                && qkNorm == s.qkNorm
                 && tiedEmbeddings == s.tiedEmbeddings && slidingWindow == s.slidingWindow
                 && Arrays.equals(ropeInverseFrequencies, s.ropeInverseFrequencies)
                 && ropeInterleaved == s.ropeInterleaved && contextLength == s.contextLength;
@@ -113,7 +134,8 @@ public record CudaModelSpec(
     @Override
     public String toString() {
         return "CudaModelSpec[" + family + ", " + shapeString(hiddenSize, intermediateSize, layers, heads, kvHeads,
-                headDim, vocabSize) + (qkvBias ? ", qkv bias" : "") + (qkNorm ? ", qk norm" : "")
+                headDim, vocabSize) + (qkvBias ? ", qkv bias" : "") + (outputBias ? ", o_proj bias" : "")
+                + (qkNorm ? ", qk norm" : "")
                 + (tiedEmbeddings ? ", tied" : "") + (slidingWindow > 0 ? ", window " + slidingWindow : "")
                 + ", context " + contextLength + "]";
     }

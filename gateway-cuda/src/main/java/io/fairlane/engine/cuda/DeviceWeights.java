@@ -20,8 +20,8 @@ final class DeviceWeights implements AutoCloseable {
     private static final long ALIGN = 256;
 
     /** Device addresses of one layer's tensors; 0 where the family has none. */
-    record Layer(long inputNorm, long qkv, long qkvBias, long qNorm, long kNorm, long outProj, long postNorm,
-                 long gateUp, long down) {
+    record Layer(long inputNorm, long qkv, long qkvBias, long qNorm, long kNorm, long outProj, long outProjBias,
+                 long postNorm, long gateUp, long down) {
     }
 
     private final DeviceRuntime device;
@@ -74,7 +74,7 @@ final class DeviceWeights implements AutoCloseable {
     private static final class Layout {
         long total;
         final long embedding;
-        final long[][] layer;  // [layer][9]
+        final long[][] layer;  // [layer][10]
         final long finalNorm;
         final long lmHead;
 
@@ -93,6 +93,7 @@ final class DeviceWeights implements AutoCloseable {
                     take(h),
                     take(2L * s.intermediateSize() * h),
                     take(h * s.intermediateSize()),
+                    s.outputBias() ? take(h) : -1,
                 };
             }
             finalNorm = take(h);
@@ -124,7 +125,8 @@ final class DeviceWeights implements AutoCloseable {
             List<Layer> layers = new ArrayList<>();
             for (long[] l : layout.layer) {
                 layers.add(new Layer(base + l[0], base + l[1], l[2] < 0 ? 0 : base + l[2], l[3] < 0 ? 0 : base + l[3],
-                        l[4] < 0 ? 0 : base + l[4], base + l[5], base + l[6], base + l[7], base + l[8]));
+                        l[4] < 0 ? 0 : base + l[4], base + l[5], l[9] < 0 ? 0 : base + l[9], base + l[6],
+                        base + l[7], base + l[8]));
             }
             return new DeviceWeights(device, base, layout.total, base + layout.embedding, layers,
                     base + layout.finalNorm, spec.tiedEmbeddings() ? base + layout.embedding : base + layout.lmHead);
@@ -164,6 +166,9 @@ final class DeviceWeights implements AutoCloseable {
                 pieces.add(new Piece(require(source, p + "self_attn.k_norm.weight", d), o[4]));
             }
             pieces.add(new Piece(require(source, p + "self_attn.o_proj.weight", h, qRows), o[5]));
+            if (s.outputBias()) {
+                pieces.add(new Piece(require(source, p + "self_attn.o_proj.bias", h), o[9]));
+            }
             pieces.add(new Piece(require(source, p + "post_attention_layernorm.weight", h), o[6]));
             long inter = s.intermediateSize();
             pieces.add(new Piece(require(source, p + "mlp.gate_proj.weight", inter, h), o[7]));

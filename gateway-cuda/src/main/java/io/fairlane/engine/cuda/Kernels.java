@@ -12,7 +12,7 @@ import java.util.Set;
 final class Kernels {
 
     /** Head dimensions the attention kernels are instantiated for. */
-    static final Set<Integer> HEAD_DIMS = Set.of(32, 64, 128, 256);
+    static final Set<Integer> HEAD_DIMS = Set.of(16, 32, 64, 128, 256);
     /** Context tokens per split of decode attention (FL_DECODE_PART). */
     static final int DECODE_PART = 512;
     /** Query heads of one GQA group one decode block serves (FL_DECODE_MAX_GROUP). */
@@ -53,10 +53,12 @@ final class Kernels {
         addSparse = device.kernel("logits_add_sparse");
         sample = device.kernel("sample_tokens");
         gemm = device.kernel("gemm_bf16_tn");
-        decodeByDim = Map.of(32, device.kernel("paged_decode_d32"), 64, device.kernel("paged_decode_d64"),
-                128, device.kernel("paged_decode_d128"), 256, device.kernel("paged_decode_d256"));
-        prefillByDim = Map.of(32, device.kernel("prefill_attention_d32"), 64, device.kernel("prefill_attention_d64"),
-                128, device.kernel("prefill_attention_d128"), 256, device.kernel("prefill_attention_d256"));
+        decodeByDim = Map.of(16, device.kernel("paged_decode_d16"), 32, device.kernel("paged_decode_d32"),
+                64, device.kernel("paged_decode_d64"), 128, device.kernel("paged_decode_d128"),
+                256, device.kernel("paged_decode_d256"));
+        prefillByDim = Map.of(16, device.kernel("prefill_attention_d16"), 32, device.kernel("prefill_attention_d32"),
+                64, device.kernel("prefill_attention_d64"), 128, device.kernel("prefill_attention_d128"),
+                256, device.kernel("prefill_attention_d256"));
     }
 
     DeviceRuntime device() {
@@ -104,15 +106,15 @@ final class Kernels {
     }
 
     /**
-     * out[r] = rmsnorm(residual[src] + delta[src]) * weight; src = rows[r] when rows != 0; with
+     * out[r] = rmsnorm(residual[src] + delta[src] + deltaBias) * weight; src = rows[r] when rows != 0; with
      * writeResidual the sum is stored back into residual.
      */
-    void rmsnorm(long residual, long delta, long weight, long out, long rows, int count, int hidden, float eps,
-                 boolean writeResidual) {
+    void rmsnorm(long residual, long delta, long deltaBias, long weight, long out, long rows, int count, int hidden,
+                 float eps, boolean writeResidual) {
         positive(count, "count");
         device.launch(rmsnorm, count, 1, 1, rowThreads(hidden), 1, 1, 0,
-                args.reset().ptr(residual).ptr(delta).ptr(weight).ptr(out).ptr(rows).i32(hidden).f32(eps)
-                        .i32(writeResidual ? 1 : 0));
+                args.reset().ptr(residual).ptr(delta).ptr(deltaBias).ptr(weight).ptr(out).ptr(rows).i32(hidden)
+                        .f32(eps).i32(writeResidual ? 1 : 0));
     }
 
     void siluMul(long gateUp, long out, int tokens, int inter) {
@@ -209,7 +211,7 @@ final class Kernels {
     static int requireHeadDim(int headDim) {
         if (!HEAD_DIMS.contains(headDim)) {
             throw new IllegalArgumentException("head_dim " + headDim + " is not supported by the CUDA kernels"
-                    + " (supported: 32, 64, 128, 256)");
+                    + " (supported: 16, 32, 64, 128, 256)");
         }
         return headDim;
     }

@@ -170,7 +170,18 @@ final class BatchScheduler {
     }
 
     private void admitNew(List<GenerationJob> started, List<EmbeddingJob> embeddings, List<Work> abandoned) {
-        Capacity<Work> capacity = this::fits;
+        Capacity<Work> capacity = new Capacity<>() {
+            @Override
+            public boolean fits(Work work, CostEstimate estimate) {
+                return BatchScheduler.this.fits(work, estimate);
+            }
+
+            /** Sequence slots: a tenant's maxShare caps its running requests at a fraction of these. */
+            @Override
+            public int slots() {
+                return maxRunning;
+            }
+        };
         while (budget > 0) {
             Optional<Ticket<Work>> next = waiting.next(capacity);
             if (next.isEmpty()) {

@@ -54,7 +54,7 @@ class CudaExecutionTest {
     @Test
     void open_tensorOfWrongShape_failsNamingBothShapes() {
         CudaModelSpec spec = TinyModel.spec("llama", false, false, false, 0, false);
-        CudaModelSpec wider = new CudaModelSpec("llama", 128, 512, 2, 4, 2, 32, 300, 1e-5f, false, false, false, 0,
+        CudaModelSpec wider = new CudaModelSpec("llama", 128, 512, 2, 4, 2, 32, 300, 1e-5f, false, false, false, false, 0,
                 spec.ropeInverseFrequencies(), false, 512);
         assertThatThrownBy(() -> CudaExecution.open(EmulatedDevice.open(), wider, new TinyModel(spec, 4), LIMITS))
                 .isInstanceOf(IllegalArgumentException.class)

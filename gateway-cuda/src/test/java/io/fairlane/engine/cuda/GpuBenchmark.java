@@ -31,10 +31,7 @@ public final class GpuBenchmark {
             System.exit(2);
         }
         String shape = a.getOrDefault("shape", "llama-3.2-1b");
-        CudaModelSpec base = RandomWeights.SHAPES.get(shape);
-        if (base == null) {
-            throw new IllegalArgumentException("unknown shape " + shape + "; known: " + RandomWeights.SHAPES.keySet());
-        }
+        CudaModelSpec base = RandomWeights.shape(shape);
         int[] batches = Arrays.stream(a.getOrDefault("batches", "1,8,64,256").split(",")).mapToInt(Integer::parseInt)
                 .toArray();
         int decodeSteps = Integer.parseInt(a.getOrDefault("decode-steps", "64"));
@@ -46,7 +43,7 @@ public final class GpuBenchmark {
         int context = 16384;
         CudaModelSpec spec = new CudaModelSpec(base.family(), base.hiddenSize(), base.intermediateSize(), base.layers(),
                 base.heads(), base.kvHeads(), base.headDim(), base.vocabSize(), base.rmsNormEps(), base.qkvBias(),
-                base.qkNorm(), base.tiedEmbeddings(), 0, base.ropeInverseFrequencies(), false, context);
+                base.outputBias(), base.qkNorm(), base.tiedEmbeddings(), 0, base.ropeInverseFrequencies(), false, context);
         ObjectMapper json = new ObjectMapper();
         ObjectNode out = json.createObjectNode();
         out.put("shape", shape);

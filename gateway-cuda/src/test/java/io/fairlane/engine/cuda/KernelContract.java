@@ -94,7 +94,7 @@ abstract class KernelContract {
         float[] weight = Reference.randomBf16(rnd, hidden, 1.5f);
         long res = mem.f32(residual);
         long out = mem.poisoned(2L * rows * hidden);
-        kernels.rmsnorm(res, mem.bf16(delta), mem.bf16(weight), out, 0, rows, hidden, 1e-5f, true);
+        kernels.rmsnorm(res, mem.bf16(delta), 0, mem.bf16(weight), out, 0, rows, hidden, 1e-5f, true);
         float[] sum = new float[rows * hidden];
         for (int i = 0; i < sum.length; i++) {
             sum[i] = residual[i] + delta[i];
@@ -121,7 +121,7 @@ abstract class KernelContract {
         long res = mem.f32(residual);
         int[] pick = {3, 1};
         long out = mem.poisoned(2L * pick.length * hidden);
-        kernels.rmsnorm(res, mem.bf16(delta), mem.bf16(weight), out, mem.i32(pick), pick.length, hidden, 1e-6f, false);
+        kernels.rmsnorm(res, mem.bf16(delta), 0, mem.bf16(weight), out, mem.i32(pick), pick.length, hidden, 1e-6f, false);
         assertThat(mem.readF32(res, rows * hidden)).containsExactly(residual);
         float[] sum = new float[rows * hidden];
         for (int i = 0; i < sum.length; i++) {
@@ -204,6 +204,7 @@ abstract class KernelContract {
 
     @ParameterizedTest
     @CsvSource({
+        "16, 4, 1, true, true, false",
         "32, 4, 2, false, false, false",
         "64, 4, 1, true, false, false",
         "128, 8, 2, false, true, false",
@@ -390,6 +391,7 @@ abstract class KernelContract {
 
     @ParameterizedTest
     @CsvSource({
+        "16, 4, 1, 16, 0",
         "32, 2, 2, 16, 0",
         "64, 8, 2, 16, 0",
         "128, 4, 1, 16, 0",
@@ -449,6 +451,7 @@ abstract class KernelContract {
 
     @ParameterizedTest
     @CsvSource({
+        "16, 4, 2, 16, 0",
         "64, 4, 2, 16, 0",
         "128, 2, 1, 16, 0",
         "32, 2, 2, 16, 0",
@@ -676,6 +679,26 @@ abstract class KernelContract {
         assertThat((double) s.logprobs[0]).isCloseTo(6 - lse, org.assertj.core.data.Offset.offset(1e-4));
         assertThat(Arrays.copyOf(s.topIds, 3)).containsExactly(10, 20, 30);
         assertThat((double) s.topLogprobs[2]).isCloseTo(5.5 - lse, org.assertj.core.data.Offset.offset(1e-4));
+    }
+
+    @Test
+    void sample_forksSharingOneLogitsRow_eachDrawsItsOwnReferenceToken() {
+        int vocab = 801;
+        float[] row = Reference.randomBf16(new Random(12), vocab, 3f);
+        int forks = 4;
+        MemorySegment host = arena.allocate((long) Kernels.SAMPLE_PARAMS_BYTES * forks, 8);
+        long[] seeds = {11L, 22L, 33L, 44L};
+        for (int r = 0; r < forks; r++) {
+            SamplingRows.write(host, r, 0, 1.0f, 1f, 0f, 0, seeds[r], 0L, -1);
+        }
+        long tokens = mem.poisoned(4L * forks);
+        long unused = mem.poisoned(4L * forks * 20);
+        kernels.sample(mem.f32(row), vocab, mem.bytes(host.toArray(ValueLayout.JAVA_BYTE)), tokens, unused, unused,
+                unused, 20, forks);
+        int[] got = mem.readI32(tokens, forks);
+        for (int r = 0; r < forks; r++) {
+            assertThat(got[r]).as("fork " + r).isEqualTo(ReferenceSampler.sample(row, 1f, 0, 1f, 0f, seeds[r], 0L));
+        }
     }
 
     @Test

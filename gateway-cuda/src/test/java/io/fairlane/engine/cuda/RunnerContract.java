@@ -91,7 +91,9 @@ abstract class RunnerContract {
                 Arguments.of("qwen2 (qkv bias, tied)", TinyModel.spec("qwen2", true, false, true, 0, false)),
                 Arguments.of("qwen3 (q/k norm)", TinyModel.spec("qwen3", false, true, false, 0, false)),
                 Arguments.of("mistral (sliding window 24)", TinyModel.spec("mistral", false, false, false, 24, false)),
-                Arguments.of("llama, interleaved rope", TinyModel.spec("llama", false, false, false, 0, true)));
+                Arguments.of("llama, interleaved rope", TinyModel.spec("llama", false, false, false, 0, true)),
+                Arguments.of("llama attention_bias (q/k/v and o_proj biases)",
+                        TinyModel.spec("llama", true, true, false, false, 0, false)));
     }
 
     static double relativeError(float[] got, double[] want) {
@@ -207,6 +209,34 @@ abstract class RunnerContract {
     }
 
     @Test
+    void embed_inputLongerThanOneStep_matchesReferenceMeanOfFinalStates() {
+        start(TinyModel.spec("qwen2", true, false, true, 0, false));
+        int[] tokens = prompt(21, 300, 300);  // two chunks of at most 256 tokens
+        float[] got = runner.embed(tokens);
+        List<double[]> states = new ArrayList<>();
+        model.new Sequence(true).feed(tokens, states);
+        double[] mean = new double[128];
+        for (double[] st : states) {
+            for (int i = 0; i < mean.length; i++) {
+                mean[i] += st[i] / states.size();
+            }
+        }
+        assertThat(relativeError(got, mean)).isLessThan(1e-2);
+    }
+
+    @Test
+    void embed_betweenSteps_leavesThePagedPoolUntouched() {
+        start(TinyModel.spec("llama", false, false, false, 0, false));
+        int[] tokens = prompt(22, 20, 300);
+        int[] table = blocks(2);
+        runner.step(List.of(new StepSequence(tokens, 0, table, StepSequence.Output.NONE, null, null, null)));
+        float[] before = runner.step(List.of(logitsOf(new int[] {7}, 20, table))).logits(0);
+        runner.embed(prompt(23, 40, 300));
+        float[] after = runner.step(List.of(logitsOf(new int[] {7}, 20, table))).logits(0);
+        assertThat(after).containsExactly(before);
+    }
+
+    @Test
     void fork_copiedPartialBlock_bothContinuationsIdentical() {
         start(TinyModel.spec("llama", false, false, false, 0, false));
         int[] tokens = prompt(10, 20, 300);
@@ -242,6 +272,24 @@ abstract class RunnerContract {
         // -1: "the id the previous step sampled for its row 0", never read by the host
         int implicit = runner.step(List.of(StepSequence.sample(new int[] {-1}, 17, t2, greedy))).token(0);
         assertThat(implicit).isEqualTo(explicit);
+    }
+
+    @Test
+    void submit_threeStepsInFlight_eachResultAsIfRunAlone() {
+        start(TinyModel.spec("llama", false, false, false, 0, false));
+        int[] a = prompt(17, 9, 300);
+        int[] b = prompt(18, 12, 300);
+        int[] c = prompt(19, 15, 300);
+        float[] aAlone = runner.step(List.of(logitsOf(a, 0, blocks(1)))).logits(0);
+        int bAlone = runner.step(List.of(StepSequence.sample(b, 0, blocks(1), StepSequence.SampleSpec.greedy()))).token(0);
+        float[] cAlone = runner.step(List.of(logitsOf(c, 0, blocks(1)))).logits(0);
+        CudaModelRunner.Pending pa = runner.submit(List.of(logitsOf(a, 0, blocks(1))));
+        CudaModelRunner.Pending pb = runner.submit(List.of(StepSequence.sample(b, 0, blocks(1),
+                StepSequence.SampleSpec.greedy())));
+        CudaModelRunner.Pending pc = runner.submit(List.of(logitsOf(c, 0, blocks(1))));  // reuses a's staging
+        assertThat(pc.await().logits(0)).containsExactly(cAlone);
+        assertThat(pb.await().token(0)).isEqualTo(bAlone);
+        assertThat(pa.await().logits(0)).containsExactly(aAlone);
     }
 
     @Test

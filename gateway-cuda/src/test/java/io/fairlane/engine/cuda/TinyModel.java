@@ -51,6 +51,9 @@ final class TinyModel implements WeightSource {
                 putNorm(p + "self_attn.k_norm.weight", rnd, d);
             }
             put(p + "self_attn.o_proj.weight", rnd, scale(qRows), h, qRows);
+            if (spec.outputBias()) {
+                put(p + "self_attn.o_proj.bias", rnd, 0.2f, h);
+            }
             putNorm(p + "post_attention_layernorm.weight", rnd, h);
             put(p + "mlp.gate_proj.weight", rnd, scale(h), inter, h);
             put(p + "mlp.up_proj.weight", rnd, scale(h), inter, h);
@@ -87,7 +90,12 @@ final class TinyModel implements WeightSource {
 
     static CudaModelSpec spec(String family, boolean bias, boolean qkNorm, boolean tied, int window,
                               boolean interleaved) {
-        return new CudaModelSpec(family, 128, 256, 2, 4, 2, 32, 300, 1e-5f, bias, qkNorm, tied, window,
+        return spec(family, bias, false, qkNorm, tied, window, interleaved);
+    }
+
+    static CudaModelSpec spec(String family, boolean bias, boolean outputBias, boolean qkNorm, boolean tied,
+                              int window, boolean interleaved) {
+        return new CudaModelSpec(family, 128, 256, 2, 4, 2, 32, 300, 1e-5f, bias, outputBias, qkNorm, tied, window,
                 CudaModelSpec.defaultRopeFrequencies(32, 10000.0), interleaved, 512);
     }
 
@@ -190,7 +198,8 @@ final class TinyModel implements WeightSource {
                     System.arraycopy(o, 0, att, a * d, d);
                 }
                 round(att);
-                double[] proj = round(linear(att, p + "self_attn.o_proj"));
+                // the device adds the o_proj bias to the bf16 projection in the residual add
+                double[] proj = withBias(round(linear(att, p + "self_attn.o_proj", false)), p + "self_attn.o_proj");
                 for (int i = 0; i < h; i++) {
                     x[i] += proj[i];
                 }
