@@ -161,13 +161,17 @@ public final class Gateway implements AutoCloseable {
                 if (log.status >= 500) {
                     slos.record(log.tenant, new RequestOutcome.Failed(generates));
                 } else if (log.status < 400) {
-                    Optional<Duration> ttft = log.ttftNanos >= 0 ? Optional.of(Duration.ofNanos(log.ttftNanos))
-                            : Optional.empty();
-                    slos.record(log.tenant, new RequestOutcome.Completed(ttft, Duration.ofNanos(log.durationNanos)));
+                    long itl = log.meanInterTokenNanos(e.startNanos());
+                    slos.record(log.tenant, new RequestOutcome.Completed(Duration.ofNanos(log.durationNanos),
+                            nanos(log.ttftNanos), nanos(itl), nanos(log.queueNanos)));
                 }
             });
             next.serve(exchange);
         };
+    }
+
+    private static Optional<Duration> nanos(long n) {
+        return n >= 0 ? Optional.of(Duration.ofNanos(n)) : Optional.empty();
     }
 
     private static Map<String, List<io.fairlane.gateway.slo.SloSpec>> sloMap(List<TenantConfig> tenants) {

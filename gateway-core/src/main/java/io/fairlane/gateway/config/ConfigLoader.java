@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fairlane.engine.EngineConfig;
-import io.fairlane.gateway.slo.SloIndicator;
 import io.fairlane.gateway.slo.SloSpec;
 import io.fairlane.scheduler.Policy;
 import io.fairlane.scheduler.RateLimits;
@@ -246,7 +245,8 @@ public final class ConfigLoader {
     /**
      * A tenant's SLOs, each either a mapping ({@code {name: ttft, metric: ttft, threshold: 500ms,
      * objective: 0.99}}) or the one-line expression of {@link SloSpec#parse} ({@code "ttft <= 500ms for 99%"}).
-     * Metrics: {@code ttft} and {@code e2e} (latency, threshold required) and {@code availability}.
+     * Metrics: {@code ttft}, {@code itl}, {@code e2e}, {@code queue_time} (latency, threshold required) and
+     * {@code errors} (also spelled {@code availability}).
      */
     private List<SloSpec> slos(ConfigNode tenant, List<ConfigError> errors) {
         List<SloSpec> out = new ArrayList<>();
@@ -292,26 +292,21 @@ public final class ConfigLoader {
         if (metric == null) {
             return null;
         }
-        SloIndicator indicator = switch (metric) {
-            case "ttft" -> SloIndicator.TIME_TO_FIRST_TOKEN;
-            case "e2e" -> SloIndicator.END_TO_END_LATENCY;
-            default -> null;
-        };
-        if (indicator == null && !metric.equals("availability")) {
-            s.error("metric", "unknown metric '" + metric + "'; expected ttft, e2e or availability");
+        boolean availability = metric.equals("errors") || metric.equals("availability");
+        if (!availability && !List.of("ttft", "itl", "e2e", "queue_time").contains(metric)) {
+            s.error("metric", "unknown metric '" + metric + "'; expected ttft, itl, e2e, queue_time or errors");
             return null;
         }
-        if (indicator != null && threshold == null) {
+        if (!availability && threshold == null) {
             s.error("threshold", "is required for a latency SLO (e.g. 500ms)");
             return null;
         }
-        if (indicator == null && threshold != null) {
-            s.error("threshold", "has no meaning for an availability SLO; remove it");
+        if (availability && threshold != null) {
+            s.error("threshold", "has no meaning for an errors SLO; remove it");
             return null;
         }
         try {
-            return indicator == null ? new SloSpec.Availability(name, objective)
-                    : new SloSpec.Latency(name, indicator, threshold, objective);
+            return SloSpec.of(name, metric, threshold, objective);
         } catch (IllegalArgumentException e) {
             s.error(null, e.getMessage());
             return null;

@@ -179,6 +179,7 @@ public final class Exchange {
             gap = now - log.lastTokenNanos;
         }
         log.lastTokenNanos = now;
+        log.tokenMarks++;
         return gap;
     }
 

@@ -31,4 +31,14 @@ public final class RequestLog {
     public long durationNanos;
     /** Nanos of the previous output token, for inter-token latency. */
     long lastTokenNanos = -1;
+    /** Output tokens (or chunks carrying output) marked so far. */
+    int tokenMarks;
+
+    /** Mean gap between consecutive output tokens, or -1 with fewer than two. */
+    public long meanInterTokenNanos(long startNanos) {
+        if (tokenMarks < 2) {
+            return -1;
+        }
+        return (lastTokenNanos - (startNanos + ttftNanos)) / (tokenMarks - 1);
+    }
 }
