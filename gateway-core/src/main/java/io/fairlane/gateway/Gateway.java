@@ -163,7 +163,8 @@ public final class Gateway implements AutoCloseable {
                 } else if (log.status < 400) {
                     Optional<Duration> ttft = log.ttftNanos >= 0 ? Optional.of(Duration.ofNanos(log.ttftNanos))
                             : Optional.empty();
-                    slos.record(log.tenant, new RequestOutcome.Completed(ttft, Duration.ofNanos(log.durationNanos)));
+                    slos.record(log.tenant, new RequestOutcome.Completed(Duration.ofNanos(log.durationNanos), ttft,
+                            Optional.empty(), Optional.empty()));
                 }
             });
             next.serve(exchange);
