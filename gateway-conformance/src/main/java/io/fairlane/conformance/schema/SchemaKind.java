@@ -1,0 +1,22 @@
+package io.fairlane.conformance.schema;
+
+/** The response shapes the harness validates, each named by its component in the OpenAPI document. */
+public enum SchemaKind {
+    CHAT_COMPLETION("CreateChatCompletionResponse"),
+    CHAT_COMPLETION_CHUNK("CreateChatCompletionStreamResponse"),
+    EMBEDDINGS("CreateEmbeddingResponse"),
+    MODEL_LIST("ListModelsResponse"),
+    MODEL("Model"),
+    ERROR("ErrorResponse");
+
+    private final String component;
+
+    SchemaKind(String component) {
+        this.component = component;
+    }
+
+    /** The name under {@code #/components/schemas/}. */
+    public String component() {
+        return component;
+    }
+}

@@ -1,0 +1,63 @@
+package io.fairlane.conformance.stub;
+
+import java.util.Set;
+
+/**
+ * One deliberate violation of the wire contract that {@link StubOpenAiServer} can commit, and the checks
+ * that must fail because of it. Most break exactly one check; where a violation necessarily breaks a second
+ * promise too (an index shared by two calls also glues their arguments together), both are listed.
+ *
+ * <p>Stream-shape breakages apply to "plain" requests only (no tools, n, stop or logprobs), so that the
+ * checks of those features keep seeing well-formed streams.
+ */
+public enum Breakage {
+    SSE_WRONG_CONTENT_TYPE("sse.content-type"),
+    SSE_NO_BLANK_LINES("sse.framing"),
+    SSE_NO_DONE("sse.done"),
+    CHUNK_CREATED_DRIFTS("chunk.identity"),
+    CHUNK_NO_ROLE("chunk.role-first"),
+    CHUNK_NO_FINISH("chunk.finish-reason"),
+    USAGE_CHUNK_MISSING("usage.stream-opt-in"),
+    USAGE_CHUNK_UNASKED("usage.stream-default"),
+    USAGE_NO_CACHED_TOKENS("usage.integers"),
+    TOOL_FIRST_DELTA_WITHOUT_ID("tools.stream-first-delta"),
+    TOOL_INDEXES_ALL_ZERO("tools.parallel-indexes", "tools.arguments-json"),
+    TOOL_ARGUMENTS_TRUNCATED("tools.arguments-json"),
+    TOOL_FINISH_STOP("tools.finish-reason"),
+    TOOL_MESSAGE_BAD_ARGUMENTS("tools.message"),
+    COMPLETION_EMPTY_CHOICES("chat.completion"),
+    N_SAME_INDEX("chat.n-choices"),
+    STOP_IGNORED("chat.stop"),
+    LOGPROB_POSITIVE("chat.logprobs"),
+    SEED_IGNORED("chat.seed"),
+    EMBEDDING_INDEX_ZERO("embeddings.float"),
+    BASE64_BIG_ENDIAN("embeddings.base64"),
+    MODELS_LIST_OMITS_CHAT("models.list"),
+    MODEL_RETRIEVE_404("models.retrieve"),
+    UNAUTHORIZED_403("errors.401"),
+    UNKNOWN_MODEL_400("errors.404-model"),
+    PARAM_NULL("errors.400-param"),
+    OVERSIZED_ACCEPTED("errors.413"),
+    RATE_LIMIT_WITHOUT_RETRY_AFTER("errors.429"),
+    MID_STREAM_TRUNCATED("errors.mid-stream"),
+    IDEMPOTENCY_IGNORED("idempotency.replay"),
+    IDEMPOTENCY_CONFLICT_409("idempotency.conflict"),
+    QUOTA_WITHOUT_SHOULD_RETRY_FALSE("errors.should-retry"),
+    ERROR_DROPS_NULL_KEYS("errors.envelope", "schema.error"),
+    SCHEMA_CREATED_STRING("schema.chat-completion"),
+    SCHEMA_CHUNK_OBJECT_WRONG("schema.chat-completion-chunk"),
+    EMBEDDINGS_NO_USAGE("schema.embeddings"),
+    MODEL_NO_OWNED_BY("schema.models"),
+    ERROR_CODE_INTEGER("schema.error", "errors.envelope");
+
+    private final Set<String> expectedFailures;
+
+    Breakage(String... expectedFailures) {
+        this.expectedFailures = Set.of(expectedFailures);
+    }
+
+    /** The check ids that must fail against a stub committing this violation, and only these. */
+    public Set<String> expectedFailures() {
+        return expectedFailures;
+    }
+}

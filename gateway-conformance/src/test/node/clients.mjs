@@ -1,0 +1,172 @@
+// Runs the scenarios every real client must pass against an OpenAI-compatible base URL: chat, streamed
+// chat, tools not streamed and streamed, and embeddings, with the openai SDK and the Vercel AI SDK
+// (@ai-sdk/openai-compatible, and @ai-sdk/openai through openai.chat()). Prints one JSON line per
+// scenario and exits 1 when any failed.
+//
+//   FAIRLANE_BASE_URL=http://127.0.0.1:8080/v1 FAIRLANE_API_KEY=... FAIRLANE_MODEL=... \
+//   FAIRLANE_EMBEDDING_MODEL=... node clients.mjs
+import OpenAI from 'openai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { createOpenAI } from '@ai-sdk/openai';
+import { generateText, streamText, embedMany, tool, jsonSchema } from 'ai';
+
+const baseURL = required('FAIRLANE_BASE_URL');
+const apiKey = required('FAIRLANE_API_KEY');
+const model = required('FAIRLANE_MODEL');
+const embeddingModel = process.env.FAIRLANE_EMBEDDING_MODEL;
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`clients.mjs: ${name} is required`);
+    process.exit(2);
+  }
+  return value;
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const prompt = 'Write one short sentence about the sea.';
+const toolPrompt = 'What is the weather in Paris and in Oslo? Call get_weather once for each city.';
+const weatherParameters = {
+  type: 'object',
+  properties: { city: { type: 'string' } },
+  required: ['city'],
+};
+
+// ---- openai (the official Node SDK) ----
+const sdk = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
+const openaiNode = {
+  async chat() {
+    const r = await sdk.chat.completions.create({ model, messages: [{ role: 'user', content: prompt }], max_tokens: 16 });
+    check(typeof r.choices[0].message.content === 'string', 'no content');
+    return `content ${JSON.stringify(r.choices[0].message.content)}`;
+  },
+  async stream() {
+    const stream = await sdk.chat.completions.create({
+      model, messages: [{ role: 'user', content: prompt }], max_tokens: 16, stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let usage;
+    let finish;
+    for await (const chunk of stream) {
+      if (chunk.usage) usage = chunk.usage;
+      for (const choice of chunk.choices) {
+        text += choice.delta?.content ?? '';
+        if (choice.finish_reason) finish = choice.finish_reason;
+      }
+    }
+    check(finish, 'no finish_reason');
+    check(usage && Number.isInteger(usage.total_tokens), 'no usage chunk');
+    return `streamed ${JSON.stringify(text)}, finish ${finish}, usage ${usage.total_tokens}`;
+  },
+  async tools() {
+    const r = await sdk.chat.completions.create({
+      model, messages: [{ role: 'user', content: toolPrompt }], tool_choice: 'required',
+      tools: [{ type: 'function', function: { name: 'get_weather', parameters: weatherParameters } }],
+    });
+    const calls = r.choices[0].message.tool_calls ?? [];
+    check(calls.length > 0, 'no tool calls');
+    calls.forEach((c) => JSON.parse(c.function.arguments));
+    check(r.choices[0].finish_reason === 'tool_calls', `finish_reason ${r.choices[0].finish_reason}`);
+    return `${calls.length} calls`;
+  },
+  async toolsStream() {
+    // The SDK's stream helper reassembles tool-call deltas and throws on malformed ones.
+    const runner = sdk.chat.completions.stream({
+      model, messages: [{ role: 'user', content: toolPrompt }], tool_choice: 'required',
+      tools: [{ type: 'function', function: { name: 'get_weather', parameters: weatherParameters } }],
+    });
+    const completion = await runner.finalChatCompletion();
+    const calls = completion.choices[0].message.tool_calls ?? [];
+    check(calls.length > 0, 'no tool calls');
+    calls.forEach((c) => JSON.parse(c.function.arguments));
+    return `${calls.length} calls: ${calls.map((c) => c.function.arguments).join(' ')}`;
+  },
+  async embeddings() {
+    if (!embeddingModel) return null;
+    // The Node SDK asks for base64 by default and decodes little-endian float32.
+    const r = await sdk.embeddings.create({ model: embeddingModel, input: ['The quick brown fox', 'jumps'] });
+    check(r.data.length === 2, `${r.data.length} embeddings`);
+    check(Array.isArray(r.data[0].embedding) && r.data[0].embedding.every(Number.isFinite), 'not a float vector');
+    return `${r.data.length} x ${r.data[0].embedding.length}`;
+  },
+};
+
+// ---- Vercel AI SDK: the same scenarios through a provider ----
+function vercel(chatModel, textEmbeddingModel) {
+  const weather = tool({ description: 'Current weather for a city.', inputSchema: jsonSchema(weatherParameters) });
+  return {
+    async chat() {
+      const r = await generateText({ model: chatModel, prompt, maxOutputTokens: 16, maxRetries: 0 });
+      check(typeof r.text === 'string', 'no text');
+      return `text ${JSON.stringify(r.text)}, finish ${r.finishReason}`;
+    },
+    async stream() {
+      let failure;
+      const r = streamText({ model: chatModel, prompt, maxOutputTokens: 16, maxRetries: 0, onError: ({ error }) => { failure = error; } });
+      let text = '';
+      for await (const delta of r.textStream) text += delta;
+      if (failure) throw failure;
+      const finish = await r.finishReason;
+      check(finish && finish !== 'error' && finish !== 'other', `finish ${finish}`);
+      return `streamed ${JSON.stringify(text)}, finish ${finish}`;
+    },
+    async tools() {
+      const r = await generateText({ model: chatModel, prompt: toolPrompt, tools: { get_weather: weather }, toolChoice: 'required', maxRetries: 0 });
+      check(r.toolCalls.length > 0, 'no tool calls');
+      check(r.finishReason === 'tool-calls', `finish ${r.finishReason}`);
+      return `${r.toolCalls.length} calls: ${r.toolCalls.map((c) => JSON.stringify(c.input)).join(' ')}`;
+    },
+    async toolsStream() {
+      let failure;
+      const r = streamText({ model: chatModel, prompt: toolPrompt, tools: { get_weather: weather }, toolChoice: 'required', maxRetries: 0, onError: ({ error }) => { failure = error; } });
+      for await (const part of r.fullStream) {
+        if (part.type === 'error') failure = part.error;
+      }
+      if (failure) throw failure;
+      const calls = await r.toolCalls;
+      check(calls.length > 0, 'no tool calls');
+      check((await r.finishReason) === 'tool-calls', `finish ${await r.finishReason}`);
+      return `${calls.length} calls: ${calls.map((c) => JSON.stringify(c.input)).join(' ')}`;
+    },
+    async embeddings() {
+      if (!textEmbeddingModel) return null;
+      const r = await embedMany({ model: textEmbeddingModel, values: ['The quick brown fox', 'jumps'], maxRetries: 0 });
+      check(r.embeddings.length === 2 && r.embeddings[0].length > 0, 'no embeddings');
+      return `${r.embeddings.length} x ${r.embeddings[0].length}`;
+    },
+  };
+}
+
+const compatible = createOpenAICompatible({ name: 'fairlane', baseURL, apiKey, includeUsage: true });
+const official = createOpenAI({ baseURL, apiKey });
+const clients = {
+  'openai-node': openaiNode,
+  'ai-sdk-openai-compatible': vercel(compatible.chatModel(model),
+    embeddingModel && compatible.textEmbeddingModel(embeddingModel)),
+  'ai-sdk-openai-chat': vercel(official.chat(model), embeddingModel && official.embedding(embeddingModel)),
+};
+
+let failed = 0;
+for (const [client, scenarios] of Object.entries(clients)) {
+  for (const [scenario, run] of Object.entries(scenarios)) {
+    try {
+      const detail = await run();
+      if (detail === null) {
+        console.log(JSON.stringify({ client, scenario, status: 'n/a', detail: 'no FAIRLANE_EMBEDDING_MODEL' }));
+      } else {
+        console.log(JSON.stringify({ client, scenario, status: 'pass', detail }));
+      }
+    } catch (error) {
+      failed++;
+      const cause = error?.cause ? ` (cause: ${error.cause.message ?? error.cause})` : '';
+      console.log(JSON.stringify({ client, scenario, status: 'fail', detail: `${error?.name}: ${error?.message}${cause}` }));
+    }
+  }
+}
+console.log(`${Object.keys(clients).length * 5 - failed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

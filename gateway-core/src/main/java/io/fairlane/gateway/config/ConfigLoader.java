@@ -1,0 +1,528 @@
+package io.fairlane.gateway.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fairlane.engine.EngineConfig;
+import io.fairlane.gateway.slo.SloIndicator;
+import io.fairlane.gateway.slo.SloSpec;
+import io.fairlane.scheduler.Policy;
+import io.fairlane.scheduler.RateLimits;
+import io.fairlane.scheduler.ServiceTier;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code fairlane.yaml} into a {@link FairlaneConfig}. The YAML is parsed by Jackson's YAML module
+ * (SnakeYAML underneath) into a tree, then walked once with every problem collected, so a broken file
+ * is reported in full, each error with its path, and never half-applied.
+ */
+public final class ConfigLoader {
+
+    /** The default port: what the README's curl example calls. */
+    public static final int DEFAULT_PORT = 8080;
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private final Map<String, String> environment;
+
+    public ConfigLoader() {
+        this(System.getenv());
+    }
+
+    /** With an explicit environment, for tests ({@code FAIRLANE_CACHE}, {@code HOME}). */
+    public ConfigLoader(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
+    public FairlaneConfig load(Path file) throws IOException {
+        return parse(Files.readString(file), file.toString());
+    }
+
+    /**
+     * Parses and validates a whole document.
+     *
+     * @throws ConfigException listing every error found
+     */
+    public FairlaneConfig parse(String yaml, String source) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(yaml);
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr();
+            throw new ConfigException(source, List.of(new ConfigError("", "not valid YAML" + where + ": "
+                    + e.getOriginalMessage())));
+        }
+        List<ConfigError> errors = new ArrayList<>();
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            throw new ConfigException(source, List.of(new ConfigError("", "the file is empty")));
+        }
+        if (!root.isObject()) {
+            throw new ConfigException(source, List.of(new ConfigError("", "expected a mapping at the top level")));
+        }
+        ConfigNode top = new ConfigNode(root, "", errors);
+        ServerConfig server = server(top.section("server").orElse(new ConfigNode(YAML.createObjectNode(), "server", errors)));
+        List<TenantConfig> tenants = tenants(top, errors);
+        List<ModelConfig> models = models(top, server, errors);
+        MetricsConfig metrics = metrics(top.section("metrics").orElse(new ConfigNode(YAML.createObjectNode(), "metrics", errors)));
+        top.finish();
+        if (!errors.isEmpty()) {
+            throw new ConfigException(source, errors);
+        }
+        return new FairlaneConfig(server, tenants, models, metrics);
+    }
+
+    private ServerConfig server(ConfigNode n) {
+        String host = n.string("host", "127.0.0.1");
+        int port = (int) n.integer("port", DEFAULT_PORT, 0, 65535);
+        int loops = (int) n.integer("event_loops", 0, 0, 1024);
+        ConfigNode limits = n.section("limits").orElse(null);
+        long body = 16L * 1024 * 1024;
+        int header = 16 * 1024;
+        int uri = 8 * 1024;
+        long buffered = 4L * 1024 * 1024;
+        if (limits != null) {
+            body = positiveSize(limits, "max_body_size", body, Integer.MAX_VALUE);
+            header = (int) positiveSize(limits, "max_header_size", header, 1 << 20);
+            uri = (int) positiveSize(limits, "max_uri_length", uri, 1 << 20);
+            buffered = positiveSize(limits, "max_buffered_output", buffered, Integer.MAX_VALUE);
+            limits.finish();
+        }
+        ConfigNode timeouts = n.section("timeouts").orElse(null);
+        Duration idle = Duration.ofSeconds(75);
+        Duration headerRead = Duration.ofSeconds(10);
+        Duration slowClient = Duration.ofSeconds(30);
+        if (timeouts != null) {
+            idle = positive(timeouts, "idle", idle);
+            headerRead = positive(timeouts, "header_read", headerRead);
+            slowClient = positive(timeouts, "slow_client", slowClient);
+            timeouts.finish();
+        }
+        Duration shutdown = positive(n, "shutdown_deadline", Duration.ofSeconds(30));
+        String cache = n.string("cache_dir", null);
+        Path cacheDir = cache == null ? defaultCacheDir() : expandHome(cache);
+        n.finish();
+        return new ServerConfig(host, port, loops, body, header, uri, idle, headerRead, shutdown, slowClient,
+                buffered, cacheDir);
+    }
+
+    /** {@code $FAIRLANE_CACHE}, else {@code ~/.cache/fairlane}. */
+    private Path defaultCacheDir() {
+        String env = environment.get("FAIRLANE_CACHE");
+        if (env != null && !env.isBlank()) {
+            return expandHome(env);
+        }
+        return home().resolve(".cache").resolve("fairlane");
+    }
+
+    private Path home() {
+        String h = environment.getOrDefault("HOME", System.getProperty("user.home"));
+        return Path.of(h == null ? "." : h);
+    }
+
+    private Path expandHome(String p) {
+        if (p.equals("~")) {
+            return home();
+        }
+        if (p.startsWith("~/")) {
+            return home().resolve(p.substring(2));
+        }
+        return Path.of(p);
+    }
+
+    private static long positiveSize(ConfigNode n, String key, long fallback, long max) {
+        long v = n.bytes(key, fallback);
+        if (v <= 0 || v > max) {
+            n.error(key, "must be > 0 and at most " + max + " bytes, was " + v);
+            return fallback;
+        }
+        return v;
+    }
+
+    private static Duration positive(ConfigNode n, String key, Duration fallback) {
+        Duration d = n.duration(key, fallback);
+        if (d.isZero() || d.isNegative()) {
+            n.error(key, "must be longer than 0");
+            return fallback;
+        }
+        return d;
+    }
+
+    private List<TenantConfig> tenants(ConfigNode top, List<ConfigError> errors) {
+        List<ConfigNode> nodes = top.sections("tenants");
+        if (nodes.isEmpty() && !top.has("tenants")) {
+            errors.add(new ConfigError("tenants", "at least one tenant is required (nobody could call otherwise)"));
+        }
+        List<TenantConfig> out = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        Map<ApiKeyHash, String> keyOwners = new HashMap<>();
+        for (ConfigNode t : nodes) {
+            String id = t.requiredString("id");
+            if (id != null && !ID.matcher(id).matches()) {
+                t.error("id", "must be 1-128 letters, digits or ._:/@+- starting with a letter or digit, was '" + id + "'");
+            } else if (id != null && !ids.add(id)) {
+                t.error("id", "duplicate tenant id '" + id + "'");
+            }
+            List<ApiKeyHash> keys = new ArrayList<>();
+            List<String> keyTexts = t.strings("api_keys", List.of());
+            if (keyTexts.isEmpty()) {
+                t.error("api_keys", "at least one key hash is required (print one with ./fairlane hash-key)");
+            }
+            for (int i = 0; i < keyTexts.size(); i++) {
+                try {
+                    ApiKeyHash h = ApiKeyHash.parse(keyTexts.get(i));
+                    String owner = keyOwners.putIfAbsent(h, id);
+                    if (owner != null) {
+                        errors.add(new ConfigError(t.pathOf("api_keys") + "[" + i + "]",
+                                "the same key is already given to tenant '" + owner + "'"));
+                    }
+                    keys.add(h);
+                } catch (IllegalArgumentException e) {
+                    errors.add(new ConfigError(t.pathOf("api_keys") + "[" + i + "]", e.getMessage()));
+                }
+            }
+            double weight = t.number("weight", 1.0, 0, 1e6, true);
+            Set<ServiceTier> tiers = EnumSet.noneOf(ServiceTier.class);
+            List<String> tierNames = t.strings("service_tiers", List.of("default"));
+            for (int i = 0; i < tierNames.size(); i++) {
+                Optional<ServiceTier> tier = ServiceTier.fromWire(tierNames.get(i));
+                if (tier.isEmpty()) {
+                    errors.add(new ConfigError(t.pathOf("service_tiers") + "[" + i + "]",
+                            "unknown tier '" + tierNames.get(i) + "'; expected priority, default or flex"));
+                } else {
+                    tiers.add(tier.get());
+                }
+            }
+            if (tiers.isEmpty()) {
+                tiers.add(ServiceTier.DEFAULT);
+                if (!tierNames.isEmpty()) {
+                    t.error("service_tiers", "needs at least one valid tier");
+                }
+            }
+            OptionalDouble maxShare = t.has("max_share")
+                    ? OptionalDouble.of(t.number("max_share", 1.0, 0, 1, true)) : OptionalDouble.empty();
+            int queuedRequests = 1000;
+            long queuedTokens = 10_000_000;
+            Optional<ConfigNode> queue = t.section("queue");
+            if (queue.isPresent()) {
+                queuedRequests = (int) queue.get().integer("max_requests", queuedRequests, 1, Integer.MAX_VALUE);
+                queuedTokens = queue.get().integer("max_tokens", queuedTokens, 1, Long.MAX_VALUE);
+                queue.get().finish();
+            }
+            RateLimits limits = RateLimits.NONE;
+            Optional<ConfigNode> rl = t.section("rate_limits");
+            if (rl.isPresent()) {
+                limits = new RateLimits(rl.get().integer("requests_per_minute", 0, 0, Long.MAX_VALUE),
+                        rl.get().integer("tokens_per_minute", 0, 0, Long.MAX_VALUE));
+                rl.get().finish();
+            }
+            Optional<String> cacheGroup = Optional.ofNullable(t.string("cache_group", null));
+            List<SloSpec> slos = slos(t, errors);
+            t.finish();
+            if (id != null) {
+                out.add(new TenantConfig(id, keys, weight, tiers, maxShare, queuedRequests, queuedTokens, limits,
+                        cacheGroup, slos));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A tenant's SLOs, each either a mapping ({@code {name: ttft, metric: ttft, threshold: 500ms,
+     * objective: 0.99}}) or the one-line expression of {@link SloSpec#parse} ({@code "ttft <= 500ms for 99%"}).
+     * Metrics: {@code ttft} and {@code e2e} (latency, threshold required) and {@code availability}.
+     */
+    private List<SloSpec> slos(ConfigNode tenant, List<ConfigError> errors) {
+        List<SloSpec> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (Map.Entry<String, JsonNode> item : tenant.items("slos")) {
+            String path = item.getKey();
+            JsonNode node = item.getValue();
+            SloSpec spec = null;
+            if (node.isTextual()) {
+                try {
+                    spec = SloSpec.parse(node.asText());
+                } catch (IllegalArgumentException e) {
+                    errors.add(new ConfigError(path, e.getMessage()));
+                }
+            } else if (node.isObject()) {
+                spec = slo(new ConfigNode(node, path, errors));
+            } else {
+                errors.add(new ConfigError(path, "expected a mapping or an expression like 'ttft <= 500ms for 99%', got "
+                        + ConfigNode.kind(node)));
+            }
+            if (spec != null && !names.add(spec.name())) {
+                errors.add(new ConfigError(path, "duplicate SLO name '" + spec.name() + "' for this tenant"));
+            } else if (spec != null) {
+                out.add(spec);
+            }
+        }
+        return out;
+    }
+
+    private static SloSpec slo(ConfigNode s) {
+        String metric = s.requiredString("metric");
+        String name = s.string("name", metric);
+        Duration threshold = s.duration("threshold", null);
+        if (!s.has("objective")) {
+            s.error("objective", "is required (e.g. 0.99)");
+        }
+        double objective = s.number("objective", 0.99, 0, 1, true);
+        if (objective >= 1) {
+            s.error("objective", "must be below 1 (an objective of 1 leaves no error budget)");
+            objective = 0.99;
+        }
+        s.finish();
+        if (metric == null) {
+            return null;
+        }
+        SloIndicator indicator = switch (metric) {
+            case "ttft" -> SloIndicator.TIME_TO_FIRST_TOKEN;
+            case "e2e" -> SloIndicator.END_TO_END_LATENCY;
+            default -> null;
+        };
+        if (indicator == null && !metric.equals("availability")) {
+            s.error("metric", "unknown metric '" + metric + "'; expected ttft, e2e or availability");
+            return null;
+        }
+        if (indicator != null && threshold == null) {
+            s.error("threshold", "is required for a latency SLO (e.g. 500ms)");
+            return null;
+        }
+        if (indicator == null && threshold != null) {
+            s.error("threshold", "has no meaning for an availability SLO; remove it");
+            return null;
+        }
+        try {
+            return indicator == null ? new SloSpec.Availability(name, objective)
+                    : new SloSpec.Latency(name, indicator, threshold, objective);
+        } catch (IllegalArgumentException e) {
+            s.error(null, e.getMessage());
+            return null;
+        }
+    }
+
+    private List<ModelConfig> models(ConfigNode top, ServerConfig server, List<ConfigError> errors) {
+        List<ConfigNode> nodes = top.sections("models");
+        if (nodes.isEmpty() && !top.has("models")) {
+            errors.add(new ConfigError("models", "at least one model is required"));
+        }
+        List<ModelConfig> out = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (ConfigNode m : nodes) {
+            String id = m.requiredString("id");
+            if (id != null && !ID.matcher(id).matches()) {
+                m.error("id", "must be 1-128 letters, digits or ._:/@+- starting with a letter or digit, was '" + id + "'");
+            } else if (id != null && !ids.add(id)) {
+                m.error("id", "duplicate model id '" + id + "'");
+            }
+            String ownedBy = m.string("owned_by", null);
+            Policy policy = policy(m);
+            Optional<ConfigNode> local = m.section("local");
+            Optional<ConfigNode> upstream = m.section("upstream");
+            if (local.isPresent() == upstream.isPresent()) {
+                m.error(null, "needs exactly one of 'local' or 'upstream'");
+            }
+            ModelConfig model = null;
+            if (local.isPresent()) {
+                model = local(id, local.get(), policy, ownedBy == null ? "fairlane" : ownedBy, server);
+            } else if (upstream.isPresent()) {
+                model = upstream(id, upstream.get(), policy, ownedBy == null ? "upstream" : ownedBy);
+            }
+            m.finish();
+            if (id != null && model != null) {
+                out.add(model);
+            }
+        }
+        return out;
+    }
+
+    private static Policy policy(ConfigNode m) {
+        Optional<ConfigNode> s = m.section("scheduler");
+        if (s.isEmpty()) {
+            return new Policy.DeficitRoundRobin(4096);
+        }
+        ConfigNode n = s.get();
+        String name = n.string("policy", "drr");
+        long quantum = n.integer("quantum", 4096, 1, Long.MAX_VALUE);
+        n.finish();
+        return switch (name) {
+            case "fcfs" -> new Policy.Fcfs();
+            case "drr" -> new Policy.DeficitRoundRobin(quantum);
+            case "vtc" -> new Policy.VirtualTokenCounter();
+            case "dlpm" -> new Policy.DeficitLongestPrefixMatch(quantum);
+            default -> {
+                n.error("policy", "unknown policy '" + name + "'; expected fcfs, drr, vtc or dlpm");
+                yield new Policy.DeficitRoundRobin(quantum);
+            }
+        };
+    }
+
+    private LocalModelConfig local(String id, ConfigNode n, Policy policy, String ownedBy, ServerConfig server) {
+        Optional<ConfigNode> synthetic = n.section("synthetic");
+        String path = n.string("path", null);
+        EngineConfig.ModelSource source = null;
+        if (synthetic.isPresent() == (path != null)) {
+            n.error(null, "needs exactly one of 'synthetic' or 'path'");
+        }
+        if (synthetic.isPresent()) {
+            ConfigNode s = synthetic.get();
+            String shape = s.requiredString("shape");
+            String dtype = s.string("dtype", "f32");
+            if (!dtype.equals("f32") && !dtype.equals("bf16")) {
+                s.error("dtype", "expected f32 or bf16, was '" + dtype + "'");
+            }
+            long seed = s.integer("seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            s.finish();
+            if (shape != null) {
+                source = new EngineConfig.ModelSource.Synthetic(shape, dtype, seed, server.cacheDir().resolve("models"));
+            }
+        } else if (path != null) {
+            source = new EngineConfig.ModelSource.Directory(expandHome(path));
+        }
+        String backend = n.string("backend", "cpu");
+        if (!List.of("cpu", "cuda", "auto").contains(backend)) {
+            n.error("backend", "expected cpu, cuda or auto, was '" + backend + "'");
+            backend = "cpu";
+        }
+        List<Integer> devices = n.integers("devices", List.of(0));
+        int blockSize = 16;
+        long kvBytes = 0;
+        double fraction = 0.9;
+        Optional<ConfigNode> kv = n.section("kv");
+        if (kv.isPresent()) {
+            blockSize = (int) kv.get().integer("block_size", 16, 1, 4096);
+            kvBytes = kv.get().bytes("cache_size", 0);
+            if (kvBytes < 0) {
+                kv.get().error("cache_size", "must be >= 0");
+                kvBytes = 0;
+            }
+            fraction = kv.get().number("device_memory_fraction", 0.9, 0, 1, true);
+            kv.get().finish();
+        }
+        int batchTokens = (int) n.integer("max_batch_tokens", 2048, 1, 1 << 24);
+        int running = (int) n.integer("max_running_sequences", 64, 1, 1 << 16);
+        int threads = (int) n.integer("cpu_threads", 0, 0, 4096);
+        n.finish();
+        if (id == null || source == null) {
+            return null;
+        }
+        return new LocalModelConfig(id, source, backend, devices, blockSize, kvBytes, fraction, batchTokens, running,
+                threads, policy, ownedBy);
+    }
+
+    private UpstreamModelConfig upstream(String id, ConfigNode n, Policy policy, String ownedBy) {
+        List<UpstreamModelConfig.Target> targets = new ArrayList<>();
+        if (n.has("url")) {
+            UpstreamModelConfig.Target t = target(n);
+            if (t != null) {
+                targets.add(t);
+            }
+        }
+        List<ConfigNode> targetNodes = n.sections("targets");
+        for (ConfigNode tn : targetNodes) {
+            UpstreamModelConfig.Target t = target(tn);
+            tn.finish();
+            if (t != null) {
+                targets.add(t);
+            }
+        }
+        if (!n.has("url") && targetNodes.isEmpty()) {
+            n.error("url", "is required (or a list of 'targets')");
+        }
+        if (n.has("url") && !targetNodes.isEmpty()) {
+            n.error("targets", "give either 'url' or 'targets', not both");
+        }
+        int concurrency = (int) n.integer("max_concurrency", 64, 1, 1_000_000);
+        long tps = n.integer("tokens_per_second", 0, 0, Long.MAX_VALUE);
+        Duration connect = Duration.ofSeconds(5);
+        Duration firstByte = Duration.ofSeconds(300);
+        Duration read = Duration.ofSeconds(120);
+        Optional<ConfigNode> timeouts = n.section("timeouts");
+        if (timeouts.isPresent()) {
+            connect = positive(timeouts.get(), "connect", connect);
+            firstByte = positive(timeouts.get(), "first_byte", firstByte);
+            read = positive(timeouts.get(), "read", read);
+            timeouts.get().finish();
+        }
+        int defaultMax = (int) n.integer("default_max_tokens", 1024, 1, 10_000_000);
+        n.finish();
+        if (id == null || targets.isEmpty()) {
+            return null;
+        }
+        return new UpstreamModelConfig(id, targets, concurrency, tps, connect, firstByte, read, defaultMax, policy,
+                ownedBy);
+    }
+
+    private static UpstreamModelConfig.Target target(ConfigNode n) {
+        String url = n.requiredString("url");
+        Optional<String> keyEnv = Optional.ofNullable(n.string("api_key_env", null));
+        Optional<String> model = Optional.ofNullable(n.string("model", null));
+        if (url == null) {
+            return null;
+        }
+        try {
+            URI uri = new URI(url);
+            if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())) {
+                n.error("url", "must start with http:// or https://, was '" + url + "'");
+                return null;
+            }
+            if (uri.getHost() == null) {
+                n.error("url", "has no host: '" + url + "'");
+                return null;
+            }
+            if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+                n.error("url", "must not carry a query or fragment: '" + url + "'");
+                return null;
+            }
+            return new UpstreamModelConfig.Target(uri, keyEnv, model);
+        } catch (URISyntaxException e) {
+            n.error("url", "is not a valid URL: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static MetricsConfig metrics(ConfigNode n) {
+        boolean enabled = n.bool("enabled", true);
+        String path = n.string("path", "/metrics");
+        if (!path.startsWith("/")) {
+            n.error("path", "must start with /");
+            path = "/metrics";
+        }
+        List<Duration> buckets = MetricsConfig.DEFAULT_BUCKETS;
+        List<String> texts = n.strings("latency_buckets", null);
+        if (texts != null) {
+            List<Duration> parsed = new ArrayList<>();
+            for (int i = 0; i < texts.size(); i++) {
+                try {
+                    Duration d = Quantities.duration(texts.get(i));
+                    if (d.isZero() || d.isNegative()) {
+                        throw new IllegalArgumentException("must be longer than 0");
+                    }
+                    parsed.add(d);
+                } catch (IllegalArgumentException e) {
+                    n.error("latency_buckets[" + i + "]", e.getMessage());
+                }
+            }
+            buckets = parsed.stream().sorted().distinct().toList();
+        }
+        n.finish();
+        return new MetricsConfig(enabled, path, buckets);
+    }
+}

@@ -1,0 +1,38 @@
+package io.fairlane.gateway.config;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The whole configuration, as read from {@code config/fairlane.yaml} and validated as one (see
+ * {@link ConfigLoader}). Immutable: a reload builds a new one and swaps it in.
+ *
+ * @param server  listener, limits and timeouts
+ * @param tenants who may call, with their keys, shares, limits and SLOs
+ * @param models  the model ids clients may use and what serves each
+ * @param metrics the Prometheus endpoint and histogram buckets
+ */
+public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
+                             MetricsConfig metrics) {
+
+    public FairlaneConfig {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(metrics, "metrics");
+        tenants = List.copyOf(tenants);
+        models = List.copyOf(models);
+    }
+
+    public Optional<ModelConfig> model(String id) {
+        return models.stream().filter(m -> m.id().equals(id)).findFirst();
+    }
+
+    public Optional<TenantConfig> tenant(String id) {
+        return tenants.stream().filter(t -> t.id().equals(id)).findFirst();
+    }
+
+    /** The same configuration listening on another port ({@code --port}). */
+    public FairlaneConfig withPort(int port) {
+        return new FairlaneConfig(server.withPort(port), tenants, models, metrics);
+    }
+}

@@ -1,0 +1,53 @@
+package io.fairlane.gateway.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The HTTP listener and its protections.
+ *
+ * @param host                 address to bind
+ * @param port                 port to bind; 0 picks a free one (tests)
+ * @param eventLoops           Netty event-loop threads; 0 means one per core
+ * @param maxBodyBytes         largest request body accepted (413 beyond)
+ * @param maxHeaderBytes       largest header block accepted (431 beyond)
+ * @param maxUriLength         longest request line accepted (414 beyond)
+ * @param idleTimeout          a connection with no request in progress and no traffic for this long is closed
+ * @param headerReadTimeout    a client must finish sending its headers within this time of its first byte
+ * @param shutdownDeadline     on SIGTERM, how long in-flight requests may take to finish
+ * @param slowClientTimeout    a streaming client that stays unwritable this long has its request aborted
+ * @param maxBufferedOutput    bytes a response may hold queued for a slow client before it is aborted
+ * @param cacheDir             where synthetic models and other generated files are kept
+ */
+public record ServerConfig(
+        String host,
+        int port,
+        int eventLoops,
+        long maxBodyBytes,
+        int maxHeaderBytes,
+        int maxUriLength,
+        Duration idleTimeout,
+        Duration headerReadTimeout,
+        Duration shutdownDeadline,
+        Duration slowClientTimeout,
+        long maxBufferedOutput,
+        Path cacheDir) {
+
+    public ServerConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(headerReadTimeout, "headerReadTimeout");
+        Objects.requireNonNull(shutdownDeadline, "shutdownDeadline");
+        Objects.requireNonNull(slowClientTimeout, "slowClientTimeout");
+        Objects.requireNonNull(cacheDir, "cacheDir");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be in [0, 65535], was " + port);
+        }
+    }
+
+    public ServerConfig withPort(int newPort) {
+        return new ServerConfig(host, newPort, eventLoops, maxBodyBytes, maxHeaderBytes, maxUriLength, idleTimeout,
+                headerReadTimeout, shutdownDeadline, slowClientTimeout, maxBufferedOutput, cacheDir);
+    }
+}

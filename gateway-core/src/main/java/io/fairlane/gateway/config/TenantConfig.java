@@ -1,0 +1,68 @@
+package io.fairlane.gateway.config;
+
+import io.fairlane.gateway.slo.SloSpec;
+import io.fairlane.scheduler.RateLimits;
+import io.fairlane.scheduler.ServiceTier;
+import io.fairlane.scheduler.TenantSpec;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+
+/**
+ * A tenant: who it is, how it authenticates, and what share of each lane it is guaranteed.
+ *
+ * @param id                tenant id (metric tag, scheduler key)
+ * @param apiKeys           digests of its API keys
+ * @param weight            share relative to other backlogged tenants
+ * @param serviceTiers      tiers it may request
+ * @param maxShare          optional cap on its share of a lane
+ * @param maxQueuedRequests queued requests per lane beyond which it gets 429
+ * @param maxQueuedTokens   queued tokens per lane beyond which it gets 429
+ * @param rateLimits        requests and tokens per minute (0 = unlimited)
+ * @param cacheGroup        tenants with the same group share prefix-cache entries; empty means private
+ * @param slos              its service-level objectives (tracked by {@link io.fairlane.gateway.slo.SloTracker})
+ */
+public record TenantConfig(
+        String id,
+        List<ApiKeyHash> apiKeys,
+        double weight,
+        Set<ServiceTier> serviceTiers,
+        OptionalDouble maxShare,
+        int maxQueuedRequests,
+        long maxQueuedTokens,
+        RateLimits rateLimits,
+        Optional<String> cacheGroup,
+        List<SloSpec> slos) {
+
+    public TenantConfig {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(maxShare, "maxShare");
+        Objects.requireNonNull(rateLimits, "rateLimits");
+        Objects.requireNonNull(cacheGroup, "cacheGroup");
+        apiKeys = List.copyOf(apiKeys);
+        serviceTiers = Set.copyOf(serviceTiers);
+        slos = List.copyOf(slos);
+    }
+
+    /** The scheduler's view of this tenant. */
+    public TenantSpec toSpec() {
+        return new TenantSpec(id, weight, serviceTiers, maxShare, maxQueuedRequests, maxQueuedTokens, rateLimits);
+    }
+
+    /** The prefix-cache salt: the shared group when one is configured, else the tenant's own id. */
+    public String cacheSalt() {
+        return cacheGroup.map(g -> "group:" + g).orElse("tenant:" + id);
+    }
+
+    /** The best tier this tenant may use, what {@code service_tier: auto} resolves to. */
+    public ServiceTier bestTier() {
+        for (ServiceTier t : ServiceTier.values()) {
+            if (serviceTiers.contains(t)) {
+                return t;
+            }
+        }
+        throw new IllegalStateException("tenant " + id + " has no tier");
+    }
+}

@@ -1,0 +1,334 @@
+package io.fairlane.gateway.http;
+
+import io.fairlane.gateway.config.TenantConfig;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HTTP request and its response, from the moment its body is complete until the last response byte
+ * is handed to the socket (or the client goes away).
+ *
+ * <p>A response is either one JSON body ({@link #respond}) or a server-sent event stream
+ * ({@link #startStream}, {@link #sendEvent}, {@link #endStream}). {@link #fail} turns any throwable into
+ * the OpenAI error body, or, once a stream has begun, into a final {@code data: {"error":...}} event
+ * followed by closing the connection (a client cannot otherwise tell a cut stream from a finished one).
+ * Every response carries {@code x-request-id} and {@code openai-processing-ms}.
+ *
+ * <p>Confined to the channel's event loop: every method must be called there ({@link #execute} hops to
+ * it). Work that finishes on another thread (an engine, an upstream on another loop) must hop first.
+ */
+public final class Exchange {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+    private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    private static final AsciiString PROCESSING_MS = AsciiString.cached("openai-processing-ms");
+    private static final AsciiString EVENT_STREAM = AsciiString.cached("text/event-stream; charset=utf-8");
+    private static final AsciiString APPLICATION_JSON = AsciiString.cached("application/json");
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private enum State { OPEN, STREAMING, DONE }
+
+    private final Channel channel;
+    private final FullHttpRequest request;
+    private final String requestId;
+    private final long startNanos;
+    private final ServerState server;
+    private final boolean keepAliveRequested;
+    private final HttpHeaders responseHeaders = new DefaultHttpHeaders();
+    private final RequestLog log = new RequestLog();
+    private final List<Runnable> goneListeners = new ArrayList<>(2);
+    private final List<Consumer<Exchange>> doneListeners = new ArrayList<>(4);
+    private State state = State.OPEN;
+    private boolean keepAlive;
+    private TenantConfig tenant;
+
+    Exchange(Channel channel, FullHttpRequest request, String requestId, ServerState server, boolean keepAlive) {
+        this.channel = Objects.requireNonNull(channel, "channel");
+        this.request = Objects.requireNonNull(request, "request");
+        this.requestId = Objects.requireNonNull(requestId, "requestId");
+        this.server = Objects.requireNonNull(server, "server");
+        this.startNanos = System.nanoTime();
+        this.keepAliveRequested = keepAlive;
+        server.requestStarted();
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    public HttpMethod method() {
+        return request.method();
+    }
+
+    /** The request path without the query string. */
+    public String path() {
+        String uri = request.uri();
+        int q = uri.indexOf('?');
+        return q < 0 ? uri : uri.substring(0, q);
+    }
+
+    public HttpHeaders requestHeaders() {
+        return request.headers();
+    }
+
+    /** The complete request body; valid until the exchange ends. */
+    public ByteBuf body() {
+        return request.content();
+    }
+
+    /** Headers added to whatever response this exchange sends (rate-limit headers, ...). */
+    public HttpHeaders responseHeaders() {
+        return responseHeaders;
+    }
+
+    public RequestLog log() {
+        return log;
+    }
+
+    /** The authenticated tenant; null before authentication or on unauthenticated routes. */
+    public TenantConfig tenant() {
+        return tenant;
+    }
+
+    public void authenticate(TenantConfig t) {
+        this.tenant = Objects.requireNonNull(t, "t");
+        log.tenant = t.id();
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
+    public ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    /** Runs {@code task} on this exchange's event loop. */
+    public void execute(Runnable task) {
+        channel.eventLoop().execute(task);
+    }
+
+    public boolean isDone() {
+        return state == State.DONE;
+    }
+
+    public boolean isStreaming() {
+        return state == State.STREAMING;
+    }
+
+    /** Whether the response has started (a stream's headers went out) or ended. */
+    public boolean isCommitted() {
+        return state != State.OPEN;
+    }
+
+    /** Called once if the client goes away before the response ended: cancel the work behind it. */
+    public void onClientGone(Runnable listener) {
+        goneListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Called once when the exchange ends, however it ends. */
+    public void onDone(Consumer<Exchange> listener) {
+        doneListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Marks the first output token (TTFT) or a later one (inter-token latency); returns the gap or -1. */
+    public long markToken() {
+        long now = System.nanoTime();
+        long gap = -1;
+        if (log.ttftNanos < 0) {
+            log.ttftNanos = now - startNanos;
+        } else {
+            gap = now - log.lastTokenNanos;
+        }
+        log.lastTokenNanos = now;
+        return gap;
+    }
+
+    /** Whether the client's socket accepts more output without queueing beyond Netty's high-water mark. */
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    /** Bytes written to this connection and not yet accepted by the kernel. */
+    public long pendingOutputBytes() {
+        ChannelOutboundBuffer buf = channel.unsafe().outboundBuffer();
+        return buf == null ? 0 : buf.totalPendingWriteBytes();
+    }
+
+    /** Sends a complete JSON response. */
+    public void respond(HttpResponseStatus status, ByteBuf body) {
+        respond(status, body, APPLICATION_JSON);
+    }
+
+    public void respond(HttpResponseStatus status, ByteBuf body, CharSequence contentType) {
+        if (state != State.OPEN) {
+            body.release();
+            throw new IllegalStateException("response already started for " + requestId);
+        }
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        commonHeaders(r.headers());
+        state = State.DONE;
+        log.status = status.code();
+        ChannelFuture f = channel.writeAndFlush(r);
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+        finish();
+    }
+
+    /** Sends the headers of a {@code text/event-stream} response. */
+    public void startStream() {
+        if (state != State.OPEN) {
+            throw new IllegalStateException("response already started for " + requestId);
+        }
+        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, EVENT_STREAM);
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+        HttpUtil.setTransferEncodingChunked(r, true);
+        commonHeaders(r.headers());
+        state = State.STREAMING;
+        log.status = 200;
+        log.stream = true;
+        channel.writeAndFlush(r);
+    }
+
+    /** Writes one already-framed event ({@code data: ...\n\n}); the future completes when it is on the wire. */
+    public ChannelFuture sendEvent(ByteBuf event) {
+        if (state != State.STREAMING) {
+            event.release();
+            return channel.newFailedFuture(new IllegalStateException("no stream open for " + requestId));
+        }
+        return channel.writeAndFlush(new DefaultHttpContent(event));
+    }
+
+    /** Writes {@code data: [DONE]} and ends the response. */
+    public void endStream() {
+        if (state != State.STREAMING) {
+            return;
+        }
+        state = State.DONE;
+        ChannelFuture f = channel.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(DONE)));
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+        finish();
+    }
+
+    /**
+     * Answers with the error {@code t} maps to. Before the response began: a JSON error response. During a
+     * stream: a final {@code data: {"error":...}} event, then the connection closes. After the end: logged.
+     */
+    public void fail(Throwable t) {
+        if (state == State.DONE) {
+            LOG.debug("request {} failed after its response ended", requestId, t);
+            return;
+        }
+        ApiError e = ErrorMapper.map(t, requestId);
+        log.error = e.code() != null ? e.code() : e.type();
+        if (state == State.OPEN) {
+            e.headers().forEach(responseHeaders::set);
+            respond(HttpResponseStatus.valueOf(e.status()), Json.write(channel.alloc(), e.toJson()));
+            log.status = e.status();
+            return;
+        }
+        state = State.DONE;
+        log.status = e.status();
+        channel.write(new DefaultHttpContent(Json.sseEvent(channel.alloc(), e.toJson())));
+        channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+        finish();
+    }
+
+    /** The client went away (connection closed) before the response ended. */
+    void clientGone() {
+        if (state == State.DONE) {
+            return;
+        }
+        state = State.DONE;
+        log.status = 499;
+        log.error = "client_closed_request";
+        for (Runnable r : goneListeners) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.warn("cancelling request {} after its client left failed", requestId, e);
+            }
+        }
+        finish();
+    }
+
+    /** Closes the connection now (a slow client), cancelling the work behind this exchange. */
+    public void abortConnection(String reason) {
+        LOG.debug("closing connection of request {}: {}", requestId, reason);
+        channel.close();
+    }
+
+    private void commonHeaders(HttpHeaders h) {
+        h.set(X_REQUEST_ID, requestId);
+        h.set(PROCESSING_MS, Long.toString((System.nanoTime() - startNanos) / 1_000_000));
+        if (!responseHeaders.isEmpty()) {
+            h.add(responseHeaders);
+        }
+        keepAlive = keepAliveRequested && !server.isDraining() && channel.isActive();
+        if (!keepAlive) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+    }
+
+    private void finish() {
+        log.durationNanos = System.nanoTime() - startNanos;
+        request.release();
+        server.requestEnded();
+        for (Consumer<Exchange> l : doneListeners) {
+            try {
+                l.accept(this);
+            } catch (RuntimeException e) {
+                LOG.warn("completion listener of request {} failed", requestId, e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Exchange[" + requestId + " " + request.method() + " " + path() + " " + state + "]";
+    }
+}

@@ -1,0 +1,91 @@
+package io.fairlane.gateway.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drops a connection whose client starts a request but does not finish its headers in time (a slowloris
+ * client that would otherwise hold a connection forever). The clock starts at the first byte of a
+ * request, not at connect, so idle keep-alive connections are left to the idle timeout.
+ *
+ * <p>Two pipeline entries share this state: this handler sits before the HTTP decoder and sees raw bytes;
+ * {@link #completion()} sits after it and sees the decoded request head. Confined to the channel's loop.
+ */
+final class HeaderReadTimeout extends ChannelDuplexHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HeaderReadTimeout.class);
+
+    private enum Phase { BETWEEN_REQUESTS, READING_HEADERS, IN_REQUEST }
+
+    private final long timeoutNanos;
+    private Phase phase = Phase.BETWEEN_REQUESTS;
+    private ScheduledFuture<?> timer;
+
+    HeaderReadTimeout(long timeoutNanos) {
+        this.timeoutNanos = timeoutNanos;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (phase == Phase.BETWEEN_REQUESTS && msg instanceof ByteBuf b && b.isReadable()) {
+            phase = Phase.READING_HEADERS;
+            timer = ctx.executor().schedule(() -> expire(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private void expire(ChannelHandlerContext ctx) {
+        if (phase == Phase.READING_HEADERS) {
+            LOG.debug("closing {}: request headers not complete within {} ms", ctx.channel(),
+                    TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+            ctx.close();
+        }
+    }
+
+    private void headersComplete() {
+        phase = Phase.IN_REQUEST;
+        cancel();
+    }
+
+    private void requestComplete() {
+        phase = Phase.BETWEEN_REQUESTS;
+    }
+
+    private void cancel() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cancel();
+        super.channelInactive(ctx);
+    }
+
+    /** The handler to place after the HTTP decoder. */
+    ChannelHandler completion() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof HttpRequest) {
+                    headersComplete();
+                }
+                if (msg instanceof LastHttpContent) {
+                    requestComplete();
+                }
+                ctx.fireChannelRead(msg);
+            }
+        };
+    }
+}

@@ -1,0 +1,140 @@
+package io.fairlane.gateway.http;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of a connection's pipeline: turns each complete request into an {@link Exchange}, finds
+ * its handler, wraps it in the global decorators and runs it, catching whatever it throws into the error
+ * mapper. HTTP/1.1 answers requests in order, so a pipelined request waits until the one before it ended.
+ * When the connection drops, the exchange in progress is told, so its work is cancelled.
+ *
+ * <p>One instance per connection, confined to its event loop.
+ */
+final class RequestDispatcher extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestDispatcher.class);
+    private static final int MAX_PIPELINED = 16;
+
+    private final Router router;
+    private final ServerState state;
+    private final List<Function<HttpHandler, HttpHandler>> decorators;
+    private final ArrayDeque<FullHttpRequest> pipelined = new ArrayDeque<>(0);
+    private ChannelHandlerContext ctx;
+    private Exchange current;
+
+    RequestDispatcher(Router router, ServerState state, List<Function<HttpHandler, HttpHandler>> decorators) {
+        this.router = router;
+        this.state = state;
+        this.decorators = decorators;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext context) {
+        this.ctx = context;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext context, Object msg) {
+        if (!(msg instanceof FullHttpRequest request)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (current != null) {
+            if (pipelined.size() >= MAX_PIPELINED) {
+                request.release();
+                LOG.debug("closing {}: more than {} pipelined requests", context.channel(), MAX_PIPELINED);
+                context.close();
+                return;
+            }
+            pipelined.add(request);
+            return;
+        }
+        start(request);
+    }
+
+    private void start(FullHttpRequest request) {
+        boolean malformed = request.decoderResult().isFailure();
+        Exchange exchange = new Exchange(ctx.channel(), request, RequestIds.fromHeaders(request.headers()), state,
+                !malformed && HttpUtil.isKeepAlive(request));
+        current = exchange;
+        exchange.onDone(this::ended);
+        if (malformed) {
+            exchange.fail(request.decoderResult().cause());
+            return;
+        }
+        HttpHandler handler;
+        if (state.isDraining()) {
+            handler = e -> {
+                throw ApiException.unavailable("The server is shutting down; retry on another instance.", 1);
+            };
+        } else {
+            handler = router.resolve(request.method(), exchange.path());
+        }
+        try {
+            handler.decorate(decorators).serve(exchange);
+        } catch (Throwable t) {
+            exchange.fail(t);
+        }
+    }
+
+    private void ended(Exchange exchange) {
+        if (current == exchange) {
+            current = null;
+        }
+        if (!pipelined.isEmpty()) {
+            // Start the next one after the current call stack unwinds, never inside a listener.
+            ctx.executor().execute(() -> {
+                if (current == null && !pipelined.isEmpty() && ctx.channel().isActive()) {
+                    start(pipelined.poll());
+                }
+            });
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext context) throws Exception {
+        Exchange e = current;
+        current = null;
+        if (e != null) {
+            e.clientGone();
+        }
+        FullHttpRequest r;
+        while ((r = pipelined.poll()) != null) {
+            r.release();
+        }
+        super.channelInactive(context);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            if (current == null) {
+                LOG.debug("closing idle connection {}", context.channel());
+                context.close();
+            }
+            return;
+        }
+        super.userEventTriggered(context, evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+        if (cause instanceof IOException) {
+            LOG.debug("connection {} failed: {}", context.channel(), cause.toString());
+        } else {
+            LOG.warn("unexpected error on connection {}", context.channel(), cause);
+        }
+        context.close();
+    }
+}

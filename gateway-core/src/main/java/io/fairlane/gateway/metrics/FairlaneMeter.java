@@ -1,0 +1,109 @@
+package io.fairlane.gateway.metrics;
+
+import java.util.List;
+
+/**
+ * Every meter Fairlane registers, in one place: its Micrometer name, type, unit, tags and meaning.
+ * {@code docs/metrics.md} is generated from this enum and a test fails when the two disagree.
+ *
+ * <p>Names are Micrometer's dotted form; Prometheus renders dots as underscores, adds {@code _total} to
+ * counters and {@code _seconds} to timers. Latency timers are histograms whose bucket boundaries include
+ * every tenant's SLO threshold, so an SLO's good/bad split is read exactly from a bucket.
+ */
+public enum FairlaneMeter {
+
+    REQUESTS("fairlane.requests", Type.COUNTER, null,
+            "Requests answered, by endpoint and HTTP status (499: the client left first).",
+            "tenant", "model", "endpoint", "status"),
+    REQUESTS_IN_FLIGHT("fairlane.requests.in.flight", Type.GAUGE, null,
+            "Requests in progress (queued or running).", "tenant", "model"),
+    TIME_TO_FIRST_TOKEN("fairlane.time.to.first.token", Type.TIMER, "seconds",
+            "From the request's arrival to its first output token.", "tenant", "model"),
+    INTER_TOKEN_LATENCY("fairlane.inter.token.latency", Type.TIMER, "seconds",
+            "Gap between consecutive output tokens of a streamed response.", "tenant", "model"),
+    E2E_REQUEST_LATENCY("fairlane.e2e.request.latency", Type.TIMER, "seconds",
+            "From the request's arrival to its last response byte.", "tenant", "model"),
+    REQUEST_QUEUE_TIME("fairlane.request.queue.time", Type.TIMER, "seconds",
+            "Time a request waited in its lane's tenant scheduler.", "tenant", "model"),
+    TOKENS("fairlane.tokens", Type.COUNTER, null,
+            "Tokens processed: prompt, cached (prompt tokens served from the prefix cache) and completion.",
+            "tenant", "model", "kind"),
+    PREFIX_CACHE_QUERIES("fairlane.prefix.cache.queries", Type.COUNTER, null,
+            "Prompt tokens looked up in the engine's prefix cache.", "tenant", "model"),
+    PREFIX_CACHE_HITS("fairlane.prefix.cache.hits", Type.COUNTER, null,
+            "Prompt tokens found in the engine's prefix cache.", "tenant", "model"),
+    KV_BLOCKS_HELD("fairlane.kv.blocks.held", Type.GAUGE, null,
+            "KV-cache blocks the tenant's running sequences hold.", "tenant", "model"),
+    ENGINE_PREEMPTIONS("fairlane.engine.preemptions", Type.COUNTER, null,
+            "Times the tenant's sequences were preempted (recomputed later).", "tenant", "model"),
+    SCHEDULER_QUEUE_DEPTH("fairlane.scheduler.queue.depth", Type.GAUGE, null,
+            "Requests waiting in the lane's tenant scheduler.", "tenant", "lane"),
+    SCHEDULER_BALANCE("fairlane.scheduler.balance", Type.GAUGE, null,
+            "The policy's own number for the tenant: DRR/DLPM deficit, VTC counter, 0 for FCFS.", "tenant", "lane"),
+    SCHEDULER_REJECTIONS("fairlane.scheduler.rejections", Type.COUNTER, null,
+            "Requests the tenant scheduler refused, by reason (queue_full, requests_per_minute, ...).",
+            "tenant", "lane", "reason"),
+    ENGINE_BATCH_SIZE("fairlane.engine.batch.size", Type.SUMMARY, null,
+            "Sequences in the engine's forward steps (sampled once a second).", "model"),
+    ENGINE_SEQUENCES_RUNNING("fairlane.engine.sequences.running", Type.GAUGE, null,
+            "Sequences in the engine's running batch.", "model"),
+    ENGINE_SEQUENCES_WAITING("fairlane.engine.sequences.waiting", Type.GAUGE, null,
+            "Requests waiting in the engine's tenant scheduler.", "model"),
+    ENGINE_KV_USAGE("fairlane.engine.kv.usage", Type.GAUGE, null,
+            "Share of KV-cache blocks in use by running sequences, 0..1.", "model"),
+    ENGINE_GENERATED_TOKENS("fairlane.engine.generated.tokens", Type.COUNTER, null,
+            "Output tokens the engine generated.", "model"),
+    ENGINE_DEVICE_MEMORY_USED("fairlane.engine.device.memory.used", Type.GAUGE, "bytes",
+            "Device memory the engine holds (0 on the CPU backend).", "model"),
+    UPSTREAM_REQUESTS("fairlane.upstream.requests", Type.COUNTER, null,
+            "Attempts sent to an upstream target, by outcome (ok, http_4xx, http_5xx, connect_error, reset, "
+                    + "timeout, cancelled).", "target", "outcome"),
+    UPSTREAM_LATENCY("fairlane.upstream.latency", Type.TIMER, "seconds",
+            "From sending a request upstream to its response's last byte.", "target"),
+    UPSTREAM_HEALTHY("fairlane.upstream.healthy", Type.GAUGE, null,
+            "1 while the target's last attempt reached it, 0 after a connect failure or 5xx.", "target"),
+    SLO_EVENTS("fairlane.slo.events", Type.COUNTER, null,
+            "Requests counted against an SLO, good or bad.", "tenant", "slo", "outcome"),
+    SLO_OBJECTIVE("fairlane.slo.objective", Type.GAUGE, null,
+            "The SLO's target share of good requests.", "tenant", "slo"),
+    SLO_BURN_RATE("fairlane.slo.burn.rate", Type.GAUGE, null,
+            "Error-budget burn rate over a window: (bad/total) / (1 - objective).", "tenant", "slo", "window");
+
+    /** Micrometer meter types used here. */
+    public enum Type { COUNTER, GAUGE, TIMER, SUMMARY }
+
+    private final String meterName;
+    private final Type type;
+    private final String baseUnit;
+    private final String description;
+    private final List<String> tags;
+
+    FairlaneMeter(String meterName, Type type, String baseUnit, String description, String... tags) {
+        this.meterName = meterName;
+        this.type = type;
+        this.baseUnit = baseUnit;
+        this.description = description;
+        this.tags = List.of(tags);
+    }
+
+    public String meterName() {
+        return meterName;
+    }
+
+    public Type type() {
+        return type;
+    }
+
+    /** The unit Micrometer appends to the Prometheus name, or null. */
+    public String baseUnit() {
+        return baseUnit;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public List<String> tags() {
+        return tags;
+    }
+}

@@ -1,0 +1,33 @@
+package io.fairlane.gateway.openai;
+
+import io.fairlane.gateway.config.TenantConfig;
+import io.fairlane.gateway.http.ApiException;
+import io.fairlane.scheduler.ServiceTier;
+import java.util.stream.Collectors;
+
+/**
+ * Resolves a request's {@code service_tier} for a tenant: {@code auto} (or none) becomes the best tier the
+ * tenant may use; OpenAI's {@code fast} and {@code scale} mean {@code priority}; a tier the tenant may not
+ * use is a 400 naming the tiers it may.
+ */
+public final class ServiceTiers {
+
+    private ServiceTiers() {
+    }
+
+    public static ServiceTier resolve(String requested, TenantConfig tenant) {
+        ServiceTier tier = switch (requested == null ? "auto" : requested) {
+            case "auto" -> tenant.bestTier();
+            case "priority", "fast", "scale" -> ServiceTier.PRIORITY;
+            case "flex" -> ServiceTier.FLEX;
+            default -> ServiceTier.DEFAULT;
+        };
+        if (!tenant.serviceTiers().contains(tier)) {
+            String allowed = tenant.serviceTiers().stream().sorted().map(t -> "'" + t.wireName() + "'")
+                    .collect(Collectors.joining(", "));
+            throw ApiException.invalidRequest("The service tier '" + requested + "' is not available to this API key. "
+                    + "Available tiers: " + allowed + " (or 'auto').", "service_tier", "invalid_value");
+        }
+        return tier;
+    }
+}

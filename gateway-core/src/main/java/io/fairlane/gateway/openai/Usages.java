@@ -1,0 +1,110 @@
+package io.fairlane.gateway.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fairlane.gateway.http.Json;
+
+/**
+ * The {@code usage} object as clients expect it: integers only, never null, with
+ * {@code prompt_tokens_details.cached_tokens} and {@code completion_tokens_details.reasoning_tokens}
+ * always present (0 when unknown). Several servers send nulls or leave the details out, which breaks
+ * strictly typed clients.
+ */
+public final class Usages {
+
+    private Usages() {
+    }
+
+    /** A complete usage object for chat and legacy completions. */
+    public static ObjectNode of(int promptTokens, int cachedTokens, int completionTokens) {
+        ObjectNode u = Json.MAPPER.createObjectNode();
+        u.put("prompt_tokens", promptTokens);
+        u.put("completion_tokens", completionTokens);
+        u.put("total_tokens", promptTokens + completionTokens);
+        ObjectNode p = u.putObject("prompt_tokens_details");
+        p.put("cached_tokens", cachedTokens);
+        p.put("audio_tokens", 0);
+        ObjectNode c = u.putObject("completion_tokens_details");
+        c.put("reasoning_tokens", 0);
+        c.put("audio_tokens", 0);
+        c.put("accepted_prediction_tokens", 0);
+        c.put("rejected_prediction_tokens", 0);
+        return u;
+    }
+
+    /** Usage of an embeddings response: prompt and total tokens only. */
+    public static ObjectNode embeddings(int promptTokens) {
+        ObjectNode u = Json.MAPPER.createObjectNode();
+        u.put("prompt_tokens", promptTokens);
+        u.put("total_tokens", promptTokens);
+        return u;
+    }
+
+    /**
+     * Repairs an upstream's usage object in place: every count an integer (null or missing → 0, a decimal
+     * rounded), {@code total_tokens} consistent, both detail objects present.
+     *
+     * @param withDetails false for embeddings, whose usage has no detail objects
+     */
+    public static void normalise(ObjectNode u, boolean withDetails) {
+        int prompt = integer(u, "prompt_tokens");
+        u.put("prompt_tokens", prompt);
+        if (withDetails) {
+            int completion = integer(u, "completion_tokens");
+            u.put("completion_tokens", completion);
+            int total = u.path("total_tokens").isNumber() ? (int) Math.round(u.get("total_tokens").asDouble())
+                    : prompt + completion;
+            u.put("total_tokens", total);
+            ObjectNode p = details(u, "prompt_tokens_details");
+            p.put("cached_tokens", integer(p, "cached_tokens"));
+            ObjectNode c = details(u, "completion_tokens_details");
+            c.put("reasoning_tokens", integer(c, "reasoning_tokens"));
+            integersInPlace(p);
+            integersInPlace(c);
+        } else {
+            u.put("total_tokens", u.path("total_tokens").isNumber()
+                    ? (int) Math.round(u.get("total_tokens").asDouble()) : prompt);
+        }
+    }
+
+    public static int promptTokens(JsonNode usage) {
+        return usage.path("prompt_tokens").asInt(0);
+    }
+
+    public static int completionTokens(JsonNode usage) {
+        return usage.path("completion_tokens").asInt(0);
+    }
+
+    public static int cachedTokens(JsonNode usage) {
+        return usage.path("prompt_tokens_details").path("cached_tokens").asInt(0);
+    }
+
+    private static ObjectNode details(ObjectNode u, String name) {
+        JsonNode d = u.get(name);
+        if (d instanceof ObjectNode o) {
+            return o;
+        }
+        return u.putObject(name);
+    }
+
+    private static void integersInPlace(ObjectNode o) {
+        var it = o.fields();
+        while (it.hasNext()) {
+            var e = it.next();
+            JsonNode v = e.getValue();
+            if (v.isNull()) {
+                e.setValue(Json.MAPPER.getNodeFactory().numberNode(0));
+            } else if (v.isNumber() && !v.isIntegralNumber()) {
+                e.setValue(Json.MAPPER.getNodeFactory().numberNode((int) Math.round(v.asDouble())));
+            }
+        }
+    }
+
+    private static int integer(JsonNode o, String name) {
+        JsonNode v = o.get(name);
+        if (v == null || !v.isNumber()) {
+            return 0;
+        }
+        return (int) Math.max(0, Math.round(v.asDouble()));
+    }
+}

@@ -1,0 +1,20 @@
+package io.fairlane.gateway.slo;
+
+import io.fairlane.scheduler.Ticker;
+
+import java.time.Duration;
+
+/** Virtual time for tests: starts at an arbitrary non-zero reading and moves only when told. */
+final class ManualTicker implements Ticker {
+
+    private long nanos = 1_234_567_890L;
+
+    @Override
+    public synchronized long nanos() {
+        return nanos;
+    }
+
+    synchronized void advance(Duration by) {
+        nanos += by.toNanos();
+    }
+}

@@ -1,0 +1,555 @@
+package io.fairlane.engine.cpu;
+
+import io.fairlane.engine.model.LayerWeights;
+import io.fairlane.engine.model.Model;
+import io.fairlane.engine.model.ModelConfig;
+import io.fairlane.engine.model.ModelWeights;
+import io.fairlane.engine.model.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The CPU forward pass over a paged KV cache, for a batch of sequences each with its own positions and block
+ * table. All tokens of a step (decode tokens and prefill chunks alike) go through every matmul together, so the
+ * weights stream from memory once per step whatever the batch; attention then runs per token over its own
+ * sequence's blocks.
+ *
+ * <p>Per layer: RMSNorm → fused q/k/v projections (+ Qwen2 biases) → Qwen3 per-head q/k RMSNorm → RoPE (the
+ * rotate-half pairing of Hugging Face checkpoints, i with i + headDim/2) → K/V written to the cache → causal
+ * grouped-query attention (within Mistral's sliding window) → output projection + residual → RMSNorm → SwiGLU
+ * MLP + residual. Matmuls and attention are split over a fixed pool of worker threads.
+ *
+ * <p>Not thread-safe: one step at a time, from the engine loop thread; the workers are internal.
+ */
+public final class CpuModelRunner implements AutoCloseable {
+
+    private final ModelConfig config;
+    private final int hidden;
+    private final int qDim;
+    private final int kvDim;
+    private final int headDim;
+    private final int inter;
+    private final int vocab;
+    private final float eps;
+    private final double[] invFreq;
+    private final float attentionScale;
+    private final Arena arena = Arena.ofShared();
+    private final Matrix embedding;
+    private final Matrix output;
+    private final float[] finalNorm;
+    private final List<Layer> layers;
+    private final PagedKvStore kv;
+    private final WorkerPool pool;
+
+    /** Per worker: lane scratch for the kernels. */
+    private final float[][] lanes;
+    /** Per worker: four widened weight rows {@code [4, widest matrix]}. */
+    private final float[][] rowBufs;
+    /** Per worker: attention scores {@code [context]}. */
+    private float[][] scores;
+
+    // Activations, grown to the largest step seen. T = tokens in the step.
+    /** {@code [T, hidden]} the residual stream. */
+    private float[] x = new float[0];
+    /** {@code [T, hidden]} normalised input of a sublayer. */
+    private float[] xb = new float[0];
+    /** {@code [T, qDim]} queries, then rotated. */
+    private float[] q = new float[0];
+    /** {@code [T, kvDim]} keys of the step's tokens. */
+    private float[] k = new float[0];
+    /** {@code [T, kvDim]} values of the step's tokens. */
+    private float[] v = new float[0];
+    /** {@code [T, qDim]} attention output. */
+    private float[] att = new float[0];
+    /** {@code [T, hidden]} a sublayer's output before the residual add. */
+    private float[] proj = new float[0];
+    /** {@code [T, inter]} gate projection, then silu(gate) * up. */
+    private float[] gate = new float[0];
+    /** {@code [T, inter]} up projection. */
+    private float[] up = new float[0];
+    /** {@code [T, headDim / 2]} RoPE cosines and sines of each token's position. */
+    private float[] cos = new float[0];
+    private float[] sin = new float[0];
+
+    private record Layer(float[] inputNorm, Matrix q, Matrix k, Matrix v, Matrix o, float[] qBias, float[] kBias,
+                         float[] vBias, float[] oBias, float[] qNorm, float[] kNorm, float[] postNorm, Matrix gate,
+                         Matrix up, Matrix down) {
+    }
+
+    private CpuModelRunner(Model model, int blockSize, int kvBlocks, int threads) {
+        this.config = model.config();
+        ModelConfig c = config;
+        this.hidden = c.hiddenSize();
+        this.qDim = c.qDim();
+        this.kvDim = c.kvDim();
+        this.headDim = c.headDim();
+        this.inter = c.intermediateSize();
+        this.vocab = c.vocabSize();
+        this.eps = (float) c.rmsNormEps();
+        this.invFreq = c.ropeInverseFrequencies();
+        this.attentionScale = (float) (1.0 / Math.sqrt(headDim));
+        ModelWeights w = model.weights();
+        this.embedding = Matrix.of(w.embedding(), arena);
+        this.output = w.output() == w.embedding() ? embedding : Matrix.of(w.output(), arena);
+        this.finalNorm = w.finalNorm().toFloatArray();
+        List<Layer> ls = new ArrayList<>();
+        for (LayerWeights lw : w.layers()) {
+            ls.add(new Layer(lw.inputNorm().toFloatArray(), Matrix.of(lw.q(), arena), Matrix.of(lw.k(), arena),
+                    Matrix.of(lw.v(), arena), Matrix.of(lw.o(), arena), floats(lw.qBias()), floats(lw.kBias()),
+                    floats(lw.vBias()), floats(lw.oBias()), floats(lw.qNorm()), floats(lw.kNorm()),
+                    lw.postAttentionNorm().toFloatArray(), Matrix.of(lw.gate(), arena), Matrix.of(lw.up(), arena),
+                    Matrix.of(lw.down(), arena)));
+        }
+        this.layers = List.copyOf(ls);
+        this.kv = new PagedKvStore(c.layers(), kvBlocks, blockSize, kvDim);
+        this.pool = new WorkerPool(threads, "fairlane-cpu");
+        this.lanes = new float[threads][];
+        this.rowBufs = new float[threads][];
+        this.scores = new float[threads][];
+        int widest = Math.max(Math.max(hidden, qDim), inter);
+        for (int i = 0; i < threads; i++) {
+            lanes[i] = VectorKernels.laneScratch();
+            rowBufs[i] = VectorKernels.rowScratch(widest);
+            scores[i] = new float[64];
+        }
+    }
+
+    /**
+     * Prepares {@code model} for the CPU and allocates a KV store of {@code kvBlocks} blocks.
+     *
+     * @param threads worker threads including the caller, at least 1
+     */
+    public static CpuModelRunner create(Model model, int blockSize, int kvBlocks, int threads) {
+        Objects.requireNonNull(model, "model");
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, was " + threads);
+        }
+        return new CpuModelRunner(model, blockSize, kvBlocks, threads);
+    }
+
+    private static float[] floats(Tensor t) {
+        return t == null ? null : t.toFloatArray();
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public int threads() {
+        return pool.size();
+    }
+
+    public int kvBlocks() {
+        return kv.blocks;
+    }
+
+    public int blockSize() {
+        return kv.blockSize;
+    }
+
+    /** Bytes of the KV store. */
+    public long kvBytes() {
+        return kv.bytes();
+    }
+
+    /** Vector width in bits the kernels use. */
+    public static int vectorBits() {
+        return VectorKernels.F.vectorBitSize();
+    }
+
+    public void copyBlock(int source, int target) {
+        kv.copyBlock(source, target);
+    }
+
+    /** Runs {@code task(i, worker)} for i in [0, count) on the worker pool (e.g. sampling a batch's rows). */
+    public void parallelFor(int count, java.util.function.BiConsumer<Integer, Integer> task) {
+        pool.run(count, task::accept);
+    }
+
+    /**
+     * Checks a chunk against the model and this store.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public void validate(Chunk c) {
+        int end = c.startPosition() + c.tokens().length;
+        if (end > config.contextLength()) {
+            throw new IllegalArgumentException("positions up to " + end + " exceed the context length "
+                    + config.contextLength());
+        }
+        for (int t : c.tokens()) {
+            if (t < 0 || t >= vocab) {
+                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        int needed = (end + kv.blockSize - 1) / kv.blockSize;
+        if (c.blockTable().length < needed) {
+            throw new IllegalArgumentException("block table has " + c.blockTable().length + " blocks but positions [0, "
+                    + end + ") need " + needed);
+        }
+        for (int i = 0; i < needed; i++) {
+            int b = c.blockTable()[i];
+            if (b < 0 || b >= kv.blocks) {
+                throw new IllegalArgumentException("block id " + b + " is outside [0, " + kv.blocks + ")");
+            }
+        }
+    }
+
+    /**
+     * Runs one forward step over {@code chunks}: writes their K and V into the cache and returns, per chunk, the
+     * last token's logits {@code [vocab]}, the mean final hidden state {@code [hidden]}, or null, as each asked.
+     */
+    public float[][] forward(List<Chunk> chunks) {
+        for (int i = 0; i < chunks.size(); i++) {
+            try {
+                validate(chunks.get(i));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("sequence " + i + ": " + e.getMessage(), e);
+            }
+        }
+        return run(chunks, kv);
+    }
+
+    /**
+     * The mean final hidden state over {@code tokens} (positions from 0), computed in a scratch KV store so the
+     * paged cache is untouched.
+     */
+    public float[] embed(int[] tokens) {
+        int blocks = (tokens.length + kv.blockSize - 1) / kv.blockSize;
+        try (PagedKvStore scratch = new PagedKvStore(config.layers(), Math.max(1, blocks), kv.blockSize, kvDim)) {
+            int[] table = new int[Math.max(1, blocks)];
+            for (int i = 0; i < table.length; i++) {
+                table[i] = i;
+            }
+            Chunk c = new Chunk(tokens, 0, table, Chunk.Readout.HIDDEN_MEAN);
+            validateTokens(c);
+            return run(List.of(c), scratch)[0];
+        }
+    }
+
+    private void validateTokens(Chunk c) {
+        if (c.tokens().length > config.contextLength()) {
+            throw new IllegalArgumentException(c.tokens().length + " tokens exceed the context length "
+                    + config.contextLength());
+        }
+        for (int t : c.tokens()) {
+            if (t < 0 || t >= vocab) {
+                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+    }
+
+    private float[][] run(List<Chunk> chunks, PagedKvStore store) {
+        int n = chunks.size();
+        int total = 0;
+        int maxContext = 0;
+        for (Chunk c : chunks) {
+            total += c.tokens().length;
+            maxContext = Math.max(maxContext, c.startPosition() + c.tokens().length);
+        }
+        final int tokens = total;
+        ensureCapacity(tokens, maxContext);
+        // Per token: its chunk and position.
+        int[] chunkOf = new int[tokens];
+        int[] posOf = new int[tokens];
+        int t = 0;
+        for (int ci = 0; ci < n; ci++) {
+            Chunk c = chunks.get(ci);
+            for (int j = 0; j < c.tokens().length; j++) {
+                chunkOf[t] = ci;
+                posOf[t] = c.startPosition() + j;
+                embedding.row(c.tokens()[j], x, t * hidden);
+                t++;
+            }
+        }
+        ropeTables(posOf, tokens);
+        for (int l = 0; l < layers.size(); l++) {
+            layer(l, layers.get(l), chunks, chunkOf, posOf, tokens, store);
+        }
+        return readouts(chunks, tokens);
+    }
+
+    private void ensureCapacity(int tokens, int context) {
+        if (x.length < tokens * hidden) {
+            int cap = Math.max(tokens, x.length / hidden * 2);
+            x = new float[cap * hidden];
+            xb = new float[cap * hidden];
+            q = new float[cap * qDim];
+            k = new float[cap * kvDim];
+            v = new float[cap * kvDim];
+            att = new float[cap * qDim];
+            proj = new float[cap * hidden];
+            gate = new float[cap * inter];
+            up = new float[cap * inter];
+            cos = new float[cap * headDim / 2];
+            sin = new float[cap * headDim / 2];
+        }
+        if (scores[0].length < context) {
+            for (int i = 0; i < scores.length; i++) {
+                scores[i] = new float[Math.max(context, scores[i].length * 2)];
+            }
+        }
+    }
+
+    /** cos/sin of position × inverse frequency, computed in double and rounded once. */
+    private void ropeTables(int[] posOf, int tokens) {
+        int half = headDim / 2;
+        for (int t = 0; t < tokens; t++) {
+            for (int i = 0; i < half; i++) {
+                double angle = posOf[t] * invFreq[i];
+                cos[t * half + i] = (float) Math.cos(angle);
+                sin[t * half + i] = (float) Math.sin(angle);
+            }
+        }
+    }
+
+    private void layer(int l, Layer w, List<Chunk> chunks, int[] chunkOf, int[] posOf, int tokens,
+                       PagedKvStore store) {
+        rmsNorm(x, w.inputNorm, xb, tokens, hidden);
+        linear(new Matrix[] {w.q, w.k, w.v}, new float[][] {q, k, v}, xb, tokens);
+        int groups = config.groupSize();
+        // Biases, q/k norms, RoPE, then K and V into the cache: cheap per-token work, one task per token.
+        pool.run(tokens, (t, worker) -> {
+            if (w.qBias != null) {
+                addBias(q, t * qDim, w.qBias);
+                addBias(k, t * kvDim, w.kBias);
+                addBias(v, t * kvDim, w.vBias);
+            }
+            for (int h = 0; h < config.heads(); h++) {
+                int off = t * qDim + h * headDim;
+                if (w.qNorm != null) {
+                    rmsNormInPlace(q, off, w.qNorm, headDim);
+                }
+                rope(q, off, t);
+            }
+            for (int h = 0; h < config.kvHeads(); h++) {
+                int off = t * kvDim + h * headDim;
+                if (w.kNorm != null) {
+                    rmsNormInPlace(k, off, w.kNorm, headDim);
+                }
+                rope(k, off, t);
+            }
+            Chunk c = chunks.get(chunkOf[t]);
+            long slot = store.offset(c.blockTable(), posOf[t]);
+            VectorKernels.storeKv(k, t * kvDim, store.k[l], slot, kvDim);
+            VectorKernels.storeKv(v, t * kvDim, store.v[l], slot, kvDim);
+        });
+        // Attention: one task per (token, query head).
+        int heads = config.heads();
+        int window = config.slidingWindow();
+        MemorySegment kl = store.k[l];
+        MemorySegment vl = store.v[l];
+        pool.run(tokens * heads, (task, worker) -> {
+            int t = task / heads;
+            int h = task % heads;
+            int kvh = h / groups;
+            int p = posOf[t];
+            int start = window > 0 ? Math.max(0, p - window + 1) : 0;
+            int[] table = chunks.get(chunkOf[t]).blockTable();
+            float[] s = scores[worker];
+            float[] ln = lanes[worker];
+            int qo = t * qDim + h * headDim;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = start; j <= p; j++) {
+                float sc = VectorKernels.dotKv(q, qo, kl, store.offset(table, j) + (long) kvh * headDim, headDim, ln)
+                        * attentionScale;
+                s[j - start] = sc;
+                max = Math.max(max, sc);
+            }
+            float sum = 0;
+            for (int j = 0; j <= p - start; j++) {
+                float e = (float) Math.exp(s[j] - max);
+                s[j] = e;
+                sum += e;
+            }
+            float inv = 1 / sum;
+            java.util.Arrays.fill(att, qo, qo + headDim, 0f);
+            for (int j = start; j <= p; j++) {
+                VectorKernels.axpyKv(s[j - start] * inv, vl, store.offset(table, j) + (long) kvh * headDim, att, qo,
+                        headDim);
+            }
+        });
+        linear(new Matrix[] {w.o}, new float[][] {proj}, att, tokens);
+        residual(w.oBias, tokens);
+        rmsNorm(x, w.postNorm, xb, tokens, hidden);
+        swiGlu(w, tokens);
+        linear(new Matrix[] {w.down}, new float[][] {proj}, gate, tokens);
+        residual(null, tokens);
+    }
+
+    private void residual(float[] bias, int tokens) {
+        for (int t = 0; t < tokens; t++) {
+            int o = t * hidden;
+            for (int i = 0; i < hidden; i++) {
+                x[o + i] += bias == null ? proj[o + i] : proj[o + i] + bias[i];
+            }
+        }
+    }
+
+    private static void addBias(float[] a, int off, float[] bias) {
+        for (int i = 0; i < bias.length; i++) {
+            a[off + i] += bias[i];
+        }
+    }
+
+    /** Rotate-half RoPE of one head at {@code a[off, off + headDim)} for token {@code t}. */
+    private void rope(float[] a, int off, int t) {
+        int half = headDim / 2;
+        int co = t * half;
+        for (int i = 0; i < half; i++) {
+            float x0 = a[off + i];
+            float x1 = a[off + i + half];
+            float c = cos[co + i];
+            float s = sin[co + i];
+            a[off + i] = x0 * c - x1 * s;
+            a[off + i + half] = x1 * c + x0 * s;
+        }
+    }
+
+    /** {@code out[t] = x[t] / rms(x[t]) * w} for each of {@code tokens} rows of width {@code n}. */
+    private void rmsNorm(float[] in, float[] w, float[] out, int tokens, int n) {
+        for (int t = 0; t < tokens; t++) {
+            int o = t * n;
+            double ss = 0;
+            for (int i = 0; i < n; i++) {
+                ss += (double) in[o + i] * in[o + i];
+            }
+            float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
+            for (int i = 0; i < n; i++) {
+                out[o + i] = in[o + i] * inv * w[i];
+            }
+        }
+    }
+
+    private void rmsNormInPlace(float[] a, int off, float[] w, int n) {
+        double ss = 0;
+        for (int i = 0; i < n; i++) {
+            ss += (double) a[off + i] * a[off + i];
+        }
+        float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
+        for (int i = 0; i < n; i++) {
+            a[off + i] = a[off + i] * inv * w[i];
+        }
+    }
+
+    /**
+     * {@code outs[m] = in · ws[m]^T} for every matrix, rows of all matrices split over the workers in slices of a
+     * multiple of four rows.
+     */
+    private void linear(Matrix[] ws, float[][] outs, float[] in, int tokens) {
+        int threads = pool.size();
+        int totalRows = 0;
+        for (Matrix m : ws) {
+            totalRows += m.rows;
+        }
+        int slice = Math.max(4, ((totalRows + threads * 8 - 1) / (threads * 8) + 3) & ~3);
+        List<int[]> tasks = new ArrayList<>();
+        for (int m = 0; m < ws.length; m++) {
+            for (int r = 0; r < ws[m].rows; r += slice) {
+                tasks.add(new int[] {m, r, Math.min(ws[m].rows, r + slice)});
+            }
+        }
+        pool.run(tasks.size(), (i, worker) -> {
+            int[] task = tasks.get(i);
+            Matrix w = ws[task[0]];
+            VectorKernels.matmul(w, in, tokens, outs[task[0]], w.rows, 0, task[1], task[2], lanes[worker],
+                    rowBufs[worker]);
+        });
+    }
+
+    /** {@code gate = silu(xb · Wgate^T) * (xb · Wup^T)}, gate and up rows computed together per slice. */
+    private void swiGlu(Layer w, int tokens) {
+        int threads = pool.size();
+        int slice = Math.max(4, ((inter + threads * 8 - 1) / (threads * 8) + 3) & ~3);
+        int tasks = (inter + slice - 1) / slice;
+        pool.run(tasks, (i, worker) -> {
+            int r0 = i * slice;
+            int r1 = Math.min(inter, r0 + slice);
+            VectorKernels.matmul(w.gate, xb, tokens, gate, inter, 0, r0, r1, lanes[worker], rowBufs[worker]);
+            VectorKernels.matmul(w.up, xb, tokens, up, inter, 0, r0, r1, lanes[worker], rowBufs[worker]);
+            for (int t = 0; t < tokens; t++) {
+                int o = t * inter;
+                for (int r = r0; r < r1; r++) {
+                    float g = gate[o + r];
+                    gate[o + r] = g / (1 + (float) Math.exp(-g)) * up[o + r];
+                }
+            }
+        });
+    }
+
+    private float[][] readouts(List<Chunk> chunks, int tokens) {
+        float[][] out = new float[chunks.size()][];
+        int[] lastToken = new int[chunks.size()];
+        int t = 0;
+        int logitRows = 0;
+        for (int ci = 0; ci < chunks.size(); ci++) {
+            Chunk c = chunks.get(ci);
+            t += c.tokens().length;
+            lastToken[ci] = t - 1;
+            if (c.readout() == Chunk.Readout.LOGITS) {
+                logitRows++;
+            }
+        }
+        // Final norm of every token (cheap next to the output matmul, which runs only for the rows asked).
+        rmsNorm(x, finalNorm, xb, tokens, hidden);
+        if (logitRows > 0) {
+            float[] rows = new float[logitRows * hidden];
+            int r = 0;
+            for (int ci = 0; ci < chunks.size(); ci++) {
+                if (chunks.get(ci).readout() == Chunk.Readout.LOGITS) {
+                    System.arraycopy(xb, lastToken[ci] * hidden, rows, r * hidden, hidden);
+                    r++;
+                }
+            }
+            float[] logits = new float[logitRows * vocab];
+            int threads = pool.size();
+            int slice = Math.max(4, ((vocab + threads * 8 - 1) / (threads * 8) + 3) & ~3);
+            int rowsCount = logitRows;
+            pool.run((vocab + slice - 1) / slice, (i, worker) -> VectorKernels.matmul(output, rows, rowsCount, logits,
+                    vocab, 0, i * slice, Math.min(vocab, i * slice + slice), lanes[worker], rowBufs[worker]));
+            r = 0;
+            for (int ci = 0; ci < chunks.size(); ci++) {
+                if (chunks.get(ci).readout() == Chunk.Readout.LOGITS) {
+                    out[ci] = java.util.Arrays.copyOfRange(logits, r * vocab, (r + 1) * vocab);
+                    r++;
+                }
+            }
+        }
+        for (int ci = 0; ci < chunks.size(); ci++) {
+            Chunk c = chunks.get(ci);
+            if (c.readout() != Chunk.Readout.HIDDEN_MEAN) {
+                continue;
+            }
+            int len = c.tokens().length;
+            int first = lastToken[ci] - len + 1;
+            double[] sum = new double[hidden];
+            for (int j = first; j <= lastToken[ci]; j++) {
+                for (int i = 0; i < hidden; i++) {
+                    sum[i] += xb[j * hidden + i];
+                }
+            }
+            float[] mean = new float[hidden];
+            for (int i = 0; i < hidden; i++) {
+                mean[i] = (float) (sum[i] / len);
+            }
+            out[ci] = mean;
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        kv.close();
+        arena.close();
+    }
+
+    @Override
+    public String toString() {
+        return "CpuModelRunner[" + config.family().modelType() + ", " + pool.size() + " threads, " + kv.blocks
+                + " KV blocks of " + kv.blockSize + "]";
+    }
+}

@@ -1,0 +1,60 @@
+package io.fairlane.engine.exec;
+
+import io.fairlane.engine.model.ModelConfig;
+
+/**
+ * Runs a model's forward steps on one kind of hardware. A backend owns the model's weights (in host memory for
+ * the CPU, uploaded for CUDA) and a paged KV store of {@link #kvBlocks()} blocks laid out as {@link #kvLayout()}
+ * says; which block belongs to which sequence is decided outside, by the KV block pool, and passed in each
+ * step's block tables.
+ *
+ * <p>Threading: after opening, a backend is confined to one thread, the engine loop (it may use worker threads
+ * of its own inside a call).
+ *
+ * <p>Opening: {@link CpuBackend#open} and {@link CudaBackend#open}, each taking ownership of an opened
+ * {@link io.fairlane.engine.model.Model}; closing the backend closes the model.
+ */
+public sealed interface ExecutionBackend extends AutoCloseable permits CpuBackend, CudaBackend {
+
+    /** {@code cpu} or {@code cuda}. */
+    String name();
+
+    /** Hardware and configuration in words, for the startup log ("CPU: 16 threads, 256-bit vectors"). */
+    String describe();
+
+    ModelConfig config();
+
+    /** Geometry and bytes per block of the KV store. */
+    KvLayout kvLayout();
+
+    /** Blocks in the KV store: the block pool manages ids {@code [0, kvBlocks())}. */
+    int kvBlocks();
+
+    /**
+     * Runs one forward step: writes the K and V of every input token into its sequence's blocks and produces what
+     * each sequence asked for.
+     *
+     * @throws IllegalArgumentException when a sequence's tokens, positions or block table are invalid (out of the
+     *         vocabulary, past the context length, blocks missing or out of range); nothing is written then
+     */
+    StepResult step(BatchInput batch);
+
+    /**
+     * Copies every layer's K and V of block {@code source} into block {@code target} (copy on write when a forked
+     * sequence first writes into a block it shares).
+     */
+    void copyBlock(int source, int target);
+
+    /**
+     * The mean over {@code tokens} of the final hidden state (after the final norm), not normalised, computed
+     * without touching the paged KV store: for embeddings.
+     */
+    float[] embed(int[] tokens);
+
+    /** Bytes of device memory held: 0 on the CPU. */
+    long deviceMemoryUsedBytes();
+
+    /** Frees the KV store and weights and closes the model. Idempotent. */
+    @Override
+    void close();
+}

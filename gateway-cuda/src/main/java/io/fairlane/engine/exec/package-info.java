@@ -1,0 +1,14 @@
+/**
+ * The seam between the engine loop and the hardware: an {@link io.fairlane.engine.exec.ExecutionBackend}
+ * ({@link io.fairlane.engine.exec.CpuBackend} or {@link io.fairlane.engine.exec.CudaBackend}) holds a model's
+ * weights and a paged KV store, and runs one forward step for a batch of sequences
+ * ({@link io.fairlane.engine.exec.BatchInput}), each with its own positions and block table, returning per
+ * sequence nothing, a sampled token, a logits row or a pooled hidden state
+ * ({@link io.fairlane.engine.exec.SequenceOutput}).
+ *
+ * <p>KV block ids are managed outside, by the KV block pool; the backend only stores and reads the blocks it is
+ * told to. Sampling parameters travel with each sequence so that a GPU backend can sample on the device and send
+ * back only token ids; the CPU backend samples on the host with the same algorithm
+ * ({@link io.fairlane.engine.sampling.Sampler}).
+ */
+package io.fairlane.engine.exec;

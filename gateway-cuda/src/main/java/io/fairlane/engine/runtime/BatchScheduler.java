@@ -1,0 +1,373 @@
+package io.fairlane.engine.runtime;
+
+import io.fairlane.engine.kv.KvCacheManager;
+import io.fairlane.scheduler.ActualCost;
+import io.fairlane.scheduler.Capacity;
+import io.fairlane.scheduler.CostEstimate;
+import io.fairlane.scheduler.ServiceTier;
+import io.fairlane.scheduler.TenantScheduler;
+import io.fairlane.scheduler.TenantSpec;
+import io.fairlane.scheduler.Ticket;
+import io.fairlane.scheduler.Ticker;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.PriorityQueue;
+
+/**
+ * Decides what each engine step computes: continuous batching with chunked prefill over the paged KV cache.
+ *
+ * <h2>One step</h2>
+ * <ol>
+ *   <li><b>Decodes</b> of running choices, oldest first: one token each.</li>
+ *   <li><b>Prefill chunks</b> of running choices whose prompt is not yet computed, up to the rest of the
+ *       step's token budget ({@code maxBatchTokens}).</li>
+ *   <li>If nothing was preempted in this step: choices waiting to <b>resume</b> (preempted earlier, or
+ *       admitted when the pool had no room), oldest first.</li>
+ *   <li>If nothing was preempted: <b>new work</b> from the waiting queue, a {@link TenantScheduler}, which
+ *       picks the tenant by its policy (FCFS, DRR, VTC, DLPM) and asks a {@link Capacity} whether the work fits
+ *       the token budget left, the free KV blocks and the sequence slots.</li>
+ * </ol>
+ *
+ * <h2>Preemption by recompute</h2>
+ * When a running choice needs a block and the pool has none, a victim is chosen among the running choices
+ * (the requester included): flex tier first, then default, priority last; within a tier, the choice whose
+ * tenant is furthest over its fair share of the KV blocks in use (share = weight / sum of running tenants'
+ * weights); then the most recently admitted (least work lost). The victim's blocks are freed at once — they
+ * stay in the prefix cache, so resuming usually recomputes little — and it joins the resume queue with its
+ * tokens kept. Its ticket stays with it: the tenant scheduler already charged the work, so it resumes ahead
+ * of new admissions (as vLLM puts preempted requests back at the head of its waiting queue). A step that
+ * preempted admits nothing new, so admissions cannot cause a preemption cascade.
+ *
+ * <h2>Admission headroom</h2>
+ * New work is admitted only while a few blocks stay free for the decodes already running (one per running
+ * choice, at most a tenth of the pool), so admitting a prompt rarely forces the next step to preempt.
+ *
+ * <p>Mutable; confined to the engine loop thread.
+ */
+final class BatchScheduler {
+
+    private static final Comparator<Choice> RESUME_ORDER =
+            Comparator.<Choice>comparingInt(c -> tierRank(c.job.request.tier()))
+                    .reversed()
+                    .thenComparingLong(c -> c.order)
+                    .thenComparingInt(c -> c.index);
+
+    private final KvCacheManager kv;
+    private final TenantScheduler<Work> waiting;
+    private final Ticker ticker;
+    private final int maxBatchTokens;
+    private final int maxRunning;
+    private final List<Choice> running = new ArrayList<>();
+    private final PriorityQueue<Choice> resume = new PriorityQueue<>(RESUME_ORDER);
+    private final Map<String, Long> preemptionsByTenant = new HashMap<>();
+    private volatile Map<String, Double> weights;
+    /** Slots promised to the children of admitted n > 1 jobs that have not forked yet. */
+    private int reservedSlots;
+    private long preemptions;
+
+    // Per-step planning state.
+    private final Map<Choice, Integer> planned = new LinkedHashMap<>();
+    private int budget;
+    private int stepPreemptions;
+
+    BatchScheduler(KvCacheManager kv, TenantScheduler<Work> waiting, Ticker ticker, int maxBatchTokens,
+                   int maxRunning, List<TenantSpec> tenants) {
+        this.kv = Objects.requireNonNull(kv, "kv");
+        this.waiting = Objects.requireNonNull(waiting, "waiting");
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
+        if (maxBatchTokens <= 0 || maxRunning <= 0) {
+            throw new IllegalArgumentException("maxBatchTokens and maxRunning must be > 0");
+        }
+        this.maxBatchTokens = maxBatchTokens;
+        this.maxRunning = maxRunning;
+        updateTenants(tenants);
+    }
+
+    void updateTenants(List<TenantSpec> tenants) {
+        Map<String, Double> w = new HashMap<>();
+        for (TenantSpec t : tenants) {
+            w.put(t.id(), t.weight());
+        }
+        weights = Map.copyOf(w);
+    }
+
+    /** Plans the next step. */
+    StepPlan schedule() {
+        planned.clear();
+        budget = maxBatchTokens;
+        stepPreemptions = 0;
+        List<GenerationJob> started = new ArrayList<>();
+        List<EmbeddingJob> embeddings = new ArrayList<>();
+        List<Work> abandoned = new ArrayList<>();
+
+        for (Choice c : List.copyOf(running)) {
+            if (budget == 0) {
+                break;
+            }
+            if (c.decoding() && !c.waitingToResume) {
+                scheduleRunning(c);
+            }
+        }
+        for (Choice c : List.copyOf(running)) {
+            if (budget == 0) {
+                break;
+            }
+            if (!c.waitingToResume && !planned.containsKey(c) && c.seq.uncomputedTokens() > 0) {
+                scheduleRunning(c);
+            }
+        }
+        if (stepPreemptions == 0) {
+            resumeWaiting(started);
+            if (resume.isEmpty()) {
+                // Choices waiting to resume were admitted earlier; new work must not overtake them for room.
+                admitNew(started, embeddings, abandoned);
+            }
+        }
+        List<StepPlan.Chunk> chunks = new ArrayList<>(planned.size());
+        planned.forEach((choice, tokens) -> chunks.add(new StepPlan.Chunk(choice, tokens)));
+        return new StepPlan(chunks, embeddings, started, abandoned, stepPreemptions);
+    }
+
+    /** Room for a running choice's next tokens, preempting until it fits or it is the victim itself. */
+    private void scheduleRunning(Choice c) {
+        int tokens = Math.min(c.seq.uncomputedTokens(), budget);
+        while (!kv.allocateSlots(c.seq, tokens)) {
+            Choice victim = pickVictim(c);
+            preempt(victim);
+            if (victim == c) {
+                return;
+            }
+        }
+        planned.put(c, tokens);
+        budget -= tokens;
+    }
+
+    private void resumeWaiting(List<GenerationJob> started) {
+        while (budget > 0 && !resume.isEmpty() && running.size() + reservedSlots < maxRunning) {
+            Choice c = resume.peek();
+            int reserve = running.isEmpty() ? 0 : headroom();
+            if (kv.freeBlocks() - reserve < kv.blocksNeededForPrefill(c.seq, budget)) {
+                return;
+            }
+            int tokens = kv.allocatePrefill(c.seq, budget);
+            if (tokens == KvCacheManager.NO_ROOM) {
+                return;
+            }
+            resume.poll();
+            c.waitingToResume = false;
+            running.add(c);
+            planned.put(c, tokens);
+            budget -= tokens;
+            markStarted(c.job, started);
+        }
+    }
+
+    private void admitNew(List<GenerationJob> started, List<EmbeddingJob> embeddings, List<Work> abandoned) {
+        Capacity<Work> capacity = new Capacity<>() {
+            @Override
+            public boolean fits(Work work, CostEstimate estimate) {
+                return BatchScheduler.this.fits(work, estimate);
+            }
+
+            /** Sequence slots: a tenant's maxShare caps its running requests at a fraction of these. */
+            @Override
+            public int slots() {
+                return maxRunning;
+            }
+        };
+        while (budget > 0) {
+            Optional<Ticket<Work>> next = waiting.next(capacity);
+            if (next.isEmpty()) {
+                return;
+            }
+            Ticket<Work> ticket = next.get();
+            Work work = ticket.work();
+            work.ticket(ticket);
+            if (work.abortRequested()) {
+                waiting.cancel(ticket, ActualCost.NONE);
+                abandoned.add(work);
+                continue;
+            }
+            switch (work) {
+                case EmbeddingJob e -> {
+                    embeddings.add(e);
+                    budget -= Math.min(budget, e.totalTokens);
+                }
+                case GenerationJob g -> dispatch(g, started);
+            }
+        }
+    }
+
+    private void dispatch(GenerationJob job, List<GenerationJob> started) {
+        job.dispatched = true;
+        job.dispatchedNanos = ticker.nanos();
+        Choice root = job.choices.getFirst();
+        reservedSlots += job.n() - 1;
+        int tokens = kv.allocatePrefill(root.seq, budget);
+        if (tokens == KvCacheManager.NO_ROOM) {
+            // The capacity check said it fits; only a race with eviction could get here. Wait for room.
+            root.waitingToResume = true;
+            resume.add(root);
+            return;
+        }
+        running.add(root);
+        planned.put(root, tokens);
+        budget -= tokens;
+        markStarted(job, started);
+    }
+
+    private void markStarted(GenerationJob job, List<GenerationJob> started) {
+        if (!job.scheduledEmitted) {
+            job.scheduledEmitted = true;
+            started.add(job);
+        }
+        job.promptTokensReached = Math.max(job.promptTokensReached,
+                Math.min(job.promptTokens(), job.choices.getFirst().seq.computedTokens()));
+    }
+
+    /** The tenant scheduler's question: could this work start now? */
+    private boolean fits(Work work, CostEstimate estimate) {
+        return switch (work) {
+            case EmbeddingJob e -> e.totalTokens <= budget || planned.isEmpty() && budget == maxBatchTokens;
+            case GenerationJob g -> {
+                if (running.size() + reservedSlots + g.n() > maxRunning && !running.isEmpty()) {
+                    yield false;
+                }
+                int reserve = running.isEmpty() ? 0 : headroom();
+                yield kv.blocksNeededForPrefill(g.choices.getFirst().seq, budget) <= kv.freeBlocks() - reserve;
+            }
+        };
+    }
+
+    private int headroom() {
+        return Math.min(running.size(), kv.totalBlocks() / 10);
+    }
+
+    /**
+     * The running choice to preempt so that {@code requester} can grow: lowest tier first, then the tenant
+     * furthest over its fair share of blocks, then the newest.
+     */
+    private Choice pickVictim(Choice requester) {
+        Map<String, Integer> held = new HashMap<>();
+        int used = 0;
+        for (Choice c : running) {
+            held.merge(c.job.tenant(), c.seq.numBlocks(), Integer::sum);
+            used += c.seq.numBlocks();
+        }
+        Map<String, Double> w = weights;
+        double weightSum = 0;
+        for (String tenant : held.keySet()) {
+            weightSum += w.getOrDefault(tenant, 1.0);
+        }
+        Map<String, Double> overShare = new HashMap<>();
+        for (Map.Entry<String, Integer> e : held.entrySet()) {
+            double share = w.getOrDefault(e.getKey(), 1.0) / weightSum;
+            double usage = used == 0 ? 0 : (double) e.getValue() / used;
+            overShare.put(e.getKey(), usage / share);
+        }
+        Comparator<Choice> preemptFirst = Comparator
+                .<Choice>comparingInt(c -> -tierRank(c.job.request.tier()))
+                .thenComparingDouble(c -> overShare.getOrDefault(c.job.tenant(), 0.0))
+                .thenComparingLong(c -> c.order)
+                .thenComparingInt(c -> c.index);
+        Choice victim = requester;
+        for (Choice c : running) {
+            if (preemptFirst.compare(c, victim) > 0) {
+                victim = c;
+            }
+        }
+        return victim;
+    }
+
+    /** Flex is preempted first and resumed last; priority the reverse. */
+    private static int tierRank(ServiceTier tier) {
+        return switch (tier) {
+            case FLEX -> 0;
+            case DEFAULT -> 1;
+            case PRIORITY -> 2;
+        };
+    }
+
+    private void preempt(Choice victim) {
+        Integer plannedTokens = planned.remove(victim);
+        if (plannedTokens != null) {
+            budget += plannedTokens;
+        }
+        kv.free(victim.seq);
+        running.remove(victim);
+        victim.waitingToResume = true;
+        resume.add(victim);
+        preemptions++;
+        stepPreemptions++;
+        preemptionsByTenant.merge(victim.job.tenant(), 1L, Long::sum);
+    }
+
+    /** Adds a freshly forked choice to the running batch; its slot was reserved at admission. */
+    void addForked(Choice child) {
+        reservedSlots--;
+        running.add(child);
+    }
+
+    /** A choice finished: its blocks go back to the pool (deepest first) at once. */
+    void finish(Choice c) {
+        kv.free(c.seq);
+        running.remove(c);
+        if (c.waitingToResume) {
+            resume.remove(c);
+            c.waitingToResume = false;
+        }
+    }
+
+    /** Removes every trace of a job (abort, failure, shutdown), freeing its blocks and unused reservations. */
+    void remove(GenerationJob job) {
+        for (Choice c : job.choices) {
+            if (!c.finished) {
+                finish(c);
+            }
+        }
+        if (job.dispatched && !job.forked) {
+            reservedSlots -= job.n() - 1;
+        }
+    }
+
+    List<Choice> running() {
+        return running;
+    }
+
+    int resumeQueueSize() {
+        return resume.size();
+    }
+
+    long preemptions() {
+        return preemptions;
+    }
+
+    Map<String, Long> preemptionsByTenant() {
+        return Map.copyOf(preemptionsByTenant);
+    }
+
+    /** Jobs with a choice running or waiting to resume; for shutdown. */
+    List<GenerationJob> activeJobs() {
+        Map<GenerationJob, Boolean> jobs = new IdentityHashMap<>();
+        running.forEach(c -> jobs.put(c.job, Boolean.TRUE));
+        resume.forEach(c -> jobs.put(c.job, Boolean.TRUE));
+        return new ArrayList<>(jobs.keySet());
+    }
+
+    boolean idle() {
+        return running.isEmpty() && resume.isEmpty() && waiting.queued() == 0;
+    }
+
+    @Override
+    public String toString() {
+        return "BatchScheduler[running=" + running.size() + ", resuming=" + resume.size() + ", queued="
+                + waiting.queued() + ", preemptions=" + preemptions + "]";
+    }
+}

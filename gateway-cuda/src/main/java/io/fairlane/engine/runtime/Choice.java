@@ -1,0 +1,51 @@
+package io.fairlane.engine.runtime;
+
+import io.fairlane.engine.kv.KvSequence;
+import io.fairlane.engine.sampling.SamplingState;
+import io.fairlane.engine.sampling.StopConditions;
+import io.fairlane.engine.sampling.StopMatcher;
+import java.util.Objects;
+
+/**
+ * One output sequence of a generation (a request with {@code n} choices has {@code n}, forked from the first
+ * after the shared prompt's prefill). Mutable; confined to the engine loop thread.
+ */
+final class Choice {
+
+    final GenerationJob job;
+    final int index;
+    final KvSequence seq;
+    /** Seed, RNG counter and penalty counts: survives preemption, so a resumed choice draws as it would have. */
+    final SamplingState sampling;
+    final StopConditions stopConditions;
+    final TextCodec.IncrementalDecoder decoder;
+    final StopMatcher stopStrings;
+    /** Sequences admitted before this one sort first when resuming; ties broken by choice index. */
+    final long order;
+    int outputTokens;
+    boolean finished;
+    /** Waiting in the batch scheduler's resume queue (preempted, or admitted without room). */
+    boolean waitingToResume;
+
+    Choice(GenerationJob job, int index, KvSequence seq, SamplingState sampling, StopConditions stopConditions,
+           TextCodec.IncrementalDecoder decoder, StopMatcher stopStrings) {
+        this.job = Objects.requireNonNull(job, "job");
+        this.index = index;
+        this.seq = Objects.requireNonNull(seq, "seq");
+        this.sampling = Objects.requireNonNull(sampling, "sampling");
+        this.stopConditions = Objects.requireNonNull(stopConditions, "stopConditions");
+        this.decoder = Objects.requireNonNull(decoder, "decoder");
+        this.stopStrings = Objects.requireNonNull(stopStrings, "stopStrings");
+        this.order = job.order;
+    }
+
+    /** Whether the next step for this choice computes one sampled token (not a prefill chunk). */
+    boolean decoding() {
+        return seq.uncomputedTokens() == 1 && seq.computedTokens() >= seq.promptLength();
+    }
+
+    @Override
+    public String toString() {
+        return "Choice[" + job.request.requestId() + "#" + index + ", " + seq + ", output=" + outputTokens + "]";
+    }
+}

@@ -1,0 +1,60 @@
+package io.fairlane.engine.runtime;
+
+import io.fairlane.engine.exec.BatchInput;
+import io.fairlane.engine.exec.ExecutionBackend;
+import io.fairlane.engine.exec.StepResult;
+import io.fairlane.engine.kv.BlockCopy;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the engine loop needs from a backend: block copies, forward steps, embeddings. {@link #of} adapts an
+ * {@link ExecutionBackend}; tests implement it with a toy model (the backend interface is sealed). Called from
+ * the engine loop thread only.
+ */
+interface StepExecutor extends AutoCloseable {
+
+    /** Runs {@code copies} (copy on write), then one forward step over {@code batch}. */
+    StepResult step(List<BlockCopy> copies, BatchInput batch);
+
+    /** Mean-pooled final hidden state of {@code tokens}, not normalised, without touching the paged KV store. */
+    float[] embed(int[] tokens);
+
+    long deviceMemoryUsedBytes();
+
+    @Override
+    void close();
+
+    static StepExecutor of(ExecutionBackend backend) {
+        Objects.requireNonNull(backend, "backend");
+        return new StepExecutor() {
+            @Override
+            public StepResult step(List<BlockCopy> copies, BatchInput batch) {
+                for (BlockCopy c : copies) {
+                    backend.copyBlock(c.source(), c.target());
+                }
+                return backend.step(batch);
+            }
+
+            @Override
+            public float[] embed(int[] tokens) {
+                return backend.embed(tokens);
+            }
+
+            @Override
+            public long deviceMemoryUsedBytes() {
+                return backend.deviceMemoryUsedBytes();
+            }
+
+            @Override
+            public void close() {
+                backend.close();
+            }
+
+            @Override
+            public String toString() {
+                return backend.toString();
+            }
+        };
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * Choosing tokens and deciding when to stop: {@link io.fairlane.engine.sampling.Sampler} (greedy, temperature,
+ * top-k, top-p, min-p, logprobs), the per-choice {@link io.fairlane.engine.sampling.SamplingState} (seed and
+ * counter of the counter-based {@link io.fairlane.engine.sampling.CounterRng}, output-token counts for presence
+ * and frequency penalties, logit bias), {@link io.fairlane.engine.sampling.StopMatcher} for stop strings across
+ * token boundaries and {@link io.fairlane.engine.sampling.StopConditions} for EOS ids and max tokens.
+ *
+ * <p>The sampler is the same algorithm the CUDA backend runs on the device (sampling.cu): an exponential race
+ * whose uniforms are a hash of (seed, counter, token id), so a seeded request draws the same tokens whatever
+ * else shares its batch, and on either backend up to float rounding of the logits.
+ */
+package io.fairlane.engine.sampling;
