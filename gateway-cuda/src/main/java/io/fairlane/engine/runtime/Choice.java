@@ -1,6 +1,9 @@
 package io.fairlane.engine.runtime;
 
 import io.fairlane.engine.kv.KvSequence;
+import io.fairlane.engine.sampling.SamplingState;
+import io.fairlane.engine.sampling.StopConditions;
+import io.fairlane.engine.sampling.StopMatcher;
 import java.util.Objects;
 
 /**
@@ -12,9 +15,11 @@ final class Choice {
     final GenerationJob job;
     final int index;
     final KvSequence seq;
-    final SamplerFactory.ChoiceSampler sampler;
+    /** Seed, RNG counter and penalty counts: survives preemption, so a resumed choice draws as it would have. */
+    final SamplingState sampling;
+    final StopConditions stopConditions;
     final TextCodec.IncrementalDecoder decoder;
-    final StopStringFilter stop;
+    final StopMatcher stopStrings;
     /** Sequences admitted before this one sort first when resuming; ties broken by choice index. */
     final long order;
     int outputTokens;
@@ -22,14 +27,15 @@ final class Choice {
     /** Waiting in the batch scheduler's resume queue (preempted, or admitted without room). */
     boolean waitingToResume;
 
-    Choice(GenerationJob job, int index, KvSequence seq, SamplerFactory.ChoiceSampler sampler,
-           TextCodec.IncrementalDecoder decoder, StopStringFilter stop) {
+    Choice(GenerationJob job, int index, KvSequence seq, SamplingState sampling, StopConditions stopConditions,
+           TextCodec.IncrementalDecoder decoder, StopMatcher stopStrings) {
         this.job = Objects.requireNonNull(job, "job");
         this.index = index;
         this.seq = Objects.requireNonNull(seq, "seq");
-        this.sampler = Objects.requireNonNull(sampler, "sampler");
+        this.sampling = Objects.requireNonNull(sampling, "sampling");
+        this.stopConditions = Objects.requireNonNull(stopConditions, "stopConditions");
         this.decoder = Objects.requireNonNull(decoder, "decoder");
-        this.stop = Objects.requireNonNull(stop, "stop");
+        this.stopStrings = Objects.requireNonNull(stopStrings, "stopStrings");
         this.order = job.order;
     }
 

@@ -23,6 +23,8 @@ final class GenerationJob implements Work {
     final long order;
     /** The prompt's sequence; becomes choice 0. Hashed at submission, off the loop thread. */
     final KvSequence root;
+    /** The request's seed (given, or drawn at submission); choice i samples from its own stream of it. */
+    final long requestSeed;
     private volatile Ticket<Work> ticket;
     volatile boolean abortRequested;
 
@@ -40,11 +42,12 @@ final class GenerationJob implements Work {
     int promptTokensReached;
     boolean terminated;
 
-    GenerationJob(GenerationRequest request, TokenSink sink, long order, KvSequence root) {
+    GenerationJob(GenerationRequest request, TokenSink sink, long order, KvSequence root, long requestSeed) {
         this.request = Objects.requireNonNull(request, "request");
         this.sink = Objects.requireNonNull(sink, "sink");
         this.order = order;
         this.root = Objects.requireNonNull(root, "root");
+        this.requestSeed = requestSeed;
     }
 
     int n() {

@@ -15,9 +15,18 @@ import io.fairlane.engine.Prompt;
 import io.fairlane.engine.SamplingParams;
 import io.fairlane.engine.TokenEvent;
 import io.fairlane.engine.TokenSink;
+import io.fairlane.engine.exec.BatchInput;
+import io.fairlane.engine.exec.SequenceInput;
+import io.fairlane.engine.exec.SequenceOutput;
+import io.fairlane.engine.exec.StepResult;
 import io.fairlane.engine.kv.KvCacheManager;
 import io.fairlane.engine.kv.KvSequence;
 import io.fairlane.engine.kv.TenantKvStats;
+import io.fairlane.engine.sampling.SampleResult;
+import io.fairlane.engine.sampling.Sampler;
+import io.fairlane.engine.sampling.SamplingState;
+import io.fairlane.engine.sampling.StopConditions;
+import io.fairlane.engine.sampling.StopMatcher;
 import io.fairlane.scheduler.ActualCost;
 import io.fairlane.scheduler.Admission;
 import io.fairlane.scheduler.CostEstimate;
@@ -37,6 +46,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -83,7 +93,6 @@ public final class LocalEngine implements InferenceEngine {
 
     private final ModelInfo model;
     private final StepExecutor executor;
-    private final SamplerFactory samplers;
     private final TextCodec text;
     private final PromptPreparer preparer;
     private final KvCacheManager kv;
@@ -111,12 +120,10 @@ public final class LocalEngine implements InferenceEngine {
      * Starts an engine. {@code schedulerFactory} builds the waiting queue given the prefix matcher over this
      * engine's KV pool (DLPM orders by it).
      */
-    LocalEngine(ModelInfo model, StepExecutor executor, SamplerFactory samplers, TextCodec text,
-                PromptPreparer preparer, KvCacheManager kv,
+    LocalEngine(ModelInfo model, StepExecutor executor, TextCodec text, PromptPreparer preparer, KvCacheManager kv,
                 Function<PrefixMatcher<Work>, TenantScheduler<Work>> schedulerFactory, Ticker ticker, Limits limits) {
         this.model = Objects.requireNonNull(model, "model");
         this.executor = Objects.requireNonNull(executor, "executor");
-        this.samplers = Objects.requireNonNull(samplers, "samplers");
         this.text = Objects.requireNonNull(text, "text");
         this.preparer = Objects.requireNonNull(preparer, "preparer");
         this.kv = Objects.requireNonNull(kv, "kv");
@@ -152,7 +159,8 @@ public final class LocalEngine implements InferenceEngine {
         ensureOpen();
         RequestValidation.check(request, model, maxChoices, (long) kv.totalBlocks() * kv.blockSize());
         KvSequence root = kv.newSequence(request.tenant(), request.cacheSalt(), request.prompt().tokenIds());
-        GenerationJob job = new GenerationJob(request, sink, admissionOrder.incrementAndGet(), root);
+        long seed = request.sampling().seed().orElse(ThreadLocalRandom.current().nextLong());
+        GenerationJob job = new GenerationJob(request, sink, admissionOrder.incrementAndGet(), root, seed);
         job.choices.add(newChoice(job, 0, root));
         if (active.putIfAbsent(request.requestId(), job) != null) {
             throw new EngineException(Kind.INVALID_REQUEST, "a request with id " + request.requestId()
@@ -252,8 +260,9 @@ public final class LocalEngine implements InferenceEngine {
 
     private Choice newChoice(GenerationJob job, int index, KvSequence seq) {
         SamplingParams params = job.request.sampling();
-        return new Choice(job, index, seq, samplers.create(params, index),
-                text.newDecoder(job.request.prompt().tokenIds()), new StopStringFilter(params.stop()));
+        return new Choice(job, index, seq, SamplingState.of(params, job.requestSeed, index),
+                new StopConditions(eosTokens, params, model.contextLength()), text.newDecoder(),
+                new StopMatcher(params.stop()));
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -363,17 +372,27 @@ public final class LocalEngine implements InferenceEngine {
     }
 
     private void runForward(List<StepPlan.Chunk> chunks) {
-        List<SequenceChunk> inputs = new ArrayList<>(chunks.size());
+        List<SequenceInput> inputs = new ArrayList<>(chunks.size());
         for (StepPlan.Chunk chunk : chunks) {
-            KvSequence seq = chunk.choice().seq;
+            Choice choice = chunk.choice();
+            KvSequence seq = choice.seq;
             int start = seq.computedTokens();
             int[] tokens = new int[chunk.tokens()];
             seq.copyTokens(start, chunk.tokens(), tokens, 0);
-            inputs.add(new SequenceChunk(tokens, start, seq.blockTable(), start + chunk.tokens() == seq.length()));
+            int[] table = seq.blockTable();
+            boolean last = start + chunk.tokens() == seq.length();
+            if (!last) {
+                inputs.add(SequenceInput.prefill(tokens, start, table));
+            } else if (!choice.job.forked && choice.job.n() > 1) {
+                // The shared prompt's last chunk: every choice samples from these logits after the fork.
+                inputs.add(SequenceInput.logits(tokens, start, table));
+            } else {
+                inputs.add(SequenceInput.sample(tokens, start, table, choice.sampling));
+            }
         }
-        float[][] logits;
+        StepResult result;
         try {
-            logits = executor.forward(kv.drainPendingCopies(), inputs);
+            result = executor.step(kv.drainPendingCopies(), new BatchInput(inputs));
         } catch (RuntimeException e) {
             LOG.error("forward step of model {} failed; failing its {} sequences", model.id(), chunks.size(), e);
             EngineException error = new EngineException(Kind.INTERNAL, "the model's forward step failed", null, null, e);
@@ -384,7 +403,6 @@ public final class LocalEngine implements InferenceEngine {
         }
         lastBatchSize = chunks.size();
         Set<GenerationJob> progressed = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-        int row = 0;
         for (int i = 0; i < chunks.size(); i++) {
             Choice choice = chunks.get(i).choice();
             int tokens = chunks.get(i).tokens();
@@ -396,12 +414,24 @@ public final class LocalEngine implements InferenceEngine {
             promptTokensComputed += promptPart;
             job.promptTokensReached = Math.max(job.promptTokensReached, Math.min(job.promptTokens(),
                     seq.computedTokens()));
-            if (inputs.get(i).sample()) {
-                float[] row0 = logits[row++];
-                if (!job.terminated && !choice.finished) {
-                    sample(choice, row0);
+            if (job.terminated || choice.finished) {
+                continue;
+            }
+            switch (result.get(i)) {
+                case SequenceOutput.Sampled sampled -> {
+                    job.forked = true;
+                    accept(choice, sampled.result());
                     progressed.add(job);
                 }
+                case SequenceOutput.Logits logits -> {
+                    fork(choice, logits.values());
+                    progressed.add(job);
+                }
+                case SequenceOutput.Nothing nothing -> {
+                    // a prefill chunk that is not the prompt's last
+                }
+                case SequenceOutput.HiddenMean hidden ->
+                        throw new IllegalStateException("a generation step returned a hidden state");
             }
         }
         for (GenerationJob job : progressed) {
@@ -412,69 +442,78 @@ public final class LocalEngine implements InferenceEngine {
         }
     }
 
-    /** Samples the next token of {@code choice}; after the shared prompt's prefill, forks the other choices. */
-    private void sample(Choice choice, float[] logits) {
-        GenerationJob job = choice.job;
-        if (job.forked) {
-            accept(choice, choice.sampler.sample(logits, choice.seq.tokens(), choice.seq.promptLength()));
-            return;
-        }
+    /**
+     * After the shared prompt of an {@code n > 1} request: forks the other choices (sharing every block), then
+     * samples each choice from its own copy of the logits with its own seed stream, on the host with the same
+     * {@link Sampler} the backends use.
+     */
+    private void fork(Choice root, float[] logits) {
+        GenerationJob job = root.job;
         job.forked = true;
         List<Choice> all = new ArrayList<>(job.n());
-        all.add(choice);
+        all.add(root);
         for (int i = 1; i < job.n(); i++) {
-            Choice child = newChoice(job, i, kv.fork(choice.seq));
+            Choice child = newChoice(job, i, kv.fork(root.seq));
             job.choices.add(child);
             batch.addForked(child);
             all.add(child);
         }
         for (Choice c : all) {
-            float[] row = all.size() == 1 ? logits : logits.clone();
             if (!job.terminated) {
-                accept(c, c.sampler.sample(row, c.seq.tokens(), c.seq.promptLength()));
+                accept(c, Sampler.sample(logits.clone(), c.sampling));
             }
         }
     }
 
-    private void accept(Choice c, SampledToken sampled) {
+    private void accept(Choice c, SampleResult sampled) {
         GenerationJob job = c.job;
-        SamplingParams params = job.request.sampling();
         int id = sampled.tokenId();
         c.seq.appendToken(id);
+        c.sampling.accept(id);
         c.outputTokens++;
         job.completionTokens++;
         job.stepTokens++;
         outputTokens++;
         FinishReason reason = null;
         StringBuilder released = new StringBuilder();
-        boolean eos = !params.ignoreEos() && eosTokens.contains(id);
-        if (!eos) {
-            StopStringFilter.Release r = c.stop.accept(c.decoder.next(id));
-            released.append(r.text());
-            if (r.stopped()) {
+        if (!c.stopConditions.isEos(id)) {
+            released.append(c.stopStrings.accept(c.decoder.next(id)));
+            if (c.stopStrings.stopped()) {
                 reason = FinishReason.STOP;
             }
         }
-        if (reason == null && (eos || c.outputTokens >= params.maxTokens()
-                || c.seq.length() >= model.contextLength())) {
-            StopStringFilter.Release tail = c.stop.accept(c.decoder.finish());
-            released.append(tail.text());
-            if (tail.stopped() || eos) {
-                reason = FinishReason.STOP;
-            } else {
-                reason = FinishReason.LENGTH;
-            }
-            if (!tail.stopped()) {
-                released.append(c.stop.flush());
+        if (reason == null) {
+            java.util.Optional<FinishReason> end = c.stopConditions.check(id, c.outputTokens, c.seq.length());
+            if (end.isPresent()) {
+                released.append(c.stopStrings.accept(c.decoder.flush()));
+                if (c.stopStrings.stopped()) {
+                    reason = FinishReason.STOP;
+                } else {
+                    released.append(c.stopStrings.flush());
+                    reason = end.get();
+                }
             }
         }
-        if (!job.emit(new TokenEvent.Token(c.index, id, released.toString(), sampled.logprob()))) {
+        if (!job.emit(new TokenEvent.Token(c.index, id, released.toString(), logprob(sampled)))) {
             brokenSink(job);
             return;
         }
         if (reason != null) {
             finishChoice(c, reason);
         }
+    }
+
+    private TokenEvent.TokenLogprob logprob(SampleResult r) {
+        if (!r.hasLogprob()) {
+            return null;
+        }
+        List<TokenEvent.Alternative> top = new ArrayList<>(r.topIds().length);
+        for (int j = 0; j < r.topIds().length; j++) {
+            int id = r.topIds()[j];
+            top.add(new TokenEvent.Alternative(text.tokenText(id), text.tokenBytes(id), r.topLogprobs()[j]));
+        }
+        return new TokenEvent.TokenLogprob(text.tokenText(r.tokenId()), text.tokenBytes(r.tokenId()), r.logprob(),
+                top);
     }
 
     private void finishChoice(Choice c, FinishReason reason) {

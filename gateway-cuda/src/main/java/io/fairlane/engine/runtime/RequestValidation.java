@@ -16,8 +16,8 @@ import io.fairlane.engine.SamplingParams;
  */
 final class RequestValidation {
 
-    /** OpenAI's documented bound on {@code top_logprobs}. */
-    static final int MAX_TOP_LOGPROBS = 20;
+    /** OpenAI's documented bound on {@code top_logprobs}, which the sampler enforces too. */
+    static final int MAX_TOP_LOGPROBS = io.fairlane.engine.sampling.Sampler.MAX_TOP_LOGPROBS;
 
     private RequestValidation() {
     }

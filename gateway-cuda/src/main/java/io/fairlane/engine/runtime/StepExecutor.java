@@ -1,32 +1,60 @@
 package io.fairlane.engine.runtime;
 
+import io.fairlane.engine.exec.BatchInput;
+import io.fairlane.engine.exec.ExecutionBackend;
+import io.fairlane.engine.exec.StepResult;
 import io.fairlane.engine.kv.BlockCopy;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * Runs forward steps of one model on one backend over the paged KV cache. Called from the engine loop thread
- * only.
+ * What the engine loop needs from a backend: block copies, forward steps, embeddings. {@link #of} adapts an
+ * {@link ExecutionBackend}; tests implement it with a toy model (the backend interface is sealed). Called from
+ * the engine loop thread only.
  */
 interface StepExecutor extends AutoCloseable {
 
-    /**
-     * Copies KV blocks (copy on write), then runs one forward step over {@code chunks}.
-     *
-     * @return one logits row (vocabulary-sized) per chunk with {@link SequenceChunk#sample()}, in chunk order
-     */
-    float[][] forward(List<BlockCopy> copies, List<SequenceChunk> chunks);
+    /** Runs {@code copies} (copy on write), then one forward step over {@code batch}. */
+    StepResult step(List<BlockCopy> copies, BatchInput batch);
 
-    /**
-     * The mean over positions of the final hidden state (after the final norm) for {@code tokens}, without
-     * touching the paged KV cache. Not normalised.
-     */
+    /** Mean-pooled final hidden state of {@code tokens}, not normalised, without touching the paged KV store. */
     float[] embed(int[] tokens);
 
-    /** Bytes of device memory held (0 on the CPU). */
-    default long deviceMemoryUsedBytes() {
-        return 0;
-    }
+    long deviceMemoryUsedBytes();
 
     @Override
     void close();
+
+    static StepExecutor of(ExecutionBackend backend) {
+        Objects.requireNonNull(backend, "backend");
+        return new StepExecutor() {
+            @Override
+            public StepResult step(List<BlockCopy> copies, BatchInput batch) {
+                for (BlockCopy c : copies) {
+                    backend.copyBlock(c.source(), c.target());
+                }
+                return backend.step(batch);
+            }
+
+            @Override
+            public float[] embed(int[] tokens) {
+                return backend.embed(tokens);
+            }
+
+            @Override
+            public long deviceMemoryUsedBytes() {
+                return backend.deviceMemoryUsedBytes();
+            }
+
+            @Override
+            public void close() {
+                backend.close();
+            }
+
+            @Override
+            public String toString() {
+                return backend.toString();
+            }
+        };
+    }
 }

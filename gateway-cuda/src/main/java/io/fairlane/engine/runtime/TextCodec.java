@@ -1,16 +1,19 @@
 package io.fairlane.engine.runtime;
 
-/** Token ids to text, incrementally. */
+/** Token ids to text, incrementally, and per-token text for log probabilities. */
 interface TextCodec {
 
-    /**
-     * A decoder for one choice's output. {@code promptTokens} give context for tokenizers whose rendering of
-     * a token depends on what precedes it (SentencePiece leading spaces).
-     */
-    IncrementalDecoder newDecoder(int[] promptTokens);
+    /** A decoder for one choice's output (special tokens skipped). */
+    IncrementalDecoder newDecoder();
 
-    /** Whole-sequence decoding (for {@code echo} and token-array prompts). */
+    /** Whole-sequence decoding (for token-array prompts). */
     String decode(int[] tokenIds);
+
+    /** One token's text as OpenAI's logprobs show it (may render a partial UTF-8 sequence). */
+    String tokenText(int tokenId);
+
+    /** One token's raw UTF-8 bytes. */
+    byte[] tokenBytes(int tokenId);
 
     /** Turns one choice's tokens into text without ever splitting a UTF-8 sequence. */
     interface IncrementalDecoder {
@@ -18,7 +21,7 @@ interface TextCodec {
         /** Text that {@code tokenId} completes; empty while a multi-byte character is incomplete. */
         String next(int tokenId);
 
-        /** Whatever is still held (an incomplete character at the end, rendered as replacement characters). */
-        String finish();
+        /** Whatever is still held, once, when the choice ends. */
+        String flush();
     }
 }

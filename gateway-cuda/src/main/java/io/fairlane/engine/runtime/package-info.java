@@ -7,12 +7,13 @@
  * token budget), admits new work from the waiting queue — a {@link io.fairlane.scheduler.TenantScheduler} — and
  * preempts by recompute when KV blocks run out.
  *
- * <p>The loop reaches the model only through four small ports, so that it can be tested against a toy model
- * whose outputs depend on every KV slot it reads: {@link io.fairlane.engine.runtime.StepExecutor} (forward
- * steps, block copies, embeddings), {@link io.fairlane.engine.runtime.SamplerFactory}, {@link
- * io.fairlane.engine.runtime.TextCodec} (incremental detokenization) and {@link
- * io.fairlane.engine.runtime.PromptPreparer} (chat templates and tokenization). {@code LocalEngines} binds them
- * to the CPU or CUDA backend, the sampler and the tokenizer of a loaded model.
+ * <p>The loop reaches the model through three small ports, so that it can be tested against a toy model whose
+ * outputs depend on every KV slot it reads: {@link io.fairlane.engine.runtime.StepExecutor} (block copies,
+ * forward steps over an {@link io.fairlane.engine.exec.BatchInput}, embeddings; {@code StepExecutor.of} adapts
+ * an {@link io.fairlane.engine.exec.ExecutionBackend}), {@link io.fairlane.engine.runtime.TextCodec}
+ * (incremental detokenization) and {@link io.fairlane.engine.runtime.PromptPreparer} (chat templates and
+ * tokenization). Sampling state, stop conditions and stop strings are the {@code io.fairlane.engine.sampling}
+ * classes, so the CPU and CUDA backends sample exactly as the tests' toy model does.
  *
  * <p>See {@code docs/kv-cache.md}.
  */

@@ -6,6 +6,9 @@ import io.fairlane.engine.GenerationRequest;
 import io.fairlane.engine.PreparedPrompt;
 import io.fairlane.engine.SamplingParams;
 import io.fairlane.engine.kv.KvCacheManager;
+import io.fairlane.engine.sampling.SamplingState;
+import io.fairlane.engine.sampling.StopConditions;
+import io.fairlane.engine.sampling.StopMatcher;
 import io.fairlane.scheduler.CostEstimate;
 import io.fairlane.scheduler.ServiceTier;
 import io.fairlane.scheduler.TenantSpec;
@@ -26,9 +29,10 @@ class BatchSchedulerTest {
         int[] prompt = IntStream.range(0, promptLength).map(i -> 1 + (int) (order * 13 + i) % 50).toArray();
         GenerationRequest r = new GenerationRequest("r" + order, tenant, tier, tenant, new PreparedPrompt(prompt, ""),
                 SamplingParams.greedy(100), 1);
-        GenerationJob job = new GenerationJob(r, e -> { }, ++order, kv.newSequence(tenant, tenant, prompt));
-        job.choices.add(new Choice(job, 0, job.root, ToyModel.greedy().create(r.sampling(), 0),
-                ToyModel.letters().newDecoder(prompt), new StopStringFilter(List.of())));
+        GenerationJob job = new GenerationJob(r, e -> { }, ++order, kv.newSequence(tenant, tenant, prompt), 1);
+        job.choices.add(new Choice(job, 0, job.root, SamplingState.of(r.sampling(), 1, 0),
+                new StopConditions(List.of(), r.sampling(), 1024), ToyModel.letters().newDecoder(),
+                new StopMatcher(List.of())));
         queue.offer(tenant, job, new CostEstimate(promptLength, 0, 100), tier);
         return job;
     }

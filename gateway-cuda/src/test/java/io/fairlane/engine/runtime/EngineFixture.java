@@ -27,8 +27,8 @@ final class EngineFixture implements AutoCloseable {
                   List<Integer> eos) {
         this.toy = new ToyModel(blocks, blockSize);
         this.totalBlocks = blocks;
-        this.engine = new LocalEngine(ToyModel.info(contextLength, eos), toy, ToyModel.greedy(), ToyModel.letters(),
-                ToyModel.preparer(), new KvCacheManager(blocks, blockSize), matcher -> queue, Ticker.system(),
+        this.engine = new LocalEngine(ToyModel.info(contextLength, eos), toy, ToyModel.letters(), ToyModel.preparer(),
+                new KvCacheManager(blocks, blockSize), matcher -> queue, Ticker.system(),
                 new LocalEngine.Limits(maxBatchTokens, maxRunning, List.of()));
     }
 

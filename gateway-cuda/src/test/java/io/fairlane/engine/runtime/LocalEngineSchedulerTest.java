@@ -41,8 +41,8 @@ class LocalEngineSchedulerTest {
     private static Run run(Policy policy, int blocks) {
         AtomicReference<TenantScheduler<Work>> queue = new AtomicReference<>();
         ToyModel toy = new ToyModel(blocks, 16);
-        LocalEngine engine = new LocalEngine(ToyModel.info(1024, List.of()), toy, ToyModel.greedy(),
-                ToyModel.letters(), ToyModel.preparer(), new KvCacheManager(blocks, 16),
+        LocalEngine engine = new LocalEngine(ToyModel.info(1024, List.of()), toy, ToyModel.letters(),
+                ToyModel.preparer(), new KvCacheManager(blocks, 16),
                 matcher -> {
                     queue.set(TenantSchedulers.create(policy, TENANTS, CostWeights.DEFAULT, matcher, Ticker.system(),
                             SchedulerStats.disabled()));

@@ -134,28 +134,51 @@ class LocalEngineTest {
         assertThat(runConcurrently(f, prompts, 12, true)).isEqualTo(expected);
     }
 
+    /** Temperature 1 with a seed: deterministic, and the choices of one request diverge. */
     private static SamplingParams seeded(int maxTokens, long seed) {
-        return new SamplingParams(0, 1, 0, 0, OptionalLong.of(seed), 0, 0, Map.of(), false, 0, maxTokens, List.of(),
+        return new SamplingParams(1.0, 1, 0, 0, OptionalLong.of(seed), 0, 0, Map.of(), false, 0, maxTokens, List.of(),
                 false);
     }
 
-    /** Choice i of an n-choice request with seed s must equal a single-choice request with seed s + i. */
-    private List<List<Integer>> singleChoiceReferences(int[] p, int maxTokens, int n) {
-        EngineFixture solo = roomy();
+    /** Every choice's tokens as the layout-free oracle computes them. */
+    private static List<List<Integer>> oracle(int[] p, SamplingParams params, int n) {
         List<List<Integer>> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(solo.run(request("solo", p, seeded(maxTokens, 100 + i), 1)).tokens(0));
+            out.add(ToyModel.reference(p, params, params.seed().getAsLong(), i, params.maxTokens()));
+        }
+        return out;
+    }
+
+    private static List<List<Integer>> choices(RecordingSink sink, int n) {
+        List<List<Integer>> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(sink.tokens(i));
         }
         return out;
     }
 
     @Test
-    void nChoices_divergingChoices_eachMatchesItsSingleChoiceRun() {
+    void greedy_singleRequest_matchesTheOracle() {
+        EngineFixture f = roomy();
+        int[] p = prompt(50, 29);
+        assertThat(f.run(request(p, 20)).tokens(0))
+                .isEqualTo(ToyModel.reference(p, SamplingParams.greedy(20), 0, 0, 20));
+    }
+
+    @Test
+    void nChoices_divergingChoices_eachMatchesTheOracle() {
         EngineFixture f = roomy();
         int[] p = prompt(21, 30); // a partial last block, shared by all choices until each writes into it
-        List<List<Integer>> expected = singleChoiceReferences(p, 25, 4);
-        RecordingSink sink = f.run(request("tenant-a", p, seeded(25, 100), 4));
-        assertThat(List.of(sink.tokens(0), sink.tokens(1), sink.tokens(2), sink.tokens(3))).isEqualTo(expected);
+        SamplingParams params = seeded(25, 100);
+        RecordingSink sink = f.run(request("tenant-a", p, params, 4));
+        assertThat(choices(sink, 4)).isEqualTo(oracle(p, params, 4));
+    }
+
+    @Test
+    void nChoices_seeded_choicesDiffer() {
+        EngineFixture f = roomy();
+        RecordingSink sink = f.run(request("tenant-a", prompt(21, 34), seeded(25, 100), 4));
+        assertThat(java.util.Set.copyOf(choices(sink, 4))).hasSize(4);
     }
 
     @Test
@@ -166,13 +189,45 @@ class LocalEngineTest {
     }
 
     @Test
-    void nChoices_underPreemption_eachMatchesItsSingleChoiceRun() {
+    void nChoices_underPreemption_eachMatchesTheOracle() {
         int[] p = prompt(21, 31);
-        List<List<Integer>> expected = singleChoiceReferences(p, 40, 3);
+        SamplingParams params = seeded(40, 100);
         EngineFixture tight = engine(9, 16, 64, 8);
-        RecordingSink sink = tight.run(request("tenant-a", p, seeded(40, 100), 3));
+        RecordingSink sink = tight.run(request("tenant-a", p, params, 3));
         assertThat(tight.engine.snapshot().preemptions()).as("the pool must force preemptions").isPositive();
-        assertThat(List.of(sink.tokens(0), sink.tokens(1), sink.tokens(2))).isEqualTo(expected);
+        assertThat(choices(sink, 3)).isEqualTo(oracle(p, params, 3));
+    }
+
+    @Test
+    void seededSampling_concurrentWithPreemption_matchesTheOracle() {
+        List<int[]> prompts = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            prompts.add(prompt(30 + i, 80 + i));
+        }
+        EngineFixture tight = engine(10, 16, 48, 6);
+        List<RecordingSink> sinks = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            RecordingSink sink = new RecordingSink();
+            tight.engine.submit(request("t" + i, prompts.get(i), seeded(30, 7 + i), 1), sink);
+            sinks.add(sink);
+        }
+        List<List<Integer>> actual = sinks.stream().map(s -> s.await().tokens(0)).toList();
+        List<List<Integer>> expected = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            expected.add(ToyModel.reference(prompts.get(i), seeded(30, 7 + i), 7 + i, 0, 30));
+        }
+        assertThat(tight.engine.snapshot().preemptions()).as("the pool must force preemptions").isPositive();
+        assertThat(actual).isEqualTo(expected);
+    }
+
+    @Test
+    void logprobs_requested_everyTokenCarriesThem() {
+        EngineFixture f = roomy();
+        SamplingParams params = new SamplingParams(0, 1, 0, 0, OptionalLong.empty(), 0, 0, Map.of(), true, 3, 5,
+                List.of(), false);
+        List<TokenEvent> events = f.run(request("tenant-a", prompt(10, 35), params, 1)).events();
+        assertThat(events).filteredOn(e -> e instanceof TokenEvent.Token).allSatisfy(e ->
+                assertThat(((TokenEvent.Token) e).logprob().top()).hasSize(3));
     }
 
     @Test

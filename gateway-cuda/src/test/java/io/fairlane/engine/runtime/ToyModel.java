@@ -3,7 +3,16 @@ package io.fairlane.engine.runtime;
 import io.fairlane.engine.ModelInfo;
 import io.fairlane.engine.PreparedPrompt;
 import io.fairlane.engine.Prompt;
+import io.fairlane.engine.SamplingParams;
+import io.fairlane.engine.exec.BatchInput;
+import io.fairlane.engine.exec.SequenceInput;
+import io.fairlane.engine.exec.SequenceOutput;
+import io.fairlane.engine.exec.StepResult;
 import io.fairlane.engine.kv.BlockCopy;
+import io.fairlane.engine.sampling.Sampler;
+import io.fairlane.engine.sampling.SamplingState;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,15 +20,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A stand-in model for engine tests whose outputs depend on every KV slot it reads through the block tables,
  * the way attention does. Each position's "KV" is a 64-bit mix of its token, its position and the previous
- * position's KV (read back from the paged store); the logits of a position peak at a token derived from the
- * KV of every position up to it. A prefix hit on the wrong block, a missed copy on write or a chunk boundary
- * in the wrong place changes the greedy output.
+ * position's KV (read back from the paged store); a position's logits are a function of the KV of every
+ * position up to it. A prefix hit on the wrong block, a missed copy on write or a chunk boundary in the wrong
+ * place changes the output. Sampling is the real {@link Sampler}, so seeds, temperature and logprobs behave as
+ * on a real backend.
  *
- * <p>Tokens render as letters ({@code id % 26}); ids start at 1 (0 is reserved for EOS tests).
+ * <p>Because the KV is a pure function of the tokens, {@link #reference} can compute what a sequence must
+ * produce from the plain token list, with no paging at all: the oracle for the engine tests.
+ *
+ * <p>Tokens render as letters ({@code id % 26}); id 0 has very low logits (tests make it EOS when they want).
  */
 final class ToyModel implements StepExecutor {
 
     static final int VOCAB = 64;
+    private static final long SEED_KV = 0x9E3779B97F4A7C15L;
 
     final int blockSize;
     private final long[][] store;
@@ -40,7 +54,7 @@ final class ToyModel implements StepExecutor {
     }
 
     @Override
-    public float[][] forward(List<BlockCopy> blockCopies, List<SequenceChunk> chunks) {
+    public StepResult step(List<BlockCopy> blockCopies, BatchInput batch) {
         Semaphore g = gate;
         if (g != null) {
             g.acquireUninterruptibly();
@@ -53,28 +67,24 @@ final class ToyModel implements StepExecutor {
             store[c.target()] = store[c.source()].clone();
             copies.incrementAndGet();
         }
-        int sampled = (int) chunks.stream().filter(SequenceChunk::sample).count();
-        float[][] logits = new float[sampled][];
-        int row = 0;
-        for (SequenceChunk chunk : chunks) {
-            int[] table = chunk.blockTable();
-            for (int i = 0; i < chunk.tokens().length; i++) {
-                int p = chunk.startPosition() + i;
-                long previous = p == 0 ? 0x9E3779B97F4A7C15L : slot(table, p - 1);
-                store[table[p / blockSize]][p % blockSize] = mix(previous, chunk.tokens()[i], p);
+        List<SequenceOutput> outputs = new ArrayList<>();
+        for (SequenceInput in : batch.sequences()) {
+            int[] table = in.blockTable();
+            for (int i = 0; i < in.tokens().length; i++) {
+                int p = in.startPosition() + i;
+                long previous = p == 0 ? SEED_KV : slot(table, p - 1);
+                store[table[p / blockSize]][p % blockSize] = mix(previous, in.tokens()[i], p);
             }
-            if (chunk.sample()) {
-                int last = chunk.startPosition() + chunk.tokens().length - 1;
-                long attention = 0;
-                for (int q = 0; q <= last; q++) {
-                    attention = attention * 31 + slot(table, q);
-                }
-                float[] row0 = new float[VOCAB];
-                row0[1 + (int) Math.floorMod(attention ^ (attention >>> 29), (long) (VOCAB - 1))] = 1f;
-                logits[row++] = row0;
-            }
+            int last = in.endPosition() - 1;
+            outputs.add(switch (in.output()) {
+                case NONE -> new SequenceOutput.Nothing();
+                case LOGITS -> new SequenceOutput.Logits(logits(q -> slot(table, q), last));
+                case SAMPLE -> new SequenceOutput.Sampled(Sampler.sample(logits(q -> slot(table, q), last),
+                        in.sampling()));
+                case HIDDEN_MEAN -> throw new UnsupportedOperationException("toy embeddings go through embed()");
+            });
         }
-        return logits;
+        return new StepResult(outputs);
     }
 
     private long slot(int[] table, int position) {
@@ -88,6 +98,45 @@ final class ToyModel implements StepExecutor {
         return h ^ (h >>> 29);
     }
 
+    /** Logits of the position {@code last} from the KV of positions {@code 0..last}. */
+    private static float[] logits(java.util.function.IntToLongFunction kv, int last) {
+        long attention = 0;
+        for (int q = 0; q <= last; q++) {
+            attention = attention * 31 + kv.applyAsLong(q);
+        }
+        float[] row = new float[VOCAB];
+        for (int t = 0; t < VOCAB; t++) {
+            long h = mix(attention, t, 7);
+            row[t] = (float) ((h >>> 40) / (double) (1L << 24) * 6 - 3);
+        }
+        row[0] = -50;
+        return row;
+    }
+
+    /**
+     * What choice {@code choice} of a request must produce, computed from the plain token list with the real
+     * sampler and no paging: the oracle. Runs {@code maxTokens} tokens (the toy never samples EOS).
+     */
+    static List<Integer> reference(int[] prompt, SamplingParams params, long requestSeed, int choice, int maxTokens) {
+        SamplingState state = SamplingState.of(params, requestSeed, choice);
+        List<Integer> tokens = new ArrayList<>();
+        for (int t : prompt) {
+            tokens.add(t);
+        }
+        List<Integer> out = new ArrayList<>();
+        for (int n = 0; n < maxTokens; n++) {
+            long[] kv = new long[tokens.size()];
+            for (int p = 0; p < kv.length; p++) {
+                kv[p] = mix(p == 0 ? SEED_KV : kv[p - 1], tokens.get(p), p);
+            }
+            int next = Sampler.sample(logits(q -> kv[q], kv.length - 1), state).tokenId();
+            state.accept(next);
+            tokens.add(next);
+            out.add(next);
+        }
+        return out;
+    }
+
     @Override
     public float[] embed(int[] tokens) {
         float[] v = new float[8];
@@ -98,31 +147,18 @@ final class ToyModel implements StepExecutor {
     }
 
     @Override
-    public void close() {
+    public long deviceMemoryUsedBytes() {
+        return 0;
     }
 
-    /**
-     * Argmax over the toy logits, shifted by {@code seed + choice}: deterministic like greedy decoding, yet the
-     * choices of one request diverge (so a missed copy on write shows), and choice {@code i} of a request with
-     * seed {@code s} reproduces choice 0 of a request with seed {@code s + i}.
-     */
-    static SamplerFactory greedy() {
-        return (params, choice) -> (logits, history, promptLength) -> {
-            int best = 0;
-            for (int i = 1; i < logits.length; i++) {
-                if (logits[i] > logits[best]) {
-                    best = i;
-                }
-            }
-            long shift = params.seed().orElse(0) + choice;
-            return new SampledToken(1 + (int) Math.floorMod(best - 1 + shift, (long) (VOCAB - 1)), null);
-        };
+    @Override
+    public void close() {
     }
 
     static TextCodec letters() {
         return new TextCodec() {
             @Override
-            public IncrementalDecoder newDecoder(int[] promptTokens) {
+            public IncrementalDecoder newDecoder() {
                 return new IncrementalDecoder() {
                     @Override
                     public String next(int tokenId) {
@@ -130,7 +166,7 @@ final class ToyModel implements StepExecutor {
                     }
 
                     @Override
-                    public String finish() {
+                    public String flush() {
                         return "";
                     }
                 };
@@ -143,6 +179,16 @@ final class ToyModel implements StepExecutor {
                     sb.append(letter(id));
                 }
                 return sb.toString();
+            }
+
+            @Override
+            public String tokenText(int tokenId) {
+                return letter(tokenId);
+            }
+
+            @Override
+            public byte[] tokenBytes(int tokenId) {
+                return letter(tokenId).getBytes(StandardCharsets.UTF_8);
             }
         };
     }

@@ -1,0 +1,272 @@
+package io.fairlane.engine.runtime;
+
+import io.fairlane.engine.EngineConfig;
+import io.fairlane.engine.EngineException;
+import io.fairlane.engine.EngineException.Kind;
+import io.fairlane.engine.InferenceEngine;
+import io.fairlane.engine.ModelInfo;
+import io.fairlane.engine.PreparedPrompt;
+import io.fairlane.engine.Prompt;
+import io.fairlane.engine.exec.BackendOptions;
+import io.fairlane.engine.exec.BackendUnavailableException;
+import io.fairlane.engine.exec.CpuBackend;
+import io.fairlane.engine.exec.CudaBackend;
+import io.fairlane.engine.exec.ExecutionBackend;
+import io.fairlane.engine.kv.KvCacheManager;
+import io.fairlane.engine.model.Model;
+import io.fairlane.engine.model.ModelConfig;
+import io.fairlane.engine.model.ModelFormatException;
+import io.fairlane.engine.model.SyntheticModels;
+import io.fairlane.engine.tokenizer.BuiltinTokenizer;
+import io.fairlane.engine.tokenizer.IncrementalDetokenizer;
+import io.fairlane.engine.tokenizer.Tokenizer;
+import io.fairlane.scheduler.CostWeights;
+import io.fairlane.scheduler.SchedulerStats;
+import io.fairlane.scheduler.TenantSchedulers;
+import io.fairlane.scheduler.Ticker;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens a {@link LocalEngine} from an {@link EngineConfig}: the body of {@code Engines.open}.
+ *
+ * <ol>
+ *   <li>The model directory: as configured, or for a synthetic source, materialised on first start into the
+ *       cache directory with the built-in tokenizer (so the embedded default needs nothing downloaded) and
+ *       reused after.</li>
+ *   <li>The backend: {@code cpu}; {@code cuda}, which fails with the backend's reason when no usable device is
+ *       present; or {@code auto}, which takes CUDA when it probes usable and the CPU otherwise, logging which
+ *       and why. Never a silent fallback from an explicit {@code cuda}.</li>
+ *   <li>The KV pool: the backend sizes its paged store ({@code kvCacheBytes}, or its share of free memory);
+ *       the block pool manages exactly those blocks.</li>
+ *   <li>The waiting queue: the configured tenant-scheduling policy over the configured tenants, its DLPM
+ *       prefix matcher reading the pool.</li>
+ * </ol>
+ */
+public final class LocalEngines {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalEngines.class);
+    static final String BUILTIN_TOKENIZER_DIR = "fairlane-builtin-tokenizer";
+
+    private LocalEngines() {
+    }
+
+    /**
+     * @throws EngineException {@code UNAVAILABLE} with the reason when the model cannot be loaded or the
+     *         requested backend is not usable
+     */
+    public static InferenceEngine open(EngineConfig config, SchedulerStats stats) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(stats, "stats");
+        Path dir = modelDirectory(config);
+        Model model;
+        Tokenizer tokenizer;
+        try {
+            model = Model.open(dir);
+            tokenizer = Tokenizer.load(dir.resolve("tokenizer.json"));
+        } catch (ModelFormatException | IOException | UncheckedIOException | IllegalArgumentException e) {
+            throw new EngineException(Kind.UNAVAILABLE, "model " + config.modelId() + " cannot be loaded from " + dir
+                    + ": " + e.getMessage(), null, null, e);
+        }
+        ExecutionBackend backend;
+        try {
+            backend = openBackend(config, model);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        try {
+            ModelConfig mc = backend.config();
+            ChatRenderer chat = ChatRenderer.load(dir);
+            ModelInfo info = new ModelInfo(config.modelId(), mc.family().modelType(), mc.contextLength(),
+                    mc.vocabSize(), mc.hiddenSize(), chat.available(), backend.name(),
+                    fingerprint(dir, backend.name(), config.kvBlockSize()), mc.eosTokenIds());
+            KvCacheManager kv = new KvCacheManager(backend.kvBlocks(), config.kvBlockSize());
+            long fullContextBlocks = backend.kvLayout().blocksFor(mc.contextLength());
+            LOG.info("model {}: {} ({}), {} KV blocks of {} tokens ({} MiB){}", config.modelId(), backend.describe(),
+                    dir, kv.totalBlocks(), config.kvBlockSize(),
+                    backend.kvLayout().bytesPerBlock() * kv.totalBlocks() >> 20,
+                    kv.totalBlocks() < fullContextBlocks ? "; fewer than one full-context sequence needs ("
+                            + fullContextBlocks + "), so longer requests are refused" : "");
+            LocalEngine.Limits limits = new LocalEngine.Limits(config.maxBatchTokens(), config.maxRunningSequences(),
+                    config.tenants());
+            return new LocalEngine(info, StepExecutor.of(backend), codec(tokenizer), preparer(tokenizer, chat), kv,
+                    matcher -> TenantSchedulers.create(config.policy(), config.tenants(), CostWeights.DEFAULT, matcher,
+                            Ticker.system(), stats),
+                    Ticker.system(), limits);
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    /** The configured directory, or the synthetic model materialised (once) into the cache directory. */
+    static Path modelDirectory(EngineConfig config) {
+        return switch (config.source()) {
+            case EngineConfig.ModelSource.Directory d -> d.path();
+            case EngineConfig.ModelSource.Synthetic s -> {
+                try {
+                    Path tokenizerDir = s.cacheDir().resolve(BUILTIN_TOKENIZER_DIR);
+                    if (!Files.isRegularFile(tokenizerDir.resolve("tokenizer.json"))) {
+                        BuiltinTokenizer.writeTo(tokenizerDir);
+                    }
+                    Path out = s.cacheDir().resolve(SyntheticModels.directoryName(s.shape(),
+                            io.fairlane.engine.model.DType.parse(s.dtype()), s.seed()));
+                    boolean fresh = !Files.isDirectory(out);
+                    SyntheticModels.materialize(s.shape(), s.dtype(), s.seed(), tokenizerDir, out);
+                    if (fresh) {
+                        LOG.info("model {}: synthesised {} ({}, seed {}) into {}", config.modelId(), s.shape(),
+                                s.dtype(), s.seed(), out);
+                    }
+                    yield out;
+                } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
+                    throw new EngineException(Kind.UNAVAILABLE, "model " + config.modelId()
+                            + ": cannot materialise synthetic model " + s.shape() + " into " + s.cacheDir() + ": "
+                            + e.getMessage(), null, null, e);
+                }
+            }
+        };
+    }
+
+    /** Opens the configured backend over {@code model}, which it then owns. */
+    static ExecutionBackend openBackend(EngineConfig config, Model model) {
+        BackendOptions options = BackendOptions.from(config);
+        try {
+            return switch (config.backend()) {
+                case "cpu" -> CpuBackend.open(model, options);
+                case "cuda" -> CudaBackend.open(model, options);
+                case "auto" -> {
+                    CudaBackend.Availability cuda = CudaBackend.probe();
+                    if (cuda.usable()) {
+                        LOG.info("model {}: backend auto chose CUDA: {}", config.modelId(), cuda.reason());
+                        yield CudaBackend.open(model, options);
+                    }
+                    LOG.info("model {}: backend auto chose the CPU because CUDA is not usable: {}", config.modelId(),
+                            cuda.reason());
+                    yield CpuBackend.open(model, options);
+                }
+                default -> throw new IllegalArgumentException("unknown backend " + config.backend());
+            };
+        } catch (BackendUnavailableException e) {
+            throw new EngineException(Kind.UNAVAILABLE, "model " + config.modelId() + ": " + e.getMessage(), null, null,
+                    e);
+        }
+    }
+
+    /**
+     * {@code system_fingerprint}: a short hash of the weights' identity (config.json and the weight files' names
+     * and sizes), the backend and the block size. Changes when any of them does.
+     */
+    static String fingerprint(Path dir, String backend, int blockSize) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(Files.readAllBytes(dir.resolve(ModelConfig.CONFIG_FILE)));
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList()) {
+                    sha.update((f.getFileName() + ":" + Files.size(f)).getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            sha.update((backend + ":" + blockSize).getBytes(StandardCharsets.UTF_8));
+            return "fp_" + HexFormat.of().formatHex(sha.digest()).substring(0, 10);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static TextCodec codec(Tokenizer tokenizer) {
+        return new TextCodec() {
+            @Override
+            public IncrementalDecoder newDecoder() {
+                IncrementalDetokenizer d = tokenizer.detokenizer(true);
+                return new IncrementalDecoder() {
+                    @Override
+                    public String next(int tokenId) {
+                        return d.next(tokenId);
+                    }
+
+                    @Override
+                    public String flush() {
+                        return d.flush();
+                    }
+                };
+            }
+
+            @Override
+            public String decode(int[] tokenIds) {
+                return tokenizer.decode(tokenIds, false);
+            }
+
+            @Override
+            public String tokenText(int tokenId) {
+                return tokenizer.tokenText(tokenId);
+            }
+
+            @Override
+            public byte[] tokenBytes(int tokenId) {
+                return tokenizer.tokenBytes(tokenId);
+            }
+        };
+    }
+
+    /**
+     * Text prompts are tokenized with the tokenizer's special tokens (a BOS where the model wants one), as
+     * legacy completions are; rendered chats without, since the template writes its own; token-id prompts
+     * pass through, checked against the vocabulary at submission.
+     */
+    static PromptPreparer preparer(Tokenizer tokenizer, ChatRenderer chat) {
+        return prompt -> switch (prompt) {
+            case Prompt.Text t -> new PreparedPrompt(tokenizer.encode(t.text(), true), t.text());
+            case Prompt.TokenIds ids -> {
+                for (int id : ids.ids()) {
+                    if (id < 0 || id >= tokenizer.vocabSize()) {
+                        throw new EngineException(Kind.INVALID_REQUEST, "The prompt holds token id " + id
+                                + ", outside this model's vocabulary of " + tokenizer.vocabSize() + " tokens.",
+                                "prompt");
+                    }
+                }
+                yield new PreparedPrompt(ids.ids().clone(), tokenizer.decode(ids.ids(), false));
+            }
+            case Prompt.Chat c -> {
+                String text = chat.render(c);
+                yield new PreparedPrompt(tokenizer.encode(text, false), text);
+            }
+        };
+    }
+
+    /** Renders chats through the model's chat template; see {@link #load}. */
+    interface ChatRenderer {
+
+        boolean available();
+
+        /** @throws EngineException {@code INVALID_REQUEST} when the template refuses the chat */
+        String render(Prompt.Chat chat);
+
+        /** The renderer for the model in {@code dir}. */
+        static ChatRenderer load(Path dir) {
+            return new ChatRenderer() {
+                @Override
+                public boolean available() {
+                    return false;
+                }
+
+                @Override
+                public String render(Prompt.Chat chat) {
+                    throw new EngineException(Kind.INVALID_REQUEST,
+                            "this model has no chat template; use the completions endpoint", "messages");
+                }
+            };
+        }
+    }
+}
