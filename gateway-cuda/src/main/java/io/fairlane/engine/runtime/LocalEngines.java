@@ -99,7 +99,7 @@ public final class LocalEngines {
                     kv.totalBlocks() < fullContextBlocks ? "; fewer than one full-context sequence needs ("
                             + fullContextBlocks + "), so longer requests are refused" : "");
             LocalEngine.Limits limits = new LocalEngine.Limits(config.maxBatchTokens(), config.maxRunningSequences(),
-                    config.tenants());
+                    config.tenants(), !(config.policy() instanceof io.fairlane.scheduler.Policy.Fcfs));
             return new LocalEngine(info, StepExecutor.of(backend), codec(tokenizer), preparer(tokenizer, chat), kv,
                     matcher -> TenantSchedulers.create(config.policy(), config.tenants(), CostWeights.DEFAULT, matcher,
                             Ticker.system(), stats),
