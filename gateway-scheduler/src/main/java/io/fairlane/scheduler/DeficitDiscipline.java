@@ -27,7 +27,9 @@ package io.fairlane.scheduler;
  * {@code deficitBase} with {@code deficit = deficitBase + round × quantum × weight}; it is positive iff
  * {@code round > −deficitBase / (quantum × weight)}, its threshold. Flows with a positive deficit sit in
  * {@code eligible}; the others in {@code waiting}, a min-heap by threshold, so a refill is "set round past
- * the smallest threshold and move the flows now positive". Every operation is O(log n) amortized.
+ * the smallest threshold and move the flows now positive". Every operation is O(log n) amortized. A
+ * charge to a waiting flow only raises its threshold, so its key is raised lazily, when it reaches the
+ * top of {@code waiting}; per-token progress charges then cost O(1).
  * A flow that is not dispatchable stores its absolute deficit in {@code deficitBase}.
  */
 final class DeficitDiscipline implements Discipline {
@@ -59,14 +61,18 @@ final class DeficitDiscipline implements Discipline {
         this.longestPrefixMatch = matcher != null;
         this.matcher = matcher;
         this.lpmWaitingLimit = lpmWaitingLimit;
-        this.eligible = longestPrefixMatch
-                ? new FlowHeap(0, (a, b) -> a.headId() < b.headId())
-                : new FlowHeap(0, (a, b) -> a.enteredSequence < b.enteredSequence);
-        this.waiting = new FlowHeap(1, (a, b) -> {
-            double ta = threshold(a);
-            double tb = threshold(b);
-            return ta < tb || (ta == tb && a.enteredSequence < b.enteredSequence);
-        });
+        this.eligible = new FlowHeap();
+        this.waiting = new FlowHeap();
+    }
+
+    /** Order among flows with credit: oldest first ticket for DLPM's fallback, round robin for DRR. */
+    private double eligibleKey(TenantFlow f) {
+        return longestPrefixMatch ? f.headId() : f.enteredSequence;
+    }
+
+    private void addEligible(TenantFlow f) {
+        f.enteredSequence = sequence++;
+        eligible.add(f, eligibleKey(f), 0);
     }
 
     private double threshold(TenantFlow f) {
@@ -94,10 +100,9 @@ final class DeficitDiscipline implements Discipline {
 
     private void place(TenantFlow f) {
         if (deficit(f, true) > 0) {
-            f.enteredSequence = sequence++;
-            eligible.add(f);
+            addEligible(f);
         } else {
-            waiting.add(f);
+            waiting.add(f, threshold(f), f.enteredSequence);
         }
     }
 
@@ -121,7 +126,7 @@ final class DeficitDiscipline implements Discipline {
     @Override
     public void headChanged(TenantFlow f) {
         if (longestPrefixMatch && eligible.contains(f)) {
-            eligible.update(f);
+            eligible.update(f, f.headId(), 0);
         }
     }
 
@@ -141,13 +146,27 @@ final class DeficitDiscipline implements Discipline {
 
     private void refill() {
         while (eligible.isEmpty()) {
-            long next = (long) Math.floor(threshold(waiting.peek())) + 1;
+            freshWaitingTop();
+            long next = (long) Math.floor(waiting.peekKey()) + 1;
             round = Math.max(round + 1, next);
-            while (!waiting.isEmpty() && deficit(waiting.peek(), true) > 0) {
-                TenantFlow f = waiting.poll();
-                f.enteredSequence = sequence++;
-                eligible.add(f);
+            while (!waiting.isEmpty() && deficit(freshWaitingTop(), true) > 0) {
+                addEligible(waiting.poll());
             }
+        }
+    }
+
+    /**
+     * Re-keys stale flows at the top of {@code waiting} until the top's threshold is current; returns it.
+     * Charges only raise a waiting flow's threshold, so {@link #charge} leaves the raise for here.
+     */
+    private TenantFlow freshWaitingTop() {
+        while (true) {
+            TenantFlow top = waiting.peek();
+            double t = threshold(top);
+            if (waiting.peekKey() == t) {
+                return top;
+            }
+            waiting.update(top, t, top.enteredSequence);
         }
     }
 
@@ -167,7 +186,7 @@ final class DeficitDiscipline implements Discipline {
     }
 
     @Override
-    public void charge(TenantFlow f, double amount) {
+    public void charge(TenantFlow f, double amount, boolean headChanged) {
         f.deficitBase -= amount;
         if (!active(f)) {
             return;
@@ -176,13 +195,14 @@ final class DeficitDiscipline implements Discipline {
         boolean positive = deficit(f, true) > 0;
         if (isEligible && !positive) {
             eligible.remove(f);
-            waiting.add(f);
+            waiting.add(f, threshold(f), f.enteredSequence);
         } else if (!isEligible && positive) {
             waiting.remove(f);
-            f.enteredSequence = sequence++;
-            eligible.add(f);
-        } else if (!isEligible) {
-            waiting.update(f);
+            addEligible(f);
+        } else if (!isEligible && amount < 0) {
+            waiting.update(f, threshold(f), f.enteredSequence);
+        } else if (headChanged && longestPrefixMatch) {
+            eligible.update(f, f.headId(), 0);
         }
     }
 

@@ -31,8 +31,11 @@ sealed interface Discipline permits FcfsDiscipline, CounterDiscipline, DeficitDi
      */
     QueuedTicket<?> select(int waitingInClass);
 
-    /** Charges {@code amount} service units (negative: a refund) to {@code f}. */
-    void charge(TenantFlow f, double amount);
+    /**
+     * Charges {@code amount} service units (negative: a refund) to {@code f}; {@code headChanged} says its
+     * first ticket changed too, so that one re-keying covers both (the dispatch path).
+     */
+    void charge(TenantFlow f, double amount, boolean headChanged);
 
     /** The flow's balance as the policy sees it: deficit, counter, or 0. */
     double balance(TenantFlow f);

@@ -78,6 +78,8 @@ final class FairScheduler<W> implements TenantScheduler<W> {
     /** Tickets queued per {@link ServiceClass} ordinal. */
     private final int[] waiting = new int[2];
     private long nextTicketId = 1;
+    /** Numbers accounts (and through them flows) densely, for the heaps' position arrays. */
+    private int nextAccountNumber;
     /** The lane's slots as the last {@code next} call's capacity reported them. */
     private int slots;
 
@@ -127,7 +129,7 @@ final class FairScheduler<W> implements TenantScheduler<W> {
                         "no tenant '" + tenant + "' on this lane", RateLimitStatus.UNLIMITED);
             }
             TenantSpec spec = a.spec;
-            if (!spec.tiers().contains(tier)) {
+            if (!a.allows(tier)) {
                 String allowed = spec.tiers().stream().map(ServiceTier::wireName).sorted()
                         .collect(Collectors.joining(", "));
                 return reject(a, Admission.Reason.TIER_NOT_ALLOWED, Duration.ZERO,
@@ -137,7 +139,7 @@ final class FairScheduler<W> implements TenantScheduler<W> {
             long reserved = estimate.reservedTokens();
             if (a.queuedRequests >= spec.maxQueuedRequests()) {
                 double excess = a.queuedRequests - spec.maxQueuedRequests() + 1;
-                return reject(a, Admission.Reason.QUEUE_FULL, drainEstimate(a.drainedRequests, excess, now),
+                return reject(a, Admission.Reason.QUEUE_FULL, drainEstimate(a.drained.requestsPerNano(now), excess),
                         "too many requests queued for this tenant (limit " + spec.maxQueuedRequests() + ")", now);
             }
             if (a.queuedTokens + reserved > spec.maxQueuedTokens()) {
@@ -146,7 +148,7 @@ final class FairScheduler<W> implements TenantScheduler<W> {
                         ? "request needs " + reserved + " tokens (prompt + max output), more than this tenant may "
                                 + "queue (" + spec.maxQueuedTokens() + ")"
                         : "too many tokens queued for this tenant (limit " + spec.maxQueuedTokens() + ")";
-                return reject(a, Admission.Reason.QUEUED_TOKENS, drainEstimate(a.drainedTokens, excess, now),
+                return reject(a, Admission.Reason.QUEUED_TOKENS, drainEstimate(a.drained.tokensPerNano(now), excess),
                         message, now);
             }
             if (a.requestBucket != null && a.requestBucket.remaining(now) < 1) {
@@ -189,8 +191,7 @@ final class FairScheduler<W> implements TenantScheduler<W> {
         return new Admission.Rejected<>(reason, retryAfter, message, status(a, now));
     }
 
-    private static Duration drainEstimate(DecayingRate rate, double excess, long now) {
-        double perNano = rate.perNano(now);
+    private static Duration drainEstimate(double perNano, double excess) {
         if (!(perNano > 0)) {
             return UNKNOWN_DRAIN_RETRY;
         }
@@ -250,7 +251,8 @@ final class FairScheduler<W> implements TenantScheduler<W> {
         TenantFlow f = t.flow;
         TenantAccount a = f.account;
         Discipline d = discipline(f.serviceClass);
-        unqueue(t);
+        QueuedTicket<?> oldHead = f.head();
+        removeFromQueue(t);
         t.state = QueuedTicket.State.RUNNING;
         a.running++;
 
@@ -258,23 +260,36 @@ final class FairScheduler<W> implements TenantScheduler<W> {
         int cached = Math.max(e.cachedTokens(), Math.clamp(matcher.cachedPrefixTokens(t.work()), 0, e.promptTokens()));
         t.chargedInput = weights.extend() * (e.promptTokens() - cached);
         t.chargedOutputTokens = d.chargesOutputUpfront() ? e.maxOutputTokens() : 0;
-        charge(f, t.chargedInput + weights.output() * t.chargedOutputTokens);
+        double amount = t.chargedInput + weights.output() * t.chargedOutputTokens;
+        // One re-keying for both the charge and the new first ticket; an emptied flow leaves first.
+        if (f.queued() == 0) {
+            unschedule(f);
+            charge(f, amount, false);
+            d.emptied(f);
+        } else {
+            charge(f, amount, f.scheduled && f.head() != oldHead);
+        }
 
-        a.drainedRequests.add(1, now);
-        a.drainedTokens.add(e.reservedTokens(), now);
+        a.drained.add(1, e.reservedTokens(), now);
         refreshCap(a);
         stats.recordDispatched(a.id(), t.tier(), now - t.enqueuedNanos());
+    }
+
+    /** Takes a queued ticket out of its flow's list and the queue counts; the discipline is not told. */
+    private void removeFromQueue(QueuedTicket<?> t) {
+        TenantFlow f = t.flow;
+        TenantAccount a = f.account;
+        t.queue.remove(t);
+        waiting[f.serviceClass.ordinal()]--;
+        a.queuedRequests--;
+        a.queuedTokens -= t.estimate().reservedTokens();
     }
 
     /** Takes a queued ticket out of its flow and keeps counts and the discipline in step. */
     private void unqueue(QueuedTicket<?> t) {
         TenantFlow f = t.flow;
-        TenantAccount a = f.account;
         QueuedTicket<?> oldHead = f.head();
-        t.queue.remove(t);
-        waiting[f.serviceClass.ordinal()]--;
-        a.queuedRequests--;
-        a.queuedTokens -= t.estimate().reservedTokens();
+        removeFromQueue(t);
         Discipline d = discipline(f.serviceClass);
         if (f.queued() == 0) {
             unschedule(f);
@@ -284,11 +299,15 @@ final class FairScheduler<W> implements TenantScheduler<W> {
         }
     }
 
-    private void charge(TenantFlow f, double amount) {
-        if (amount != 0) {
+    private void charge(TenantFlow f, double amount, boolean headChanged) {
+        if (amount != 0 || headChanged) {
             f.account.service += amount;
-            discipline(f.serviceClass).charge(f, amount);
+            discipline(f.serviceClass).charge(f, amount, headChanged);
         }
+    }
+
+    private void charge(TenantFlow f, double amount) {
+        charge(f, amount, false);
     }
 
     private void schedule(TenantFlow f) {
@@ -461,13 +480,13 @@ final class FairScheduler<W> implements TenantScheduler<W> {
             for (TenantSpec spec : tenants) {
                 TenantAccount a = accounts.get(spec.id());
                 if (a == null) {
-                    accounts.put(spec.id(), new TenantAccount(spec, now));
+                    accounts.put(spec.id(), new TenantAccount(spec, nextAccountNumber++, now));
                     continue;
                 }
                 // Leave and re-enter so a discipline re-keys balances that depend on the weight.
                 unschedule(a.main);
                 unschedule(a.flex);
-                a.spec = spec;
+                a.setSpec(spec);
                 a.removed = false;
                 a.applyLimits(spec.rateLimits(), now);
                 a.capped = a.running >= a.runningCap(slots);

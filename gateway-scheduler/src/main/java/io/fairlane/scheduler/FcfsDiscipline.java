@@ -7,11 +7,11 @@ package io.fairlane.scheduler;
  */
 final class FcfsDiscipline implements Discipline {
 
-    private final FlowHeap flows = new FlowHeap(0, (a, b) -> a.headId() < b.headId());
+    private final FlowHeap flows = new FlowHeap();
 
     @Override
     public void enter(TenantFlow f, boolean returning) {
-        flows.add(f);
+        flows.add(f, f.headId(), 0);
     }
 
     @Override
@@ -25,7 +25,7 @@ final class FcfsDiscipline implements Discipline {
 
     @Override
     public void headChanged(TenantFlow f) {
-        flows.update(f);
+        flows.update(f, f.headId(), 0);
     }
 
     @Override
@@ -35,7 +35,10 @@ final class FcfsDiscipline implements Discipline {
     }
 
     @Override
-    public void charge(TenantFlow f, double amount) {
+    public void charge(TenantFlow f, double amount, boolean headChanged) {
+        if (headChanged && flows.contains(f)) {
+            flows.update(f, f.headId(), 0);
+        }
     }
 
     @Override

@@ -3,30 +3,34 @@ package io.fairlane.scheduler;
 import java.util.Arrays;
 
 /**
- * An indexed binary min-heap of flows: O(log n) add, remove and re-key, O(1) peek. Each flow stores its
- * position for this heap in one of two slots ({@code heapIndex0} or {@code heapIndex1}), so a flow can sit
- * in two heaps of one discipline at once and be found without a search. Guarded by the owning scheduler's
- * lock.
+ * An indexed 4-ary min-heap of flows ordered by a (double key, long tie-break) pair: O(log n) add,
+ * remove and re-key, O(1) peek.
+ *
+ * <p>Laid out for the cache, since with ten thousand tenants the flows themselves do not fit in it:
+ * keys, tie-breaks and flow numbers live in parallel arrays, and each flow's position lives in an array
+ * indexed by its {@link TenantFlow#number}, so a sift reads and writes only these compact arrays and never
+ * touches a flow object. Four children per node halve the depth of a binary heap (about seven levels for
+ * ten thousand flows).
+ *
+ * <p>Callers may keep a flow's stored key below its true key and raise it only when the flow reaches the
+ * top ("lazy increase"): the top is then the true minimum as soon as its own key is current, and many
+ * small raises of a flow deep in the heap cost nothing until it matters. Guarded by the owning
+ * scheduler's lock.
  */
 final class FlowHeap {
 
-    /** The heap's order: whether {@code a} comes out before {@code b}. */
-    @FunctionalInterface
-    interface Order {
-        boolean before(TenantFlow a, TenantFlow b);
-    }
+    private static final int ARITY = 4;
 
-    private final int slot;
-    private final Order order;
     private TenantFlow[] items = new TenantFlow[16];
+    private int[] numbers = new int[16];
+    private double[] keys = new double[16];
+    private long[] ties = new long[16];
+    /** Heap position of each flow by number, -1 when absent. */
+    private int[] positions = new int[16];
     private int size;
 
-    FlowHeap(int slot, Order order) {
-        if (slot != 0 && slot != 1) {
-            throw new IllegalArgumentException("slot must be 0 or 1, was " + slot);
-        }
-        this.slot = slot;
-        this.order = order;
+    FlowHeap() {
+        Arrays.fill(positions, -1);
     }
 
     int size() {
@@ -41,56 +45,65 @@ final class FlowHeap {
         return size == 0 ? null : items[0];
     }
 
+    /** The smallest key; only meaningful when not empty. */
+    double peekKey() {
+        return keys[0];
+    }
+
+    /** The tie-break of the smallest key; only meaningful when not empty. */
+    long peekTie() {
+        return ties[0];
+    }
+
     /** The flow at array position {@code i} (heap order, not sorted): for bounded scans. */
     TenantFlow at(int i) {
         return items[i];
     }
 
-    boolean contains(TenantFlow f) {
-        int i = index(f);
-        return i >= 0 && i < size && items[i] == f;
+    /** The tie-break stored for {@code f}, which must be in the heap. */
+    long tieOf(TenantFlow f) {
+        return ties[checkedIndex(f)];
     }
 
-    void add(TenantFlow f) {
+    boolean contains(TenantFlow f) {
+        return f.number < positions.length && positions[f.number] >= 0;
+    }
+
+    void add(TenantFlow f, double key, long tie) {
         if (contains(f)) {
             throw new IllegalStateException(f + " is already in the heap");
         }
+        if (f.number >= positions.length) {
+            int old = positions.length;
+            positions = Arrays.copyOf(positions, Math.max(f.number + 1, old * 2));
+            Arrays.fill(positions, old, positions.length, -1);
+        }
         if (size == items.length) {
             items = Arrays.copyOf(items, size * 2);
+            numbers = Arrays.copyOf(numbers, size * 2);
+            keys = Arrays.copyOf(keys, size * 2);
+            ties = Arrays.copyOf(ties, size * 2);
         }
-        items[size] = f;
-        setIndex(f, size);
-        size++;
-        siftUp(size - 1);
+        siftUp(size++, f, f.number, key, tie);
     }
 
     void remove(TenantFlow f) {
-        int i = index(f);
-        if (i < 0 || i >= size || items[i] != f) {
-            throw new IllegalStateException(f + " is not in the heap");
-        }
+        int i = checkedIndex(f);
         size--;
+        positions[f.number] = -1;
         TenantFlow moved = items[size];
+        int movedNumber = numbers[size];
+        double key = keys[size];
+        long tie = ties[size];
         items[size] = null;
-        setIndex(f, -1);
         if (i < size) {
-            items[i] = moved;
-            setIndex(moved, i);
-            if (!siftUp(i)) {
-                siftDown(i);
-            }
+            place(i, moved, movedNumber, key, tie);
         }
     }
 
-    /** Restores order after {@code f}'s key changed. */
-    void update(TenantFlow f) {
-        int i = index(f);
-        if (i < 0 || i >= size || items[i] != f) {
-            throw new IllegalStateException(f + " is not in the heap");
-        }
-        if (!siftUp(i)) {
-            siftDown(i);
-        }
+    /** Gives {@code f} a new key and restores the order. */
+    void update(TenantFlow f, double key, long tie) {
+        place(checkedIndex(f), f, f.number, key, tie);
     }
 
     TenantFlow poll() {
@@ -101,53 +114,72 @@ final class FlowHeap {
         return top;
     }
 
-    private boolean siftUp(int i) {
-        TenantFlow f = items[i];
-        int start = i;
+    private void place(int i, TenantFlow f, int number, double key, long tie) {
+        if (i > 0 && before(key, tie, keys[(i - 1) / ARITY], ties[(i - 1) / ARITY])) {
+            siftUp(i, f, number, key, tie);
+        } else {
+            siftDown(i, f, number, key, tie);
+        }
+    }
+
+    private static boolean before(double k1, long t1, double k2, long t2) {
+        return k1 < k2 || (k1 == k2 && t1 < t2);
+    }
+
+    private void siftUp(int i, TenantFlow f, int number, double key, long tie) {
         while (i > 0) {
-            int parent = (i - 1) >>> 1;
-            TenantFlow p = items[parent];
-            if (!order.before(f, p)) {
+            int parent = (i - 1) / ARITY;
+            if (!before(key, tie, keys[parent], ties[parent])) {
                 break;
             }
-            items[i] = p;
-            setIndex(p, i);
+            move(parent, i);
             i = parent;
         }
-        items[i] = f;
-        setIndex(f, i);
-        return i != start;
+        set(i, f, number, key, tie);
     }
 
-    private void siftDown(int i) {
-        TenantFlow f = items[i];
-        int half = size >>> 1;
-        while (i < half) {
-            int child = 2 * i + 1;
-            int right = child + 1;
-            if (right < size && order.before(items[right], items[child])) {
-                child = right;
-            }
-            if (!order.before(items[child], f)) {
+    private void siftDown(int i, TenantFlow f, int number, double key, long tie) {
+        while (true) {
+            int first = ARITY * i + 1;
+            if (first >= size) {
                 break;
             }
-            items[i] = items[child];
-            setIndex(items[i], i);
-            i = child;
+            int best = first;
+            int end = Math.min(first + ARITY, size);
+            for (int c = first + 1; c < end; c++) {
+                if (before(keys[c], ties[c], keys[best], ties[best])) {
+                    best = c;
+                }
+            }
+            if (!before(keys[best], ties[best], key, tie)) {
+                break;
+            }
+            move(best, i);
+            i = best;
         }
+        set(i, f, number, key, tie);
+    }
+
+    private void move(int from, int to) {
+        items[to] = items[from];
+        numbers[to] = numbers[from];
+        keys[to] = keys[from];
+        ties[to] = ties[from];
+        positions[numbers[to]] = to;
+    }
+
+    private void set(int i, TenantFlow f, int number, double key, long tie) {
         items[i] = f;
-        setIndex(f, i);
+        numbers[i] = number;
+        keys[i] = key;
+        ties[i] = tie;
+        positions[number] = i;
     }
 
-    private int index(TenantFlow f) {
-        return slot == 0 ? f.heapIndex0 : f.heapIndex1;
-    }
-
-    private void setIndex(TenantFlow f, int i) {
-        if (slot == 0) {
-            f.heapIndex0 = i;
-        } else {
-            f.heapIndex1 = i;
+    private int checkedIndex(TenantFlow f) {
+        if (!contains(f)) {
+            throw new IllegalStateException(f + " is not in the heap");
         }
+        return positions[f.number];
     }
 }

@@ -11,12 +11,13 @@ final class TenantAccount {
     /** Drain rates look back about ten seconds. */
     private static final long DRAIN_TAU_NANOS = 10_000_000_000L;
 
+    /** Set through {@link #setSpec}, which keeps the tier mask in step. */
     TenantSpec spec;
     /** Removed from the configuration; kept until its queued and running work is gone. */
     boolean removed;
 
-    final TenantFlow main = new TenantFlow(this, ServiceClass.MAIN);
-    final TenantFlow flex = new TenantFlow(this, ServiceClass.FLEX);
+    final TenantFlow main;
+    final TenantFlow flex;
 
     int queuedRequests;
     long queuedTokens;
@@ -28,16 +29,47 @@ final class TenantAccount {
     TokenBucket requestBucket;
     TokenBucket tokenBucket;
 
-    final DecayingRate drainedRequests = new DecayingRate(DRAIN_TAU_NANOS);
-    final DecayingRate drainedTokens = new DecayingRate(DRAIN_TAU_NANOS);
+    /** Requests and tokens leaving the queue, for retry-after estimates. */
+    final DrainRate drained = new DrainRate(DRAIN_TAU_NANOS);
 
-    TenantAccount(TenantSpec spec, long nowNanos) {
-        this.spec = Objects.requireNonNull(spec, "spec");
+    /** Bit {@code ordinal} set for each tier the spec allows. */
+    private int tierMask;
+
+    /**
+     * @param number dense number unique within the scheduler; the account's flows are numbered
+     *               {@code 2·number} and {@code 2·number + 1}
+     */
+    TenantAccount(TenantSpec spec, int number, long nowNanos) {
+        this.main = new TenantFlow(this, ServiceClass.MAIN, 2 * number);
+        this.flex = new TenantFlow(this, ServiceClass.FLEX, 2 * number + 1);
+        setSpec(spec);
         applyLimits(spec.rateLimits(), nowNanos);
     }
 
+    /** Copies of the spec's hot fields, so the dispatch path need not load the spec and its Optional. */
+    private String id;
+    double weight;
+    /** The spec's maxShare, or NaN without one. */
+    private double maxShare;
+
+    void setSpec(TenantSpec newSpec) {
+        this.spec = Objects.requireNonNull(newSpec, "spec");
+        this.id = newSpec.id();
+        this.weight = newSpec.weight();
+        this.maxShare = newSpec.maxShare().orElse(Double.NaN);
+        int mask = 0;
+        for (ServiceTier t : newSpec.tiers()) {
+            mask |= 1 << t.ordinal();
+        }
+        tierMask = mask;
+    }
+
+    boolean allows(ServiceTier tier) {
+        return (tierMask & (1 << tier.ordinal())) != 0;
+    }
+
     String id() {
-        return spec.id();
+        return id;
     }
 
     TenantFlow flow(ServiceClass c) {
@@ -62,10 +94,10 @@ final class TenantAccount {
 
     /** The most tickets this tenant may run at once on a lane of {@code slots}; MAX_VALUE when uncapped. */
     int runningCap(int slots) {
-        if (spec.maxShare().isEmpty() || slots <= 0) {
+        if (Double.isNaN(maxShare) || slots <= 0) {
             return Integer.MAX_VALUE;
         }
-        return Math.max(1, (int) Math.floor(spec.maxShare().getAsDouble() * slots + 1e-9));
+        return Math.max(1, (int) Math.floor(maxShare * slots + 1e-9));
     }
 
     boolean idle() {

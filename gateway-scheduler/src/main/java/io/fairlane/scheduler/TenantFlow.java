@@ -26,12 +26,13 @@ final class TenantFlow {
     /** DRR/DLPM: the discipline's round when the flow last stopped being dispatchable. */
     long leftRound;
 
-    int heapIndex0 = -1;
-    int heapIndex1 = -1;
+    /** Dense number unique within the scheduler: a flow's index into each {@link FlowHeap}'s position array. */
+    final int number;
 
-    TenantFlow(TenantAccount account, ServiceClass serviceClass) {
+    TenantFlow(TenantAccount account, ServiceClass serviceClass, int number) {
         this.account = account;
         this.serviceClass = serviceClass;
+        this.number = number;
     }
 
     int queued() {
@@ -53,7 +54,7 @@ final class TenantFlow {
     }
 
     double weight() {
-        return account.spec.weight();
+        return account.weight;
     }
 
     @Override

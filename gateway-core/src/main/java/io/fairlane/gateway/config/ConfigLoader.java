@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fairlane.engine.EngineConfig;
+import io.fairlane.gateway.slo.SloIndicator;
+import io.fairlane.gateway.slo.SloSpec;
 import io.fairlane.scheduler.Policy;
 import io.fairlane.scheduler.RateLimits;
 import io.fairlane.scheduler.ServiceTier;
@@ -231,7 +233,7 @@ public final class ConfigLoader {
                 rl.get().finish();
             }
             Optional<String> cacheGroup = Optional.ofNullable(t.string("cache_group", null));
-            List<SloConfig> slos = slos(t, errors);
+            List<SloSpec> slos = slos(t, errors);
             t.finish();
             if (id != null) {
                 out.add(new TenantConfig(id, keys, weight, tiers, maxShare, queuedRequests, queuedTokens, limits,
@@ -241,44 +243,79 @@ public final class ConfigLoader {
         return out;
     }
 
-    private List<SloConfig> slos(ConfigNode tenant, List<ConfigError> errors) {
-        List<SloConfig> out = new ArrayList<>();
+    /**
+     * A tenant's SLOs, each either a mapping ({@code {name: ttft, metric: ttft, threshold: 500ms,
+     * objective: 0.99}}) or the one-line expression of {@link SloSpec#parse} ({@code "ttft <= 500ms for 99%"}).
+     * Metrics: {@code ttft} and {@code e2e} (latency, threshold required) and {@code availability}.
+     */
+    private List<SloSpec> slos(ConfigNode tenant, List<ConfigError> errors) {
+        List<SloSpec> out = new ArrayList<>();
         Set<String> names = new HashSet<>();
-        for (ConfigNode s : tenant.sections("slos")) {
-            String name = s.requiredString("name");
-            if (name != null && !names.add(name)) {
-                s.error("name", "duplicate SLO name '" + name + "' for this tenant");
+        for (Map.Entry<String, JsonNode> item : tenant.items("slos")) {
+            String path = item.getKey();
+            JsonNode node = item.getValue();
+            SloSpec spec = null;
+            if (node.isTextual()) {
+                try {
+                    spec = SloSpec.parse(node.asText());
+                } catch (IllegalArgumentException e) {
+                    errors.add(new ConfigError(path, e.getMessage()));
+                }
+            } else if (node.isObject()) {
+                spec = slo(new ConfigNode(node, path, errors));
+            } else {
+                errors.add(new ConfigError(path, "expected a mapping or an expression like 'ttft <= 500ms for 99%', got "
+                        + ConfigNode.kind(node)));
             }
-            String metricName = s.requiredString("metric");
-            Optional<SloConfig.Metric> metric = metricName == null ? Optional.empty()
-                    : SloConfig.Metric.fromWire(metricName);
-            if (metricName != null && metric.isEmpty()) {
-                s.error("metric", "unknown metric '" + metricName + "'; expected ttft, itl, e2e, queue_time or errors");
-            }
-            Duration threshold = s.duration("threshold", null);
-            if (metric.isPresent() && metric.get().isLatency() && threshold == null && !s.has("threshold")) {
-                s.error("threshold", "is required for a latency SLO (e.g. 500ms)");
-            }
-            if (metric.isPresent() && !metric.get().isLatency() && threshold != null) {
-                s.error("threshold", "has no meaning for an errors SLO; remove it");
-            }
-            if (threshold != null && (threshold.isZero() || threshold.isNegative())) {
-                s.error("threshold", "must be longer than 0");
-            }
-            if (!s.has("objective")) {
-                s.error("objective", "is required (e.g. 0.99)");
-            }
-            double objective = s.number("objective", 0.99, 0, 1, true);
-            if (objective >= 1) {
-                s.error("objective", "must be below 1 (an objective of 1 leaves no error budget)");
-                objective = 0.99;
-            }
-            s.finish();
-            if (name != null && metric.isPresent()) {
-                out.add(new SloConfig(name, metric.get(), threshold == null ? Duration.ZERO : threshold, objective));
+            if (spec != null && !names.add(spec.name())) {
+                errors.add(new ConfigError(path, "duplicate SLO name '" + spec.name() + "' for this tenant"));
+            } else if (spec != null) {
+                out.add(spec);
             }
         }
         return out;
+    }
+
+    private static SloSpec slo(ConfigNode s) {
+        String metric = s.requiredString("metric");
+        String name = s.string("name", metric);
+        Duration threshold = s.duration("threshold", null);
+        if (!s.has("objective")) {
+            s.error("objective", "is required (e.g. 0.99)");
+        }
+        double objective = s.number("objective", 0.99, 0, 1, true);
+        if (objective >= 1) {
+            s.error("objective", "must be below 1 (an objective of 1 leaves no error budget)");
+            objective = 0.99;
+        }
+        s.finish();
+        if (metric == null) {
+            return null;
+        }
+        SloIndicator indicator = switch (metric) {
+            case "ttft" -> SloIndicator.TIME_TO_FIRST_TOKEN;
+            case "e2e" -> SloIndicator.END_TO_END_LATENCY;
+            default -> null;
+        };
+        if (indicator == null && !metric.equals("availability")) {
+            s.error("metric", "unknown metric '" + metric + "'; expected ttft, e2e or availability");
+            return null;
+        }
+        if (indicator != null && threshold == null) {
+            s.error("threshold", "is required for a latency SLO (e.g. 500ms)");
+            return null;
+        }
+        if (indicator == null && threshold != null) {
+            s.error("threshold", "has no meaning for an availability SLO; remove it");
+            return null;
+        }
+        try {
+            return indicator == null ? new SloSpec.Availability(name, objective)
+                    : new SloSpec.Latency(name, indicator, threshold, objective);
+        } catch (IllegalArgumentException e) {
+            s.error(null, e.getMessage());
+            return null;
+        }
     }
 
     private List<ModelConfig> models(ConfigNode top, ServerConfig server, List<ConfigError> errors) {

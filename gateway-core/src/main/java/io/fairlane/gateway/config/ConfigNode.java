@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -189,6 +190,23 @@ final class ConfigNode {
             } else {
                 out.add(new ConfigNode(item, itemPath, errors));
             }
+        }
+        return out;
+    }
+
+    /** The raw items of a list with their paths; an absent key gives an empty list. */
+    List<Map.Entry<String, JsonNode>> items(String key) {
+        JsonNode v = take(key);
+        List<Map.Entry<String, JsonNode>> out = new ArrayList<>();
+        if (v == null) {
+            return out;
+        }
+        if (!v.isArray()) {
+            error(key, "expected a list, got " + kind(v));
+            return out;
+        }
+        for (int i = 0; i < v.size(); i++) {
+            out.add(Map.entry(pathOf(key) + "[" + i + "]", v.get(i)));
         }
         return out;
     }

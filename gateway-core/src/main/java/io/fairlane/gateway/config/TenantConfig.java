@@ -1,5 +1,6 @@
 package io.fairlane.gateway.config;
 
+import io.fairlane.gateway.slo.SloSpec;
 import io.fairlane.scheduler.RateLimits;
 import io.fairlane.scheduler.ServiceTier;
 import io.fairlane.scheduler.TenantSpec;
@@ -21,7 +22,7 @@ import java.util.Set;
  * @param maxQueuedTokens   queued tokens per lane beyond which it gets 429
  * @param rateLimits        requests and tokens per minute (0 = unlimited)
  * @param cacheGroup        tenants with the same group share prefix-cache entries; empty means private
- * @param slos              its service-level objectives
+ * @param slos              its service-level objectives (tracked by {@link io.fairlane.gateway.slo.SloTracker})
  */
 public record TenantConfig(
         String id,
@@ -33,7 +34,7 @@ public record TenantConfig(
         long maxQueuedTokens,
         RateLimits rateLimits,
         Optional<String> cacheGroup,
-        List<SloConfig> slos) {
+        List<SloSpec> slos) {
 
     public TenantConfig {
         Objects.requireNonNull(id, "id");

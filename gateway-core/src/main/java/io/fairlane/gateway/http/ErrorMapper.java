@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.fairlane.engine.EngineException;
 import io.fairlane.scheduler.Admission;
 import io.fairlane.scheduler.CostEstimate;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.nio.channels.ClosedChannelException;
@@ -40,6 +41,8 @@ public final class ErrorMapper {
             case TooLongHttpHeaderException e -> new ApiError(431,
                     "The request headers are larger than this server accepts.", "invalid_request_error", null,
                     "request_header_fields_too_large");
+            case DecoderException e -> new ApiError(400, "The request is not valid HTTP/1.1.", "invalid_request_error",
+                    null, "malformed_request");
             case TimeoutException e -> new ApiError(504, "The request timed out before the model answered.",
                     "server_error", null, "timeout").withHeader("retry-after", "1");
             case ClosedChannelException e -> new ApiError(502, "The connection to the model server closed early.",
@@ -91,6 +94,16 @@ public final class ErrorMapper {
      * @param estimate the request's cost estimate when known (to spot requests larger than a limit)
      */
     public static ApiError rejected(Admission.Rejected<?> r, CostEstimate estimate) {
+        ApiError e = rejectedBody(r, estimate);
+        io.netty.handler.codec.http.HttpHeaders h = new io.netty.handler.codec.http.DefaultHttpHeaders();
+        RateLimitHeaders.apply(h, r.rateLimit());
+        for (var header : h) {
+            e = e.withHeader(header.getKey(), header.getValue());
+        }
+        return e;
+    }
+
+    private static ApiError rejectedBody(Admission.Rejected<?> r, CostEstimate estimate) {
         return switch (r.reason()) {
             case TIER_NOT_ALLOWED -> new ApiError(400, r.message(), "invalid_request_error", "service_tier",
                     "invalid_value");

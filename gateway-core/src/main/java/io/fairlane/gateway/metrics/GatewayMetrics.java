@@ -1,11 +1,11 @@
 package io.fairlane.gateway.metrics;
 
 import io.fairlane.gateway.config.MetricsConfig;
-import io.fairlane.gateway.config.SloConfig;
 import io.fairlane.gateway.config.TenantConfig;
 import io.fairlane.gateway.http.Exchange;
 import io.fairlane.gateway.http.HttpHandler;
 import io.fairlane.gateway.http.RequestLog;
+import io.fairlane.gateway.slo.SloSpec;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -58,9 +58,9 @@ public final class GatewayMetrics implements AutoCloseable {
     public static List<Duration> buckets(MetricsConfig metrics, List<TenantConfig> tenants) {
         TreeSet<Duration> all = new TreeSet<>(metrics.latencyBuckets());
         for (TenantConfig t : tenants) {
-            for (SloConfig s : t.slos()) {
-                if (s.metric().isLatency()) {
-                    all.add(s.threshold());
+            for (SloSpec s : t.slos()) {
+                if (s instanceof SloSpec.Latency l) {
+                    all.add(l.threshold());
                 }
             }
         }

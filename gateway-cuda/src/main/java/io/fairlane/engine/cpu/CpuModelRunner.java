@@ -46,6 +46,8 @@ public final class CpuModelRunner implements AutoCloseable {
 
     /** Per worker: lane scratch for the kernels. */
     private final float[][] lanes;
+    /** Per worker: four widened weight rows {@code [4, widest matrix]}. */
+    private final float[][] rowBufs;
     /** Per worker: attention scores {@code [context]}. */
     private float[][] scores;
 
@@ -105,9 +107,12 @@ public final class CpuModelRunner implements AutoCloseable {
         this.kv = new PagedKvStore(c.layers(), kvBlocks, blockSize, kvDim);
         this.pool = new WorkerPool(threads, "fairlane-cpu");
         this.lanes = new float[threads][];
+        this.rowBufs = new float[threads][];
         this.scores = new float[threads][];
+        int widest = Math.max(Math.max(hidden, qDim), inter);
         for (int i = 0; i < threads; i++) {
             lanes[i] = VectorKernels.laneScratch();
+            rowBufs[i] = VectorKernels.rowScratch(widest);
             scores[i] = new float[64];
         }
     }
@@ -450,7 +455,8 @@ public final class CpuModelRunner implements AutoCloseable {
         pool.run(tasks.size(), (i, worker) -> {
             int[] task = tasks.get(i);
             Matrix w = ws[task[0]];
-            VectorKernels.matmul(w, in, tokens, outs[task[0]], w.rows, 0, task[1], task[2], lanes[worker]);
+            VectorKernels.matmul(w, in, tokens, outs[task[0]], w.rows, 0, task[1], task[2], lanes[worker],
+                    rowBufs[worker]);
         });
     }
 
@@ -462,8 +468,8 @@ public final class CpuModelRunner implements AutoCloseable {
         pool.run(tasks, (i, worker) -> {
             int r0 = i * slice;
             int r1 = Math.min(inter, r0 + slice);
-            VectorKernels.matmul(w.gate, xb, tokens, gate, inter, 0, r0, r1, lanes[worker]);
-            VectorKernels.matmul(w.up, xb, tokens, up, inter, 0, r0, r1, lanes[worker]);
+            VectorKernels.matmul(w.gate, xb, tokens, gate, inter, 0, r0, r1, lanes[worker], rowBufs[worker]);
+            VectorKernels.matmul(w.up, xb, tokens, up, inter, 0, r0, r1, lanes[worker], rowBufs[worker]);
             for (int t = 0; t < tokens; t++) {
                 int o = t * inter;
                 for (int r = r0; r < r1; r++) {
@@ -503,7 +509,7 @@ public final class CpuModelRunner implements AutoCloseable {
             int slice = Math.max(4, ((vocab + threads * 8 - 1) / (threads * 8) + 3) & ~3);
             int rowsCount = logitRows;
             pool.run((vocab + slice - 1) / slice, (i, worker) -> VectorKernels.matmul(output, rows, rowsCount, logits,
-                    vocab, 0, i * slice, Math.min(vocab, i * slice + slice), lanes[worker]));
+                    vocab, 0, i * slice, Math.min(vocab, i * slice + slice), lanes[worker], rowBufs[worker]));
             r = 0;
             for (int ci = 0; ci < chunks.size(); ci++) {
                 if (chunks.get(ci).readout() == Chunk.Readout.LOGITS) {

@@ -67,54 +67,184 @@ final class VectorKernels {
         return seg.get(FLOAT_LE, elementIndex * 4);
     }
 
-    private static float sumLanes(FloatVector acc, float[] lanes) {
-        acc.intoArray(lanes, 0);
-        float s = lanes[0];
-        for (int i = 1; i < lanes.length; i++) {
-            s += lanes[i];
+    /**
+     * Lane-folding shuffles for {@link #sumLanes}: step i adds each lane to the lane {@code L >> (i + 1)} away,
+     * halving the distinct partial sums until lane 0 holds the total.
+     */
+    private static final jdk.incubator.vector.VectorShuffle<Float>[] FOLDS = folds();
+
+    @SuppressWarnings("unchecked")
+    private static jdk.incubator.vector.VectorShuffle<Float>[] folds() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        jdk.incubator.vector.VectorShuffle<Float>[] f = new jdk.incubator.vector.VectorShuffle[steps];
+        for (int i = 0; i < steps; i++) {
+            int d = L >> (i + 1);
+            f[i] = jdk.incubator.vector.VectorShuffle.fromOp(F, lane -> lane ^ d);
         }
-        return s;
+        return f;
+    }
+
+    /**
+     * Sum of the lanes in one fixed pairwise order, written as lanewise adds of shuffled copies: unlike
+     * {@code reduceLanes}, whose order is unspecified, this is the same computation in the interpreter and in
+     * compiled code, and it costs a few shuffles instead of a trip through memory.
+     */
+    private static float sumLanes(FloatVector acc, float[] lanes) {
+        FloatVector v = acc;
+        for (jdk.incubator.vector.VectorShuffle<Float> fold : FOLDS) {
+            v = v.add(v.rearrange(fold));
+        }
+        return v.lane(0);
     }
 
     /**
      * {@code out[t * outStride + outOffset + r] = dot(W[r], x[t * cols ...])} for rows {@code [r0, r1)} and tokens
      * {@code [0, tokens)}.
      *
-     * @param x     {@code [tokens, w.cols]} activations
-     * @param out   {@code [tokens, outStride]}
-     * @param lanes the calling worker's {@link #laneScratch()}
+     * <p>With several tokens, each block of four bf16 rows is first widened once into {@code rowBuf} (f32, on the
+     * heap), so the conversion is paid once per block instead of once per token group; the values, and therefore
+     * the results, are exactly those of the direct path.
+     *
+     * @param x      {@code [tokens, w.cols]} activations
+     * @param out    {@code [tokens, outStride]}
+     * @param lanes  the calling worker's {@link #laneScratch()}
+     * @param rowBuf the calling worker's {@link #rowScratch} for this matrix width
      */
     static void matmul(Matrix w, float[] x, int tokens, float[] out, int outStride, int outOffset, int r0, int r1,
-                       float[] lanes) {
+                       float[] lanes, float[] rowBuf) {
         int cols = w.cols;
         int tile = Math.max(4, (TILE_BYTES / (cols * 4)) & ~3);
+        boolean widen = w.bf16 && tokens >= WIDEN_MIN_TOKENS;
         for (int t0 = 0; t0 < tokens; t0 += tile) {
             int t1 = Math.min(tokens, t0 + tile);
             for (int r = r0; r < r1; r += 4) {
                 int rb = Math.min(4, r1 - r);
+                if (widen) {
+                    widenRows(w, r, rb, rowBuf);
+                }
                 int t = t0;
                 for (; t + 4 <= t1; t += 4) {
                     int pairs = 0;
                     for (; pairs + 2 <= rb; pairs += 2) {
-                        tile2x4(w, r + pairs, x, t, out, outStride, outOffset, lanes);
+                        if (widen) {
+                            tile2x4(rowBuf, pairs * cols, cols, x, t, out, outStride, outOffset + r + pairs);
+                        } else {
+                            tile2x4(w, r + pairs, x, t, out, outStride, outOffset, lanes);
+                        }
                     }
                     if (pairs < rb) {
                         for (int tt = t; tt < t + 4; tt++) {
-                            out[tt * outStride + outOffset + r + pairs] = dot(w, r + pairs, x, tt * cols, lanes);
+                            out[tt * outStride + outOffset + r + pairs] = widen
+                                    ? dot(rowBuf, pairs * cols, x, tt * cols, cols)
+                                    : dot(w, r + pairs, x, tt * cols, lanes);
                         }
                     }
                 }
                 for (; t < t1; t++) {
-                    if (rb == 4) {
+                    if (rb == 4 && !widen) {
                         tile4x1(w, r, x, t, out, t * outStride + outOffset, lanes);
                     } else {
-                        for (int rr = r; rr < r + rb; rr++) {
-                            out[t * outStride + outOffset + rr] = dot(w, rr, x, t * cols, lanes);
+                        for (int rr = 0; rr < rb; rr++) {
+                            out[t * outStride + outOffset + r + rr] = widen
+                                    ? dot(rowBuf, rr * cols, x, t * cols, cols)
+                                    : dot(w, r + rr, x, t * cols, lanes);
                         }
                     }
                 }
             }
         }
+    }
+
+    /** Tokens from which widening a row block once beats converting it for every token group. */
+    static final int WIDEN_MIN_TOKENS = Integer.getInteger("fairlane.cpu.widenMinTokens", 8);
+
+    /** Scratch for {@link #matmul}'s widened rows: four rows of the widest matrix. */
+    static float[] rowScratch(int maxCols) {
+        return new float[4 * maxCols];
+    }
+
+    private static void widenRows(Matrix w, int r, int rows, float[] buf) {
+        int cols = w.cols;
+        int bound = F.loopBound(cols);
+        for (int i = 0; i < rows; i++) {
+            long base = (long) (r + i) * cols;
+            int o = i * cols;
+            int k = 0;
+            for (; k < bound; k += L) {
+                bf16(w.data, base + k).intoArray(buf, o + k);
+            }
+            for (; k < cols; k++) {
+                buf[o + k] = bf16Scalar(w.data, base + k);
+            }
+        }
+    }
+
+    /** {@link #dot} over a widened row. */
+    private static float dot(float[] wb, int wOff, float[] x, int xOff, int cols) {
+        int bound = F.loopBound(cols);
+        FloatVector acc = FloatVector.zero(F);
+        for (int k = 0; k < bound; k += L) {
+            acc = FloatVector.fromArray(F, wb, wOff + k).fma(FloatVector.fromArray(F, x, xOff + k), acc);
+        }
+        float s = sumLanes(acc, null);
+        for (int k = bound; k < cols; k++) {
+            s = Math.fma(wb[wOff + k], x[xOff + k], s);
+        }
+        return s;
+    }
+
+    /** {@link #tile2x4} over two widened rows at {@code wb[wOff]} and {@code wb[wOff + cols]}. */
+    private static void tile2x4(float[] wb, int wOff, int cols, float[] x, int t, float[] out, int outStride,
+                                int outCol) {
+        int bound = F.loopBound(cols);
+        int w1 = wOff + cols;
+        int x0 = t * cols;
+        int x1 = x0 + cols;
+        int x2 = x1 + cols;
+        int x3 = x2 + cols;
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00;
+        FloatVector a02 = a00;
+        FloatVector a03 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a12 = a00;
+        FloatVector a13 = a00;
+        for (int k = 0; k < bound; k += L) {
+            FloatVector v0 = FloatVector.fromArray(F, wb, wOff + k);
+            FloatVector v1 = FloatVector.fromArray(F, wb, w1 + k);
+            FloatVector xv = FloatVector.fromArray(F, x, x0 + k);
+            a00 = v0.fma(xv, a00);
+            a10 = v1.fma(xv, a10);
+            xv = FloatVector.fromArray(F, x, x1 + k);
+            a01 = v0.fma(xv, a01);
+            a11 = v1.fma(xv, a11);
+            xv = FloatVector.fromArray(F, x, x2 + k);
+            a02 = v0.fma(xv, a02);
+            a12 = v1.fma(xv, a12);
+            xv = FloatVector.fromArray(F, x, x3 + k);
+            a03 = v0.fma(xv, a03);
+            a13 = v1.fma(xv, a13);
+        }
+        int o = t * outStride + outCol;
+        out[o] = tailHeap(wb, wOff, x, x0, bound, cols, sumLanes(a00, null));
+        out[o + 1] = tailHeap(wb, w1, x, x0, bound, cols, sumLanes(a10, null));
+        o += outStride;
+        out[o] = tailHeap(wb, wOff, x, x1, bound, cols, sumLanes(a01, null));
+        out[o + 1] = tailHeap(wb, w1, x, x1, bound, cols, sumLanes(a11, null));
+        o += outStride;
+        out[o] = tailHeap(wb, wOff, x, x2, bound, cols, sumLanes(a02, null));
+        out[o + 1] = tailHeap(wb, w1, x, x2, bound, cols, sumLanes(a12, null));
+        o += outStride;
+        out[o] = tailHeap(wb, wOff, x, x3, bound, cols, sumLanes(a03, null));
+        out[o + 1] = tailHeap(wb, w1, x, x3, bound, cols, sumLanes(a13, null));
+    }
+
+    private static float tailHeap(float[] wb, int wOff, float[] x, int xo, int bound, int cols, float s) {
+        for (int k = bound; k < cols; k++) {
+            s = Math.fma(wb[wOff + k], x[xo + k], s);
+        }
+        return s;
     }
 
     /** One row against one token. */

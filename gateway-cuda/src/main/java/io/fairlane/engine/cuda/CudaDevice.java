@@ -87,8 +87,11 @@ public final class CudaDevice implements DeviceRuntime {
     private final DeviceStream stream = new DeviceStream();
     private final List<CUmodule> modules = new ArrayList<>();
     private final Map<String, DriverKernel> kernels = new HashMap<>();
-    private final Map<Long, Long> allocations = new LinkedHashMap<>();
-    private final Map<Long, Long> hostAllocations = new LinkedHashMap<>();
+    // The pointer objects the driver filled in are kept and handed back to free them, rather than rebuilt from the
+    // raw address, so JCuda sees exactly what it created.
+    private final Map<Long, DevicePointer> allocations = new LinkedHashMap<>();
+    private final Map<Long, Long> allocationBytes = new HashMap<>();
+    private final Map<Long, HostPointer> hostAllocations = new LinkedHashMap<>();
     private final Map<DriverGraph, Boolean> graphs = new IdentityHashMap<>();
     private final String name;
     private final int computeMajor;
@@ -207,7 +210,8 @@ public final class CudaDevice implements DeviceRuntime {
         DevicePointer p = new DevicePointer();
         check(cuMemAlloc(p, bytes), "cuMemAlloc(" + bytes + " bytes for " + purpose + ")");
         long address = p.address();
-        allocations.put(address, bytes);
+        allocations.put(address, p);
+        allocationBytes.put(address, bytes);
         allocatedBytes += bytes;
         return address;
     }
@@ -215,12 +219,12 @@ public final class CudaDevice implements DeviceRuntime {
     @Override
     public void free(long address) {
         ensureOpen();
-        Long bytes = allocations.remove(address);
-        if (bytes == null) {
+        DevicePointer p = allocations.remove(address);
+        if (p == null) {
             throw new IllegalArgumentException("not an allocation of this device: 0x" + Long.toHexString(address));
         }
-        allocatedBytes -= bytes;
-        check(cuMemFree(DevicePointer.at(address)), "cuMemFree");
+        allocatedBytes -= allocationBytes.remove(address);
+        check(cuMemFree(p), "cuMemFree");
     }
 
     @Override
@@ -243,7 +247,7 @@ public final class CudaDevice implements DeviceRuntime {
         HostPointer p = new HostPointer(0);
         check(cuMemHostAlloc(p, bytes, 0), "cuMemHostAlloc(" + bytes + " bytes)");
         long address = p.address();
-        hostAllocations.put(address, bytes);
+        hostAllocations.put(address, p);
         return MemorySegment.ofAddress(address).reinterpret(bytes);
     }
 
@@ -389,13 +393,14 @@ public final class CudaDevice implements DeviceRuntime {
         for (DriverGraph g : List.copyOf(graphs.keySet())) {
             g.close();
         }
-        for (long address : allocations.keySet()) {
-            note(failures, cuMemFree(DevicePointer.at(address)), "cuMemFree");
+        for (DevicePointer p : allocations.values()) {
+            note(failures, cuMemFree(p), "cuMemFree");
         }
         allocations.clear();
+        allocationBytes.clear();
         allocatedBytes = 0;
-        for (long address : hostAllocations.keySet()) {
-            note(failures, cuMemFreeHost(new HostPointer(address)), "cuMemFreeHost");
+        for (HostPointer p : hostAllocations.values()) {
+            note(failures, cuMemFreeHost(p), "cuMemFreeHost");
         }
         hostAllocations.clear();
         for (CUmodule m : modules) {

@@ -64,6 +64,24 @@ public record CudaModelSpec(
         ropeInverseFrequencies = ropeInverseFrequencies.clone();
     }
 
+    /**
+     * The kernels' view of a model's config: the same shapes, and the rotary inverse frequencies (with the config's
+     * scaling applied) the CPU backend uses, rounded to f32.
+     *
+     * @throws IllegalArgumentException when the kernels cannot serve the shape (head_dim outside 16, 32, 64, 128,
+     *         256)
+     */
+    public static CudaModelSpec of(io.fairlane.engine.model.ModelConfig c) {
+        double[] inv = c.ropeInverseFrequencies();
+        float[] freqs = new float[inv.length];
+        for (int i = 0; i < inv.length; i++) {
+            freqs[i] = (float) inv[i];
+        }
+        return new CudaModelSpec(c.family().modelType(), c.hiddenSize(), c.intermediateSize(), c.layers(), c.heads(),
+                c.kvHeads(), c.headDim(), c.vocabSize(), (float) c.rmsNormEps(), c.qkvBias(), c.outputBias(),
+                c.qkNorm(), c.tiedEmbeddings(), c.slidingWindow(), freqs, false, c.contextLength());
+    }
+
     /** Plain RoPE frequencies 1 / theta^(2i / D), for specs without rope scaling. */
     public static float[] defaultRopeFrequencies(int headDim, double theta) {
         float[] f = new float[headDim / 2];

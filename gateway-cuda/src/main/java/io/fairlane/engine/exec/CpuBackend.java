@@ -82,6 +82,11 @@ public final class CpuBackend implements ExecutionBackend {
         return Runtime.getRuntime().maxMemory();
     }
 
+    /** Worker threads of the forward pass, the calling thread included. */
+    public int threads() {
+        return runner.threads();
+    }
+
     @Override
     public String name() {
         return "cpu";

@@ -1,28 +1,52 @@
 package io.fairlane.engine.exec;
 
+import io.fairlane.engine.cuda.CudaExecution;
+import io.fairlane.engine.cuda.CudaModelSpec;
+import io.fairlane.engine.cuda.CudaProbe;
+import io.fairlane.engine.cuda.HostTensor;
+import io.fairlane.engine.cuda.StepSequence;
+import io.fairlane.engine.cuda.WeightSource;
 import io.fairlane.engine.model.Model;
 import io.fairlane.engine.model.ModelConfig;
+import io.fairlane.engine.model.Tensor;
+import io.fairlane.engine.sampling.LogitAdjustments;
+import io.fairlane.engine.sampling.SampleResult;
+import io.fairlane.engine.sampling.SamplingState;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * The CUDA backend: weights uploaded to one GPU, a device-resident paged KV store, and on-device sampling so
- * only token ids (and requested log probabilities) come back to the host. It delegates to the internals of
- * {@code io.fairlane.engine.cuda}.
+ * The CUDA backend: weights uploaded to one GPU in bf16, a device-resident bf16 paged KV store sized from free
+ * device memory, the project's kernels with cuBLAS for the matrix products, and on-device sampling with the
+ * {@link io.fairlane.engine.sampling.Sampler}'s algorithm and random numbers, so only token ids and the log
+ * probabilities a request asked for come back to the host. A thin adapter over
+ * {@link io.fairlane.engine.cuda.CudaExecution}; design and status in {@code docs/cuda.md}.
  *
- * <p>Until that wiring lands, {@link #open} refuses with {@link BackendUnavailableException}
- * ("CUDA backend not available: ...") and {@link #probe()} reports why, so {@code backend: auto} picks the CPU
- * and logs the reason, and {@code backend: cuda} fails at startup with it.
+ * <p>Confined to the engine loop thread after opening, like the CUDA context it holds.
  */
 public final class CudaBackend implements ExecutionBackend {
 
-    private CudaBackend() {
+    /** bf16 KV elements. */
+    static final int KV_BYTES_PER_ELEMENT = 2;
+
+    private final Model model;
+    private final CudaExecution execution;
+    private final KvLayout layout;
+    private boolean closed;
+
+    CudaBackend(Model model, CudaExecution execution, int blockSize) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.execution = Objects.requireNonNull(execution, "execution");
+        this.layout = KvLayout.of(model.config(), blockSize, KV_BYTES_PER_ELEMENT);
     }
 
     /**
      * Whether a CUDA backend could be opened here, and if not, why.
      *
-     * @param usable whether {@link #open} can succeed (device, driver, kernels present)
-     * @param reason a sentence for the startup log
+     * @param usable whether {@link #open} can succeed (driver, device of compute capability 8.0 or newer, kernels)
+     * @param reason a sentence for the startup log: the device when usable, else what is missing
      */
     public record Availability(boolean usable, String reason) {
         public Availability {
@@ -30,21 +54,72 @@ public final class CudaBackend implements ExecutionBackend {
         }
     }
 
-    /** Checks for a usable device without opening one. */
+    /**
+     * Checks for a usable device without opening one. Safe on any machine: without an NVIDIA driver it answers
+     * "no NVIDIA driver: libcuda.so.1 cannot be loaded (...)" rather than failing to link.
+     */
     public static Availability probe() {
-        return new Availability(false, "the CUDA execution path is not wired into this build yet");
+        CudaProbe.Result r = CudaProbe.probe();
+        return new Availability(r.usable(), r.usable() ? r.summary() : r.reason());
+    }
+
+    /** Loads a model onto a device: {@link CudaExecution#open} in production, an emulated device in tests. */
+    @FunctionalInterface
+    interface ExecutionOpener {
+        CudaExecution open(int device, CudaModelSpec spec, WeightSource weights, CudaExecution.Limits limits);
     }
 
     /**
-     * Uploads {@code model} to the device(s) in {@code options}, sizes the KV store from free device memory (or
-     * {@code options.kvCacheBytes()}), and takes ownership of the model.
+     * Uploads {@code model} to the first device of {@code options} (device 0 when none is named), sizes the KV
+     * store from free device memory (or {@code options.kvCacheBytes()}), and takes ownership of the model.
      *
-     * @throws BackendUnavailableException "CUDA backend not available: ..." with the reason
+     * @throws BackendUnavailableException "CUDA backend not available: ..." with the reason (no usable device, a
+     *         shape the kernels do not serve, not enough device memory)
      */
     public static CudaBackend open(Model model, BackendOptions options) {
+        Availability availability = probe();
+        if (!availability.usable()) {
+            throw new BackendUnavailableException("CUDA backend not available: " + availability.reason());
+        }
+        return open(model, options, CudaExecution::open);
+    }
+
+    static CudaBackend open(Model model, BackendOptions options, ExecutionOpener opener) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(options, "options");
-        throw new BackendUnavailableException("CUDA backend not available: " + probe().reason());
+        if (options.devices().size() > 1) {
+            throw new BackendUnavailableException("CUDA backend not available: " + options.devices().size()
+                    + " devices configured, but one model runs on one GPU (no tensor parallelism); name one device");
+        }
+        int device = options.devices().isEmpty() ? 0 : options.devices().getFirst();
+        CudaModelSpec spec;
+        try {
+            spec = CudaModelSpec.of(model.config());
+        } catch (IllegalArgumentException e) {
+            throw new BackendUnavailableException("CUDA backend not available for this model: " + e.getMessage(), e);
+        }
+        CudaExecution.Limits limits = new CudaExecution.Limits(options.kvBlockSize(), options.kvCacheBytes(),
+                options.deviceMemoryFraction(), options.maxBatchTokens(), options.maxSequences(),
+                !Boolean.getBoolean("fairlane.cuda.noGraphs"));
+        try {
+            return new CudaBackend(model, opener.open(device, spec, weightsOf(model), limits), options.kvBlockSize());
+        } catch (IllegalStateException | io.fairlane.engine.cuda.CudaException e) {
+            throw new BackendUnavailableException("CUDA backend not available: " + e.getMessage(), e);
+        }
+    }
+
+    /** The model's tensors, by name, as the uploader reads them (memory-mapped; nothing copied on the heap). */
+    static WeightSource weightsOf(Model model) {
+        return name -> model.files().find(name).map(CudaBackend::hostTensor);
+    }
+
+    private static HostTensor hostTensor(Tensor t) {
+        HostTensor.DType dtype = switch (t.dtype()) {
+            case BF16 -> HostTensor.DType.BF16;
+            case F16 -> HostTensor.DType.F16;
+            case F32 -> HostTensor.DType.F32;
+        };
+        return new HostTensor(dtype, t.shape(), t.data());
     }
 
     @Override
@@ -54,49 +129,118 @@ public final class CudaBackend implements ExecutionBackend {
 
     @Override
     public String describe() {
-        throw unavailable();
+        return "CUDA: " + execution.describe() + "; " + execution.plan().summary();
     }
 
     @Override
     public ModelConfig config() {
-        throw unavailable();
+        return model.config();
     }
 
     @Override
     public KvLayout kvLayout() {
-        throw unavailable();
+        return layout;
     }
 
     @Override
     public int kvBlocks() {
-        throw unavailable();
+        return execution.kvBlocks();
     }
 
     @Override
     public StepResult step(BatchInput batch) {
-        throw unavailable();
+        Objects.requireNonNull(batch, "batch");
+        requireOpen();
+        List<StepSequence> steps = new ArrayList<>(batch.size());
+        for (SequenceInput s : batch.sequences()) {
+            steps.add(toStep(s));
+        }
+        io.fairlane.engine.cuda.StepResult r = execution.runner().step(steps);
+        List<SequenceOutput> outputs = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            outputs.add(switch (batch.sequences().get(i).output()) {
+                case NONE -> SequenceOutput.Nothing.INSTANCE;
+                case SAMPLE -> new SequenceOutput.Sampled(new SampleResult(r.token(i), r.logprob(i), r.topIds(i),
+                        r.topLogprobs(i)));
+                case LOGITS -> new SequenceOutput.Logits(r.logits(i));
+                case HIDDEN_MEAN -> new SequenceOutput.HiddenMean(r.pooled(i));
+            });
+        }
+        return new StepResult(outputs);
+    }
+
+    private static StepSequence toStep(SequenceInput s) {
+        StepSequence.Output output = switch (s.output()) {
+            case NONE -> StepSequence.Output.NONE;
+            case SAMPLE -> StepSequence.Output.SAMPLE;
+            case LOGITS -> StepSequence.Output.LOGITS;
+            case HIDDEN_MEAN -> StepSequence.Output.HIDDEN_MEAN;
+        };
+        if (output != StepSequence.Output.SAMPLE) {
+            return new StepSequence(s.tokens(), s.startPosition(), s.blockTable(), output, null, null, null);
+        }
+        SamplingState state = s.sampling();
+        var p = state.params();
+        LogitAdjustments adjust = state.adjustments();
+        return new StepSequence(s.tokens(), s.startPosition(), s.blockTable(), output,
+                new StepSequence.SampleSpec((float) p.temperature(), (float) p.topP(), (float) p.minP(), p.topK(),
+                        state.seed(), state.counter(), state.logprobs()),
+                adjust.tokens(), adjust.deltas());
     }
 
     @Override
     public void copyBlock(int source, int target) {
-        throw unavailable();
+        requireOpen();
+        execution.runner().copyBlocks(new int[] {source, target});
     }
 
     @Override
     public float[] embed(int[] tokens) {
-        throw unavailable();
+        Objects.requireNonNull(tokens, "tokens");
+        requireOpen();
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("embedding input must have at least one token");
+        }
+        return execution.runner().embed(tokens);
     }
 
     @Override
     public long deviceMemoryUsedBytes() {
-        return 0;
+        return closed ? 0 : execution.deviceMemoryUsedBytes();
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("CUDA backend is closed");
+        }
+    }
+
+    /** Frees all device memory (weights, KV store, buffers, graphs, context), then closes the model. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            execution.close();
+        } finally {
+            model.close();
+        }
     }
 
     @Override
-    public void close() {
+    public String toString() {
+        return "CudaBackend[" + model.config().family().modelType() + ", " + execution.describe() + "]";
     }
 
-    private static IllegalStateException unavailable() {
-        return new IllegalStateException("CUDA backend not available: " + probe().reason());
+    /** For tests: the model's spec when the kernels can serve it, or why not. */
+    static Optional<String> unsupportedReason(ModelConfig config) {
+        try {
+            CudaModelSpec.of(config);
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
     }
 }

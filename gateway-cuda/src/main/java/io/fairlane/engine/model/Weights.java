@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,6 +112,7 @@ public final class Weights implements AutoCloseable {
             throw new ModelFormatException(index + ": no weight_map object");
         }
         Map<String, String> fileOf = new TreeMap<>();
+        Set<String> shardNames = new java.util.LinkedHashSet<>();
         Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : map.properties()) {
             if (!e.getValue().isTextual()) {
@@ -131,9 +131,9 @@ public final class Weights implements AutoCloseable {
                         + "', which does not exist");
             }
             fileOf.put(e.getKey(), fileName);
-            shards.computeIfAbsent(fileName, n -> null);
+            shardNames.add(fileName);
         }
-        for (String fileName : new ArrayList<>(shards.keySet())) {
+        for (String fileName : shardNames) {
             shards.put(fileName, SafetensorsFile.open(directory.resolve(fileName), arena));
         }
         Map<String, Tensor> tensors = new LinkedHashMap<>();

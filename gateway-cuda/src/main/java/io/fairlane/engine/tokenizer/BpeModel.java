@@ -40,7 +40,7 @@ final class BpeModel {
 
     BpeModel(Map<String, Integer> vocab, MergeTable merges, String unkToken, boolean fuseUnk, boolean byteFallback,
              boolean ignoreMerges, String continuingPrefix, String endOfWordSuffix) {
-        this.vocab = Map.copyOf(vocab);
+        this.vocab = java.util.Collections.unmodifiableMap(vocab);  // a copy would rehash 100k+ strings
         this.merges = merges;
         this.unkId = unkToken == null ? -1 : vocab.getOrDefault(unkToken, -1);
         if (unkToken != null && unkId < 0) {

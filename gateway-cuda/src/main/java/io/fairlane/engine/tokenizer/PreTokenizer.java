@@ -272,7 +272,7 @@ sealed interface PreTokenizer {
     record Digits(boolean individualDigits) implements PreTokenizer {
         @Override
         public void apply(Pieces pieces) {
-            Split split = new Split(Pattern.compile(individualDigits ? "\\p{Nd}" : "\\p{Nd}+"),
+            Split split = new Split(Pattern.compile(individualDigits ? "\\p{N}" : "\\p{N}+"),
                     individualDigits ? Behavior.ISOLATED : Behavior.CONTIGUOUS, false);
             pieces.splitEach((piece, atOrigin, out) -> split.splitOne(piece, out));
         }

@@ -1,11 +1,7 @@
 package io.fairlane.engine.tokenizer;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -30,7 +26,9 @@ import java.util.OptionalInt;
  */
 public final class Tokenizer {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Field names are not canonicalized: a vocabulary's 100k+ unique keys would only fill the symbol table. */
+    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .disable(com.fasterxml.jackson.core.JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build());
 
     private final BpeModel model;
     private final List<AddedToken> addedTokens;
@@ -87,26 +85,24 @@ public final class Tokenizer {
     /** Loads a {@code tokenizer.json}. */
     public static Tokenizer load(Path tokenizerJson) throws IOException {
         Objects.requireNonNull(tokenizerJson, "tokenizerJson");
-        try (InputStream in = Files.newInputStream(tokenizerJson)) {
-            return fromJson(JSON.readTree(in), tokenizerJson.toString());
+        try (com.fasterxml.jackson.core.JsonParser parser = JSON.getFactory().createParser(tokenizerJson.toFile())) {
+            return TokenizerJson.parse(parser);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(tokenizerJson + ": " + e.getMessage(), e);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(tokenizerJson + " is not valid JSON: " + e.getOriginalMessage(), e);
         }
     }
 
     /** Parses the text of a {@code tokenizer.json}. */
     public static Tokenizer fromJson(String json) {
         Objects.requireNonNull(json, "json");
-        try {
-            return fromJson(JSON.readTree(json), "tokenizer.json");
+        try (com.fasterxml.jackson.core.JsonParser parser = JSON.getFactory().createParser(json)) {
+            return TokenizerJson.parse(parser);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tokenizer.json: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new IllegalArgumentException("tokenizer.json is not valid JSON: " + e.getMessage(), e);
-        }
-    }
-
-    private static Tokenizer fromJson(JsonNode root, String source) {
-        try {
-            return TokenizerJson.parse(root);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
     }
 
@@ -236,11 +232,6 @@ public final class Tokenizer {
 
     int mergeCount() {
         return model.mergeCount();
-    }
-
-    /** Reads a tokenizer from a classpath resource or any stream (used for the built-in tokenizer). */
-    static Tokenizer read(InputStream in) throws IOException {
-        return fromJson(JSON.readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8)), "tokenizer.json");
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.fairlane.engine.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -19,17 +18,86 @@ final class TokenizerJson {
     private TokenizerJson() {
     }
 
-    static Tokenizer parse(JsonNode root) {
+    /**
+     * Streams a {@code tokenizer.json}: the model's vocabulary and merges (hundreds of thousands of entries)
+     * go straight into their tables instead of through a JSON tree, which makes loading several times faster;
+     * the small sections are read as trees.
+     */
+    static Tokenizer parse(com.fasterxml.jackson.core.JsonParser in) throws java.io.IOException {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root = mapper.createObjectNode();
+        Map<String, Integer> vocab = null;
+        List<String[]> merges = null;
+        com.fasterxml.jackson.databind.node.ObjectNode model = mapper.createObjectNode();
+        expectToken(in.nextToken(), com.fasterxml.jackson.core.JsonToken.START_OBJECT);
+        while (in.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+            String field = in.currentName();
+            in.nextToken();
+            if (!field.equals("model")) {
+                root.set(field, in.readValueAsTree());
+                continue;
+            }
+            expectToken(in.currentToken(), com.fasterxml.jackson.core.JsonToken.START_OBJECT);
+            while (in.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String key = in.currentName();
+                in.nextToken();
+                switch (key) {
+                    case "vocab" -> {
+                        vocab = new HashMap<>(1 << 16);
+                        expectToken(in.currentToken(), com.fasterxml.jackson.core.JsonToken.START_OBJECT);
+                        while (in.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                            String token = in.currentName();
+                            in.nextToken();
+                            vocab.put(token, in.getIntValue());
+                        }
+                    }
+                    case "merges" -> {
+                        merges = new java.util.ArrayList<>(1 << 16);
+                        expectToken(in.currentToken(), com.fasterxml.jackson.core.JsonToken.START_ARRAY);
+                        while (in.nextToken() != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
+                            if (in.currentToken() == com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+                                in.nextToken();
+                                String a = in.getText();
+                                in.nextToken();
+                                String b = in.getText();
+                                expectToken(in.nextToken(), com.fasterxml.jackson.core.JsonToken.END_ARRAY);
+                                merges.add(new String[] {a, b});
+                            } else {
+                                merges.add(splitMerge(in.getText(), merges.size()));
+                            }
+                        }
+                    }
+                    default -> model.set(key, in.readValueAsTree());
+                }
+            }
+        }
+        if (vocab == null) {
+            throw new IllegalArgumentException("tokenizer.json: missing 'model.vocab'");
+        }
+        root.set("model", model);
+        return build(root, vocab, merges == null ? List.of() : merges);
+    }
+
+    private static void expectToken(com.fasterxml.jackson.core.JsonToken actual,
+                                    com.fasterxml.jackson.core.JsonToken expected) {
+        if (actual != expected) {
+            throw new IllegalArgumentException("tokenizer.json: expected " + expected + ", found " + actual);
+        }
+    }
+
+    private static String[] splitMerge(String line, int rank) {
+        int space = line.indexOf(' ');
+        if (space < 0 || line.indexOf(' ', space + 1) >= 0) {
+            throw new IllegalArgumentException("tokenizer.json: merge " + rank + " is not two tokens: '" + line + "'");
+        }
+        return new String[] {line.substring(0, space), line.substring(space + 1)};
+    }
+
+    private static Tokenizer build(JsonNode root, Map<String, Integer> vocab, List<String[]> mergeList) {
         JsonNode model = require(root, "model");
         String type = model.path("type").asText("BPE");
         if (!type.equals("BPE")) {
             throw unsupported("model", type);
-        }
-        Map<String, Integer> vocab = new HashMap<>(model.path("vocab").size() * 2);
-        Iterator<Map.Entry<String, JsonNode>> fields = require(model, "vocab").fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> e = fields.next();
-            vocab.put(e.getKey(), e.getValue().asInt());
         }
         String prefix = textOrNull(model, "continuing_subword_prefix");
         String suffix = textOrNull(model, "end_of_word_suffix");
@@ -37,26 +105,12 @@ final class TokenizerJson {
                 && model.path("dropout").asDouble() != 0.0) {
             throw new IllegalArgumentException("tokenizer.json: BPE dropout is a training feature and not supported");
         }
-        JsonNode mergesNode = model.path("merges");
-        MergeTable merges = new MergeTable(Math.max(1, mergesNode.size()));
+        MergeTable merges = new MergeTable(Math.max(1, mergeList.size()));
         int prefixLen = prefix == null ? 0 : prefix.length();
         int rank = 0;
-        for (JsonNode m : mergesNode) {
-            String a;
-            String b;
-            if (m.isArray()) {
-                a = m.get(0).asText();
-                b = m.get(1).asText();
-            } else {
-                String line = m.asText();
-                int space = line.indexOf(' ');
-                if (space < 0 || line.indexOf(' ', space + 1) >= 0) {
-                    throw new IllegalArgumentException("tokenizer.json: merge " + rank + " is not two tokens: '"
-                            + line + "'");
-                }
-                a = line.substring(0, space);
-                b = line.substring(space + 1);
-            }
+        for (String[] m : mergeList) {
+            String a = m[0];
+            String b = m[1];
             Integer left = vocab.get(a);
             Integer right = vocab.get(b);
             String mergedToken = a + (prefixLen > 0 && b.startsWith(prefix) ? b.substring(prefixLen) : b);
@@ -81,11 +135,7 @@ final class TokenizerJson {
         }
         Normalizer normalizer = normalizer(root.path("normalizer"));
         PreTokenizer preTokenizer = preTokenizer(root.path("pre_tokenizer"));
-        Map<String, Integer> tokenIds = new HashMap<>(vocab);
-        for (AddedToken t : added) {
-            tokenIds.put(t.content(), t.id());
-        }
-        PostProcessor post = postProcessor(root.path("post_processor"), tokenIds);
+        PostProcessor post = postProcessor(root.path("post_processor"));
         Decoder decoder = decoder(root.path("decoder"));
         return new Tokenizer(bpe, added, normalizer, preTokenizer, post, decoder);
     }
@@ -159,7 +209,7 @@ final class TokenizerJson {
                 : PreTokenizer.PrependScheme.NEVER;
     }
 
-    static PostProcessor postProcessor(JsonNode n, Map<String, Integer> tokenIds) {
+    static PostProcessor postProcessor(JsonNode n) {
         if (n.isMissingNode() || n.isNull()) {
             return PostProcessor.none();
         }
@@ -192,7 +242,7 @@ final class TokenizerJson {
             case "Sequence" -> {
                 List<PostProcessor> steps = new ArrayList<>();
                 for (JsonNode s : n.path("processors")) {
-                    steps.add(postProcessor(s, tokenIds));
+                    steps.add(postProcessor(s));
                 }
                 yield new PostProcessor.Sequence(steps);
             }

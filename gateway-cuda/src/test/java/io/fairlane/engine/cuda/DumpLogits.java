@@ -4,6 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fairlane.engine.SamplingParams;
+import io.fairlane.engine.exec.BackendOptions;
+import io.fairlane.engine.exec.BatchInput;
+import io.fairlane.engine.exec.CudaBackend;
+import io.fairlane.engine.exec.ExecutionBackend;
+import io.fairlane.engine.exec.SequenceInput;
+import io.fairlane.engine.model.Model;
+import io.fairlane.engine.sampling.SamplingState;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,9 +21,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Runs a Hugging Face model directory on the CUDA backend and writes what bench/gpu/check-against-transformers.py
- * compares with transformers: the last-position logits of each prompt (as a .npy float32 matrix) and each prompt's
- * greedy continuation (JSON).
+ * Runs a Hugging Face model directory through the production path (the engine's {@link Model} loader and
+ * {@link CudaBackend}) and writes what bench/gpu/check-against-transformers.py compares with transformers: the
+ * last-position logits of each prompt (a .npy float32 matrix) and each prompt's greedy continuation (JSON).
  *
  * <pre>java ... io.fairlane.engine.cuda.DumpLogits --model DIR --prompts prompts.json --greedy 40 --out PREFIX</pre>
  * prompts.json is a JSON array of token-id arrays; writes PREFIX.logits.npy and PREFIX.greedy.json.
@@ -27,57 +35,50 @@ public final class DumpLogits {
 
     public static void main(String[] args) throws IOException {
         var a = GpuBenchmark.parse(args);
-        CudaProbe.Result probe = CudaProbe.probe();
-        if (!probe.usable()) {
-            System.err.println("DumpLogits: " + probe.summary());
+        CudaBackend.Availability availability = CudaBackend.probe();
+        if (!availability.usable()) {
+            System.err.println("DumpLogits: CUDA unavailable: " + availability.reason());
             System.exit(2);
         }
         ObjectMapper json = new ObjectMapper();
         JsonNode prompts = json.readTree(Path.of(a.get("prompts")).toFile());
         int greedy = Integer.parseInt(a.getOrDefault("greedy", "40"));
         String prefix = a.getOrDefault("out", "fairlane");
-        try (HfModelDirectory dir = new HfModelDirectory(Path.of(a.get("model")))) {
-            CudaModelSpec spec = dir.spec();
-            int vocab = spec.vocabSize();
-            try (CudaExecution exec = CudaExecution.open(0, spec, dir,
-                    new CudaExecution.Limits(16, 0, 0.5, 2048, 8, true))) {
-                System.out.println("DumpLogits: " + spec + " on " + exec.describe());
-                CudaModelRunner runner = exec.runner();
-                float[][] logits = new float[prompts.size()][];
-                ArrayNode continuations = json.createArrayNode();
-                int next = 0;
-                for (int p = 0; p < prompts.size(); p++) {
-                    int[] tokens = new int[prompts.get(p).size()];
-                    for (int i = 0; i < tokens.length; i++) {
-                        tokens[i] = prompts.get(p).get(i).asInt();
-                    }
-                    int blocks = (tokens.length + greedy + 15) / 16 + 1;
-                    int[] table = new int[blocks];
-                    for (int i = 0; i < blocks; i++) {
-                        table[i] = next++;
-                    }
-                    logits[p] = runner.step(List.of(new StepSequence(tokens, 0, table, StepSequence.Output.LOGITS, null,
-                            null, null))).logits(0);
-                    // greedy continuation: the prompt again on fresh blocks, then one token at a time
-                    int[] table2 = new int[blocks];
-                    for (int i = 0; i < blocks; i++) {
-                        table2[i] = next++;
-                    }
-                    ArrayNode seq = continuations.addArray();
-                    StepSequence.SampleSpec g = StepSequence.SampleSpec.greedy();
-                    int token = runner.step(List.of(StepSequence.sample(tokens, 0, table2, g))).token(0);
-                    for (int i = 0; i < greedy; i++) {
-                        seq.add(token);
-                        token = runner.step(List.of(StepSequence.sample(new int[] {token}, tokens.length + i, table2, g)))
-                                .token(0);
-                    }
+        BackendOptions options = new BackendOptions(16, 1L << 30, 0, List.of(), 0.5, 2048, 8);
+        try (ExecutionBackend backend = CudaBackend.open(Model.open(Path.of(a.get("model"))), options)) {
+            System.out.println("DumpLogits: " + backend.describe());
+            int vocab = backend.config().vocabSize();
+            float[][] logits = new float[prompts.size()][];
+            ArrayNode continuations = json.createArrayNode();
+            int next = 0;
+            SamplingState g = SamplingState.of(SamplingParams.greedy(greedy + 1), 0L, 0);
+            for (int p = 0; p < prompts.size(); p++) {
+                int[] tokens = new int[prompts.get(p).size()];
+                for (int i = 0; i < tokens.length; i++) {
+                    tokens[i] = prompts.get(p).get(i).asInt();
                 }
-                writeNpy(Path.of(prefix + ".logits.npy"), logits, vocab);
-                ObjectNode meta = json.createObjectNode();
-                meta.put("device", exec.describe());
-                meta.set("greedy", continuations);
-                json.writeValue(Path.of(prefix + ".greedy.json").toFile(), meta);
+                int blocks = (tokens.length + greedy + 15) / 16 + 1;
+                int[] table = new int[blocks];
+                int[] table2 = new int[blocks];
+                for (int i = 0; i < blocks; i++) {
+                    table[i] = next++;
+                    table2[i] = next++;
+                }
+                logits[p] = backend.step(BatchInput.of(SequenceInput.logits(tokens, 0, table))).logits(0);
+                // greedy continuation: the prompt again on other blocks, then one token at a time, sampled on device
+                ArrayNode seq = continuations.addArray();
+                int token = backend.step(BatchInput.of(SequenceInput.sample(tokens, 0, table2, g))).token(0);
+                for (int i = 0; i < greedy; i++) {
+                    seq.add(token);
+                    token = backend.step(BatchInput.of(SequenceInput.sample(new int[] {token}, tokens.length + i,
+                            table2, g))).token(0);
+                }
             }
+            writeNpy(Path.of(prefix + ".logits.npy"), logits, vocab);
+            ObjectNode meta = json.createObjectNode();
+            meta.put("device", backend.describe());
+            meta.set("greedy", continuations);
+            json.writeValue(Path.of(prefix + ".greedy.json").toFile(), meta);
         }
     }
 

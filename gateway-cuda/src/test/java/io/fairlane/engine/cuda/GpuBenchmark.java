@@ -31,10 +31,7 @@ public final class GpuBenchmark {
             System.exit(2);
         }
         String shape = a.getOrDefault("shape", "llama-3.2-1b");
-        CudaModelSpec base = RandomWeights.SHAPES.get(shape);
-        if (base == null) {
-            throw new IllegalArgumentException("unknown shape " + shape + "; known: " + RandomWeights.SHAPES.keySet());
-        }
+        CudaModelSpec base = RandomWeights.shape(shape);
         int[] batches = Arrays.stream(a.getOrDefault("batches", "1,8,64,256").split(",")).mapToInt(Integer::parseInt)
                 .toArray();
         int decodeSteps = Integer.parseInt(a.getOrDefault("decode-steps", "64"));

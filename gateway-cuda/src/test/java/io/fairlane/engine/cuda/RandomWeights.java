@@ -3,7 +3,9 @@ package io.fairlane.engine.cuda;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Map;
+import io.fairlane.engine.model.DType;
+import io.fairlane.engine.model.ModelShape;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.IntStream;
 
@@ -15,21 +17,18 @@ import java.util.stream.IntStream;
  */
 final class RandomWeights implements WeightSource {
 
-    /** Named shapes: hidden, intermediate, layers, heads, kv heads, head dim, vocab, tied, rope (theta, llama3 factor). */
-    static final Map<String, CudaModelSpec> SHAPES = Map.of(
-            "llama-3.2-1b", llama3("llama-3.2-1b", 2048, 8192, 16, 32, 8, 64, true, 32.0),
-            "llama-3.1-8b", llama3("llama-3.1-8b", 4096, 14336, 32, 32, 8, 128, false, 8.0),
-            "qwen3-0.6b", new CudaModelSpec("qwen3", 1024, 3072, 28, 16, 8, 128, 151936, 1e-6f, false, false, true, true, 0,
-                    CudaModelSpec.defaultRopeFrequencies(128, 1_000_000.0), false, 40960));
-
-    private static CudaModelSpec llama3(String name, int h, int inter, int layers, int heads, int kv, int d,
-                                        boolean tied, double factor) {
-        float[] freqs = HfModelDirectory.ropeFrequencies(d, 500000.0, "llama3",
-                new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("factor", factor)
-                        .put("low_freq_factor", 1.0).put("high_freq_factor", 4.0)
-                        .put("original_max_position_embeddings", 8192));
-        return new CudaModelSpec("llama", h, inter, layers, heads, kv, d, 128256, 1e-5f, false, false, false, tied, 0, freqs,
-                false, 131072);
+    /**
+     * The benchmark shapes of the engine's {@link ModelShape} list, with the vocabulary of the tokenizer family each
+     * is named after (Llama 3: 128,256; Qwen: 151,936; Mistral: 32,768).
+     */
+    static CudaModelSpec shape(String name) {
+        ModelShape shape = ModelShape.named(name);
+        int vocab = switch (shape.family()) {
+            case LLAMA -> 128256;
+            case QWEN2, QWEN3 -> 151936;
+            case MISTRAL -> 32768;
+        };
+        return CudaModelSpec.of(shape.config(vocab, 1, List.of(2), DType.BF16));
     }
 
     private final CudaModelSpec spec;
@@ -53,14 +52,14 @@ final class RandomWeights implements WeightSource {
         boolean norm = name.endsWith("norm.weight");
         float scale = norm ? 0.2f : (float) Math.sqrt(3.0 / shape[shape.length - 1]);
         MemorySegment data = Arena.ofAuto().allocate(2 * n, 64);
-        long salt = ReferenceSampler.mix64(seed ^ name.hashCode());
+        long salt = io.fairlane.engine.sampling.CounterRng.mix64(seed ^ name.hashCode());
         final long total = n;
         int chunks = (int) Math.min(4096, (n + 65535) / 65536);
         IntStream.range(0, chunks).parallel().forEach(c -> {
             long from = total * c / chunks;
             long to = total * (c + 1) / chunks;
             for (long i = from; i < to; i++) {
-                long h = ReferenceSampler.mix64(salt + i);
+                long h = io.fairlane.engine.sampling.CounterRng.mix64(salt + i);
                 float u = ((h >>> 40) * (1.0f / 16777216.0f)) * 2 - 1;
                 float v = norm ? 1.0f + scale * u : scale * u;
                 data.setAtIndex(ValueLayout.JAVA_SHORT, i, Bf16.fromFloat(v));

@@ -98,12 +98,14 @@ class CpuBackendTest {
     @ValueSource(strings = {"tiny", "tiny-qwen3"})
     void step_batchedDecode_givesSameGreedyTokensAsOneByOne(String shape) {
         CpuBackend b = backend(shape, 2);
-        int n = 5;
-        int steps = 12;
+        // Nine sequences: decode steps then carry enough tokens for the widened-row matmul path, which must agree
+        // bit for bit with the direct path a lone decode takes.
+        int n = 9;
+        int steps = 8;
         int[][] prompts = new int[n][];
         int[][] alone = new int[n][];
         for (int i = 0; i < n; i++) {
-            prompts[i] = prompt(7 + 3 * i, i);
+            prompts[i] = prompt(3 + 2 * i, i);
             alone[i] = generateAlone(b, i, prompts[i], 64, steps);
         }
         // Same sequences batched: all prompts in one step, then every decode step carries all five.

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -29,6 +28,10 @@ class HfTokenizerGoldenTest {
 
     static final List<String> PACKAGES = List.of("llama2", "llama3", "qwen3", "gemma3", "deepseek_v3");
 
+    /**
+     * Loaded once per test JVM and shared with the other golden tests (loading the five takes seconds); the
+     * native reference tokenizers live until the JVM exits.
+     */
     private static final Map<String, Pair> LOADED = new ConcurrentHashMap<>();
 
     record Pair(Tokenizer ours, HuggingFaceTokenizer reference) {
@@ -47,12 +50,6 @@ class HfTokenizerGoldenTest {
                 throw new IllegalStateException(e);
             }
         });
-    }
-
-    @AfterAll
-    static void closeReferences() {
-        LOADED.values().forEach(p -> p.reference().close());
-        LOADED.clear();
     }
 
     static List<String> corpus() throws IOException {

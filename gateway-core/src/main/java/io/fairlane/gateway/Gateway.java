@@ -1,0 +1,336 @@
+package io.fairlane.gateway;
+
+import io.fairlane.engine.InferenceEngine;
+import io.fairlane.gateway.api.AccessLog;
+import io.fairlane.gateway.api.OpenAiApi;
+import io.fairlane.gateway.api.Operations;
+import io.fairlane.gateway.config.FairlaneConfig;
+import io.fairlane.gateway.config.LocalModelConfig;
+import io.fairlane.gateway.config.ModelConfig;
+import io.fairlane.gateway.config.TenantConfig;
+import io.fairlane.gateway.config.UpstreamModelConfig;
+import io.fairlane.gateway.http.HttpHandler;
+import io.fairlane.gateway.http.HttpServer;
+import io.fairlane.gateway.http.Router;
+import io.fairlane.gateway.http.ServerState;
+import io.fairlane.gateway.http.Transport;
+import io.fairlane.gateway.lane.Backend;
+import io.fairlane.gateway.lane.Lane;
+import io.fairlane.gateway.lane.Lanes;
+import io.fairlane.gateway.lane.LocalEngineBackend;
+import io.fairlane.gateway.lane.UpstreamBackend;
+import io.fairlane.gateway.metrics.GatewayMetrics;
+import io.fairlane.gateway.metrics.LaneMetrics;
+import io.fairlane.gateway.slo.RequestOutcome;
+import io.fairlane.gateway.slo.SloTracker;
+import io.fairlane.gateway.tenant.Authenticator;
+import io.fairlane.gateway.tenant.TenantDirectory;
+import io.fairlane.gateway.upstream.UpstreamClient;
+import io.fairlane.scheduler.Ticker;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.HttpMethod;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running gateway: builds lanes from the configuration, starts the HTTP server, applies reloads and
+ * shuts down gracefully. The composition root: everything else receives what it needs from here.
+ *
+ * <p>{@link #reload} and {@link #shutdown} are synchronized; requests read the current tenant directory
+ * and routing table through atomic references, so a reload never drops or half-applies a request.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    private static final String MODELS_PREFIX = "/v1/models/";
+
+    private final EngineOpener engineOpener;
+    private final Transport transport;
+    private final EventLoopGroup workers;
+    private final PrometheusMeterRegistry registry;
+    private final GatewayMetrics metrics;
+    private final SloTracker slos;
+    private final UpstreamClient upstreamClient;
+    private final ServerState state = new ServerState();
+    private final AtomicReference<TenantDirectory> tenants = new AtomicReference<>();
+    private final AtomicReference<Lanes> lanes = new AtomicReference<>(new Lanes(List.of()));
+    private volatile FairlaneConfig config;
+    private HttpServer server;
+    private boolean closed;
+
+    private Gateway(FairlaneConfig config, EngineOpener engineOpener) {
+        this.config = config;
+        this.engineOpener = engineOpener;
+        this.transport = Transport.detect();
+        int loops = config.server().eventLoops() > 0 ? config.server().eventLoops()
+                : Runtime.getRuntime().availableProcessors();
+        this.workers = transport.newGroup(loops, "fairlane-io");
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new NettyEventExecutorMetrics(workers).bindTo(registry);
+        this.metrics = new GatewayMetrics(registry, GatewayMetrics.buckets(config.metrics(), config.tenants()));
+        this.slos = new SloTracker(registry, Ticker.system());
+        this.upstreamClient = new UpstreamClient(transport);
+    }
+
+    /**
+     * Opens the lanes (local engines load here, which may take a while), then binds the listener.
+     *
+     * @throws InterruptedException if interrupted while binding
+     */
+    public static Gateway start(FairlaneConfig config, EngineOpener engineOpener) throws InterruptedException {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(engineOpener, "engineOpener");
+        Gateway g = new Gateway(config, engineOpener);
+        try {
+            g.tenants.set(new TenantDirectory(config.tenants()));
+            g.slos.configure(sloMap(config.tenants()));
+            g.lanes.set(new Lanes(g.openLanes(config, Map.of())));
+            g.server = HttpServer.start(config.server(), g.transport, g.workers, g.router(), g.state, g.decorators());
+            g.state.setReady(true);
+            return g;
+        } catch (RuntimeException | InterruptedException e) {
+            g.close();
+            throw e;
+        }
+    }
+
+    private Router router() {
+        OpenAiApi api = new OpenAiApi(lanes::get, metrics);
+        Function<HttpHandler, HttpHandler> auth = new Authenticator(tenants);
+        Router r = new Router()
+                .route(HttpMethod.POST, "/v1/chat/completions", endpoint("chat", auth.apply(api.chatCompletions())))
+                .route(HttpMethod.POST, "/v1/completions", endpoint("completions", auth.apply(api.completions())))
+                .route(HttpMethod.POST, "/v1/embeddings", endpoint("embeddings", auth.apply(api.embeddings())))
+                .route(HttpMethod.GET, "/v1/models", endpoint("models", auth.apply(api.listModels())))
+                .routePrefix(HttpMethod.GET, MODELS_PREFIX, endpoint("models", auth.apply(api.getModel(MODELS_PREFIX))))
+                .route(HttpMethod.GET, "/health/live", endpoint("health", Operations.live()))
+                .route(HttpMethod.GET, "/health/ready", endpoint("health", Operations.ready(state)));
+        if (config.metrics().enabled()) {
+            r.route(HttpMethod.GET, config.metrics().path(), endpoint("metrics", Operations.metrics(registry)));
+        }
+        return r;
+    }
+
+    /** Names the endpoint (a metric tag) before anything can fail, authentication included. */
+    private static HttpHandler endpoint(String name, HttpHandler next) {
+        return exchange -> {
+            exchange.log().endpoint = name;
+            next.serve(exchange);
+        };
+    }
+
+    private List<Function<HttpHandler, HttpHandler>> decorators() {
+        return List.of(new AccessLog(), metrics.decorator(), this::sloDecorator);
+    }
+
+    /** Reports each generation or embedding request's outcome to the tenant's SLOs once it ends. */
+    private HttpHandler sloDecorator(HttpHandler next) {
+        return exchange -> {
+            exchange.onDone(e -> {
+                var log = e.log();
+                if (log.tenant == null || log.model == null) {
+                    return;
+                }
+                boolean generates = !"embeddings".equals(log.endpoint);
+                if (log.status >= 500) {
+                    slos.record(log.tenant, new RequestOutcome.Failed(generates));
+                } else if (log.status < 400) {
+                    Optional<Duration> ttft = log.ttftNanos >= 0 ? Optional.of(Duration.ofNanos(log.ttftNanos))
+                            : Optional.empty();
+                    slos.record(log.tenant, new RequestOutcome.Completed(Duration.ofNanos(log.durationNanos), ttft,
+                            Optional.empty(), Optional.empty()));
+                }
+            });
+            next.serve(exchange);
+        };
+    }
+
+    private static Map<String, List<io.fairlane.gateway.slo.SloSpec>> sloMap(List<TenantConfig> tenants) {
+        Map<String, List<io.fairlane.gateway.slo.SloSpec>> m = new LinkedHashMap<>();
+        for (TenantConfig t : tenants) {
+            m.put(t.id(), t.slos());
+        }
+        return m;
+    }
+
+    /** Builds the lanes of {@code cfg}, keeping those of {@code current} whose model is unchanged. */
+    private List<Lane> openLanes(FairlaneConfig cfg, Map<String, Lane> current) {
+        List<Lane> out = new ArrayList<>();
+        long now = System.currentTimeMillis() / 1000;
+        for (ModelConfig m : cfg.models()) {
+            Lane existing = current.get(m.id());
+            if (existing != null && existing.config().equals(m)) {
+                existing.backend().updateTenants(cfg.tenants());
+                out.add(existing);
+                continue;
+            }
+            if (existing != null && existing.backend() instanceof LocalEngineBackend) {
+                LOG.warn("model {}: local engine settings changed; restart Fairlane to apply them", m.id());
+                existing.backend().updateTenants(cfg.tenants());
+                out.add(existing);
+                continue;
+            }
+            Optional<Backend> backend = open(m, cfg);
+            backend.ifPresent(b -> {
+                out.add(new Lane(m, b, existing == null ? now : existing.created()));
+                LOG.info("model {} served by {} backend", m.id(), b.kind());
+            });
+        }
+        return out;
+    }
+
+    private Optional<Backend> open(ModelConfig m, FairlaneConfig cfg) {
+        return switch (m) {
+            case UpstreamModelConfig u -> Optional.of(new UpstreamBackend(u, cfg.tenants(), upstreamClient, metrics,
+                    workers.next()));
+            case LocalModelConfig l -> {
+                LaneMetrics laneMetrics = metrics.lane(l.id());
+                try {
+                    InferenceEngine engine = engineOpener.open(l, cfg.tenants().stream().map(TenantConfig::toSpec)
+                            .toList(), laneMetrics);
+                    yield Optional.of(new LocalEngineBackend(l, engine, cfg.server(), laneMetrics));
+                } catch (UnsupportedOperationException e) {
+                    LOG.warn("model {} is not served: the local engine is not available in this build ({})", l.id(),
+                            e.getMessage());
+                    laneMetrics.close();
+                    yield Optional.empty();
+                } catch (RuntimeException e) {
+                    LOG.error("model {} is not served: its engine failed to open", l.id(), e);
+                    laneMetrics.close();
+                    yield Optional.empty();
+                }
+            }
+        };
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public FairlaneConfig config() {
+        return config;
+    }
+
+    public ServerState state() {
+        return state;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** The model ids being served now. */
+    public List<String> models() {
+        return lanes.get().all().stream().map(Lane::id).toList();
+    }
+
+    /**
+     * Applies a new configuration without dropping traffic: tenants, keys, SLOs and upstream lanes change
+     * at once for new requests; requests in progress finish on what they started with. Server settings
+     * and local engine settings need a restart (logged).
+     */
+    public synchronized void reload(FairlaneConfig next) {
+        Objects.requireNonNull(next, "next");
+        if (closed) {
+            return;
+        }
+        FairlaneConfig previous = config;
+        if (!previous.server().equals(next.server())) {
+            LOG.warn("server settings changed; restart Fairlane to apply them");
+        }
+        if (!previous.metrics().equals(next.metrics())) {
+            LOG.warn("metrics settings changed; restart Fairlane to apply them");
+        }
+        tenants.set(new TenantDirectory(next.tenants()));
+        slos.configure(sloMap(next.tenants()));
+        Map<String, Lane> current = new LinkedHashMap<>();
+        for (Lane l : lanes.get().all()) {
+            current.put(l.id(), l);
+        }
+        List<Lane> opened = openLanes(next, current);
+        lanes.set(new Lanes(opened));
+        List<String> kept = opened.stream().map(Lane::id).toList();
+        for (Lane old : current.values()) {
+            boolean replaced = opened.stream().noneMatch(l -> l == old);
+            if (replaced) {
+                LOG.info("model {} {}", old.id(), kept.contains(old.id()) ? "reconfigured" : "removed");
+                old.backend().close();
+            }
+        }
+        config = new FairlaneConfig(previous.server(), next.tenants(), next.models(), previous.metrics());
+        LOG.info("configuration applied: {} tenants, models {}", next.tenants().size(),
+                opened.stream().map(Lane::id).collect(Collectors.joining(", ")));
+    }
+
+    /**
+     * Graceful shutdown: readiness goes false, the listener closes, keep-alive connections are told to
+     * close, in-flight requests (streams included) get until {@code deadline} to finish; then everything
+     * closes. Returns true when every request finished in time.
+     */
+    public synchronized boolean shutdown(Duration deadline) throws InterruptedException {
+        if (closed) {
+            return true;
+        }
+        state.beginDrain();
+        if (server != null) {
+            server.stopAccepting();
+        }
+        LOG.info("draining: {} requests in flight, waiting up to {} s", state.inFlight(), deadline.toSeconds());
+        boolean idle = state.awaitIdle(deadline);
+        if (!idle) {
+            LOG.warn("shutdown deadline passed with {} requests in flight; closing them", state.inFlight());
+        }
+        close();
+        return idle;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        state.setReady(false);
+        state.beginDrain();
+        if (server != null) {
+            server.close();
+        }
+        for (Lane l : lanes.get().all()) {
+            try {
+                l.backend().close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing model {} failed", l.id(), e);
+            }
+        }
+        upstreamClient.close();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        metrics.close();
+        registry.close();
+    }
+}

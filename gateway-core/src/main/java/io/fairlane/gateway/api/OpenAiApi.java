@@ -1,0 +1,111 @@
+package io.fairlane.gateway.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fairlane.gateway.config.TenantConfig;
+import io.fairlane.gateway.http.Exchange;
+import io.fairlane.gateway.http.HttpHandler;
+import io.fairlane.gateway.http.Json;
+import io.fairlane.gateway.lane.Lane;
+import io.fairlane.gateway.lane.Lanes;
+import io.fairlane.gateway.lane.RequestContext;
+import io.fairlane.gateway.metrics.GatewayMetrics;
+import io.fairlane.gateway.metrics.RequestMeters;
+import io.fairlane.gateway.openai.Bodies;
+import io.fairlane.gateway.openai.ChatCompletionRequest;
+import io.fairlane.gateway.openai.CompletionRequest;
+import io.fairlane.gateway.openai.EmbeddingsRequest;
+import io.fairlane.gateway.openai.ServiceTiers;
+import io.fairlane.scheduler.ServiceTier;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * The {@code /v1} endpoints: parse and validate the body, resolve the model to its lane and the service
+ * tier for the tenant, count the request in flight, hand it to the lane's backend. Runs after the
+ * authentication decorator, so a tenant is always present.
+ */
+public final class OpenAiApi {
+
+    private final Supplier<Lanes> lanes;
+    private final GatewayMetrics metrics;
+
+    public OpenAiApi(Supplier<Lanes> lanes, GatewayMetrics metrics) {
+        this.lanes = Objects.requireNonNull(lanes, "lanes");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+    }
+
+    public HttpHandler chatCompletions() {
+        return exchange -> {
+            exchange.log().endpoint = "chat";
+            ChatCompletionRequest request = ChatCompletionRequest.parse(Bodies.parse(exchange.body()));
+            exchange.log().stream = request.stream();
+            Lane lane = lanes.get().resolve(request.model());
+            lane.backend().chat(exchange, request, context(exchange, lane, request.serviceTier()));
+        };
+    }
+
+    public HttpHandler completions() {
+        return exchange -> {
+            exchange.log().endpoint = "completions";
+            CompletionRequest request = CompletionRequest.parse(Bodies.parse(exchange.body()));
+            exchange.log().stream = request.stream();
+            Lane lane = lanes.get().resolve(request.model());
+            lane.backend().completions(exchange, request, context(exchange, lane, request.serviceTier()));
+        };
+    }
+
+    public HttpHandler embeddings() {
+        return exchange -> {
+            exchange.log().endpoint = "embeddings";
+            EmbeddingsRequest request = EmbeddingsRequest.parse(Bodies.parse(exchange.body()));
+            Lane lane = lanes.get().resolve(request.model());
+            lane.backend().embeddings(exchange, request, context(exchange, lane, null));
+        };
+    }
+
+    private RequestContext context(Exchange exchange, Lane lane, String requestedTier) {
+        TenantConfig tenant = exchange.tenant();
+        ServiceTier tier = ServiceTiers.resolve(requestedTier, tenant);
+        exchange.log().serviceTier = tier.wireName();
+        RequestMeters meters = metrics.started(exchange, lane.id());
+        return new RequestContext(tenant, tier, meters);
+    }
+
+    /** {@code GET /v1/models}. */
+    public HttpHandler listModels() {
+        return exchange -> {
+            exchange.log().endpoint = "models";
+            ObjectNode body = Json.MAPPER.createObjectNode();
+            body.put("object", "list");
+            ArrayNode data = body.putArray("data");
+            for (Lane lane : lanes.get().all()) {
+                data.add(model(lane));
+            }
+            exchange.respond(HttpResponseStatus.OK, Json.write(exchange.alloc(), body));
+        };
+    }
+
+    /** {@code GET /v1/models/{id}}; ids may contain slashes and arrive percent-encoded. */
+    public HttpHandler getModel(String prefix) {
+        return exchange -> {
+            exchange.log().endpoint = "models";
+            String id = QueryStringDecoder.decodeComponent(exchange.path().substring(prefix.length()),
+                    StandardCharsets.UTF_8);
+            Lane lane = lanes.get().resolve(id);
+            exchange.respond(HttpResponseStatus.OK, Json.write(exchange.alloc(), model(lane)));
+        };
+    }
+
+    private static ObjectNode model(Lane lane) {
+        ObjectNode m = Json.MAPPER.createObjectNode();
+        m.put("id", lane.id());
+        m.put("object", "model");
+        m.put("created", lane.created());
+        m.put("owned_by", lane.config().ownedBy());
+        return m;
+    }
+}

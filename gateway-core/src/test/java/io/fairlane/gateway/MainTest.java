@@ -1,0 +1,37 @@
+package io.fairlane.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+
+    private static String run(List<String> args, String stdin) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Main.hashKey(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
+        return out.toString(StandardCharsets.UTF_8).strip();
+    }
+
+    @Test
+    void hashKey_ofTheDemoKey_isTheOneInTheDefaultConfig() throws Exception {
+        assertThat(run(List.of("sk-fairlane-demo"), ""))
+                .isEqualTo("sha256:728f8700a188b74a38975bbe181a99d5f950145432c8b37621d7bd258667087f");
+    }
+
+    @Test
+    void hashKey_readsStdinWithoutItsNewline() throws Exception {
+        assertThat(run(List.of(), "sk-fairlane-demo\n")).isEqualTo(run(List.of("sk-fairlane-demo"), ""));
+    }
+
+    @Test
+    void hashKey_emptyKey_isRefused() throws Exception {
+        assertThat(Main.hashKey(List.of(), new ByteArrayInputStream(new byte[0]),
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()))).isEqualTo(2);
+    }
+}

@@ -1,0 +1,60 @@
+package io.fairlane.gateway.lane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fairlane.gateway.testing.GatewayExtension;
+import io.fairlane.gateway.testing.RawHttp;
+import io.fairlane.gateway.testing.TestGateway;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Upstream failures at every stage, and clients that leave: the right error or a clean teardown. */
+@ExtendWith(GatewayExtension.class)
+class UpstreamFailureTest {
+
+    private static String chat(String user, boolean stream) {
+        return "{\"model\":\"raw\",\"stream\":" + stream + ",\"user\":\"" + user
+                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    }
+
+    @Test
+    void resetMidStream_endsWithErrorEventAndNoDone(TestGateway g) throws Exception {
+        HttpResponse<String> r = g.post("/v1/chat/completions", chat("reset-mid-stream", true));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"content\":\"x\"").contains("data: {\"error\":").doesNotContain("[DONE]");
+        assertThat(g.get("/health/live").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void resetBeforeHead_answers502WithRetryAfter(TestGateway g) throws Exception {
+        HttpResponse<String> r = g.post("/v1/chat/completions", chat("reset-before-head", false));
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.headers().firstValue("retry-after")).isPresent();
+    }
+
+    @Test
+    void upstreamSilent_answers504AfterFirstByteTimeout(TestGateway g) throws Exception {
+        HttpResponse<String> r = g.post("/v1/chat/completions", chat("hang", true));
+        assertThat(r.statusCode()).isEqualTo(504);
+    }
+
+    @Test
+    void clientGoneMidStream_closesTheUpstreamCall(TestGateway g) throws Exception {
+        int before = g.scripted().closedEarly();
+        try (RawHttp raw = new RawHttp(g.port())) {
+            String body = chat("slow-stream", true);
+            raw.write("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TestGateway.DEMO_KEY
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+            byte[] first = raw.socket().getInputStream().readNBytes(200);
+            assertThat(new String(first)).startsWith("HTTP/1.1 200");
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (g.scripted().closedEarly() == before && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(g.scripted().closedEarly()).isGreaterThan(before);
+        assertThat(g.get("/health/live").statusCode()).isEqualTo(200);
+    }
+}

@@ -1,0 +1,32 @@
+package io.fairlane.engine.exec;
+
+import io.fairlane.engine.model.Model;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+
+/** The CUDA backend on a GPU against the CPU backend: 40-token continuations, CUDA graphs and cuBLAS in play. */
+@Tag("gpu")
+class GpuCudaBackendTest extends CudaBackendContract {
+
+    @BeforeAll
+    static void deviceUsable() {
+        CudaBackend.Availability a = CudaBackend.probe();
+        Assumptions.assumeTrue(a.usable(), () -> "skipped: no usable CUDA device: " + a.reason());
+    }
+
+    @Override
+    CudaBackend openCuda(Model model, BackendOptions options) {
+        return CudaBackend.open(model, options);
+    }
+
+    @Override
+    int continuationTokens() {
+        return 40;
+    }
+
+    @Override
+    int realTokenizerTokens() {
+        return 40;
+    }
+}
