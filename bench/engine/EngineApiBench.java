@@ -219,7 +219,17 @@ public final class EngineApiBench {
         int maxTokens = intOpt("fair-max-tokens", 32);
         long quantum = intOpt("quantum", 4096);
         List<TenantSpec> tenants = List.of(TenantSpec.of("light", 1), TenantSpec.of("heavy", 1));
-        for (Policy policy : List.of(new Policy.Fcfs(), new Policy.DeficitRoundRobin(quantum))) {
+        List<Policy> policies = new ArrayList<>();
+        for (String name : opt("policies", "fcfs,drr").split(",")) {
+            policies.add(switch (name) {
+                case "fcfs" -> new Policy.Fcfs();
+                case "drr" -> new Policy.DeficitRoundRobin(quantum);
+                case "vtc" -> new Policy.VirtualTokenCounter();
+                case "dlpm" -> new Policy.DeficitLongestPrefixMatch(quantum);
+                default -> throw new IllegalArgumentException("unknown policy " + name);
+            });
+        }
+        for (Policy policy : policies) {
             try (InferenceEngine engine = open(policy, tenants)) {
                 submit(engine, "light", tokens(64, random), 4).get();
                 // Warm-up at full load (JIT, allocator, caches), discarded.
@@ -238,8 +248,8 @@ public final class EngineApiBench {
                         light.size(), pct(light, 50), pct(light, 99));
                 System.out.printf(Locale.ROOT, "[fairness %s] heavy n=%d p50=%.1f p99=%.1f ms%n", name, heavy.size(),
                         pct(heavy, 50), pct(heavy, 99));
-                System.out.printf(Locale.ROOT, "[fairness %s] light_p99_ratio=%.2f%n", name,
-                        pct(light, 99) / pct(solo, 99));
+                System.out.printf(Locale.ROOT, "[fairness %s] light_p99_ratio=%.2f preemptions=%d%n", name,
+                        pct(light, 99) / pct(solo, 99), engine.snapshot().preemptions());
             }
         }
     }

@@ -9,5 +9,5 @@ export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
   -Dmdep.includeScope=runtime >&2
 CP="gateway-cuda/target/classes:$(cat gateway-cuda/target/cp.txt)"
 exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-  -XX:+UseParallelGC -Xmx4g -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -XX:+UseParallelGC -Xmx4g ${BENCH_JAVA_OPTS:-} -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   bench/engine/EngineApiBench.java "$@"
