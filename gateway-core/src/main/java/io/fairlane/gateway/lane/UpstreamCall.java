@@ -8,6 +8,7 @@ import io.fairlane.gateway.config.UpstreamModelConfig;
 import io.fairlane.gateway.http.ApiError;
 import io.fairlane.gateway.http.ApiException;
 import io.fairlane.gateway.http.Exchange;
+import io.fairlane.gateway.http.Headers;
 import io.fairlane.gateway.http.Json;
 import io.fairlane.gateway.openai.Usages;
 import io.fairlane.gateway.upstream.SseDecoder;
@@ -196,7 +197,7 @@ final class UpstreamCall implements UpstreamListener {
             content = Json.write(exchange.alloc(), body);
         }
         FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
-                target.basePath() + kind.path, content);
+                target.basePath() + kind.path, content, Headers.OUTGOING, Headers.NO_TRAILERS);
         HttpHeaders h = r.headers();
         h.set(HttpHeaderNames.HOST, target.url().getPort() > 0 ? target.url().getHost() + ":" + target.url().getPort()
                 : target.url().getHost());
@@ -224,7 +225,7 @@ final class UpstreamCall implements UpstreamListener {
             normalizer = new StreamNormalizer(clientWantsUsage, context.tier().wireName());
         } else {
             phase = Phase.BUFFERING;
-            buffered = exchange.alloc().compositeBuffer(64);
+            buffered = exchange.alloc().compositeBuffer(8);
         }
         schedule(config.readTimeout().toNanos());
         // The head may arrive alone: ask for the body (a second request for data already on its way is harmless).
