@@ -10,6 +10,7 @@ import io.fairlane.gateway.http.ApiException;
 import io.fairlane.gateway.http.Exchange;
 import io.fairlane.gateway.http.Headers;
 import io.fairlane.gateway.http.Json;
+import io.fairlane.gateway.openai.ServiceTiers;
 import io.fairlane.gateway.openai.Usages;
 import io.fairlane.gateway.upstream.SseDecoder;
 import io.fairlane.gateway.upstream.StreamNormalizer;
@@ -222,7 +223,7 @@ final class UpstreamCall implements UpstreamListener {
         if (response.status().code() == 200 && stream && type.startsWith("text/event-stream")) {
             phase = Phase.STREAMING;
             sse = new SseDecoder(exchange.alloc(), MAX_EVENT);
-            normalizer = new StreamNormalizer(clientWantsUsage, context.tier().wireName());
+            normalizer = new StreamNormalizer(clientWantsUsage, ServiceTiers.wire(context.tier()));
         } else {
             phase = Phase.BUFFERING;
             buffered = exchange.alloc().compositeBuffer(8);
@@ -392,7 +393,7 @@ final class UpstreamCall implements UpstreamListener {
             exchange.log().completionTokens = Usages.completionTokens(u);
             exchange.log().cachedTokens = Usages.cachedTokens(u);
         }
-        String tier = context.tier().wireName();
+        String tier = ServiceTiers.wire(context.tier());
         boolean spliceTier = false;
         if (kind != Kind.EMBEDDINGS) {
             JsonNode sent = response.get("service_tier");
