@@ -10,7 +10,7 @@
 #     counted from each request's due time (wrk2 is not in Debian; this is a small JDK-only stand-in).
 # "Added" latency = percentile through the proxy minus the same percentile direct, in the same run.
 #
-#   bench/proxy/run.sh            (env: RATE=1000 SECONDS=20 WRK_SECONDS=15 CONNS=32 LOOPS=2)
+#   bench/proxy/run.sh            (env: RATE=1000 SECONDS=20 WRK_SECONDS=15 CONNS=32 LOOPS=2 WARMUP=30)
 #
 # Needs Debian's nginx and wrk (installed here when missing, as root or through sudo) and a JDK 25 (the
 # launcher finds it). Everything runs on this machine, sharing its cores: the load generators take CPU
@@ -133,6 +133,12 @@ url_for() { # target mode
     fairlane:*) echo "http://127.0.0.1:$FAIRLANE/v1/chat/completions" ;;
   esac
 }
+
+# Fairlane runs on the JVM: give its JIT a proper warm-up on both paths before anything is measured (on a
+# busy 2-core machine C2 needs tens of seconds); nginx needs none but gets the same per-target warm-up below.
+WARMUP=${WARMUP:-30}
+BENCH_BODY=$(body bench-json "") wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$work/post.lua" "http://127.0.0.1:$FAIRLANE/v1/chat/completions" >/dev/null
+BENCH_BODY=$(body bench-sse '"stream":true,') wrk -t1 -c"$CONNS" -d"$((WARMUP / 2))s" -s "$work/post.lua" "http://127.0.0.1:$FAIRLANE/v1/chat/completions" >/dev/null
 
 results=$work/results.txt
 : > "$results"

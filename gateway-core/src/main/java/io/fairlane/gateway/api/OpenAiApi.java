@@ -70,7 +70,7 @@ public final class OpenAiApi {
     private RequestContext context(Exchange exchange, Lane lane, String requestedTier) {
         TenantConfig tenant = exchange.tenant();
         ServiceTier tier = ServiceTiers.resolve(requestedTier, tenant);
-        exchange.log().serviceTier = tier.wireName();
+        exchange.log().serviceTier = ServiceTiers.wire(tier);
         RequestMeters meters = metrics.started(exchange, lane.id());
         return new RequestContext(tenant, tier, meters);
     }

@@ -50,12 +50,19 @@ public final class ApiKeyHash {
         return new ApiKeyHash(digest.clone());
     }
 
-    public static byte[] sha256(byte[] bytes) {
+    /** One digest per thread: {@code MessageDigest.getInstance} looks up providers on every call. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no SHA-256", e);
         }
+    });
+
+    public static byte[] sha256(byte[] bytes) {
+        MessageDigest md = SHA256.get();
+        md.reset();
+        return md.digest(bytes);
     }
 
     /** Constant-time comparison with another digest. */

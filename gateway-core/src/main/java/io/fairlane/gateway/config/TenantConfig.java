@@ -46,6 +46,8 @@ public record TenantConfig(
         slos = List.copyOf(slos);
     }
 
+    private static final ServiceTier[] TIERS_BEST_FIRST = ServiceTier.values();
+
     /** The scheduler's view of this tenant. */
     public TenantSpec toSpec() {
         return new TenantSpec(id, weight, serviceTiers, maxShare, maxQueuedRequests, maxQueuedTokens, rateLimits);
@@ -58,7 +60,7 @@ public record TenantConfig(
 
     /** The best tier this tenant may use, what {@code service_tier: auto} resolves to. */
     public ServiceTier bestTier() {
-        for (ServiceTier t : ServiceTier.values()) {
+        for (ServiceTier t : TIERS_BEST_FIRST) {
             if (serviceTiers.contains(t)) {
                 return t;
             }

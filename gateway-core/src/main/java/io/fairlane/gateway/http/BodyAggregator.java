@@ -52,7 +52,7 @@ final class BodyAggregator extends HttpObjectAggregator {
         ApiError e = new ApiError(413, "The request body is larger than the " + (maxBytes >> 20)
                 + " MiB this server accepts.", "invalid_request_error", null, "request_too_large");
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                Json.write(alloc, e.toJson()));
+                Json.write(alloc, e.toJson()), Headers.OUTGOING, Headers.NO_TRAILERS);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
         r.headers().set("x-request-id", requestId);

@@ -109,7 +109,7 @@ public final class Exchange {
     /** Headers added to whatever response this exchange sends (rate-limit headers, ...). */
     public HttpHeaders responseHeaders() {
         if (responseHeaders == null) {
-            responseHeaders = new DefaultHttpHeaders();
+            responseHeaders = Headers.OUTGOING.newHeaders();
         }
         return responseHeaders;
     }
@@ -207,7 +207,8 @@ public final class Exchange {
             body.release();
             throw new IllegalStateException("response already started for " + requestId);
         }
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, Headers.OUTGOING,
+                Headers.NO_TRAILERS);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
         commonHeaders(r.headers());
@@ -225,7 +226,7 @@ public final class Exchange {
         if (state != State.OPEN) {
             throw new IllegalStateException("response already started for " + requestId);
         }
-        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Headers.OUTGOING);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, EVENT_STREAM);
         r.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
         HttpUtil.setTransferEncodingChunked(r, true);
@@ -251,7 +252,7 @@ public final class Exchange {
             return;
         }
         state = State.DONE;
-        ChannelFuture f = channel.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(DONE)));
+        ChannelFuture f = channel.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(DONE), Headers.NO_TRAILERS));
         if (!keepAlive) {
             f.addListener(ChannelFutureListener.CLOSE);
         }

@@ -58,7 +58,8 @@ public final class HttpServer implements AutoCloseable {
         HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
                 .setMaxInitialLineLength(config.maxUriLength())
                 .setMaxHeaderSize(config.maxHeaderBytes())
-                .setMaxChunkSize(64 * 1024);
+                .setMaxChunkSize(64 * 1024)
+                .setTrailersFactory(Headers.DECODED_TRAILERS);
         long headerNanos = config.headerReadTimeout().toNanos();
         long idleNanos = config.idleTimeout().toNanos();
         int maxBody = (int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes());
@@ -81,7 +82,8 @@ public final class HttpServer implements AutoCloseable {
                         p.addLast("header-timeout", headerTimeout);
                         p.addLast("codec", new HttpServerCodec(decoderConfig));
                         p.addLast("headers-complete", headerTimeout.completion());
-                        p.addLast("idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
+                        // Reader-idle only: an all-idle timer also hooks every write's promise, a cost per response.
+                        p.addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
                         p.addLast("aggregator", new BodyAggregator(maxBody));
                         p.addLast("dispatcher", new RequestDispatcher(router, state, decoratorList));
                     }

@@ -14,6 +14,7 @@ import io.fairlane.gateway.http.RequestIds;
 import io.fairlane.gateway.local.Logprobs;
 import io.fairlane.gateway.local.ToolCallParser;
 import io.fairlane.gateway.openai.ChatCompletionRequest;
+import io.fairlane.gateway.openai.ServiceTiers;
 import io.fairlane.gateway.openai.Usages;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.ArrayList;
@@ -280,7 +281,7 @@ final class LocalChatRun {
         o.put("created", created);
         o.put("model", request.model());
         o.put("system_fingerprint", fingerprint);
-        o.put("service_tier", context.tier().wireName());
+        o.put("service_tier", ServiceTiers.wire(context.tier()));
         return o;
     }
 

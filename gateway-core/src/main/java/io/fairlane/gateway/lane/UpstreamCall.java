@@ -8,7 +8,9 @@ import io.fairlane.gateway.config.UpstreamModelConfig;
 import io.fairlane.gateway.http.ApiError;
 import io.fairlane.gateway.http.ApiException;
 import io.fairlane.gateway.http.Exchange;
+import io.fairlane.gateway.http.Headers;
 import io.fairlane.gateway.http.Json;
+import io.fairlane.gateway.openai.ServiceTiers;
 import io.fairlane.gateway.openai.Usages;
 import io.fairlane.gateway.upstream.SseDecoder;
 import io.fairlane.gateway.upstream.StreamNormalizer;
@@ -196,7 +198,7 @@ final class UpstreamCall implements UpstreamListener {
             content = Json.write(exchange.alloc(), body);
         }
         FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
-                target.basePath() + kind.path, content);
+                target.basePath() + kind.path, content, Headers.OUTGOING, Headers.NO_TRAILERS);
         HttpHeaders h = r.headers();
         h.set(HttpHeaderNames.HOST, target.url().getPort() > 0 ? target.url().getHost() + ":" + target.url().getPort()
                 : target.url().getHost());
@@ -221,10 +223,10 @@ final class UpstreamCall implements UpstreamListener {
         if (response.status().code() == 200 && stream && type.startsWith("text/event-stream")) {
             phase = Phase.STREAMING;
             sse = new SseDecoder(exchange.alloc(), MAX_EVENT);
-            normalizer = new StreamNormalizer(clientWantsUsage, context.tier().wireName());
+            normalizer = new StreamNormalizer(clientWantsUsage, ServiceTiers.wire(context.tier()));
         } else {
             phase = Phase.BUFFERING;
-            buffered = exchange.alloc().compositeBuffer(64);
+            buffered = exchange.alloc().compositeBuffer(8);
         }
         schedule(config.readTimeout().toNanos());
         // The head may arrive alone: ask for the body (a second request for data already on its way is harmless).
@@ -391,7 +393,7 @@ final class UpstreamCall implements UpstreamListener {
             exchange.log().completionTokens = Usages.completionTokens(u);
             exchange.log().cachedTokens = Usages.cachedTokens(u);
         }
-        String tier = context.tier().wireName();
+        String tier = ServiceTiers.wire(context.tier());
         boolean spliceTier = false;
         if (kind != Kind.EMBEDDINGS) {
             JsonNode sent = response.get("service_tier");

@@ -12,7 +12,15 @@ import java.util.stream.Collectors;
  */
 public final class ServiceTiers {
 
+    private static final String[] WIRE_NAMES = java.util.Arrays.stream(ServiceTier.values())
+            .map(ServiceTier::wireName).toArray(String[]::new);
+
     private ServiceTiers() {
+    }
+
+    /** {@link ServiceTier#wireName()} without building the string on every call. */
+    public static String wire(ServiceTier tier) {
+        return WIRE_NAMES[tier.ordinal()];
     }
 
     public static ServiceTier resolve(String requested, TenantConfig tenant) {

@@ -102,17 +102,16 @@ public final class Usages {
         return u.putObject(name);
     }
 
+    /** The counts OpenAI's detail objects hold; only these are repaired (no iteration, no allocation). */
+    private static final String[] DETAIL_COUNTS = {"cached_tokens", "audio_tokens", "reasoning_tokens",
+            "accepted_prediction_tokens", "rejected_prediction_tokens", "text_tokens", "image_tokens"};
+
     private static boolean integersInPlace(ObjectNode o) {
         boolean changed = false;
-        var it = o.fields();
-        while (it.hasNext()) {
-            var e = it.next();
-            JsonNode v = e.getValue();
-            if (v.isNull()) {
-                e.setValue(Json.MAPPER.getNodeFactory().numberNode(0));
-                changed = true;
-            } else if (v.isNumber() && !v.isIntegralNumber()) {
-                e.setValue(Json.MAPPER.getNodeFactory().numberNode((int) Math.round(v.asDouble())));
+        for (String name : DETAIL_COUNTS) {
+            JsonNode v = o.get(name);
+            if (v != null && (v.isNull() || v.isNumber() && !v.isIntegralNumber())) {
+                o.put(name, v.isNull() ? 0 : (int) Math.round(v.asDouble()));
                 changed = true;
             }
         }

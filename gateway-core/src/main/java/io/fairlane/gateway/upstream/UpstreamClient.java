@@ -9,7 +9,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.fairlane.gateway.http.Headers;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -93,8 +95,11 @@ public final class UpstreamClient implements AutoCloseable {
                         if (sslContext != null) {
                             p.addLast("tls", sslContext.newHandler(ch.alloc(), key.host(), key.port()));
                         }
-                        p.addLast("codec", new HttpClientCodec(8192, 64 * 1024, 64 * 1024));
-                        p.addLast("idle", new IdleStateHandler(0, 0, POOLED_IDLE.toSeconds(), TimeUnit.SECONDS));
+                        p.addLast("codec", new HttpClientCodec(new HttpDecoderConfig().setMaxInitialLineLength(8192)
+                                .setMaxHeaderSize(64 * 1024).setMaxChunkSize(64 * 1024)
+                                .setHeadersFactory(Headers.UPSTREAM_RESPONSE)
+                                .setTrailersFactory(Headers.DECODED_TRAILERS), false, false));
+                        p.addLast("idle", new IdleStateHandler(POOLED_IDLE.toSeconds(), 0, 0, TimeUnit.SECONDS));
                         p.addLast("upstream", new UpstreamConnection(ch, key));
                     }
                 });
