@@ -95,6 +95,7 @@ final class FairScheduler<W> implements TenantScheduler<W> {
         this.main = discipline(policy, anyMatcher);
         this.flex = discipline(policy, anyMatcher);
         updateTenants(tenants);
+        stats.attach(this::snapshot);
     }
 
     private static Discipline discipline(Policy policy, PrefixMatcher<Object> matcher) {

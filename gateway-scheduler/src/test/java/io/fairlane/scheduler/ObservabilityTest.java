@@ -5,14 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 class ObservabilityTest {
 
     private final ManualTicker ticker = new ManualTicker();
     private final List<String> events = new ArrayList<>();
+    private final List<Supplier<SchedulerSnapshot>> attached = new ArrayList<>();
 
     private final SchedulerStats recording = new SchedulerStats() {
+        @Override
+        public void attach(Supplier<SchedulerSnapshot> snapshots) {
+            attached.add(snapshots);
+        }
+
         @Override
         public void recordQueued(String tenant, ServiceTier tier) {
             events.add("queued " + tenant + " " + tier.wireName());
@@ -86,5 +93,14 @@ class ObservabilityTest {
         s.offer("a", "a2", cost(10, 5), ServiceTier.PRIORITY);
 
         assertThat(s.snapshot().tenants().get("a").rejections()).isEqualTo(2);
+    }
+
+    @Test
+    void create_attachesTheSchedulersSnapshotsToItsStats() {
+        var s = scheduler();
+        s.offer("a", "a0", cost(10, 5), ServiceTier.DEFAULT);
+
+        assertThat(attached).singleElement().extracting(a -> a.get().tenants().get("a").queuedRequests())
+                .isEqualTo(1);
     }
 }

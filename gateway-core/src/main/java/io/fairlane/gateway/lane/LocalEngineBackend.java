@@ -118,6 +118,7 @@ public final class LocalEngineBackend implements Backend {
         SamplingParams sampling = sampling(request.sampling(), request.logprobs(), request.topLogprobs(), prompt,
                 model, "messages");
         new LocalChatRun(this, exchange, context, request, prompt, sampling).start();
+        rateLimitHeaders(exchange, context);
     }
 
     @Override
@@ -147,6 +148,7 @@ public final class LocalEngineBackend implements Backend {
                     prepared, model, "prompt"));
         }
         new LocalCompletionRun(this, exchange, context, request, prompts, samplings).start();
+        rateLimitHeaders(exchange, context);
     }
 
     @Override
@@ -178,6 +180,7 @@ public final class LocalEngineBackend implements Backend {
                         // the server is stopping; the exchange goes with it
                     }
                 });
+        rateLimitHeaders(exchange, context);
     }
 
     private void embedded(Exchange exchange, EmbeddingsRequest request, EmbeddingResult result, Throwable error) {
@@ -215,6 +218,12 @@ public final class LocalEngineBackend implements Backend {
         exchange.respond(HttpResponseStatus.OK, Json.write(exchange.alloc(), body));
     }
 
+    /**
+     * Sets the {@code x-ratelimit-*} headers: once on arrival, so that a request refused before it reaches
+     * the engine carries them too, and again after the engine admitted it, so that the response shows the
+     * limits with this request's reservation taken (events reach the exchange through its event loop, on
+     * which this runs, so no response has started yet).
+     */
     private void rateLimitHeaders(Exchange exchange, RequestContext context) {
         RateLimitHeaders.apply(exchange.responseHeaders(), engine.rateLimitStatus(context.tenant().id()));
     }

@@ -39,6 +39,7 @@ public final class GatewayMetrics implements AutoCloseable {
     private final ConcurrentHashMap<PairKey, RequestMeters> requestMeters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<RequestKey, Counter> requestCounters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, UpstreamMeters> upstreamMeters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, LaneGauges> laneGauges = new ConcurrentHashMap<>();
     private final ScheduledExecutorService poller;
 
     private record PairKey(String tenant, String model) {
@@ -166,7 +167,7 @@ public final class GatewayMetrics implements AutoCloseable {
 
     /** Scheduler event sink and gauges for a lane (a model's tenant scheduler). */
     public LaneMetrics lane(String lane) {
-        return new LaneMetrics(this, lane);
+        return new LaneMetrics(this, lane, laneGauges.computeIfAbsent(lane, k -> new LaneGauges()));
     }
 
     DistributionSummary summary(FairlaneMeter meter, Tags tags) {

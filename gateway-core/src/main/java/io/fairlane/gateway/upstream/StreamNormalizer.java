@@ -69,7 +69,10 @@ public final class StreamNormalizer {
             }
             chunk.remove("usage");
         }
-        if (serviceTier != null && chunk.has("service_tier")) {
+        // Chat chunks always say the tier used, as a non-streamed chat completion does, also when the
+        // upstream server (vLLM, for one) sends no service_tier of its own.
+        if (serviceTier != null && (chunk.has("service_tier")
+                || "chat.completion.chunk".equals(chunk.path("object").asText()))) {
             chunk.put("service_tier", serviceTier);
         }
         JsonNode choices = chunk.get("choices");

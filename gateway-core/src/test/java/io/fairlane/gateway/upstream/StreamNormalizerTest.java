@@ -13,6 +13,23 @@ class StreamNormalizerTest {
     }
 
     @Test
+    void chatChunkWithoutServiceTier_getsTheTierUsed() throws Exception {
+        StreamNormalizer n = new StreamNormalizer(false, "flex");
+        ObjectNode c = chunk("{\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                + "\"delta\":{\"content\":\"x\"}}]}");
+        n.normalize(c);
+        assertThat(c.path("service_tier").asText()).isEqualTo("flex");
+    }
+
+    @Test
+    void completionChunk_getsNoServiceTier() throws Exception {
+        StreamNormalizer n = new StreamNormalizer(false, "flex");
+        ObjectNode c = chunk("{\"object\":\"text_completion\",\"choices\":[{\"index\":0,\"text\":\"x\"}]}");
+        n.normalize(c);
+        assertThat(c.has("service_tier")).isFalse();
+    }
+
+    @Test
     void usageChunkNotAskedFor_isDropped() throws Exception {
         StreamNormalizer n = new StreamNormalizer(false, "default");
         assertThat(n.normalize(chunk("{\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}")))

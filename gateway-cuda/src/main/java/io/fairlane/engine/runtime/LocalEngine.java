@@ -31,6 +31,7 @@ import io.fairlane.scheduler.ActualCost;
 import io.fairlane.scheduler.Admission;
 import io.fairlane.scheduler.CostEstimate;
 import io.fairlane.scheduler.PrefixMatcher;
+import io.fairlane.scheduler.RateLimitStatus;
 import io.fairlane.scheduler.TenantScheduler;
 import io.fairlane.scheduler.TenantSpec;
 import io.fairlane.scheduler.Ticker;
@@ -240,6 +241,12 @@ public final class LocalEngine implements InferenceEngine {
     public void updateTenants(List<TenantSpec> tenants) {
         waiting.updateTenants(tenants);
         batch.updateTenants(tenants);
+    }
+
+    /** The tenant's rate limits as the waiting queue accounts them, for {@code x-ratelimit-*} headers. */
+    @Override
+    public RateLimitStatus rateLimitStatus(String tenant) {
+        return waiting.rateLimitStatus(tenant);
     }
 
     @Override
