@@ -4,6 +4,8 @@ import io.fairlane.engine.InferenceEngine;
 import io.fairlane.gateway.api.AccessLog;
 import io.fairlane.gateway.api.OpenAiApi;
 import io.fairlane.gateway.api.Operations;
+import io.fairlane.gateway.capture.CaptureRecorder;
+import io.fairlane.gateway.capture.TrafficCapture;
 import io.fairlane.gateway.config.FairlaneConfig;
 import io.fairlane.gateway.config.LocalModelConfig;
 import io.fairlane.gateway.config.ModelConfig;
@@ -14,6 +16,8 @@ import io.fairlane.gateway.http.HttpServer;
 import io.fairlane.gateway.http.Router;
 import io.fairlane.gateway.http.ServerState;
 import io.fairlane.gateway.http.Transport;
+import io.fairlane.gateway.idempotency.IdempotencyStore;
+import io.fairlane.gateway.idempotency.IdempotentRequests;
 import io.fairlane.gateway.lane.Backend;
 import io.fairlane.gateway.lane.Lane;
 import io.fairlane.gateway.lane.Lanes;
@@ -71,6 +75,8 @@ public final class Gateway implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final SloTracker slos;
     private final UpstreamClient upstreamClient;
+    private final IdempotencyStore idempotency;
+    private final CaptureRecorder captureRecorder;
     private final ServerState state = new ServerState();
     private final AtomicReference<TenantDirectory> tenants = new AtomicReference<>();
     private final AtomicReference<Lanes> lanes = new AtomicReference<>(new Lanes(List.of()));
@@ -96,6 +102,8 @@ public final class Gateway implements AutoCloseable {
         this.metrics = new GatewayMetrics(registry, GatewayMetrics.buckets(config.metrics(), config.tenants()));
         this.slos = new SloTracker(registry, Ticker.system());
         this.upstreamClient = new UpstreamClient(transport);
+        this.idempotency = new IdempotencyStore(config.idempotency(), Ticker.system());
+        this.captureRecorder = config.capture().file().map(CaptureRecorder::new).orElse(null);
     }
 
     /**
@@ -122,19 +130,33 @@ public final class Gateway implements AutoCloseable {
 
     private Router router() {
         OpenAiApi api = new OpenAiApi(lanes::get, metrics);
-        Function<HttpHandler, HttpHandler> auth = new Authenticator(tenants);
+        Function<HttpHandler, HttpHandler> authenticated = authenticated();
+        Function<HttpHandler, HttpHandler> idempotent = authenticated.compose(new IdempotentRequests(idempotency));
         Router r = new Router()
-                .route(HttpMethod.POST, "/v1/chat/completions", endpoint("chat", auth.apply(api.chatCompletions())))
-                .route(HttpMethod.POST, "/v1/completions", endpoint("completions", auth.apply(api.completions())))
-                .route(HttpMethod.POST, "/v1/embeddings", endpoint("embeddings", auth.apply(api.embeddings())))
-                .route(HttpMethod.GET, "/v1/models", endpoint("models", auth.apply(api.listModels())))
-                .routePrefix(HttpMethod.GET, MODELS_PREFIX, endpoint("models", auth.apply(api.getModel(MODELS_PREFIX))))
+                .route(HttpMethod.POST, "/v1/chat/completions", endpoint("chat", idempotent.apply(api.chatCompletions())))
+                .route(HttpMethod.POST, "/v1/completions", endpoint("completions", idempotent.apply(api.completions())))
+                .route(HttpMethod.POST, "/v1/embeddings", endpoint("embeddings", idempotent.apply(api.embeddings())))
+                .route(HttpMethod.GET, "/v1/models", endpoint("models", authenticated.apply(api.listModels())))
+                .routePrefix(HttpMethod.GET, MODELS_PREFIX, endpoint("models",
+                        authenticated.apply(api.getModel(MODELS_PREFIX))))
                 .route(HttpMethod.GET, "/health/live", endpoint("health", Operations.live()))
                 .route(HttpMethod.GET, "/health/ready", endpoint("health", Operations.ready(state)));
         if (config.metrics().enabled()) {
             r.route(HttpMethod.GET, config.metrics().path(), endpoint("metrics", Operations.metrics(registry)));
         }
         return r;
+    }
+
+    /**
+     * Authentication, then (for tenants that opted in) traffic capture: what runs before every {@code /v1}
+     * handler. Capture is outside idempotency, so that a replayed response is recorded as the client saw it.
+     */
+    private Function<HttpHandler, HttpHandler> authenticated() {
+        Function<HttpHandler, HttpHandler> auth = new Authenticator(tenants);
+        if (captureRecorder == null) {
+            return auth;
+        }
+        return auth.compose(new TrafficCapture(captureRecorder, config.capture().maxBodyBytes()));
     }
 
     /** Names the endpoint (a metric tag) before anything can fail, authentication included. */
@@ -244,6 +266,11 @@ public final class Gateway implements AutoCloseable {
         return state;
     }
 
+    /** The capture recorder, when {@code capture.file} is configured. */
+    public Optional<CaptureRecorder> captureRecorder() {
+        return Optional.ofNullable(captureRecorder);
+    }
+
     public PrometheusMeterRegistry registry() {
         return registry;
     }
@@ -286,7 +313,12 @@ public final class Gateway implements AutoCloseable {
                 old.backend().close();
             }
         }
-        config = new FairlaneConfig(previous.server(), next.tenants(), next.models(), previous.metrics());
+        if (!previous.idempotency().equals(next.idempotency()) || !previous.capture().equals(next.capture())) {
+            LOG.warn("idempotency or capture settings changed; restart Fairlane to apply them (tenants' capture "
+                    + "opt-in applies now)");
+        }
+        config = new FairlaneConfig(previous.server(), next.tenants(), next.models(), previous.metrics(),
+                previous.idempotency(), previous.capture());
         LOG.info("configuration applied: {} tenants, models {}", next.tenants().size(),
                 opened.stream().map(Lane::id).collect(Collectors.joining(", ")));
     }
@@ -333,6 +365,9 @@ public final class Gateway implements AutoCloseable {
         }
         upstreamClient.close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (captureRecorder != null) {
+            captureRecorder.close();
+        }
         metrics.close();
         registry.close();
     }

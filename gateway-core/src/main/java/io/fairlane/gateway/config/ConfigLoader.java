@@ -80,11 +80,18 @@ public final class ConfigLoader {
         List<TenantConfig> tenants = tenants(top, errors);
         List<ModelConfig> models = models(top, server, errors);
         MetricsConfig metrics = metrics(top.section("metrics").orElse(new ConfigNode(YAML.createObjectNode(), "metrics", errors)));
+        IdempotencyConfig idempotency = top.section("idempotency").map(ConfigLoader::idempotency)
+                .orElse(IdempotencyConfig.DEFAULT);
+        CaptureConfig capture = top.section("capture").map(this::capture).orElse(CaptureConfig.NONE);
+        if (capture.file().isEmpty()) {
+            tenants.stream().filter(TenantConfig::capture).findFirst().ifPresent(t -> errors.add(new ConfigError(
+                    "capture.file", "is required: tenant '" + t.id() + "' opts in to capture")));
+        }
         top.finish();
         if (!errors.isEmpty()) {
             throw new ConfigException(source, errors);
         }
-        return new FairlaneConfig(server, tenants, models, metrics);
+        return new FairlaneConfig(server, tenants, models, metrics, idempotency, capture);
     }
 
     private ServerConfig server(ConfigNode n) {
@@ -233,10 +240,11 @@ public final class ConfigLoader {
             }
             Optional<String> cacheGroup = Optional.ofNullable(t.string("cache_group", null));
             List<SloSpec> slos = slos(t, errors);
+            boolean capture = t.bool("capture", false);
             t.finish();
             if (id != null) {
                 out.add(new TenantConfig(id, keys, weight, tiers, maxShare, queuedRequests, queuedTokens, limits,
-                        cacheGroup, slos));
+                        cacheGroup, slos, capture));
             }
         }
         return out;
@@ -491,6 +499,28 @@ public final class ConfigLoader {
             n.error("url", "is not a valid URL: " + e.getMessage());
             return null;
         }
+    }
+
+    private static IdempotencyConfig idempotency(ConfigNode n) {
+        IdempotencyConfig d = IdempotencyConfig.DEFAULT;
+        boolean enabled = n.bool("enabled", d.enabled());
+        Duration window = positive(n, "window", d.window());
+        int maxKeys = (int) n.integer("max_keys", d.maxKeys(), 1, 1 << 24);
+        long maxBytes = positiveSize(n, "max_size", d.maxBytes(), Long.MAX_VALUE);
+        long maxResponse = positiveSize(n, "max_response_size", Math.min(d.maxResponseBytes(), maxBytes), Long.MAX_VALUE);
+        if (maxResponse > maxBytes) {
+            n.error("max_response_size", "must not exceed max_size (" + maxBytes + " bytes)");
+            maxResponse = maxBytes;
+        }
+        n.finish();
+        return new IdempotencyConfig(enabled, window, maxKeys, maxBytes, maxResponse);
+    }
+
+    private CaptureConfig capture(ConfigNode n) {
+        String file = n.string("file", null);
+        long maxBody = positiveSize(n, "max_body_size", CaptureConfig.NONE.maxBodyBytes(), Integer.MAX_VALUE);
+        n.finish();
+        return new CaptureConfig(Optional.ofNullable(file).map(this::expandHome), maxBody);
     }
 
     private static MetricsConfig metrics(ConfigNode n) {

@@ -12,15 +12,25 @@ import java.util.Optional;
  * @param tenants who may call, with their keys, shares, limits and SLOs
  * @param models  the model ids clients may use and what serves each
  * @param metrics the Prometheus endpoint and histogram buckets
+ * @param idempotency how {@code Idempotency-Key} requests are remembered
+ * @param capture where opted-in tenants' traffic is recorded
  */
 public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
-                             MetricsConfig metrics) {
+                             MetricsConfig metrics, IdempotencyConfig idempotency, CaptureConfig capture) {
 
     public FairlaneConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(idempotency, "idempotency");
+        Objects.requireNonNull(capture, "capture");
         tenants = List.copyOf(tenants);
         models = List.copyOf(models);
+    }
+
+    /** With the default idempotency settings and no capture. */
+    public FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
+                          MetricsConfig metrics) {
+        this(server, tenants, models, metrics, IdempotencyConfig.DEFAULT, CaptureConfig.NONE);
     }
 
     public Optional<ModelConfig> model(String id) {
@@ -33,6 +43,6 @@ public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, Li
 
     /** The same configuration listening on another port ({@code --port}). */
     public FairlaneConfig withPort(int port) {
-        return new FairlaneConfig(server.withPort(port), tenants, models, metrics);
+        return new FairlaneConfig(server.withPort(port), tenants, models, metrics, idempotency, capture);
     }
 }

@@ -23,6 +23,7 @@ import java.util.Set;
  * @param rateLimits        requests and tokens per minute (0 = unlimited)
  * @param cacheGroup        tenants with the same group share prefix-cache entries; empty means private
  * @param slos              its service-level objectives (tracked by {@link io.fairlane.gateway.slo.SloTracker})
+ * @param capture           whether its traffic is recorded to the capture file (off unless opted in)
  */
 public record TenantConfig(
         String id,
@@ -34,7 +35,8 @@ public record TenantConfig(
         long maxQueuedTokens,
         RateLimits rateLimits,
         Optional<String> cacheGroup,
-        List<SloSpec> slos) {
+        List<SloSpec> slos,
+        boolean capture) {
 
     public TenantConfig {
         Objects.requireNonNull(id, "id");
@@ -47,6 +49,14 @@ public record TenantConfig(
     }
 
     private static final ServiceTier[] TIERS_BEST_FIRST = ServiceTier.values();
+
+    /** A tenant whose traffic is not captured. */
+    public TenantConfig(String id, List<ApiKeyHash> apiKeys, double weight, Set<ServiceTier> serviceTiers,
+                        OptionalDouble maxShare, int maxQueuedRequests, long maxQueuedTokens, RateLimits rateLimits,
+                        Optional<String> cacheGroup, List<SloSpec> slos) {
+        this(id, apiKeys, weight, serviceTiers, maxShare, maxQueuedRequests, maxQueuedTokens, rateLimits, cacheGroup,
+                slos, false);
+    }
 
     /** The scheduler's view of this tenant. */
     public TenantSpec toSpec() {

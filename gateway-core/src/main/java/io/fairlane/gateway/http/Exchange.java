@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * ({@link #startStream}, {@link #sendEvent}, {@link #endStream}). {@link #fail} turns any throwable into
  * the OpenAI error body, or, once a stream has begun, into a final {@code data: {"error":...}} event
  * followed by closing the connection (a client cannot otherwise tell a cut stream from a finished one).
- * Every response carries {@code x-request-id} and {@code openai-processing-ms}.
+ * Every response carries {@code x-request-id} and {@code openai-processing-ms}. {@link ResponseTap}s see the
+ * response as it goes out (idempotent replay and traffic capture keep copies through them).
  *
  * <p>Confined to the channel's event loop: every method must be called there ({@link #execute} hops to
  * it). Work that finishes on another thread (an engine, an upstream on another loop) must hop first.
@@ -68,6 +69,7 @@ public final class Exchange {
     private final RequestLog log = new RequestLog();
     private final List<Runnable> goneListeners = new ArrayList<>(2);
     private final List<Consumer<Exchange>> doneListeners = new ArrayList<>(4);
+    private final List<ResponseTap> taps = new ArrayList<>(0);
     private State state = State.OPEN;
     private boolean keepAlive;
     private TenantConfig tenant;
@@ -88,6 +90,11 @@ public final class Exchange {
 
     public HttpMethod method() {
         return request.method();
+    }
+
+    /** The request target as received: path and query. */
+    public String uri() {
+        return request.uri();
     }
 
     /** The request path without the query string. */
@@ -172,6 +179,11 @@ public final class Exchange {
         doneListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
+    /** Shows {@code tap} the response from here on (add it before anything is sent). */
+    public void tap(ResponseTap tap) {
+        taps.add(Objects.requireNonNull(tap, "tap"));
+    }
+
     /** Marks the first output token (TTFT) or a later one (inter-token latency); returns the gap or -1. */
     public long markToken() {
         long now = System.nanoTime();
@@ -214,6 +226,9 @@ public final class Exchange {
         commonHeaders(r.headers());
         state = State.DONE;
         log.status = status.code();
+        for (ResponseTap t : taps) {
+            tapSafely(() -> t.response(status.code(), r.headers(), body));
+        }
         ChannelFuture f = channel.writeAndFlush(r);
         if (!keepAlive) {
             f.addListener(ChannelFutureListener.CLOSE);
@@ -234,6 +249,9 @@ public final class Exchange {
         state = State.STREAMING;
         log.status = 200;
         log.stream = true;
+        for (ResponseTap t : taps) {
+            tapSafely(() -> t.streamStarted(r.headers()));
+        }
         channel.writeAndFlush(r);
     }
 
@@ -243,6 +261,7 @@ public final class Exchange {
             event.release();
             return channel.newFailedFuture(new IllegalStateException("no stream open for " + requestId));
         }
+        tapEvent(event);
         return channel.writeAndFlush(new DefaultHttpContent(event));
     }
 
@@ -252,7 +271,9 @@ public final class Exchange {
             return;
         }
         state = State.DONE;
-        ChannelFuture f = channel.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(DONE), Headers.NO_TRAILERS));
+        ByteBuf done = Unpooled.wrappedBuffer(DONE);
+        tapEvent(done);
+        ChannelFuture f = channel.writeAndFlush(new DefaultLastHttpContent(done, Headers.NO_TRAILERS));
         if (!keepAlive) {
             f.addListener(ChannelFutureListener.CLOSE);
         }
@@ -278,7 +299,9 @@ public final class Exchange {
         }
         state = State.DONE;
         log.status = e.status();
-        channel.write(new DefaultHttpContent(Json.sseEvent(channel.alloc(), e.toJson())));
+        ByteBuf event = Json.sseEvent(channel.alloc(), e.toJson());
+        tapEvent(event);
+        channel.write(new DefaultHttpContent(event));
         channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
         finish();
     }
@@ -305,6 +328,20 @@ public final class Exchange {
     public void abortConnection(String reason) {
         LOG.debug("closing connection of request {}: {}", requestId, reason);
         channel.close();
+    }
+
+    private void tapEvent(ByteBuf event) {
+        for (ResponseTap t : taps) {
+            tapSafely(() -> t.event(event));
+        }
+    }
+
+    private void tapSafely(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.warn("a response tap of request {} failed", requestId, e);
+        }
     }
 
     private void commonHeaders(HttpHeaders h) {

@@ -41,6 +41,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void idempotencySection_setsTheWindowAndBounds() {
+        FairlaneConfig c = loader.parse(minimal("", "") + "idempotency: {window: 1h, max_keys: 10, max_size: 2MiB, "
+                + "max_response_size: 64KiB}\n", "test");
+        assertThat(c.idempotency()).isEqualTo(new IdempotencyConfig(true, Duration.ofHours(1), 10, 2L << 20, 64L << 10));
+    }
+
+    @Test
+    void idempotencyResponseLimitAboveTheTenantLimit_isAnErrorWithItsPath() {
+        assertThat(errors(minimal("", "") + "idempotency: {max_size: 1MiB, max_response_size: 2MiB}\n"))
+                .extracting(ConfigError::path).contains("idempotency.max_response_size");
+    }
+
+    @Test
+    void captureOptIn_isReadPerTenantAndOffByDefault() {
+        FairlaneConfig c = loader.parse(minimal("    capture: true", "") + "capture: {file: ~/c.jsonl}\n", "test");
+        assertThat(List.of(c.tenants().getFirst().capture(), c.capture().file().orElseThrow()))
+                .containsExactly(true, Path.of("/home/test/c.jsonl"));
+    }
+
+    @Test
     void shippedDefault_isValid() throws Exception {
         FairlaneConfig c = loader.load(Fixtures.projectRoot().resolve("config/fairlane.yaml"));
         assertThat(c.tenants().getFirst().id()).isEqualTo("demo");

@@ -1,0 +1,77 @@
+package io.fairlane.gateway.idempotency;
+
+import io.fairlane.gateway.http.ResponseTap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * Copies a response as it goes out, up to a size, so that it can be stored for replay. A stream counts
+ * as complete only when it ended with {@code data: [DONE]}; one that ended in an error event is not kept.
+ *
+ * <p>Confined to the exchange's event loop.
+ */
+final class ResponseCopy implements ResponseTap {
+
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final long limit;
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private int status;
+    private String contentType = "application/json";
+    private boolean stream;
+    private boolean complete;
+    private boolean overflow;
+
+    ResponseCopy(long limit) {
+        this.limit = limit;
+    }
+
+    @Override
+    public void response(int status, HttpHeaders headers, ByteBuf body) {
+        this.status = status;
+        this.contentType = headers.get(HttpHeaderNames.CONTENT_TYPE, contentType);
+        append(body);
+        complete = true;
+    }
+
+    @Override
+    public void streamStarted(HttpHeaders headers) {
+        status = 200;
+        stream = true;
+    }
+
+    @Override
+    public void event(ByteBuf event) {
+        if (event.readableBytes() == DONE.length && Arrays.equals(ByteBufUtil.getBytes(event), DONE)) {
+            complete = true;
+            return;
+        }
+        append(event);
+    }
+
+    private void append(ByteBuf buf) {
+        if (overflow) {
+            return;
+        }
+        if (bytes.size() + (long) buf.readableBytes() > limit) {
+            overflow = true;
+            bytes.reset();
+            return;
+        }
+        bytes.writeBytes(ByteBufUtil.getBytes(buf));
+    }
+
+    /** The response to store, or empty when it is not a complete 2xx response within the size limit. */
+    Optional<StoredResponse> result() {
+        if (!complete || overflow || status < 200 || status > 299) {
+            return Optional.empty();
+        }
+        return Optional.of(new StoredResponse(status, contentType, stream, bytes.toByteArray()));
+    }
+}
