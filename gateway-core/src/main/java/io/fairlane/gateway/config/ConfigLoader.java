@@ -81,11 +81,40 @@ public final class ConfigLoader {
         List<TenantConfig> tenants = tenants(top, errors);
         List<ModelConfig> models = models(top, server, errors);
         MetricsConfig metrics = metrics(top.section("metrics").orElse(new ConfigNode(YAML.createObjectNode(), "metrics", errors)));
+        List<ApiKeyHash> adminKeys = adminKeys(top, tenants, errors);
         top.finish();
         if (!errors.isEmpty()) {
             throw new ConfigException(source, errors);
         }
-        return new FairlaneConfig(server, tenants, models, metrics);
+        return new FairlaneConfig(server, tenants, models, metrics, adminKeys);
+    }
+
+    /**
+     * {@code admin_keys}: hashes of the keys that may call {@code /admin/...}, in the tenants' form. A key
+     * may not be both an admin's and a tenant's: whoever holds it would act as either, which is exactly what
+     * separating them is for.
+     */
+    private static List<ApiKeyHash> adminKeys(ConfigNode top, List<TenantConfig> tenants, List<ConfigError> errors) {
+        List<String> texts = top.strings("admin_keys", List.of());
+        List<ApiKeyHash> keys = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            String path = "admin_keys[" + i + "]";
+            try {
+                ApiKeyHash h = ApiKeyHash.parse(texts.get(i));
+                Optional<TenantConfig> owner = tenants.stream().filter(t -> t.apiKeys().contains(h)).findFirst();
+                if (owner.isPresent()) {
+                    errors.add(new ConfigError(path, "the same key is a key of tenant '" + owner.get().id()
+                            + "'; give admins keys of their own"));
+                } else if (keys.contains(h)) {
+                    errors.add(new ConfigError(path, "duplicate admin key"));
+                } else {
+                    keys.add(h);
+                }
+            } catch (IllegalArgumentException e) {
+                errors.add(new ConfigError(path, e.getMessage()));
+            }
+        }
+        return keys;
     }
 
     private ServerConfig server(ConfigNode n) {
@@ -246,7 +275,8 @@ public final class ConfigLoader {
     /**
      * A tenant's SLOs, each either a mapping ({@code {name: ttft, metric: ttft, threshold: 500ms,
      * objective: 0.99}}) or the one-line expression of {@link SloSpec#parse} ({@code "ttft <= 500ms for 99%"}).
-     * Metrics: {@code ttft} and {@code e2e} (latency, threshold required) and {@code availability}.
+     * Metrics: {@code ttft}, {@code itl}, {@code e2e}, {@code queue_time} (latency, threshold required) and
+     * {@code errors} (also spelt {@code availability}).
      */
     private List<SloSpec> slos(ConfigNode tenant, List<ConfigError> errors) {
         List<SloSpec> out = new ArrayList<>();
@@ -292,26 +322,21 @@ public final class ConfigLoader {
         if (metric == null) {
             return null;
         }
-        SloIndicator indicator = switch (metric) {
-            case "ttft" -> SloIndicator.TIME_TO_FIRST_TOKEN;
-            case "e2e" -> SloIndicator.END_TO_END_LATENCY;
-            default -> null;
-        };
-        if (indicator == null && !metric.equals("availability")) {
-            s.error("metric", "unknown metric '" + metric + "'; expected ttft, e2e or availability");
+        boolean availability = metric.equals("errors") || metric.equals("availability");
+        if (!availability && SloIndicator.fromConfigName(metric) == null) {
+            s.error("metric", "unknown metric '" + metric + "'; expected ttft, itl, e2e, queue_time or errors");
             return null;
         }
-        if (indicator != null && threshold == null) {
+        if (!availability && threshold == null) {
             s.error("threshold", "is required for a latency SLO (e.g. 500ms)");
             return null;
         }
-        if (indicator == null && threshold != null) {
-            s.error("threshold", "has no meaning for an availability SLO; remove it");
+        if (availability && threshold != null) {
+            s.error("threshold", "has no meaning for an " + metric + " SLO; remove it");
             return null;
         }
         try {
-            return indicator == null ? new SloSpec.Availability(name, objective)
-                    : new SloSpec.Latency(name, indicator, threshold, objective);
+            return SloSpec.of(name, metric, threshold, objective);
         } catch (IllegalArgumentException e) {
             s.error(null, e.getMessage());
             return null;

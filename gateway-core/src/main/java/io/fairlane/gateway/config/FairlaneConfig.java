@@ -8,19 +8,27 @@ import java.util.Optional;
  * The whole configuration, as read from {@code config/fairlane.yaml} and validated as one (see
  * {@link ConfigLoader}). Immutable: a reload builds a new one and swaps it in.
  *
- * @param server  listener, limits and timeouts
- * @param tenants who may call, with their keys, shares, limits and SLOs
- * @param models  the model ids clients may use and what serves each
- * @param metrics the Prometheus endpoint and histogram buckets
+ * @param server    listener, limits and timeouts
+ * @param tenants   who may call, with their keys, shares, limits and SLOs
+ * @param models    the model ids clients may use and what serves each
+ * @param metrics   the Prometheus endpoint and histogram buckets
+ * @param adminKeys digests of the keys that may call the admin API ({@code /admin/...}); never a tenant's
  */
 public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
-                             MetricsConfig metrics) {
+                             MetricsConfig metrics, List<ApiKeyHash> adminKeys) {
 
     public FairlaneConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(metrics, "metrics");
         tenants = List.copyOf(tenants);
         models = List.copyOf(models);
+        adminKeys = List.copyOf(adminKeys);
+    }
+
+    /** Without admin keys: the admin API answers no one. */
+    public FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
+                          MetricsConfig metrics) {
+        this(server, tenants, models, metrics, List.of());
     }
 
     public Optional<ModelConfig> model(String id) {
@@ -33,6 +41,11 @@ public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, Li
 
     /** The same configuration listening on another port ({@code --port}). */
     public FairlaneConfig withPort(int port) {
-        return new FairlaneConfig(server.withPort(port), tenants, models, metrics);
+        return new FairlaneConfig(server.withPort(port), tenants, models, metrics, adminKeys);
+    }
+
+    /** The same configuration listening on another address ({@code --host}). */
+    public FairlaneConfig withHost(String host) {
+        return new FairlaneConfig(server.withHost(host), tenants, models, metrics, adminKeys);
     }
 }

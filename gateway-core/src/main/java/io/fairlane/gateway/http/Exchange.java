@@ -90,6 +90,11 @@ public final class Exchange {
         return request.method();
     }
 
+    /** The request target as sent: path and query string. */
+    public String uri() {
+        return request.uri();
+    }
+
     /** The request path without the query string. */
     public String path() {
         String uri = request.uri();
@@ -171,15 +176,7 @@ public final class Exchange {
 
     /** Marks the first output token (TTFT) or a later one (inter-token latency); returns the gap or -1. */
     public long markToken() {
-        long now = System.nanoTime();
-        long gap = -1;
-        if (log.ttftNanos < 0) {
-            log.ttftNanos = now - startNanos;
-        } else {
-            gap = now - log.lastTokenNanos;
-        }
-        log.lastTokenNanos = now;
-        return gap;
+        return log.markToken(System.nanoTime(), startNanos);
     }
 
     /** Whether the client's socket accepts more output without queueing beyond Netty's high-water mark. */
