@@ -71,9 +71,10 @@ final class CounterDiscipline implements Discipline {
     @Override
     public void charge(TenantFlow f, double amount, boolean headChanged) {
         f.counter += amount / f.weight();
-        // Raised keys wait until the flow reaches the top; a lower key must surface now. The first ticket
-        // only changes here when one was dispatched, which makes the tie-break later: a raise too.
-        if (amount < 0 && flows.contains(f)) {
+        // Raised keys wait until the flow reaches the top; a lower key must surface now. A new first ticket
+        // is usually younger (a raise of the tie-break), but an older default ticket can follow a
+        // dispatched priority one.
+        if (flows.contains(f) && (amount < 0 || headChanged && f.headId() < flows.tieOf(f))) {
             flows.update(f, f.counter, f.headId());
         }
     }

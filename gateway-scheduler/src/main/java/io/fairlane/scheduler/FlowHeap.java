@@ -60,6 +60,11 @@ final class FlowHeap {
         return items[i];
     }
 
+    /** The tie-break stored for {@code f}, which must be in the heap. */
+    long tieOf(TenantFlow f) {
+        return ties[checkedIndex(f)];
+    }
+
     boolean contains(TenantFlow f) {
         return f.number < positions.length && positions[f.number] >= 0;
     }

@@ -27,9 +27,6 @@ final class QueuedTicket<W> implements Ticket<W> {
     QueuedTicket<?> prev;
     QueuedTicket<?> next;
 
-    /** Cached prefix length computed for a longest-prefix-match choice; -1 when not computed. */
-    int matchedPrefix = -1;
-
     /** Cost units charged for input at dispatch. */
     double chargedInput;
     /** Output tokens charged so far (up front or through progress). */

@@ -53,6 +53,19 @@ public record TenantSpec(
                 10_000, Long.MAX_VALUE, RateLimits.NONE);
     }
 
+    /**
+     * The tier a request with {@code service_tier: "auto"} (or none) runs in: the best the tenant may
+     * use — priority, else default, else flex.
+     */
+    public ServiceTier autoTier() {
+        for (ServiceTier t : ServiceTier.values()) {
+            if (tiers.contains(t)) {
+                return t;
+            }
+        }
+        throw new IllegalStateException("tenant " + id + " has no tier"); // unreachable: tiers is never empty
+    }
+
     public TenantSpec withTiers(Set<ServiceTier> newTiers) {
         return new TenantSpec(id, weight, newTiers, maxShare, maxQueuedRequests, maxQueuedTokens, rateLimits);
     }

@@ -7,5 +7,11 @@
  * time. This package depends on nothing outside the JDK: no I/O library, no metrics library. Callers
  * read statistics through {@link io.fairlane.scheduler.SchedulerStats} and bind them to whatever
  * metrics system they use.
+ *
+ * <p>{@link io.fairlane.scheduler.TenantSchedulers#create} builds the one implementation,
+ * {@code FairScheduler} (package-private), whose class comment holds the implementation notes; each
+ * policy contributes a {@code Discipline}. For upstream lanes, {@link io.fairlane.scheduler.ConcurrencyCapacity}
+ * and {@link io.fairlane.scheduler.LaneDispatcher} are ready-made. Design and measurements:
+ * {@code docs/scheduler.md}.
  */
 package io.fairlane.scheduler;

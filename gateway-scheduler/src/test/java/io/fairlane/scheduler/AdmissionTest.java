@@ -198,4 +198,16 @@ class AdmissionTest {
 
         assertThat(s.offer("a", "a0", cost(1, 1), ServiceTier.PRIORITY)).isInstanceOf(Admission.Queued.class);
     }
+
+    @Test
+    void autoTier_tenantAllowedPriority_isPriority() {
+        assertThat(TenantSpec.of("a", 1).withTiers(EnumSet.of(ServiceTier.DEFAULT, ServiceTier.PRIORITY)).autoTier())
+                .isEqualTo(ServiceTier.PRIORITY);
+    }
+
+    @Test
+    void autoTier_tenantAllowedOnlyFlex_isFlex() {
+        assertThat(TenantSpec.of("a", 1).withTiers(EnumSet.of(ServiceTier.FLEX)).autoTier())
+                .isEqualTo(ServiceTier.FLEX);
+    }
 }

@@ -15,7 +15,7 @@ class DeficitRoundRobinTest {
     private final ManualTicker ticker = new ManualTicker();
 
     @Test
-    void next_equalWeights_servesEachTenantItsQuantumInTurn() {
+    void next_equalWeights_interleavesTenantsRequestByRequest() {
         var s = Schedulers.create(new Policy.DeficitRoundRobin(200), ticker, TenantSpec.of("a", 1),
                 TenantSpec.of("b", 1));
         for (int i = 0; i < 4; i++) {
@@ -23,19 +23,34 @@ class DeficitRoundRobinTest {
             queue(s, "b", "b" + i, cost(100, 0));
         }
 
-        assertThat(serveAndComplete(s, 8)).containsExactly("a", "a", "b", "b", "a", "a", "b", "b");
+        assertThat(serveAndComplete(s, 8)).containsExactly("a", "b", "a", "b", "a", "b", "a", "b");
     }
 
     @Test
-    void next_weightTwo_getsTwiceTheQuantum() {
+    void next_weightTwo_getsTwiceTheQuantumPerRound() {
         var s = Schedulers.create(new Policy.DeficitRoundRobin(200), ticker, TenantSpec.of("a", 2),
                 TenantSpec.of("b", 1));
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 8; i++) {
             queue(s, "a", "a" + i, cost(100, 0));
             queue(s, "b", "b" + i, cost(100, 0));
         }
 
-        assertThat(serveAndComplete(s, 6)).containsExactly("a", "a", "a", "a", "b", "b");
+        List<String> round = serveAndComplete(s, 6);
+        assertThat(Collections.frequency(round, "a")).isEqualTo(4);
+    }
+
+    @Test
+    void next_lightTenantArrivingBehindABacklog_goesNextDespiteALargeQuantum() {
+        var s = Schedulers.create(new Policy.DeficitRoundRobin(4096), ticker, TenantSpec.of("noisy", 1),
+                TenantSpec.of("light", 1));
+        for (int i = 0; i < 100; i++) {
+            queue(s, "noisy", "n" + i, cost(40, 16));
+        }
+        serveAndComplete(s, 4);
+        queue(s, "light", "l0", cost(40, 16));
+
+        // The textbook order would serve the rest of noisy's quantum (about 50 requests) first.
+        assertThat(serveAndComplete(s, 1)).containsExactly("light");
     }
 
     @Test

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fairlane.engine.EngineConfig;
-import io.fairlane.gateway.slo.SloIndicator;
 import io.fairlane.gateway.slo.SloSpec;
 import io.fairlane.scheduler.Policy;
 import io.fairlane.scheduler.RateLimits;
@@ -276,7 +275,7 @@ public final class ConfigLoader {
      * A tenant's SLOs, each either a mapping ({@code {name: ttft, metric: ttft, threshold: 500ms,
      * objective: 0.99}}) or the one-line expression of {@link SloSpec#parse} ({@code "ttft <= 500ms for 99%"}).
      * Metrics: {@code ttft}, {@code itl}, {@code e2e}, {@code queue_time} (latency, threshold required) and
-     * {@code errors} (also spelt {@code availability}).
+     * {@code errors} (also spelled {@code availability}).
      */
     private List<SloSpec> slos(ConfigNode tenant, List<ConfigError> errors) {
         List<SloSpec> out = new ArrayList<>();
@@ -323,7 +322,7 @@ public final class ConfigLoader {
             return null;
         }
         boolean availability = metric.equals("errors") || metric.equals("availability");
-        if (!availability && SloIndicator.fromConfigName(metric) == null) {
+        if (!availability && !List.of("ttft", "itl", "e2e", "queue_time").contains(metric)) {
             s.error("metric", "unknown metric '" + metric + "'; expected ttft, itl, e2e, queue_time or errors");
             return null;
         }
@@ -332,7 +331,7 @@ public final class ConfigLoader {
             return null;
         }
         if (availability && threshold != null) {
-            s.error("threshold", "has no meaning for an " + metric + " SLO; remove it");
+            s.error("threshold", "has no meaning for an errors SLO; remove it");
             return null;
         }
         try {

@@ -1,7 +1,9 @@
 package io.fairlane.gateway.http;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -13,8 +15,8 @@ import io.netty.handler.codec.http.HttpVersion;
 
 /**
  * Collects a request body up to the configured limit. A larger body (by its {@code Content-Length} or as
- * it arrives) is answered with OpenAI's 413 body instead of Netty's empty one, and the connection closes,
- * since the rest of the body would still be on its way.
+ * it arrives, or announced with {@code Expect: 100-continue}) is answered with OpenAI's 413 body instead of
+ * Netty's empty one, and the connection closes, since the rest of the body would still be on its way.
  */
 final class BodyAggregator extends HttpObjectAggregator {
 
@@ -27,16 +29,35 @@ final class BodyAggregator extends HttpObjectAggregator {
 
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+        ctx.writeAndFlush(tooLarge(ctx.alloc(), oversized)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * A request that announces an oversized body with {@code Expect: 100-continue} is refused before its body
+     * is sent; Netty's own refusal has an empty body, which SDKs cannot read, so ours replaces it (the
+     * aggregator still closes the connection after writing it).
+     */
+    @Override
+    protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+        Object response = super.newContinueResponse(start, maxContentLength, pipeline);
+        if (response instanceof FullHttpResponse r && r.status().code() == 413) {
+            r.release();
+            return tooLarge(pipeline.channel().alloc(), start);
+        }
+        return response;
+    }
+
+    private FullHttpResponse tooLarge(ByteBufAllocator alloc, HttpMessage oversized) {
         String requestId = RequestIds.fromHeaders(oversized.headers());
         ApiError e = new ApiError(413, "The request body is larger than the " + (maxBytes >> 20)
                 + " MiB this server accepts.", "invalid_request_error", null, "request_too_large");
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                Json.write(ctx.alloc(), e.toJson()));
+                Json.write(alloc, e.toJson()));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
         r.headers().set("x-request-id", requestId);
         r.headers().set("openai-processing-ms", "0");
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        return r;
     }
 }

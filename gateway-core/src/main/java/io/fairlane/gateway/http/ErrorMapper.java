@@ -111,8 +111,12 @@ public final class ErrorMapper {
             case SHUTTING_DOWN -> new ApiError(503, r.message(), "server_error", null, "service_unavailable")
                     .withHeader("retry-after", "1");
             case QUEUE_FULL, QUEUED_TOKENS, REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE -> {
-                boolean tooLarge = r.reason() == Admission.Reason.TOKENS_PER_MINUTE && estimate != null
-                        && r.rateLimit().limitTokens() > 0 && estimate.reservedTokens() > r.rateLimit().limitTokens();
+                // Without the estimate (the engine admits on its own), a token-limit refusal while the bucket is
+                // full can only mean that the request alone is larger than the limit.
+                long tokenLimit = r.rateLimit().limitTokens();
+                boolean tooLarge = r.reason() == Admission.Reason.TOKENS_PER_MINUTE && tokenLimit > 0
+                        && (estimate != null ? estimate.reservedTokens() > tokenLimit
+                                : r.rateLimit().remainingTokens() >= tokenLimit);
                 if (tooLarge || r.retryAfter().compareTo(RETRYABLE_HORIZON) > 0) {
                     yield new ApiError(429, r.message(), "insufficient_quota", null, "insufficient_quota")
                             .withHeader("x-should-retry", "false");

@@ -64,7 +64,7 @@ public final class Exchange {
     private final long startNanos;
     private final ServerState server;
     private final boolean keepAliveRequested;
-    private final HttpHeaders responseHeaders = new DefaultHttpHeaders();
+    private HttpHeaders responseHeaders;
     private final RequestLog log = new RequestLog();
     private final List<Runnable> goneListeners = new ArrayList<>(2);
     private final List<Consumer<Exchange>> doneListeners = new ArrayList<>(4);
@@ -113,6 +113,9 @@ public final class Exchange {
 
     /** Headers added to whatever response this exchange sends (rate-limit headers, ...). */
     public HttpHeaders responseHeaders() {
+        if (responseHeaders == null) {
+            responseHeaders = new DefaultHttpHeaders();
+        }
         return responseHeaders;
     }
 
@@ -263,7 +266,7 @@ public final class Exchange {
         ApiError e = ErrorMapper.map(t, requestId);
         log.error = e.code() != null ? e.code() : e.type();
         if (state == State.OPEN) {
-            e.headers().forEach(responseHeaders::set);
+            e.headers().forEach(responseHeaders()::set);
             respond(HttpResponseStatus.valueOf(e.status()), Json.write(channel.alloc(), e.toJson()));
             log.status = e.status();
             return;
@@ -302,7 +305,7 @@ public final class Exchange {
     private void commonHeaders(HttpHeaders h) {
         h.set(X_REQUEST_ID, requestId);
         h.set(PROCESSING_MS, Long.toString((System.nanoTime() - startNanos) / 1_000_000));
-        if (!responseHeaders.isEmpty()) {
+        if (responseHeaders != null && !responseHeaders.isEmpty()) {
             h.add(responseHeaders);
         }
         keepAlive = keepAliveRequested && !server.isDraining() && channel.isActive();

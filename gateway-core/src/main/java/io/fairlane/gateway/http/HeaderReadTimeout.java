@@ -29,6 +29,7 @@ final class HeaderReadTimeout extends ChannelDuplexHandler {
     private final long timeoutNanos;
     private Phase phase = Phase.BETWEEN_REQUESTS;
     private ScheduledFuture<?> timer;
+    private long startNanos;
 
     HeaderReadTimeout(long timeoutNanos) {
         this.timeoutNanos = timeoutNanos;
@@ -38,12 +39,26 @@ final class HeaderReadTimeout extends ChannelDuplexHandler {
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (phase == Phase.BETWEEN_REQUESTS && msg instanceof ByteBuf b && b.isReadable()) {
             phase = Phase.READING_HEADERS;
-            timer = ctx.executor().schedule(() -> expire(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
+            startNanos = System.nanoTime();
         }
         ctx.fireChannelRead(msg);
     }
 
+    /**
+     * The timer starts only when a read ends with the headers still incomplete: almost every request
+     * arrives whole in one read and never needs one (a timer per request costs a scheduled task).
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (phase == Phase.READING_HEADERS && timer == null) {
+            long left = timeoutNanos - (System.nanoTime() - startNanos);
+            timer = ctx.executor().schedule(() -> expire(ctx), Math.max(0, left), TimeUnit.NANOSECONDS);
+        }
+        super.channelReadComplete(ctx);
+    }
+
     private void expire(ChannelHandlerContext ctx) {
+        timer = null;
         if (phase == Phase.READING_HEADERS) {
             LOG.debug("closing {}: request headers not complete within {} ms", ctx.channel(),
                     TimeUnit.NANOSECONDS.toMillis(timeoutNanos));

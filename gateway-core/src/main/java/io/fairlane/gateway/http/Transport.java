@@ -17,7 +17,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 /**
  * The socket transport: native epoll on Linux when its library loads (fewer copies and syscalls than
  * NIO), else NIO. Server and upstream client use the same one, so a proxied request's two connections
- * can share an event loop.
+ * can share an event loop. {@code -Dfairlane.transport=nio} forces NIO (for comparisons).
  *
  * @param name               {@code epoll} or {@code nio}, for the startup log
  * @param ioHandlerFactory   the event loops' I/O handler
@@ -29,7 +29,7 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
                         Class<? extends SocketChannel> channelClass) {
 
     public static Transport detect() {
-        if (Epoll.isAvailable()) {
+        if (Epoll.isAvailable() && !"nio".equals(System.getProperty("fairlane.transport"))) {
             return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
                     EpollSocketChannel.class);
         }

@@ -107,6 +107,15 @@ public final class LocalEngineBackend implements Backend {
         if ("none".equals(request.toolChoice())) {
             tools = List.of();
         }
+        if ("required".equals(request.toolChoice())
+                || request.toolChoice() != null && request.toolChoice().startsWith("function:")) {
+            // Without constrained decoding nothing makes the model call a tool; answering with text and
+            // finish_reason 'stop' would break the promise the client asked for. vLLM refused it the same way
+            // before it had guided decoding.
+            throw ApiException.unsupported("tool_choice", "'" + (request.toolChoice().equals("required")
+                    ? "required" : "function") + "' is not supported by local models (no constrained decoding to force"
+                    + " a call); use 'auto'.");
+        }
         PreparedPrompt prompt = engine.prepare(new Prompt.Chat(messages, tools, true, request.templateArguments()));
         ModelInfo model = engine.model();
         SamplingParams sampling = sampling(request.sampling(), request.logprobs(), request.topLogprobs(), prompt,

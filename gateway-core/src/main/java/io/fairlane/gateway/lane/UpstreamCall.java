@@ -93,12 +93,14 @@ final class UpstreamCall implements UpstreamListener {
     private UpstreamMeters targetMeters;
     private long attemptStart;
     private ScheduledFuture<?> timer;
+    private long deadlineNanos;
     private SseDecoder sse;
     private StreamNormalizer normalizer;
     private CompositeByteBuf buffered;
     private HttpResponse head;
     private boolean clientStreamStarted;
     private boolean cancelled;
+    private boolean bodyChanged;
 
     UpstreamCall(UpstreamBackend lane, Exchange exchange, RequestContext context, Kind kind, ObjectNode body,
                  boolean stream, boolean clientWantsUsage) {
@@ -111,12 +113,16 @@ final class UpstreamCall implements UpstreamListener {
         this.clientWantsUsage = clientWantsUsage;
     }
 
-    /** Adjusts the forwarded body once: usage asked for on streams, so tokens can be metered. */
+    /**
+     * Adjusts the forwarded body once: usage asked for on streams, so tokens can be metered. When nothing
+     * needed changing and no target renames the model, the client's bytes are forwarded as they came.
+     */
     void prepareBody(UpstreamModelConfig cfg) {
         this.config = cfg;
-        if (stream) {
+        if (stream && !body.path("stream_options").path("include_usage").asBoolean(false)) {
             ObjectNode so = body.get("stream_options") instanceof ObjectNode o ? o : body.putObject("stream_options");
             so.put("include_usage", true);
+            bodyChanged = true;
         }
     }
 
@@ -181,8 +187,14 @@ final class UpstreamCall implements UpstreamListener {
     }
 
     private FullHttpRequest request(UpstreamModelConfig.Target target) {
-        body.put("model", target.model().orElse(config.id()));
-        ByteBuf content = Json.write(exchange.alloc(), body);
+        String model = target.model().orElse(config.id());
+        ByteBuf content;
+        if (!bodyChanged && model.equals(body.path("model").asText())) {
+            content = exchange.body().retainedDuplicate();
+        } else {
+            body.put("model", model);
+            content = Json.write(exchange.alloc(), body);
+        }
         FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
                 target.basePath() + kind.path, content);
         HttpHeaders h = r.headers();
@@ -204,7 +216,6 @@ final class UpstreamCall implements UpstreamListener {
         if (phase != Phase.AWAITING_HEAD) {
             return;
         }
-        cancelTimer();
         head = response;
         String type = response.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
         if (response.status().code() == 200 && stream && type.startsWith("text/event-stream")) {
@@ -338,8 +349,7 @@ final class UpstreamCall implements UpstreamListener {
                         "server_error", null, "upstream_error").withHeader("retry-after", "1"), "bad_response");
                 return;
             }
-            normalise(response);
-            exchange.respond(HttpResponseStatus.OK, Json.write(exchange.alloc(), response));
+            exchange.respond(HttpResponseStatus.OK, normalise(response));
             complete("ok");
             return;
         }
@@ -369,20 +379,52 @@ final class UpstreamCall implements UpstreamListener {
         complete(status >= 500 ? "http_5xx" : status == 429 ? "http_429" : "http_4xx");
     }
 
-    /** Usage repaired, tool calls typed, the tier we scheduled in, for a complete (non-stream) response. */
-    private void normalise(ObjectNode response) {
+    /**
+     * The complete (non-stream) response with usage repaired, tool calls typed and the tier we scheduled
+     * in. The common case costs no re-serialisation: when the upstream's JSON needed no repair, its bytes
+     * are sent as they came, with {@code service_tier} spliced in after the opening brace when missing.
+     */
+    private ByteBuf normalise(ObjectNode response) {
+        boolean changed = false;
         if (response.get("usage") instanceof ObjectNode u) {
-            Usages.normalise(u, kind != Kind.EMBEDDINGS);
+            changed = Usages.normalise(u, kind != Kind.EMBEDDINGS);
             exchange.log().promptTokens = Usages.promptTokens(u);
             exchange.log().completionTokens = Usages.completionTokens(u);
             exchange.log().cachedTokens = Usages.cachedTokens(u);
         }
-        if (kind == Kind.EMBEDDINGS) {
-            return;
+        String tier = context.tier().wireName();
+        boolean spliceTier = false;
+        if (kind != Kind.EMBEDDINGS) {
+            JsonNode sent = response.get("service_tier");
+            if (sent == null || sent.isNull()) {
+                spliceTier = sent == null;
+                changed |= sent != null;
+                response.put("service_tier", tier);
+            } else if (!tier.equals(sent.asText())) {
+                response.put("service_tier", tier);
+                changed = true;
+            }
+            changed |= repairChoices(response);
         }
-        if (response.has("service_tier") || kind == Kind.CHAT) {
-            response.put("service_tier", context.tier().wireName());
+        if (changed) {
+            return Json.write(exchange.alloc(), response);
         }
+        ByteBuf original = buffered.retainedDuplicate();
+        if (!spliceTier) {
+            return original;
+        }
+        int open = original.indexOf(original.readerIndex(), original.writerIndex(), (byte) '{');
+        ByteBuf head = exchange.alloc().buffer(32);
+        head.writeBytes(original, original.readerIndex(), open + 1 - original.readerIndex());
+        head.writeCharSequence("\"service_tier\":\"" + tier + "\"" + (response.size() > 1 ? "," : ""),
+                java.nio.charset.StandardCharsets.US_ASCII);
+        original.readerIndex(open + 1);
+        return exchange.alloc().compositeBuffer(2).addComponents(true, head, original);
+    }
+
+    /** Types tool calls and sets {@code finish_reason: tool_calls} where calls were made; true if it changed. */
+    private boolean repairChoices(ObjectNode response) {
+        boolean changed = false;
         if (response.get("choices") instanceof ArrayNode choices) {
             boolean output = false;
             for (JsonNode c : choices) {
@@ -395,10 +437,12 @@ final class UpstreamCall implements UpstreamListener {
                     for (JsonNode call : calls) {
                         if (call instanceof ObjectNode o && !o.has("type")) {
                             o.put("type", "function");
+                            changed = true;
                         }
                     }
                     if ("stop".equals(choice.path("finish_reason").asText())) {
                         choice.put("finish_reason", "tool_calls");
+                        changed = true;
                     }
                 }
                 if (message != null && message.path("content").isTextual() || choice.path("text").isTextual()) {
@@ -409,6 +453,7 @@ final class UpstreamCall implements UpstreamListener {
                 exchange.markToken();
             }
         }
+        return changed;
     }
 
     /** The upstream's error, OpenAI-shaped; an upstream's 401/403 is our credentials' problem: 502. */
@@ -541,13 +586,32 @@ final class UpstreamCall implements UpstreamListener {
         }
     }
 
+    /**
+     * Moves the deadline to {@code nanos} from now. One timer per call at most: when it fires early (the
+     * deadline moved on as chunks arrived) it re-arms for the time left, so a stream of a thousand chunks
+     * does not schedule a thousand timers.
+     */
     private void schedule(long nanos) {
-        cancelTimer();
-        timer = exchange.eventLoop().schedule(this::timedOut, nanos, TimeUnit.NANOSECONDS);
+        deadlineNanos = System.nanoTime() + nanos;
+        if (timer == null) {
+            timer = exchange.eventLoop().schedule(this::checkDeadline, nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void checkDeadline() {
+        timer = null;
+        if (phase == Phase.DONE) {
+            return;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        if (left > 0) {
+            timer = exchange.eventLoop().schedule(this::checkDeadline, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        timedOut();
     }
 
     private void timedOut() {
-        timer = null;
         switch (phase) {
             case AWAITING_HEAD -> attemptFailed(null, "timeout");
             case STREAMING, BUFFERING -> {

@@ -7,7 +7,6 @@ import io.fairlane.gateway.http.ApiException;
 import io.fairlane.gateway.http.ErrorMapper;
 import io.fairlane.gateway.http.Json;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,8 +34,11 @@ final class Fields {
             throw new ApiException(ErrorMapper.malformedJson());
         }
         JsonNode root;
-        try (ByteBufInputStream in = new ByteBufInputStream(body.duplicate())) {
-            root = Json.MAPPER.readTree((java.io.InputStream) in);
+        try {
+            // Parsing from an array is markedly cheaper than through an InputStream; request bodies are small.
+            root = body.hasArray()
+                    ? Json.MAPPER.readTree(body.array(), body.arrayOffset() + body.readerIndex(), body.readableBytes())
+                    : Json.MAPPER.readTree(io.netty.buffer.ByteBufUtil.getBytes(body));
         } catch (JacksonException e) {
             throw new ApiException(ErrorMapper.malformedJson());
         } catch (IOException e) {

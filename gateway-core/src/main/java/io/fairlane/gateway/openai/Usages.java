@@ -45,26 +45,41 @@ public final class Usages {
      * rounded), {@code total_tokens} consistent, both detail objects present.
      *
      * @param withDetails false for embeddings, whose usage has no detail objects
+     * @return whether anything had to change (a well-formed usage is left byte-for-byte alone)
      */
-    public static void normalise(ObjectNode u, boolean withDetails) {
+    public static boolean normalise(ObjectNode u, boolean withDetails) {
+        boolean changed = false;
         int prompt = integer(u, "prompt_tokens");
-        u.put("prompt_tokens", prompt);
+        changed |= set(u, "prompt_tokens", prompt);
         if (withDetails) {
             int completion = integer(u, "completion_tokens");
-            u.put("completion_tokens", completion);
+            changed |= set(u, "completion_tokens", completion);
             int total = u.path("total_tokens").isNumber() ? (int) Math.round(u.get("total_tokens").asDouble())
                     : prompt + completion;
-            u.put("total_tokens", total);
+            changed |= set(u, "total_tokens", total);
+            boolean hadPrompt = u.get("prompt_tokens_details") instanceof ObjectNode;
+            boolean hadCompletion = u.get("completion_tokens_details") instanceof ObjectNode;
             ObjectNode p = details(u, "prompt_tokens_details");
-            p.put("cached_tokens", integer(p, "cached_tokens"));
+            changed |= !hadPrompt | set(p, "cached_tokens", integer(p, "cached_tokens"));
             ObjectNode c = details(u, "completion_tokens_details");
-            c.put("reasoning_tokens", integer(c, "reasoning_tokens"));
-            integersInPlace(p);
-            integersInPlace(c);
+            changed |= !hadCompletion | set(c, "reasoning_tokens", integer(c, "reasoning_tokens"));
+            changed |= integersInPlace(p);
+            changed |= integersInPlace(c);
         } else {
-            u.put("total_tokens", u.path("total_tokens").isNumber()
+            changed |= set(u, "total_tokens", u.path("total_tokens").isNumber()
                     ? (int) Math.round(u.get("total_tokens").asDouble()) : prompt);
         }
+        return changed;
+    }
+
+    /** Sets an integer field unless it already holds exactly that integer; true when it changed. */
+    private static boolean set(ObjectNode o, String name, int value) {
+        JsonNode v = o.get(name);
+        if (v != null && v.isIntegralNumber() && v.canConvertToInt() && v.intValue() == value) {
+            return false;
+        }
+        o.put(name, value);
+        return true;
     }
 
     public static int promptTokens(JsonNode usage) {
@@ -87,17 +102,21 @@ public final class Usages {
         return u.putObject(name);
     }
 
-    private static void integersInPlace(ObjectNode o) {
+    private static boolean integersInPlace(ObjectNode o) {
+        boolean changed = false;
         var it = o.fields();
         while (it.hasNext()) {
             var e = it.next();
             JsonNode v = e.getValue();
             if (v.isNull()) {
                 e.setValue(Json.MAPPER.getNodeFactory().numberNode(0));
+                changed = true;
             } else if (v.isNumber() && !v.isIntegralNumber()) {
                 e.setValue(Json.MAPPER.getNodeFactory().numberNode((int) Math.round(v.asDouble())));
+                changed = true;
             }
         }
+        return changed;
     }
 
     private static int integer(JsonNode o, String name) {

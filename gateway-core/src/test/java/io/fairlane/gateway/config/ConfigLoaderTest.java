@@ -137,9 +137,9 @@ class ConfigLoaderTest {
                     slos:
                       - {name: fast, metric: ttft, threshold: 500ms, objective: 0.99}
                       - "e2e <= 30s for 95%"
-                      - {metric: availability, objective: 0.999}
+                      - {metric: errors, objective: 0.999}
                 """, ""), "test");
-        assertThat(c.tenants().getFirst().slos()).extracting(SloSpec::name).containsExactly("fast", "e2e_30s", "availability");
+        assertThat(c.tenants().getFirst().slos()).extracting(SloSpec::name).containsExactly("fast", "e2e_30s", "errors");
     }
 
     @Test

@@ -156,6 +156,17 @@ class FrontEndTest {
     }
 
     @Test
+    void oversizedBodyWithExpectContinue_answers413WithTheErrorBodyBeforeTheBodyIsSent(TestGateway g) throws Exception {
+        try (RawHttp raw = new RawHttp(g.port())) {
+            raw.write("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Authorization: Bearer " + TestGateway.DEMO_KEY + "\r\nExpect: 100-continue\r\nContent-Length: "
+                    + (2 << 20) + "\r\n\r\n");
+            assertThat(raw.readUntilClose()).startsWith("HTTP/1.1 413").contains("\"code\":\"request_too_large\"");
+        }
+        nextRequestSucceeds(g);
+    }
+
+    @Test
     void oversizedChunkedBody_answers413(TestGateway g) throws Exception {
         try (RawHttp raw = new RawHttp(g.port())) {
             raw.write("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");

@@ -187,6 +187,22 @@ class LocalEngineLaneTest {
     }
 
     @Test
+    void toolChoiceRequired_isRefusedNamingToolChoice(TestGateway g) throws Exception {
+        HttpResponse<String> r = g.post(CHAT, chat("[tool]", toolsJson() + ",\"tool_choice\":\"required\""));
+        JsonNode e = Json.MAPPER.readTree(r.body()).get("error");
+        assertThat(r.statusCode() + " " + e.get("param").asText() + " " + e.get("code").asText())
+                .isEqualTo("400 tool_choice unsupported_parameter");
+    }
+
+    @Test
+    void toolChoiceNamedFunction_isRefusedNamingToolChoice(TestGateway g) throws Exception {
+        HttpResponse<String> r = g.post(CHAT, chat("[tool]", toolsJson()
+                + ",\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}"));
+        JsonNode e = Json.MAPPER.readTree(r.body()).get("error");
+        assertThat(r.statusCode() + " " + e.get("param").asText()).isEqualTo("400 tool_choice");
+    }
+
+    @Test
     void engineFaultMidStream_endsWithErrorEvent(TestGateway g) throws Exception {
         HttpResponse<String> r = g.post(CHAT, chat("[fail]", "\"stream\":true"));
         assertThat(r.body()).contains("data: {\"error\":").doesNotContain("[DONE]");

@@ -78,7 +78,9 @@ public final class CudaExecution implements AutoCloseable {
                     limits.blockSize());
             long perBlock = DeviceKvCache.bytesPerBlock(spec, limits.blockSize())
                     + CudaModelRunner.partialBytesPerBlock(spec, limits.blockSize());
-            int minBlocks = (spec.contextLength() + limits.blockSize() - 1) / limits.blockSize() + 1;
+            // One block is the floor, as on the CPU: the engine refuses requests longer than the pool holds and
+            // logs it at start when that is shorter than the model's context.
+            int minBlocks = 1;
             MemoryPlan plan = MemoryPlan.plan(before.freeBytes(), before.totalBytes(), limits.memoryFraction(),
                     weightBytes, activations, perBlock, limits.blockSize(), limits.kvCacheBytes(), minBlocks);
             LOG.info("{} on {}: {}", spec, device.describe(), plan.summary());

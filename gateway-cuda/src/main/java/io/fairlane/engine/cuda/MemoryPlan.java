@@ -23,7 +23,7 @@ public record MemoryPlan(long freeBytes, long totalBytes, long budgetBytes, long
 
     /**
      * @param requestedKvBytes a fixed KV pool size from the configuration, or 0 to take what the budget leaves
-     * @param minBlocks        the fewest blocks the engine can work with (one full-length sequence)
+     * @param minBlocks        the fewest blocks the engine can work with
      * @throws IllegalStateException when the model or the requested pool does not fit, saying by how much
      */
     public static MemoryPlan plan(long freeBytes, long totalBytes, double fraction, long weightBytes,
@@ -45,12 +45,16 @@ public record MemoryPlan(long freeBytes, long totalBytes, long budgetBytes, long
                     + mib(fixed) + " MiB for weights, activations and reserve leaves " + mib(Math.max(0, left)) + " MiB");
         }
         long blocks = kvBytes / bytesPerBlock;
+        if (blocks < minBlocks && requestedKvBytes > 0) {
+            throw new IllegalStateException("the configured KV cache of " + requestedKvBytes + " bytes holds " + blocks
+                    + " blocks of " + bytesPerBlock + " bytes; at least " + minBlocks + " are needed");
+        }
         if (blocks < minBlocks) {
             throw new IllegalStateException("not enough device memory for the KV cache: " + mib(budget) + " MiB budget ("
                     + fraction + " of " + mib(freeBytes) + " MiB free) minus " + mib(weightBytes) + " MiB weights, "
                     + mib(activationBytes) + " MiB activations and " + mib(RESERVE_BYTES) + " MiB reserve leaves room for "
-                    + blocks + " KV blocks; at least " + minBlocks + " are needed (one full-context sequence)."
-                    + " Raise deviceMemoryFraction, shorten the context, lower maxBatchTokens or use a larger GPU");
+                    + blocks + " KV blocks; at least " + minBlocks + " are needed."
+                    + " Raise deviceMemoryFraction, lower maxBatchTokens or use a larger GPU");
         }
         int kvBlocks = (int) Math.min(Integer.MAX_VALUE, blocks);
         return new MemoryPlan(freeBytes, totalBytes, budget, weightBytes, activationBytes, RESERVE_BYTES,

@@ -327,6 +327,17 @@ public final class KvCacheManager {
         holders.remove(seq);
     }
 
+    /** Blocks that {@link #free} of {@code seq} would return to the free queue now (those only it references). */
+    public int exclusiveBlocks(KvSequence seq) {
+        int n = 0;
+        for (int i = 0; i < seq.blockCount; i++) {
+            if (seq.blocks[i].refCount == 1) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Block copies the backend must run before the next forward step; clears the list. */
     public List<BlockCopy> drainPendingCopies() {
         if (pendingCopies.isEmpty()) {

@@ -45,6 +45,17 @@ import java.util.PriorityQueue;
  * of new admissions (as vLLM puts preempted requests back at the head of its waiting queue). A step that
  * preempted admits nothing new, so admissions cannot cause a preemption cascade.
  *
+ * <h2>Preemption for fairness</h2>
+ * A waiting-queue policy only orders admissions: when the running batch is full of one tenant's work, a
+ * request of a tenant that runs less than its share would still wait for a slot (or for blocks) to free up.
+ * So, unless the policy is FCFS, when the queue's pick cannot start for lack of slots or blocks and its tenant
+ * holds fewer sequence slots than its weighted fair share ({@code maxRunning × weight / sum of the weights of
+ * tenants with running work}, the requester included), running choices of tenants over their share are
+ * preempted to make room: same or lower tier only, lowest tier first, then the tenant furthest over, then the
+ * newest. Cheap, because a preempted choice's blocks stay in the prefix cache and its resume mostly hits
+ * them. vLLM's priority scheduling preempts running requests for a higher-priority arrival the same way;
+ * here the priority is the fair share.
+ *
  * <h2>Admission headroom</h2>
  * New work is admitted only while a few blocks stay free for the decodes already running (one per running
  * choice, at most a tenth of the pool), so admitting a prompt rarely forces the next step to preempt.
@@ -64,6 +75,7 @@ final class BatchScheduler {
     private final Ticker ticker;
     private final int maxBatchTokens;
     private final int maxRunning;
+    private final boolean preemptForFairness;
     private final List<Choice> running = new ArrayList<>();
     private final PriorityQueue<Choice> resume = new PriorityQueue<>(RESUME_ORDER);
     private final Map<String, Long> preemptionsByTenant = new HashMap<>();
@@ -76,9 +88,20 @@ final class BatchScheduler {
     private final Map<Choice, Integer> planned = new LinkedHashMap<>();
     private int budget;
     private int stepPreemptions;
+    /** Victims chosen by {@link #fits} for the job the queue is about to hand out; preempted at dispatch. */
+    private List<Choice> fairnessVictims = List.of();
+    private GenerationJob fairnessBeneficiary;
+    /** Set while choices wait to resume: only under-share work may be admitted. */
+    private boolean onlyUnderShare;
 
     BatchScheduler(KvCacheManager kv, TenantScheduler<Work> waiting, Ticker ticker, int maxBatchTokens,
                    int maxRunning, List<TenantSpec> tenants) {
+        this(kv, waiting, ticker, maxBatchTokens, maxRunning, tenants, false);
+    }
+
+    /** @param preemptForFairness whether to preempt over-share tenants for an under-share arrival (not FCFS) */
+    BatchScheduler(KvCacheManager kv, TenantScheduler<Work> waiting, Ticker ticker, int maxBatchTokens,
+                   int maxRunning, List<TenantSpec> tenants, boolean preemptForFairness) {
         this.kv = Objects.requireNonNull(kv, "kv");
         this.waiting = Objects.requireNonNull(waiting, "waiting");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -87,6 +110,7 @@ final class BatchScheduler {
         }
         this.maxBatchTokens = maxBatchTokens;
         this.maxRunning = maxRunning;
+        this.preemptForFairness = preemptForFairness;
         updateTenants(tenants);
     }
 
@@ -125,8 +149,10 @@ final class BatchScheduler {
         }
         if (stepPreemptions == 0) {
             resumeWaiting(started);
-            if (resume.isEmpty()) {
-                // Choices waiting to resume were admitted earlier; new work must not overtake them for room.
+            // Choices waiting to resume were admitted earlier: new work must not overtake them for room, except
+            // work of a tenant under its fair share when preemption for fairness is on.
+            onlyUnderShare = !resume.isEmpty();
+            if (!onlyUnderShare || preemptForFairness) {
                 admitNew(started, embeddings, abandoned);
             }
         }
@@ -200,12 +226,25 @@ final class BatchScheduler {
                     embeddings.add(e);
                     budget -= Math.min(budget, e.totalTokens);
                 }
-                case GenerationJob g -> dispatch(g, started);
+                case GenerationJob g -> {
+                    boolean preempted = fairnessBeneficiary == g && !fairnessVictims.isEmpty();
+                    dispatch(g, started);
+                    if (preempted) {
+                        return; // the victims now wait to resume; nothing else overtakes them this step
+                    }
+                }
             }
         }
     }
 
     private void dispatch(GenerationJob job, List<GenerationJob> started) {
+        if (fairnessBeneficiary == job) {
+            for (Choice victim : fairnessVictims) {
+                preempt(victim);
+            }
+            fairnessVictims = List.of();
+            fairnessBeneficiary = null;
+        }
         job.dispatched = true;
         job.dispatchedNanos = ticker.nanos();
         Choice root = job.choices.getFirst();
@@ -232,18 +271,89 @@ final class BatchScheduler {
                 Math.min(job.promptTokens(), job.choices.getFirst().seq.computedTokens()));
     }
 
-    /** The tenant scheduler's question: could this work start now? */
+    /** The tenant scheduler's question: could this work start now (possibly by preempting for fairness)? */
     private boolean fits(Work work, CostEstimate estimate) {
+        fairnessBeneficiary = null;
+        fairnessVictims = List.of();
         return switch (work) {
-            case EmbeddingJob e -> e.totalTokens <= budget || planned.isEmpty() && budget == maxBatchTokens;
+            case EmbeddingJob e -> !onlyUnderShare
+                    && (e.totalTokens <= budget || planned.isEmpty() && budget == maxBatchTokens);
             case GenerationJob g -> {
-                if (running.size() + reservedSlots + g.n() > maxRunning && !running.isEmpty()) {
+                int freeSlots = maxRunning - running.size() - reservedSlots;
+                int reserve = running.isEmpty() ? 0 : headroom();
+                int freeBlocks = kv.freeBlocks() - reserve;
+                int slotsShort = running.isEmpty() ? 0 : Math.max(0, g.n() - freeSlots);
+                int blocksShort = Math.max(0, kv.blocksNeededForPrefill(g.choices.getFirst().seq, budget)
+                        - freeBlocks);
+                if (slotsShort == 0 && blocksShort == 0 && !onlyUnderShare) {
+                    yield true;
+                }
+                if (!preemptForFairness) {
                     yield false;
                 }
-                int reserve = running.isEmpty() ? 0 : headroom();
-                yield kv.blocksNeededForPrefill(g.choices.getFirst().seq, budget) <= kv.freeBlocks() - reserve;
+                List<Choice> victims = fairnessVictims(g, slotsShort, blocksShort);
+                if (victims == null) {
+                    yield false;
+                }
+                fairnessVictims = victims;
+                fairnessBeneficiary = g;
+                yield true;
             }
         };
+    }
+
+    /**
+     * Running choices whose preemption gives {@code job} the slots and blocks it lacks, taken only from tenants
+     * over their fair share of slots and never of a higher tier than the job's; null when the job's tenant is
+     * not under its own share or no such set exists.
+     */
+    private List<Choice> fairnessVictims(GenerationJob job, int slotsShort, int blocksShort) {
+        Map<String, Integer> slots = new HashMap<>();
+        for (Choice c : running) {
+            slots.merge(c.job.tenant(), 1, Integer::sum);
+        }
+        Map<String, Double> w = weights;
+        double weightSum = w.getOrDefault(job.tenant(), 1.0);
+        for (String tenant : slots.keySet()) {
+            if (!tenant.equals(job.tenant())) {
+                weightSum += w.getOrDefault(tenant, 1.0);
+            }
+        }
+        double total = weightSum;
+        java.util.function.ToDoubleFunction<String> fairSlots = t -> maxRunning * w.getOrDefault(t, 1.0) / total;
+        if (slots.getOrDefault(job.tenant(), 0) + job.n() > fairSlots.applyAsDouble(job.tenant())) {
+            return null;
+        }
+        int requesterRank = tierRank(job.request.tier());
+        List<Choice> candidates = new ArrayList<>();
+        for (Choice c : running) {
+            String t = c.job.tenant();
+            if (!t.equals(job.tenant()) && tierRank(c.job.request.tier()) <= requesterRank
+                    && slots.get(t) > fairSlots.applyAsDouble(t)) {
+                candidates.add(c);
+            }
+        }
+        candidates.sort(Comparator.<Choice>comparingInt(c -> tierRank(c.job.request.tier()))
+                .thenComparingDouble(c -> -slots.get(c.job.tenant()) / fairSlots.applyAsDouble(c.job.tenant()))
+                .thenComparingLong(c -> -c.order)
+                .thenComparingInt(c -> -c.index));
+        List<Choice> victims = new ArrayList<>();
+        int slotsFreed = 0;
+        int blocksFreed = 0;
+        for (Choice c : candidates) {
+            if (slotsFreed >= slotsShort && blocksFreed >= blocksShort) {
+                break;
+            }
+            String t = c.job.tenant();
+            if (slots.get(t) <= fairSlots.applyAsDouble(t)) {
+                continue; // preempting more of this tenant would take it under its share
+            }
+            victims.add(c);
+            slots.merge(t, -1, Integer::sum);
+            slotsFreed++;
+            blocksFreed += kv.exclusiveBlocks(c.seq);
+        }
+        return slotsFreed >= slotsShort && blocksFreed >= blocksShort ? victims : null;
     }
 
     private int headroom() {

@@ -83,8 +83,14 @@ public final class LocalEngine implements InferenceEngine {
      * @param maxBatchTokens      per-step token budget
      * @param maxRunningSequences most sequences in the running batch (and most choices per request)
      * @param tenants             tenants at start (their weights steer preemption)
+     * @param preemptForFairness  preempt over-share tenants for an under-share arrival (off for FCFS)
      */
-    record Limits(int maxBatchTokens, int maxRunningSequences, List<TenantSpec> tenants) {
+    record Limits(int maxBatchTokens, int maxRunningSequences, List<TenantSpec> tenants,
+                  boolean preemptForFairness) {
+        Limits(int maxBatchTokens, int maxRunningSequences, List<TenantSpec> tenants) {
+            this(maxBatchTokens, maxRunningSequences, tenants, false);
+        }
+
         Limits {
             tenants = List.copyOf(tenants);
             if (maxBatchTokens <= 0 || maxRunningSequences <= 0) {
@@ -134,7 +140,7 @@ public final class LocalEngine implements InferenceEngine {
         PrefixMatcher<Work> matcher = work -> work instanceof GenerationJob g ? kv.cachedPrefixTokens(g.root) : 0;
         this.waiting = Objects.requireNonNull(schedulerFactory.apply(matcher), "scheduler");
         this.batch = new BatchScheduler(kv, waiting, ticker, limits.maxBatchTokens(), limits.maxRunningSequences(),
-                limits.tenants());
+                limits.tenants(), limits.preemptForFairness());
         this.eosTokens = Set.copyOf(model.eosTokenIds());
         this.maxChoices = limits.maxRunningSequences();
         this.snapshot = new EngineSnapshot(0, 0, kv.totalBlocks(), 0, 0, 0, 0, 0, 0,

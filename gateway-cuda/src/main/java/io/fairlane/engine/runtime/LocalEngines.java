@@ -17,9 +17,12 @@ import io.fairlane.engine.model.Model;
 import io.fairlane.engine.model.ModelConfig;
 import io.fairlane.engine.model.ModelFormatException;
 import io.fairlane.engine.model.SyntheticModels;
+import io.fairlane.engine.template.ChatTemplate;
+import io.fairlane.engine.template.TemplateException;
 import io.fairlane.engine.tokenizer.BuiltinTokenizer;
 import io.fairlane.engine.tokenizer.IncrementalDetokenizer;
 import io.fairlane.engine.tokenizer.Tokenizer;
+import io.fairlane.engine.tokenizer.TokenizerConfig;
 import io.fairlane.scheduler.CostWeights;
 import io.fairlane.scheduler.SchedulerStats;
 import io.fairlane.scheduler.TenantSchedulers;
@@ -57,6 +60,8 @@ public final class LocalEngines {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalEngines.class);
     static final String BUILTIN_TOKENIZER_DIR = "fairlane-builtin-tokenizer";
+    /** Diagnostic switch for benchmarks: {@code false} turns preemption for fairness off. */
+    static final String FAIRNESS_PREEMPTION_PROPERTY = "fairlane.engine.fairnessPreemption";
 
     private LocalEngines() {
     }
@@ -87,7 +92,13 @@ public final class LocalEngines {
         }
         try {
             ModelConfig mc = backend.config();
-            ChatRenderer chat = ChatRenderer.load(dir);
+            ChatRenderer chat;
+            try {
+                chat = ChatRenderer.load(dir);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new EngineException(Kind.UNAVAILABLE, "model " + config.modelId() + ": its chat template cannot"
+                        + " be loaded from " + dir + ": " + e.getMessage(), null, null, e);
+            }
             ModelInfo info = new ModelInfo(config.modelId(), mc.family().modelType(), mc.contextLength(),
                     mc.vocabSize(), mc.hiddenSize(), chat.available(), backend.name(),
                     fingerprint(dir, backend.name(), config.kvBlockSize()), mc.eosTokenIds());
@@ -99,7 +110,8 @@ public final class LocalEngines {
                     kv.totalBlocks() < fullContextBlocks ? "; fewer than one full-context sequence needs ("
                             + fullContextBlocks + "), so longer requests are refused" : "");
             LocalEngine.Limits limits = new LocalEngine.Limits(config.maxBatchTokens(), config.maxRunningSequences(),
-                    config.tenants());
+                    config.tenants(), !(config.policy() instanceof io.fairlane.scheduler.Policy.Fcfs)
+                    && Boolean.parseBoolean(System.getProperty(FAIRNESS_PREEMPTION_PROPERTY, "true")));
             return new LocalEngine(info, StepExecutor.of(backend), codec(tokenizer), preparer(tokenizer, chat), kv,
                     matcher -> TenantSchedulers.create(config.policy(), config.tenants(), CostWeights.DEFAULT, matcher,
                             Ticker.system(), stats),
@@ -253,18 +265,45 @@ public final class LocalEngines {
         /** @throws EngineException {@code INVALID_REQUEST} when the template refuses the chat */
         String render(Prompt.Chat chat);
 
-        /** The renderer for the model in {@code dir}. */
-        static ChatRenderer load(Path dir) {
+        /**
+         * The renderer for the model in {@code dir}: its {@code tokenizer_config.json} chat template (or a
+         * {@code chat_template.jinja} beside it) through {@link ChatTemplate}, so that chats render as
+         * transformers renders them; a model without one answers chats with a 400 naming {@code messages}.
+         *
+         * @throws IOException when the tokenizer config cannot be read
+         */
+        static ChatRenderer load(Path dir) throws IOException {
+            TokenizerConfig config = TokenizerConfig.load(dir);
+            if (config.chatTemplates().isEmpty()) {
+                return new ChatRenderer() {
+                    @Override
+                    public boolean available() {
+                        return false;
+                    }
+
+                    @Override
+                    public String render(Prompt.Chat chat) {
+                        throw new EngineException(Kind.INVALID_REQUEST,
+                                "this model has no chat template; use the completions endpoint", "messages");
+                    }
+                };
+            }
+            ChatTemplate template = ChatTemplate.of(config);
             return new ChatRenderer() {
                 @Override
                 public boolean available() {
-                    return false;
+                    return true;
                 }
 
                 @Override
                 public String render(Prompt.Chat chat) {
-                    throw new EngineException(Kind.INVALID_REQUEST,
-                            "this model has no chat template; use the completions endpoint", "messages");
+                    try {
+                        return template.render(chat);
+                    } catch (TemplateException e) {
+                        throw new EngineException(Kind.INVALID_REQUEST, (e.raisedByTemplate()
+                                ? "the chat template rejected the messages: "
+                                : "the chat template could not render the messages: ") + e.getMessage(), "messages");
+                    }
                 }
             };
         }

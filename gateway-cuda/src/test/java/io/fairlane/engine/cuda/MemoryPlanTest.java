@@ -39,10 +39,17 @@ class MemoryPlanTest {
     }
 
     @Test
-    void plan_tooFewBlocksForOneFullContext_refuses() {
+    void plan_tooFewBlocksLeft_refuses() {
         assertThatThrownBy(() -> MemoryPlan.plan(20 * GIB, 24 * GIB, 1.0, 18 * GIB, GIB, 64 * MIB, 16, 0, 100))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("at least 100 are needed");
+    }
+
+    @Test
+    void plan_configuredSizeBelowOneBlock_refusesNamingTheConfiguredSize() {
+        assertThatThrownBy(() -> MemoryPlan.plan(20 * GIB, 24 * GIB, 1.0, GIB, GIB, 64 * MIB, 16, MIB, 1))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("configured KV cache of 1048576 bytes holds 0 blocks");
     }
 
     @Test

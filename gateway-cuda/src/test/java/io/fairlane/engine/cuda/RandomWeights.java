@@ -52,14 +52,14 @@ final class RandomWeights implements WeightSource {
         boolean norm = name.endsWith("norm.weight");
         float scale = norm ? 0.2f : (float) Math.sqrt(3.0 / shape[shape.length - 1]);
         MemorySegment data = Arena.ofAuto().allocate(2 * n, 64);
-        long salt = ReferenceSampler.mix64(seed ^ name.hashCode());
+        long salt = io.fairlane.engine.sampling.CounterRng.mix64(seed ^ name.hashCode());
         final long total = n;
         int chunks = (int) Math.min(4096, (n + 65535) / 65536);
         IntStream.range(0, chunks).parallel().forEach(c -> {
             long from = total * c / chunks;
             long to = total * (c + 1) / chunks;
             for (long i = from; i < to; i++) {
-                long h = ReferenceSampler.mix64(salt + i);
+                long h = io.fairlane.engine.sampling.CounterRng.mix64(salt + i);
                 float u = ((h >>> 40) * (1.0f / 16777216.0f)) * 2 - 1;
                 float v = norm ? 1.0f + scale * u : scale * u;
                 data.setAtIndex(ValueLayout.JAVA_SHORT, i, Bf16.fromFloat(v));

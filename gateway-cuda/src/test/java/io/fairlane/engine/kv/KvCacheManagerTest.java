@@ -228,4 +228,13 @@ class KvCacheManagerTest {
         KvSequence seq = prefill(new int[] {987_654, 987_655}, "a");
         assertThat(seq + " " + kv).doesNotContain("987");
     }
+
+    @Test
+    void exclusiveBlocks_forkedSequence_countsOnlyUnsharedBlocks() {
+        KvSequence parent = prefill(prompt(40, 0), "a");
+        KvSequence child = kv.fork(parent);
+        child.appendToken(5);
+        kv.allocateSlots(child, 1); // copies the shared partial block: one block of its own
+        assertThat(kv.exclusiveBlocks(child)).isEqualTo(1);
+    }
 }

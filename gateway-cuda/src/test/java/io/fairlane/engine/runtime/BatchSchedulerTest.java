@@ -129,4 +129,59 @@ class BatchSchedulerTest {
         StepPlan plan = batch.schedule();
         assertThat(List.of(plan.preemptions(), plan.started().size())).containsExactly(1, 0);
     }
+
+    /** Four running sequences of "heavy" in a batch of four slots, then one request of "light". */
+    private GenerationJob fullOfHeavyThenLight(BatchScheduler batch, KvCacheManager kv, ServiceTier heavyTier,
+                                               ServiceTier lightTier) {
+        for (int i = 0; i < 4; i++) {
+            submit(kv, "heavy", heavyTier, 8);
+        }
+        simulateStep(kv, batch.schedule());
+        return submit(kv, "light", lightTier, 8);
+    }
+
+    @Test
+    void schedule_batchFullOfOverShareTenant_admitsUnderShareArrival() {
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        BatchScheduler batch = new BatchScheduler(kv, queue, Ticker.system(), 64, 4, List.of(), true);
+        GenerationJob light = fullOfHeavyThenLight(batch, kv, ServiceTier.DEFAULT, ServiceTier.DEFAULT);
+        assertThat(planned(batch.schedule())).contains(light.choices.getFirst());
+    }
+
+    @Test
+    void schedule_batchFullOfOverShareTenant_preemptsOneOfItsSequences() {
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        BatchScheduler batch = new BatchScheduler(kv, queue, Ticker.system(), 64, 4, List.of(), true);
+        fullOfHeavyThenLight(batch, kv, ServiceTier.DEFAULT, ServiceTier.DEFAULT);
+        assertThat(batch.schedule().preemptions()).isEqualTo(1);
+    }
+
+    @Test
+    void schedule_fairnessPreemptionOff_arrivalWaitsForASlot() {
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        BatchScheduler batch = new BatchScheduler(kv, queue, Ticker.system(), 64, 4, List.of(), false);
+        GenerationJob light = fullOfHeavyThenLight(batch, kv, ServiceTier.DEFAULT, ServiceTier.DEFAULT);
+        assertThat(planned(batch.schedule())).doesNotContain(light.choices.getFirst());
+    }
+
+    @Test
+    void schedule_overShareTenantOfHigherTier_notPreemptedForLowerTier() {
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        BatchScheduler batch = new BatchScheduler(kv, queue, Ticker.system(), 64, 4, List.of(), true);
+        GenerationJob light = fullOfHeavyThenLight(batch, kv, ServiceTier.PRIORITY, ServiceTier.DEFAULT);
+        assertThat(planned(batch.schedule())).doesNotContain(light.choices.getFirst());
+    }
+
+    @Test
+    void schedule_arrivalsTenantAtItsShare_noPreemption() {
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        BatchScheduler batch = new BatchScheduler(kv, queue, Ticker.system(), 64, 4, List.of(), true);
+        submit(kv, "heavy", ServiceTier.DEFAULT, 8);
+        submit(kv, "heavy", ServiceTier.DEFAULT, 8);
+        submit(kv, "light", ServiceTier.DEFAULT, 8);
+        submit(kv, "light", ServiceTier.DEFAULT, 8);
+        simulateStep(kv, batch.schedule());
+        submit(kv, "light", ServiceTier.DEFAULT, 8); // a third would take light over its 2 of 4 slots
+        assertThat(batch.schedule().preemptions()).isZero();
+    }
 }

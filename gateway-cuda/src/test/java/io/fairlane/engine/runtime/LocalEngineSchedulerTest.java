@@ -47,7 +47,7 @@ class LocalEngineSchedulerTest {
                     queue.set(TenantSchedulers.create(policy, TENANTS, CostWeights.DEFAULT, matcher, Ticker.system(),
                             SchedulerStats.disabled()));
                     return queue.get();
-                }, Ticker.system(), new LocalEngine.Limits(64, 8, TENANTS));
+                }, Ticker.system(), new LocalEngine.Limits(64, 8, TENANTS, !(policy instanceof Policy.Fcfs)));
         try {
             List<RecordingSink> sinks = new ArrayList<>();
             for (int i = 0; i < 12; i++) {

@@ -108,6 +108,22 @@ class LocalEnginesTest {
     }
 
     @Test
+    void prepare_chatOnSyntheticModel_rendersThroughItsChatMlTemplate() {
+        try (InferenceEngine engine = Engines.open(synthetic("cpu"), SchedulerStats.disabled())) {
+            PreparedPrompt prompt = engine.prepare(new Prompt.Chat(List.of(java.util.Map.of("role", "user",
+                    "content", "Hello")), List.of(), true, java.util.Map.of()));
+            assertThat(prompt.text()).isEqualTo("<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n");
+        }
+    }
+
+    @Test
+    void open_syntheticModel_reportsItsChatTemplate() {
+        try (InferenceEngine engine = Engines.open(synthetic("cpu"), SchedulerStats.disabled())) {
+            assertThat(engine.model().hasChatTemplate()).isTrue();
+        }
+    }
+
+    @Test
     void prepare_tokenIdOutsideVocabulary_invalidRequest() {
         try (InferenceEngine engine = Engines.open(synthetic("cpu"), SchedulerStats.disabled())) {
             assertThatThrownBy(() -> engine.prepare(new Prompt.TokenIds(new int[] {1, 1_000_000})))
