@@ -1,6 +1,9 @@
 package io.fairlane.gateway;
 
 import io.fairlane.engine.InferenceEngine;
+import io.fairlane.gateway.admin.AdminAuthenticator;
+import io.fairlane.gateway.admin.UsageApi;
+import io.fairlane.gateway.admin.UsageLedger;
 import io.fairlane.gateway.api.AccessLog;
 import io.fairlane.gateway.api.OpenAiApi;
 import io.fairlane.gateway.api.Operations;
@@ -25,7 +28,8 @@ import io.fairlane.gateway.lane.LocalEngineBackend;
 import io.fairlane.gateway.lane.UpstreamBackend;
 import io.fairlane.gateway.metrics.GatewayMetrics;
 import io.fairlane.gateway.metrics.LaneMetrics;
-import io.fairlane.gateway.slo.RequestOutcome;
+import io.fairlane.gateway.slo.SloReporter;
+import io.fairlane.gateway.slo.SloSpec;
 import io.fairlane.gateway.slo.SloTracker;
 import io.fairlane.gateway.tenant.Authenticator;
 import io.fairlane.gateway.tenant.TenantDirectory;
@@ -35,13 +39,17 @@ import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
 import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpMethod;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -72,6 +80,7 @@ public final class Gateway implements AutoCloseable {
     private final Transport transport;
     private final EventLoopGroup workers;
     private final PrometheusMeterRegistry registry;
+    private final JvmGcMetrics gcMetrics;
     private final GatewayMetrics metrics;
     private final SloTracker slos;
     private final UpstreamClient upstreamClient;
@@ -93,12 +102,16 @@ public final class Gateway implements AutoCloseable {
         this.workers = transport.newGroup(loops, "fairlane-io");
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
+        this.gcMetrics = new JvmGcMetrics();
+        gcMetrics.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new NettyEventExecutorMetrics(workers).bindTo(registry);
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider allocator) {
+            new NettyAllocatorMetrics(allocator).bindTo(registry);
+        }
         this.metrics = new GatewayMetrics(registry, GatewayMetrics.buckets(config.metrics(), config.tenants()));
         this.slos = new SloTracker(registry, Ticker.system());
         this.upstreamClient = new UpstreamClient(transport);
@@ -141,6 +154,10 @@ public final class Gateway implements AutoCloseable {
                         authenticated.apply(api.getModel(MODELS_PREFIX))))
                 .route(HttpMethod.GET, "/health/live", endpoint("health", Operations.live()))
                 .route(HttpMethod.GET, "/health/ready", endpoint("health", Operations.ready(state)));
+        UsageApi usage = new UsageApi(new UsageLedger(registry, slos),
+                () -> config.tenants().stream().map(TenantConfig::id).toList(), Clock.systemUTC());
+        r.route(HttpMethod.GET, "/admin/usage", endpoint("admin",
+                new AdminAuthenticator(() -> config.adminKeys(), tenants::get).apply(usage.handler())));
         if (config.metrics().enabled()) {
             r.route(HttpMethod.GET, config.metrics().path(), endpoint("metrics", Operations.metrics(registry)));
         }
@@ -168,36 +185,11 @@ public final class Gateway implements AutoCloseable {
     }
 
     private List<Function<HttpHandler, HttpHandler>> decorators() {
-        return List.of(new AccessLog(), metrics.decorator(), this::sloDecorator);
+        return List.of(new AccessLog(), metrics.decorator(), new SloReporter(slos));
     }
 
-    /** Reports each generation or embedding request's outcome to the tenant's SLOs once it ends. */
-    private HttpHandler sloDecorator(HttpHandler next) {
-        return exchange -> {
-            exchange.onDone(e -> {
-                var log = e.log();
-                if (log.tenant == null || log.model == null) {
-                    return;
-                }
-                boolean generates = !"embeddings".equals(log.endpoint);
-                if (log.status >= 500) {
-                    slos.record(log.tenant, new RequestOutcome.Failed(generates));
-                } else if (log.status < 400) {
-                    long itl = log.meanInterTokenNanos(e.startNanos());
-                    slos.record(log.tenant, new RequestOutcome.Completed(Duration.ofNanos(log.durationNanos),
-                            nanos(log.ttftNanos), nanos(itl), nanos(log.queueNanos)));
-                }
-            });
-            next.serve(exchange);
-        };
-    }
-
-    private static Optional<Duration> nanos(long n) {
-        return n >= 0 ? Optional.of(Duration.ofNanos(n)) : Optional.empty();
-    }
-
-    private static Map<String, List<io.fairlane.gateway.slo.SloSpec>> sloMap(List<TenantConfig> tenants) {
-        Map<String, List<io.fairlane.gateway.slo.SloSpec>> m = new LinkedHashMap<>();
+    private static Map<String, List<SloSpec>> sloMap(List<TenantConfig> tenants) {
+        Map<String, List<SloSpec>> m = new LinkedHashMap<>();
         for (TenantConfig t : tenants) {
             m.put(t.id(), t.slos());
         }
@@ -299,6 +291,11 @@ public final class Gateway implements AutoCloseable {
         }
         tenants.set(new TenantDirectory(next.tenants()));
         slos.configure(sloMap(next.tenants()));
+        List<Duration> inexact = metrics.missingBuckets(GatewayMetrics.buckets(previous.metrics(), next.tenants()));
+        if (!inexact.isEmpty()) {
+            LOG.warn("SLO thresholds {} are not latency-histogram buckets until a restart; SLO events and burn "
+                    + "rates are exact, histogram quantiles near those thresholds are interpolated", inexact);
+        }
         Map<String, Lane> current = new LinkedHashMap<>();
         for (Lane l : lanes.get().all()) {
             current.put(l.id(), l);
@@ -318,7 +315,7 @@ public final class Gateway implements AutoCloseable {
                     + "opt-in applies now)");
         }
         config = new FairlaneConfig(previous.server(), next.tenants(), next.models(), previous.metrics(),
-                previous.idempotency(), previous.capture());
+                previous.idempotency(), previous.capture(), next.adminKeys());
         LOG.info("configuration applied: {} tenants, models {}", next.tenants().size(),
                 opened.stream().map(Lane::id).collect(Collectors.joining(", ")));
     }
@@ -369,6 +366,7 @@ public final class Gateway implements AutoCloseable {
             captureRecorder.close();
         }
         metrics.close();
+        gcMetrics.close();
         registry.close();
     }
 }

@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * The command line: {@code serve [--config FILE] [--port N]} and {@code hash-key [KEY]}.
+ * The command line: {@code serve [--config FILE] [--host ADDRESS] [--port N]} and {@code hash-key [KEY]}.
+ * {@code --host} and {@code --port} override the file's {@code server.host} and {@code server.port} (the
+ * container images pass {@code --host 0.0.0.0}).
  *
  * <p>Without {@code --config}, {@code serve} reads {@code $FAIRLANE_CONFIG}, else
  * {@code $FAIRLANE_HOME/config/fairlane.yaml} (the launcher sets {@code FAIRLANE_HOME}), else
@@ -54,7 +56,7 @@ public final class Main {
     }
 
     private static void usage(PrintStream out) {
-        out.println("usage: fairlane serve [--config FILE] [--port N]");
+        out.println("usage: fairlane serve [--config FILE] [--host ADDRESS] [--port N]");
         out.println("       fairlane hash-key [KEY]      (reads the key from stdin when not given)");
     }
 
@@ -83,10 +85,12 @@ public final class Main {
     private static int serve(List<String> args) throws Exception {
         Path file = null;
         Integer port = null;
+        String host = null;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
                 case "--config" -> file = Path.of(value(args, ++i, a));
+                case "--host" -> host = value(args, ++i, a);
                 case "--port" -> {
                     try {
                         port = Integer.parseInt(value(args, ++i, a));
@@ -127,6 +131,9 @@ public final class Main {
         }
         if (port != null) {
             config = config.withPort(port);
+        }
+        if (host != null) {
+            config = config.withHost(host);
         }
         LOG.info("configuration: {}", source == null ? "built-in default" : source.toAbsolutePath());
         Gateway gateway = Gateway.start(config, EngineOpener.engines());

@@ -1,8 +1,10 @@
 package io.fairlane.engine;
 
 import io.fairlane.scheduler.RateLimitStatus;
+import io.fairlane.scheduler.SchedulerSnapshot;
 import io.fairlane.scheduler.TenantSpec;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -44,6 +46,15 @@ public interface InferenceEngine extends AutoCloseable {
     CompletableFuture<EmbeddingResult> embed(EmbeddingRequest request);
 
     EngineSnapshot snapshot();
+
+    /**
+     * The waiting queue's per-tenant state (queue depth, the policy's deficit or counter), for the
+     * gateway's scheduler gauges; empty for engines without a tenant scheduler. Any thread; never blocks on
+     * a forward pass (tenant schedulers are thread-safe).
+     */
+    default Optional<SchedulerSnapshot> schedulerSnapshot() {
+        return Optional.empty();
+    }
 
     /**
      * The tenant's rate-limit position in the engine's waiting queue, for the {@code x-ratelimit-*} headers

@@ -87,11 +87,40 @@ public final class ConfigLoader {
             tenants.stream().filter(TenantConfig::capture).findFirst().ifPresent(t -> errors.add(new ConfigError(
                     "capture.file", "is required: tenant '" + t.id() + "' opts in to capture")));
         }
+        List<ApiKeyHash> adminKeys = adminKeys(top, tenants, errors);
         top.finish();
         if (!errors.isEmpty()) {
             throw new ConfigException(source, errors);
         }
-        return new FairlaneConfig(server, tenants, models, metrics, idempotency, capture);
+        return new FairlaneConfig(server, tenants, models, metrics, idempotency, capture, adminKeys);
+    }
+
+    /**
+     * {@code admin_keys}: hashes of the keys that may call {@code /admin/...}, in the tenants' form. A key
+     * may not be both an admin's and a tenant's: whoever holds it would act as either, which is exactly what
+     * separating them is for.
+     */
+    private static List<ApiKeyHash> adminKeys(ConfigNode top, List<TenantConfig> tenants, List<ConfigError> errors) {
+        List<String> texts = top.strings("admin_keys", List.of());
+        List<ApiKeyHash> keys = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            String path = "admin_keys[" + i + "]";
+            try {
+                ApiKeyHash h = ApiKeyHash.parse(texts.get(i));
+                Optional<TenantConfig> owner = tenants.stream().filter(t -> t.apiKeys().contains(h)).findFirst();
+                if (owner.isPresent()) {
+                    errors.add(new ConfigError(path, "the same key is a key of tenant '" + owner.get().id()
+                            + "'; give admins keys of their own"));
+                } else if (keys.contains(h)) {
+                    errors.add(new ConfigError(path, "duplicate admin key"));
+                } else {
+                    keys.add(h);
+                }
+            } catch (IllegalArgumentException e) {
+                errors.add(new ConfigError(path, e.getMessage()));
+            }
+        }
+        return keys;
     }
 
     private ServerConfig server(ConfigNode n) {

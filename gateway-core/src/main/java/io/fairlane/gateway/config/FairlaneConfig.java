@@ -8,15 +8,17 @@ import java.util.Optional;
  * The whole configuration, as read from {@code config/fairlane.yaml} and validated as one (see
  * {@link ConfigLoader}). Immutable: a reload builds a new one and swaps it in.
  *
- * @param server  listener, limits and timeouts
- * @param tenants who may call, with their keys, shares, limits and SLOs
- * @param models  the model ids clients may use and what serves each
- * @param metrics the Prometheus endpoint and histogram buckets
+ * @param server      listener, limits and timeouts
+ * @param tenants     who may call, with their keys, shares, limits and SLOs
+ * @param models      the model ids clients may use and what serves each
+ * @param metrics     the Prometheus endpoint and histogram buckets
  * @param idempotency how {@code Idempotency-Key} requests are remembered
- * @param capture where opted-in tenants' traffic is recorded
+ * @param capture     where opted-in tenants' traffic is recorded
+ * @param adminKeys   digests of the keys that may call the admin API ({@code /admin/...}); never a tenant's
  */
 public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
-                             MetricsConfig metrics, IdempotencyConfig idempotency, CaptureConfig capture) {
+                             MetricsConfig metrics, IdempotencyConfig idempotency, CaptureConfig capture,
+                             List<ApiKeyHash> adminKeys) {
 
     public FairlaneConfig {
         Objects.requireNonNull(server, "server");
@@ -25,12 +27,19 @@ public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, Li
         Objects.requireNonNull(capture, "capture");
         tenants = List.copyOf(tenants);
         models = List.copyOf(models);
+        adminKeys = List.copyOf(adminKeys);
+    }
+
+    /** With the default idempotency settings, no capture and no admin keys (the admin API answers no one). */
+    public FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
+                          MetricsConfig metrics) {
+        this(server, tenants, models, metrics, IdempotencyConfig.DEFAULT, CaptureConfig.NONE, List.of());
     }
 
     /** With the default idempotency settings and no capture. */
     public FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
-                          MetricsConfig metrics) {
-        this(server, tenants, models, metrics, IdempotencyConfig.DEFAULT, CaptureConfig.NONE);
+                          MetricsConfig metrics, List<ApiKeyHash> adminKeys) {
+        this(server, tenants, models, metrics, IdempotencyConfig.DEFAULT, CaptureConfig.NONE, adminKeys);
     }
 
     public Optional<ModelConfig> model(String id) {
@@ -43,6 +52,11 @@ public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, Li
 
     /** The same configuration listening on another port ({@code --port}). */
     public FairlaneConfig withPort(int port) {
-        return new FairlaneConfig(server.withPort(port), tenants, models, metrics, idempotency, capture);
+        return new FairlaneConfig(server.withPort(port), tenants, models, metrics, idempotency, capture, adminKeys);
+    }
+
+    /** The same configuration listening on another address ({@code --host}). */
+    public FairlaneConfig withHost(String host) {
+        return new FairlaneConfig(server.withHost(host), tenants, models, metrics, idempotency, capture, adminKeys);
     }
 }

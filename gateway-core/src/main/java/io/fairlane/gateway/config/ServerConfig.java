@@ -46,6 +46,11 @@ public record ServerConfig(
         }
     }
 
+    public ServerConfig withHost(String newHost) {
+        return new ServerConfig(newHost, port, eventLoops, maxBodyBytes, maxHeaderBytes, maxUriLength, idleTimeout,
+                headerReadTimeout, shutdownDeadline, slowClientTimeout, maxBufferedOutput, cacheDir);
+    }
+
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, eventLoops, maxBodyBytes, maxHeaderBytes, maxUriLength, idleTimeout,
                 headerReadTimeout, shutdownDeadline, slowClientTimeout, maxBufferedOutput, cacheDir);

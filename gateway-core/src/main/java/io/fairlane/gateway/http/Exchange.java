@@ -186,16 +186,7 @@ public final class Exchange {
 
     /** Marks the first output token (TTFT) or a later one (inter-token latency); returns the gap or -1. */
     public long markToken() {
-        long now = System.nanoTime();
-        long gap = -1;
-        if (log.ttftNanos < 0) {
-            log.ttftNanos = now - startNanos;
-        } else {
-            gap = now - log.lastTokenNanos;
-        }
-        log.lastTokenNanos = now;
-        log.tokenMarks++;
-        return gap;
+        return log.markToken(System.nanoTime(), startNanos);
     }
 
     /** Whether the client's socket accepts more output without queueing beyond Netty's high-water mark. */

@@ -29,16 +29,40 @@ public final class RequestLog {
     public int completionTokens;
     /** Total nanos from arrival to the last byte handed to the socket. */
     public long durationNanos;
+    /**
+     * The upstream refused the request for lack of capacity (its 429): a 4xx on the wire, but a failure on
+     * Fairlane's side as far as SLOs are concerned, unlike the tenant's own rate limits.
+     */
+    public boolean upstreamThrottled;
+    /** Output tokens (chunks, for relayed streams) marked so far. */
+    public int outputMarks;
+    /** Nanos (System.nanoTime) of the first output token, for the mean inter-token latency. */
+    private long firstTokenNanos = -1;
     /** Nanos of the previous output token, for inter-token latency. */
-    long lastTokenNanos = -1;
-    /** Output tokens (or chunks carrying output) marked so far. */
-    int tokenMarks;
+    private long lastTokenNanos = -1;
 
-    /** Mean gap between consecutive output tokens, or -1 with fewer than two. */
-    public long meanInterTokenNanos(long startNanos) {
-        if (tokenMarks < 2) {
-            return -1;
+    /**
+     * Marks an output token sent at {@code nowNanos} of a request that arrived at {@code startNanos}: the
+     * first sets the TTFT, each later one returns its gap to the previous one (else -1).
+     */
+    public long markToken(long nowNanos, long startNanos) {
+        long gap = -1;
+        if (ttftNanos < 0) {
+            ttftNanos = nowNanos - startNanos;
+            firstTokenNanos = nowNanos;
+        } else {
+            gap = nowNanos - lastTokenNanos;
         }
-        return (lastTokenNanos - (startNanos + ttftNanos)) / (tokenMarks - 1);
+        lastTokenNanos = nowNanos;
+        outputMarks++;
+        return gap;
+    }
+
+    /**
+     * The mean gap between consecutive output tokens (chunks, for relayed streams) of this response, from
+     * the first to the last: what an inter-token-latency SLO judges. -1 with fewer than two.
+     */
+    public long meanInterTokenNanos() {
+        return outputMarks < 2 ? -1 : (lastTokenNanos - firstTokenNanos) / (outputMarks - 1);
     }
 }

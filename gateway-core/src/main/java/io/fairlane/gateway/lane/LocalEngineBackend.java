@@ -62,6 +62,9 @@ public final class LocalEngineBackend implements Backend {
         this.server = Objects.requireNonNull(server, "server");
         this.laneMetrics = Objects.requireNonNull(laneMetrics, "laneMetrics");
         laneMetrics.bindEngine(engine::snapshot);
+        if (engine.schedulerSnapshot().isPresent()) {
+            laneMetrics.bindScheduler(() -> engine.schedulerSnapshot().orElseThrow());
+        }
     }
 
     public InferenceEngine engine() {

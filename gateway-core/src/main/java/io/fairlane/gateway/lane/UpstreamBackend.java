@@ -59,6 +59,8 @@ public final class UpstreamBackend implements Backend {
         this.dispatcher = new LaneDispatcher<>(scheduler, capacity, t -> t.work().dispatched(t), timer,
                 Duration.ofMillis(20));
         laneMetrics.bindScheduler(scheduler::snapshot);
+        // Every target's health and latency series exist from the start, not from its first request.
+        config.targets().forEach(t -> metrics.upstream(t.label()));
     }
 
     public UpstreamModelConfig config() {

@@ -376,6 +376,7 @@ final class UpstreamCall implements UpstreamListener {
         if (status >= 500 && !error.headers().containsKey("retry-after")) {
             error = error.withHeader("retry-after", "1");
         }
+        exchange.log().upstreamThrottled = status == 429;
         exchange.fail(new ApiException(error));
         complete(status >= 500 ? "http_5xx" : status == 429 ? "http_429" : "http_4xx");
     }

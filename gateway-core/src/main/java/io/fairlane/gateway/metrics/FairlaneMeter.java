@@ -20,7 +20,8 @@ public enum FairlaneMeter {
     TIME_TO_FIRST_TOKEN("fairlane.time.to.first.token", Type.TIMER, "seconds",
             "From the request's arrival to its first output token.", "tenant", "model"),
     INTER_TOKEN_LATENCY("fairlane.inter.token.latency", Type.TIMER, "seconds",
-            "Gap between consecutive output tokens of a streamed response.", "tenant", "model"),
+            "Gap between consecutive output tokens of a streamed response (chunks, when relayed from an upstream).",
+            "tenant", "model"),
     E2E_REQUEST_LATENCY("fairlane.e2e.request.latency", Type.TIMER, "seconds",
             "From the request's arrival to its last response byte.", "tenant", "model"),
     REQUEST_QUEUE_TIME("fairlane.request.queue.time", Type.TIMER, "seconds",
@@ -44,7 +45,7 @@ public enum FairlaneMeter {
             "Requests the tenant scheduler refused, by reason (queue_full, requests_per_minute, ...).",
             "tenant", "lane", "reason"),
     ENGINE_BATCH_SIZE("fairlane.engine.batch.size", Type.SUMMARY, null,
-            "Sequences in the engine's forward steps (sampled once a second).", "model"),
+            "Sequences in the engine's last forward step, sampled once a second.", "model"),
     ENGINE_SEQUENCES_RUNNING("fairlane.engine.sequences.running", Type.GAUGE, null,
             "Sequences in the engine's running batch.", "model"),
     ENGINE_SEQUENCES_WAITING("fairlane.engine.sequences.waiting", Type.GAUGE, null,
@@ -63,11 +64,13 @@ public enum FairlaneMeter {
     UPSTREAM_HEALTHY("fairlane.upstream.healthy", Type.GAUGE, null,
             "1 while the target's last attempt reached it, 0 after a connect failure or 5xx.", "target"),
     SLO_EVENTS("fairlane.slo.events", Type.COUNTER, null,
-            "Requests counted against an SLO, good or bad.", "tenant", "slo", "outcome"),
+            "Requests classified against a tenant's SLO: failures on Fairlane's side are bad, the tenant's own 4xx "
+                    + "are not counted.", "tenant", "slo", "outcome"),
     SLO_OBJECTIVE("fairlane.slo.objective", Type.GAUGE, null,
             "The SLO's target share of good requests.", "tenant", "slo"),
     SLO_BURN_RATE("fairlane.slo.burn.rate", Type.GAUGE, null,
-            "Error-budget burn rate over a window: (bad/total) / (1 - objective).", "tenant", "slo", "window");
+            "In-process error-budget burn rate over a window: (bad/total) / (1 - objective); 0 without events.",
+            "tenant", "slo", "window");
 
     /** Micrometer meter types used here. */
     public enum Type { COUNTER, GAUGE, TIMER, SUMMARY }

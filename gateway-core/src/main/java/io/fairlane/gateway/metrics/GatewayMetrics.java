@@ -68,6 +68,12 @@ public final class GatewayMetrics implements AutoCloseable {
         return List.copyOf(all);
     }
 
+    /** Those of {@code wanted} that are not bucket boundaries of the latency histograms. */
+    public List<Duration> missingBuckets(List<Duration> wanted) {
+        List<Duration> have = List.of(buckets);
+        return wanted.stream().filter(d -> !have.contains(d)).toList();
+    }
+
     public MeterRegistry registry() {
         return registry;
     }

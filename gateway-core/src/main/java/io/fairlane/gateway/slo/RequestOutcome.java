@@ -7,10 +7,11 @@ import java.util.Optional;
 /**
  * How one request ended, as far as SLOs care. The request path reports each request at most once.
  *
- * <p>Which requests are reported is the caller's decision, made once in the request path: requests the
- * tenant itself got wrong (4xx: bad input, bad key, its own rate limit) are not reported at all, since no
- * SLO promises anything about them; server faults, upstream failures and timeouts are reported as
- * {@link Failed}, which is bad for every SLO that applies.
+ * <p>Which requests are reported is the caller's decision, made once in the request path
+ * ({@link SloReporter}): requests the tenant itself got wrong (4xx: bad input, bad key, its own rate limit)
+ * are not reported at all, since no SLO promises anything about them; server faults, upstream failures and
+ * timeouts are reported as {@link Failed}, which is bad for every SLO that applies; requests whose client
+ * left first are reported as {@link Abandoned}, which counts only what was already settled.
  */
 public sealed interface RequestOutcome {
 
@@ -54,7 +55,7 @@ public sealed interface RequestOutcome {
             return new Completed(endToEnd, timeToFirstToken, interTokenLatency, Optional.of(waited));
         }
 
-        private static void requireNonNegative(Duration duration, String name) {
+        static void requireNonNegative(Duration duration, String name) {
             Objects.requireNonNull(duration, name);
             if (duration.isNegative()) {
                 throw new IllegalArgumentException(name + " must be >= 0, was " + duration);
@@ -70,5 +71,37 @@ public sealed interface RequestOutcome {
      *                        and ITL SLOs apply even though no token arrived
      */
     record Failed(boolean generatesTokens) implements RequestOutcome {
+    }
+
+    /**
+     * A request whose client went away before the response ended. Nothing failed on our side, but leaving
+     * such requests out entirely would let a slow service hide its misses behind impatient clients (a client
+     * that gives up after 10 s on a 500 ms TTFT promise is the clearest miss there is). So a latency SLO
+     * judges what was already settled when the client left: a measure already taken (first token, queue
+     * time, the mean gap of the tokens sent), or a threshold the wait had already passed, which is bad
+     * whatever would have followed. Anything else is not counted, and availability SLOs never count it.
+     *
+     * @param elapsed           from arrival until the client left
+     * @param generatesTokens   whether it was a token-generating request (chat, completions)
+     * @param timeToFirstToken  when the first token was sent, if it was
+     * @param interTokenLatency the mean gap of the tokens sent, with two or more
+     * @param queueTime         time spent in the lane's tenant scheduler, if it left the queue
+     */
+    record Abandoned(Duration elapsed, boolean generatesTokens, Optional<Duration> timeToFirstToken,
+                     Optional<Duration> interTokenLatency, Optional<Duration> queueTime) implements RequestOutcome {
+        public Abandoned {
+            Completed.requireNonNegative(elapsed, "elapsed");
+            Objects.requireNonNull(timeToFirstToken, "timeToFirstToken")
+                    .ifPresent(d -> Completed.requireNonNegative(d, "timeToFirstToken"));
+            Objects.requireNonNull(interTokenLatency, "interTokenLatency")
+                    .ifPresent(d -> Completed.requireNonNegative(d, "interTokenLatency"));
+            Objects.requireNonNull(queueTime, "queueTime")
+                    .ifPresent(d -> Completed.requireNonNegative(d, "queueTime"));
+        }
+
+        /** A request that left after {@code elapsed} with nothing measured yet. */
+        public static Abandoned after(Duration elapsed, boolean generatesTokens) {
+            return new Abandoned(elapsed, generatesTokens, Optional.empty(), Optional.empty(), Optional.empty());
+        }
     }
 }

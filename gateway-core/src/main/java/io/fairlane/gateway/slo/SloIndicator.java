@@ -32,7 +32,8 @@ public enum SloIndicator {
         return configName;
     }
 
-    static SloIndicator fromConfigName(String word) {
+    /** The indicator a config word names ({@code ttft}, {@code itl}, {@code e2e}, {@code queue_time}), or null. */
+    public static SloIndicator fromConfigName(String word) {
         for (SloIndicator indicator : values()) {
             if (indicator.configName.equals(word)) {
                 return indicator;

@@ -68,7 +68,28 @@ public sealed interface SloSpec {
                     }
                     yield measured.compareTo(threshold) <= 0 ? Classification.GOOD : Classification.BAD;
                 }
+                case RequestOutcome.Abandoned left -> abandoned(left);
             };
+        }
+
+        /** What was settled when the client left (see {@link RequestOutcome.Abandoned}). */
+        private Classification abandoned(RequestOutcome.Abandoned left) {
+            if (measuresTokens() && !left.generatesTokens()) {
+                return Classification.NOT_APPLICABLE;
+            }
+            Duration measured = switch (indicator) {
+                case TIME_TO_FIRST_TOKEN -> left.timeToFirstToken().orElse(null);
+                case INTER_TOKEN_LATENCY -> left.interTokenLatency().orElse(null);
+                case END_TO_END_LATENCY -> null;
+                case QUEUE_TIME -> left.queueTime().orElse(null);
+            };
+            if (measured != null) {
+                return measured.compareTo(threshold) <= 0 ? Classification.GOOD : Classification.BAD;
+            }
+            // No measure: a wait already past the threshold is a miss, unless the measure is the mean token
+            // gap, which a long wait for the first token says nothing about.
+            boolean overdue = indicator != SloIndicator.INTER_TOKEN_LATENCY && left.elapsed().compareTo(threshold) > 0;
+            return overdue ? Classification.BAD : Classification.NOT_APPLICABLE;
         }
 
         private boolean measuresTokens() {
@@ -87,7 +108,10 @@ public sealed interface SloSpec {
         }
     }
 
-    /** An availability ({@code errors}) SLO: every answered request is good, every failure bad. */
+    /**
+     * An availability ({@code errors}) SLO: every answered request is good, every failure bad; a request whose
+     * client left first is neither.
+     */
     record Availability(String name, double objective) implements SloSpec {
         public Availability {
             checkName(name);
@@ -96,7 +120,11 @@ public sealed interface SloSpec {
 
         @Override
         public Classification classify(RequestOutcome outcome) {
-            return outcome instanceof RequestOutcome.Failed ? Classification.BAD : Classification.GOOD;
+            return switch (outcome) {
+                case RequestOutcome.Failed f -> Classification.BAD;
+                case RequestOutcome.Completed c -> Classification.GOOD;
+                case RequestOutcome.Abandoned a -> Classification.NOT_APPLICABLE;
+            };
         }
 
         @Override

@@ -12,12 +12,11 @@ import java.util.Objects;
  * @param expression the SLO as written in config, e.g. {@code ttft <= 500ms for 99%}
  * @param objective  the promised share of good events
  * @param windows    one entry per {@link BurnWindow}, shortest first
- * @param paging     whether either paging condition of the shipped alert rules holds on the in-process
- *                   windows: 1 h and 5 m both above {@value #FAST_BURN}, or 6 h and 30 m both above
- *                   {@value #SLOW_BURN}
+ * @param alert      which paging condition of the shipped alert rules holds on this replica's in-process
+ *                   windows, the more urgent one when both do
  */
 public record SloStatus(String tenant, String slo, String expression, double objective, List<Window> windows,
-                        boolean paging) {
+                        Alert alert) {
 
     /** Burn rate that spends 2% of a 30-day budget in 1 hour (SRE Workbook, ch. 5). */
     public static final double FAST_BURN = 14.4;
@@ -29,6 +28,36 @@ public record SloStatus(String tenant, String slo, String expression, double obj
         Objects.requireNonNull(slo, "slo");
         Objects.requireNonNull(expression, "expression");
         windows = List.copyOf(windows);
+        Objects.requireNonNull(alert, "alert");
+    }
+
+    /** Whether either paging condition holds. */
+    public boolean paging() {
+        return alert != Alert.NONE;
+    }
+
+    /**
+     * The paging conditions of docker/prometheus/rules/fairlane-slo.yml, evaluated on the in-process windows.
+     * The rules' ticket condition needs a 3-day window, which only Prometheus keeps.
+     */
+    public enum Alert {
+        /** Neither condition holds. */
+        NONE("none"),
+        /** 6 h and 30 m burn both above {@value SloStatus#SLOW_BURN} ({@code FairlaneSloSlowBurn}). */
+        SLOW_BURN("slow_burn"),
+        /** 1 h and 5 m burn both above {@value SloStatus#FAST_BURN} ({@code FairlaneSloFastBurn}). */
+        FAST_BURN("fast_burn");
+
+        private final String wireName;
+
+        Alert(String wireName) {
+            this.wireName = wireName;
+        }
+
+        /** The name the usage API shows. */
+        public String wireName() {
+            return wireName;
+        }
     }
 
     /**

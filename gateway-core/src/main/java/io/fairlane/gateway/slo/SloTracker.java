@@ -1,5 +1,6 @@
 package io.fairlane.gateway.slo;
 
+import io.fairlane.gateway.metrics.FairlaneMeter;
 import io.fairlane.scheduler.Ticker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -36,6 +37,11 @@ import java.util.Set;
  * request. docs/operations.md says what to do about it.
  */
 public final class SloTracker {
+
+    private static final String TENANT = "tenant";
+    private static final String SLO = "slo";
+    private static final String WINDOW = "window";
+    private static final String OUTCOME = "outcome";
 
     private final MeterRegistry registry;
     private final Ticker ticker;
@@ -138,22 +144,22 @@ public final class SloTracker {
 
     private TrackedSlo register(String tenant, SloSpec spec) {
         BurnRateTracker buckets = new BurnRateTracker(ticker, bucketWidth);
-        Tags tags = Tags.of(SloMeters.TENANT, tenant, SloMeters.SLO, spec.name());
+        Tags tags = Tags.of(TENANT, tenant, SLO, spec.name());
         List<Meter> meters = new ArrayList<>();
         Counter good = eventCounter(tags, "good");
         Counter bad = eventCounter(tags, "bad");
         meters.add(good);
         meters.add(bad);
-        meters.add(Gauge.builder(SloMeters.OBJECTIVE.meterName(), spec, SloSpec::objective)
+        meters.add(Gauge.builder(FairlaneMeter.SLO_OBJECTIVE.meterName(), spec, SloSpec::objective)
                 .tags(tags)
-                .description(SloMeters.OBJECTIVE.description())
+                .description(FairlaneMeter.SLO_OBJECTIVE.description())
                 .strongReference(true)
                 .register(registry));
         for (BurnWindow window : BurnWindow.values()) {
-            meters.add(Gauge.builder(SloMeters.BURN_RATE.meterName(), buckets,
+            meters.add(Gauge.builder(FairlaneMeter.SLO_BURN_RATE.meterName(), buckets,
                             b -> b.burnRate(window, spec.objective()))
-                    .tags(tags.and(SloMeters.WINDOW, window.label()))
-                    .description(SloMeters.BURN_RATE.description())
+                    .tags(tags.and(WINDOW, window.label()))
+                    .description(FairlaneMeter.SLO_BURN_RATE.description())
                     .strongReference(true)
                     .register(registry));
         }
@@ -161,9 +167,9 @@ public final class SloTracker {
     }
 
     private Counter eventCounter(Tags tags, String outcome) {
-        return Counter.builder(SloMeters.EVENTS.meterName())
-                .tags(tags.and(SloMeters.OUTCOME, outcome))
-                .description(SloMeters.EVENTS.description())
+        return Counter.builder(FairlaneMeter.SLO_EVENTS.meterName())
+                .tags(tags.and(OUTCOME, outcome))
+                .description(FairlaneMeter.SLO_EVENTS.description())
                 .register(registry);
     }
 
@@ -184,11 +190,15 @@ public final class SloTracker {
                 burn.put(window, rate);
                 windows.add(new SloStatus.Window(window.label(), counts.good(), counts.bad(), rate));
             }
-            boolean paging = burn.get(BurnWindow.ONE_HOUR) > SloStatus.FAST_BURN
-                    && burn.get(BurnWindow.FIVE_MINUTES) > SloStatus.FAST_BURN
-                    || burn.get(BurnWindow.SIX_HOURS) > SloStatus.SLOW_BURN
-                    && burn.get(BurnWindow.THIRTY_MINUTES) > SloStatus.SLOW_BURN;
-            return new SloStatus(tenant, spec.name(), spec.expression(), spec.objective(), windows, paging);
+            SloStatus.Alert alert = SloStatus.Alert.NONE;
+            if (burn.get(BurnWindow.ONE_HOUR) > SloStatus.FAST_BURN
+                    && burn.get(BurnWindow.FIVE_MINUTES) > SloStatus.FAST_BURN) {
+                alert = SloStatus.Alert.FAST_BURN;
+            } else if (burn.get(BurnWindow.SIX_HOURS) > SloStatus.SLOW_BURN
+                    && burn.get(BurnWindow.THIRTY_MINUTES) > SloStatus.SLOW_BURN) {
+                alert = SloStatus.Alert.SLOW_BURN;
+            }
+            return new SloStatus(tenant, spec.name(), spec.expression(), spec.objective(), windows, alert);
         }
     }
 }

@@ -34,9 +34,7 @@ public final class Authenticator implements Function<HttpHandler, HttpHandler> {
     TenantConfig authenticate(String authorization) {
         String key = bearerKey(authorization);
         if (key == null) {
-            throw new ApiException(new ApiError(401, "You didn't provide an API key. You need to provide your API key "
-                    + "in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-                    "invalid_request_error", null, null));
+            throw new ApiException(missingKey());
         }
         Optional<TenantConfig> tenant = directory.get().authenticate(key);
         if (tenant.isEmpty()) {
@@ -47,7 +45,15 @@ public final class Authenticator implements Function<HttpHandler, HttpHandler> {
         return tenant.get();
     }
 
-    private static String bearerKey(String authorization) {
+    /** OpenAI's answer to a request without a key. */
+    public static ApiError missingKey() {
+        return new ApiError(401, "You didn't provide an API key. You need to provide your API key "
+                + "in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                "invalid_request_error", null, null);
+    }
+
+    /** The key of an {@code Authorization: Bearer <key>} header, or null when there is none. */
+    public static String bearerKey(String authorization) {
         if (authorization == null) {
             return null;
         }
@@ -63,7 +69,7 @@ public final class Authenticator implements Function<HttpHandler, HttpHandler> {
      * The key as OpenAI echoes a wrong one: a few leading characters, asterisks, the last four
      * ({@code sk-fa*******demo}); short keys are all asterisks, so nothing useful is revealed.
      */
-    static String mask(String key) {
+    public static String mask(String key) {
         if (key.length() <= 8) {
             return "*".repeat(key.length());
         }

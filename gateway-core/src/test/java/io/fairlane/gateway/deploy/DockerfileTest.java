@@ -31,7 +31,7 @@ class DockerfileTest {
         return text.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
     }
 
-    private static List<String> execForm(String dockerfile, String instruction) throws IOException {
+    static List<String> execForm(String dockerfile, String instruction) throws IOException {
         String line = lines(dockerfile).stream().filter(l -> l.startsWith(instruction + " ")).reduce((a, b) -> b)
                 .orElseThrow(() -> new AssertionError(dockerfile + " has no " + instruction));
         return new ObjectMapper().readValue(line.substring(instruction.length()).strip(), new TypeReference<>() { });
@@ -59,8 +59,9 @@ class DockerfileTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"Dockerfile", "Dockerfile.cpu"})
-    void cmd_servesTheImagesConfig(String dockerfile) throws IOException {
-        assertThat(execForm(dockerfile, "CMD")).containsExactly("serve", "--config", "/etc/fairlane/fairlane.yaml");
+    void cmd_servesTheImagesConfigOnEveryInterface(String dockerfile) throws IOException {
+        assertThat(execForm(dockerfile, "CMD")).containsExactly("serve", "--config", "/etc/fairlane/fairlane.yaml",
+                "--host", "0.0.0.0");
     }
 
     @ParameterizedTest

@@ -134,6 +134,21 @@ final class PrometheusServer implements AutoCloseable {
         return samples;
     }
 
+    /** The values of {@code label} on series matching {@code match} (what Grafana's label_values() asks). */
+    List<String> labelValues(String label, String match) throws IOException, InterruptedException {
+        URI uri = base.resolve("/api/v1/label/" + label + "/values?match[]="
+                + URLEncoder.encode(match, StandardCharsets.UTF_8));
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode body = JSON.readTree(response.body());
+        if (!"success".equals(body.path("status").asText())) {
+            throw new AssertionError("label query failed: " + label + " " + match + "\n" + response.body());
+        }
+        List<String> values = new ArrayList<>();
+        body.path("data").forEach(v -> values.add(v.asText()));
+        return values;
+    }
+
     /** Polls {@code promql} until its result satisfies {@code done}; returns the last result either way. */
     List<Sample> awaitQuery(String promql, Predicate<List<Sample>> done, Duration timeout)
             throws IOException, InterruptedException {

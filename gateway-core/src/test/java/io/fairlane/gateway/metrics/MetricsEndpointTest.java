@@ -60,7 +60,8 @@ class MetricsEndpointTest {
 
     @Test
     void jvmAndNettyMeters_arePresent() {
-        assertThat(scrape).contains("jvm_memory_used_bytes").contains("netty_eventexecutor_tasks_pending");
+        assertThat(scrape).contains("jvm_memory_used_bytes").contains("netty_eventexecutor_tasks_pending")
+                .contains("netty_allocator_memory_used");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.fairlane.gateway.slo;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -153,5 +154,74 @@ class SloSpecTest {
     void classify_slowButAnsweredRequest_isGoodForAvailability() {
         var outcome = RequestOutcome.Completed.withoutTokens(Duration.ofMinutes(5));
         assertThat(SloSpec.parse("availability 99.9%").classify(outcome)).isEqualTo(SloSpec.Classification.GOOD);
+    }
+
+    @Test
+    void classify_clientLeftPastTtftThresholdWithoutAToken_isBad() {
+        var outcome = RequestOutcome.Abandoned.after(Duration.ofSeconds(2), true);
+        assertThat(SloSpec.parse("ttft <= 500ms for 99%").classify(outcome)).isEqualTo(SloSpec.Classification.BAD);
+    }
+
+    @Test
+    void classify_clientLeftBeforeTtftThresholdWithoutAToken_doesNotCount() {
+        var outcome = RequestOutcome.Abandoned.after(Duration.ofMillis(200), true);
+        assertThat(SloSpec.parse("ttft <= 500ms for 99%").classify(outcome))
+                .isEqualTo(SloSpec.Classification.NOT_APPLICABLE);
+    }
+
+    @Test
+    void classify_clientLeftAfterAFastFirstToken_isGoodForTtft() {
+        var outcome = new RequestOutcome.Abandoned(Duration.ofSeconds(9), true, Optional.of(Duration.ofMillis(90)),
+                Optional.empty(), Optional.empty());
+        assertThat(SloSpec.parse("ttft <= 500ms for 99%").classify(outcome)).isEqualTo(SloSpec.Classification.GOOD);
+    }
+
+    @Test
+    void classify_clientLeftPastE2eThreshold_isBad() {
+        var outcome = RequestOutcome.Abandoned.after(Duration.ofSeconds(31), true);
+        assertThat(SloSpec.parse("e2e <= 30s for 99%").classify(outcome)).isEqualTo(SloSpec.Classification.BAD);
+    }
+
+    @Test
+    void classify_clientLeftBeforeE2eThreshold_doesNotCount() {
+        var outcome = new RequestOutcome.Abandoned(Duration.ofSeconds(1), true, Optional.of(Duration.ofMillis(90)),
+                Optional.empty(), Optional.empty());
+        assertThat(SloSpec.parse("e2e <= 30s for 99%").classify(outcome))
+                .isEqualTo(SloSpec.Classification.NOT_APPLICABLE);
+    }
+
+    @Test
+    void classify_clientLeftWhileStillQueuedPastThreshold_isBadForQueueTime() {
+        var outcome = RequestOutcome.Abandoned.after(Duration.ofSeconds(1), false);
+        assertThat(SloSpec.parse("queue_time <= 100ms for 95%").classify(outcome))
+                .isEqualTo(SloSpec.Classification.BAD);
+    }
+
+    @Test
+    void classify_clientLeftLongBeforeASecondToken_doesNotCountForItl() {
+        var outcome = RequestOutcome.Abandoned.after(Duration.ofSeconds(5), true);
+        assertThat(SloSpec.parse("itl <= 50ms for 99%").classify(outcome))
+                .isEqualTo(SloSpec.Classification.NOT_APPLICABLE);
+    }
+
+    @Test
+    void classify_clientLeftAfterSlowTokens_isBadForItl() {
+        var outcome = new RequestOutcome.Abandoned(Duration.ofSeconds(5), true, Optional.of(Duration.ofMillis(90)),
+                Optional.of(Duration.ofMillis(400)), Optional.empty());
+        assertThat(SloSpec.parse("itl <= 50ms for 99%").classify(outcome)).isEqualTo(SloSpec.Classification.BAD);
+    }
+
+    @Test
+    void classify_clientLeftEmbedding_doesNotCountForTtft() {
+        var outcome = RequestOutcome.Abandoned.after(Duration.ofSeconds(5), false);
+        assertThat(SloSpec.parse("ttft <= 500ms for 99%").classify(outcome))
+                .isEqualTo(SloSpec.Classification.NOT_APPLICABLE);
+    }
+
+    @Test
+    void classify_clientLeft_neverCountsForAvailability() {
+        var outcome = RequestOutcome.Abandoned.after(Duration.ofMinutes(5), true);
+        assertThat(SloSpec.parse("availability 99.9%").classify(outcome))
+                .isEqualTo(SloSpec.Classification.NOT_APPLICABLE);
     }
 }

@@ -49,10 +49,21 @@ class SloTrackerTest {
     }
 
     @Test
-    void status_tenantWhoseTtftThresholdIsExceeded_isPaging() {
+    void status_tenantWhoseTtftThresholdIsExceeded_isFastBurning() {
         tracker.configure(Map.of("acme", List.of(TTFT)));
         traffic("acme", Duration.ofMinutes(10), Duration.ofMillis(800));
-        assertThat(tracker.status("acme").getFirst().paging()).isTrue();
+        assertThat(tracker.status("acme").getFirst().alert()).isEqualTo(SloStatus.Alert.FAST_BURN);
+    }
+
+    @Test
+    void status_steadyBurnOfSeven_isSlowBurningOnly() {
+        tracker.configure(Map.of("acme", List.of(TTFT)));
+        for (int s = 0; s < 3600; s++) { // 7 slow requests in every 100: burn 7 on every window
+            tracker.record("acme", RequestOutcome.Completed.generation(
+                    Duration.ofMillis(s % 100 < 7 ? 800 : 100), Duration.ofSeconds(1)));
+            ticker.advance(Duration.ofSeconds(1));
+        }
+        assertThat(tracker.status("acme").getFirst().alert()).isEqualTo(SloStatus.Alert.SLOW_BURN);
     }
 
     @Test

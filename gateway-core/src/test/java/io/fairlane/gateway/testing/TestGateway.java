@@ -36,6 +36,7 @@ public final class TestGateway implements AutoCloseable {
     public static final String DEMO_KEY = "sk-test-demo";
     public static final String LIMITED_KEY = "sk-test-limited";
     public static final String SMALL_KEY = "sk-test-small";
+    public static final String ADMIN_KEY = "sk-test-admin";
 
     private final WireMockServer wireMock;
     private final ScriptedUpstream scripted;
@@ -140,8 +141,9 @@ public final class TestGateway implements AutoCloseable {
                       timeouts: {connect: 1s, first_byte: 1s, read: 1s}
                   - id: local-tiny
                     local: {synthetic: {shape: tiny}, backend: cpu}
+                admin_keys: ["%8$s"]
                 """.formatted(wireMockPort, scriptedPort, deadPort, cacheDir, ApiKeyHash.of(DEMO_KEY),
-                ApiKeyHash.of(LIMITED_KEY), ApiKeyHash.of(SMALL_KEY));
+                ApiKeyHash.of(LIMITED_KEY), ApiKeyHash.of(SMALL_KEY), ApiKeyHash.of(ADMIN_KEY));
     }
 
     public int port() {

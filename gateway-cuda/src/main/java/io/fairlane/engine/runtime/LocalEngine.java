@@ -33,6 +33,7 @@ import io.fairlane.scheduler.CostEstimate;
 import io.fairlane.scheduler.PrefixMatcher;
 import io.fairlane.scheduler.RateLimitStatus;
 import io.fairlane.scheduler.TenantScheduler;
+import io.fairlane.scheduler.SchedulerSnapshot;
 import io.fairlane.scheduler.TenantSpec;
 import io.fairlane.scheduler.Ticker;
 import io.fairlane.scheduler.Ticket;
@@ -43,6 +44,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -235,6 +237,11 @@ public final class LocalEngine implements InferenceEngine {
     @Override
     public EngineSnapshot snapshot() {
         return snapshot;
+    }
+
+    @Override
+    public Optional<SchedulerSnapshot> schedulerSnapshot() {
+        return Optional.of(waiting.snapshot());
     }
 
     @Override
