@@ -16,7 +16,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The provisioned Grafana dashboard: complete (every panel the issue asks for), templated by tenant and
@@ -134,8 +133,7 @@ class GrafanaDashboardTest {
 
     @Test
     void queries_areValidPromql(@TempDir Path scratch) throws Exception {
-        var promtool = Promtool.find();
-        assumeTrue(promtool.isPresent(), "promtool is not installed: run scripts/test-prerequisites.sh");
+        Path promtool = Promtool.require("promtool", "PROMTOOL", "the dashboard's PromQL check");
         // promtool parses the expressions when they stand in a rule file as recording rules.
         StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
         int n = 0;
@@ -145,7 +143,7 @@ class GrafanaDashboardTest {
         }
         Path file = scratch.resolve("dashboard-rules.yml");
         Files.writeString(file, rules);
-        Promtool.Result result = Promtool.run(promtool.get(), scratch, List.of("check", "rules", file.toString()));
+        Promtool.Result result = Promtool.run(promtool, scratch, List.of("check", "rules", file.toString()));
         assertThat(result.exitCode()).as(result.output()).isZero();
     }
 }
