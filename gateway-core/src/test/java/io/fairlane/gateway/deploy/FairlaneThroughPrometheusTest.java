@@ -9,6 +9,9 @@ import io.fairlane.gateway.Gateway;
 import io.fairlane.gateway.config.ApiKeyHash;
 import io.fairlane.gateway.config.ConfigLoader;
 import io.fairlane.gateway.config.FairlaneConfig;
+import io.fairlane.gateway.metrics.FairlaneMeter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.prometheusmetrics.PrometheusNamingConvention;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -221,6 +224,32 @@ class FairlaneThroughPrometheusTest {
         assertThat(problems).as("%d rules", rules.size()).isEmpty();
     }
 
+    /** The series Prometheus must hold for a meter: a timer's or summary's _count, a counter's _total. */
+    private static String scrapedSeries(FairlaneMeter meter) {
+        PrometheusNamingConvention naming = new PrometheusNamingConvention();
+        return switch (meter.type()) {
+            case COUNTER -> naming.name(meter.meterName(), Meter.Type.COUNTER, meter.baseUnit()) + "_total";
+            case TIMER -> naming.name(meter.meterName(), Meter.Type.TIMER, "seconds") + "_count";
+            case SUMMARY -> naming.name(meter.meterName(), Meter.Type.DISTRIBUTION_SUMMARY, meter.baseUnit()) + "_count";
+            case GAUGE -> naming.name(meter.meterName(), Meter.Type.GAUGE, meter.baseUnit());
+        };
+    }
+
+    @Test
+    void everyMeterOfTheEnum_reachesPrometheus() throws Exception {
+        Set<String> scraped = new TreeSet<>();
+        prometheus.query("label_replace(group by (__name__) ({__name__=~\"fairlane_.+\"}), "
+                        + "\"name\", \"$1\", \"__name__\", \"(.+)\")")
+                .forEach(s -> scraped.add(s.labels().get("name")));
+        List<String> missing = new ArrayList<>();
+        for (FairlaneMeter meter : FairlaneMeter.values()) {
+            if (!scraped.contains(scrapedSeries(meter))) {
+                missing.add(meter.meterName() + " (" + scrapedSeries(meter) + ")");
+            }
+        }
+        assertThat(missing).as("scraped: %s", scraped).isEmpty();
+    }
+
     @Test
     void dashboardTenantVariable_listsBothTenants() throws Exception {
         assertThat(prometheus.labelValues("tenant", "fairlane_requests_total")).containsAll(TENANTS);
@@ -230,6 +259,12 @@ class FairlaneThroughPrometheusTest {
     void enginePanels_showTheLocalModel() throws Exception {
         assertThat(prometheus.query("fairlane_engine_kv_usage")).extracting(s -> s.labels().get("model"))
                 .contains("tiny");
+    }
+
+    @Test
+    void deviceMemory_onTheCpuBackend_isPresentAndZero() throws Exception {
+        assertThat(prometheus.query("fairlane_engine_device_memory_used_bytes{model=\"tiny\"}"))
+                .singleElement().extracting(PrometheusServer.Sample::value).isEqualTo("0");
     }
 
     @Test
