@@ -25,6 +25,7 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -34,7 +35,8 @@ import java.util.regex.Pattern;
 /**
  * Issue 3's end-to-end fairness run through the real gateway: a well-behaved tenant ({@code light}) and a noisy
  * one sending 10x its request rate share an upstream lane with 4 concurrent slots in front of a stub upstream
- * that answers every request after a fixed service time, so the lane's capacity is known (slots / service time).
+ * that answers every request after a service time drawn around a fixed mean (100 ± 50 ms by default, see
+ * {@link #answer}), so the lane's capacity is known (slots / mean service time).
  * The noisy tenant alone offers more than that capacity, so a queue builds in the lane's scheduler.
  *
  * <p>This program is the stub upstream and the load generator; the gateway runs as its own JVM
@@ -51,17 +53,22 @@ import java.util.regex.Pattern;
 public final class E2eGatewayBench {
 
     static final String USAGE = """
-            usage: e2e-gateway.sh [--service-ms 100] [--slots 4] [--light-rps 5] [--ratio 10] [--duration-s 60]
+            usage: e2e-gateway.sh [--service-ms 100] [--service-spread-ms 50] [--slots 4] [--light-rps 5] [--ratio 10] [--duration-s 60]
                                   [--arrivals poisson|fixed] [--seed 1] [--phases solo,drr,fcfs] [--max-tokens 16]
-                                  [--warmup-s 4]
+                                  [--warmup-s 4] [--samples FILE.csv]
               phases: any of solo, drr, fcfs, vtc, dlpm (solo first: the others are compared with it)""";
 
     private static final String LIGHT_KEY = "sk-bench-light";
     private static final String NOISY_KEY = "sk-bench-noisy";
+    /** Fine histogram buckets, so the gateway's own p99 per tenant can be read to within 10-25 ms. */
+    private static final String BUCKETS = "5ms, 10ms, 20ms, 30ms, 40ms, 50ms, 60ms, 70ms, 80ms, 90ms, 100ms, "
+            + "110ms, 120ms, 130ms, 140ms, 150ms, 175ms, 200ms, 225ms, 250ms, 300ms, 400ms, 500ms, 1s, 2s, 5s, "
+            + "10s, 20s, 30s, 60s, 120s";
     private static final Pattern BANNER = Pattern.compile("Fairlane is serving at http://[^:]+:(\\d+)/v1");
 
     private final Map<String, String> opts;
     private final int serviceMs;
+    private final int spreadMs;
     private final int slots;
     private final double lightRps;
     private final double ratio;
@@ -77,6 +84,7 @@ public final class E2eGatewayBench {
     private E2eGatewayBench(Map<String, String> opts) {
         this.opts = opts;
         this.serviceMs = Integer.parseInt(opt("service-ms", "100"));
+        this.spreadMs = Integer.parseInt(opt("service-spread-ms", "50"));
         this.slots = Integer.parseInt(opt("slots", "4"));
         this.lightRps = Double.parseDouble(opt("light-rps", "5"));
         this.ratio = Double.parseDouble(opt("ratio", "10"));
@@ -94,6 +102,9 @@ public final class E2eGatewayBench {
             if (!List.of("solo", "drr", "fcfs", "vtc", "dlpm").contains(p)) {
                 throw new IllegalArgumentException("unknown phase '" + p + "'\n" + USAGE);
             }
+        }
+        if (spreadMs < 0 || spreadMs >= serviceMs) {
+            throw new IllegalArgumentException("service-spread-ms must be >= 0 and below service-ms\n" + USAGE);
         }
         if (serviceMs < 1 || slots < 1 || lightRps <= 0 || ratio <= 0 || durationS < 1 || warmupS < 0) {
             throw new IllegalArgumentException("service-ms, slots, light-rps, ratio and duration-s must be positive\n"
@@ -134,7 +145,13 @@ public final class E2eGatewayBench {
     // ---- the stub upstream ----
 
     /**
-     * Answers each chat completion after exactly {@code serviceMs}, whatever it asks; never streams. It counts
+     * Answers each chat completion after a service time drawn uniformly from {@code serviceMs ± spreadMs}, whatever
+     * it asks; never streams. The mean fixes the lane's capacity (slots / mean service time). Why a spread: with
+     * one exact service time the slots fall into step — a moment's CPU stall on a shared machine lets several
+     * finish together, they are refilled together, and nothing ever separates them again — so after a minute all
+     * four free up at once every service time, and a newcomer waits for up to a whole service time instead of for
+     * the first of four staggered slots. No real upstream answers in constant time; {@code --service-spread-ms 0}
+     * still gives the lockstep case. It counts
      * the requests it holds at once, which shows that the gateway never lets more than the lane's slots through.
      */
     private HttpServer stub() throws IOException {
@@ -151,7 +168,10 @@ public final class E2eGatewayBench {
         stubMaxInFlight.accumulateAndGet(stubInFlight.incrementAndGet(), Math::max);
         try (exchange) {
             exchange.getRequestBody().readAllBytes();
-            sleepUntil(start + TimeUnit.MILLISECONDS.toNanos(serviceMs));
+            long spread = TimeUnit.MILLISECONDS.toNanos(spreadMs);
+            long serviceNanos = TimeUnit.MILLISECONDS.toNanos(serviceMs)
+                    + (spread == 0 ? 0 : ThreadLocalRandom.current().nextLong(-spread, spread + 1));
+            sleepUntil(start + serviceNanos);
             // Counted out before the answer goes: once the gateway has it, it may send the next request at once.
             stubInFlight.decrementAndGet();
             byte[] b = ("{\"id\":\"chatcmpl-stub\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"stub\","
@@ -204,8 +224,10 @@ public final class E2eGatewayBench {
                   - {id: light, api_keys: ["%s"]}
                   - {id: noisy, api_keys: ["%s"]}
                 idempotency: {enabled: false}
+                metrics:
+                  latency_buckets: [%s]
                 models:
-                %s""".formatted(slots, dir, sha256(LIGHT_KEY), sha256(NOISY_KEY), models);
+                %s""".formatted(slots, dir, sha256(LIGHT_KEY), sha256(NOISY_KEY), BUCKETS, models);
     }
 
     private static String sha256(String key) {
@@ -358,6 +380,64 @@ public final class E2eGatewayBench {
         }
     }
 
+    // ---- the gateway's own view ----
+
+    /** The gateway's timers for one tenant on one lane: mean and histogram p99 (a bucket bound), in ms. */
+    private record GatewayTimes(double e2eMean, double e2eP99, double queueMean, double queueP99) {
+    }
+
+    private static GatewayTimes gatewayTimes(String metrics, String tenant, String lane) {
+        double[] e2e = timer(metrics, "fairlane_e2e_request_latency_seconds", tenant, lane);
+        double[] queue = timer(metrics, "fairlane_request_queue_time_seconds", tenant, lane);
+        return new GatewayTimes(e2e[0], e2e[1], queue[0], queue[1]);
+    }
+
+    /** {mean, p99} of a Prometheus histogram in ms; p99 is the smallest bucket bound holding 99% of the count. */
+    private static double[] timer(String metrics, String name, String tenant, String lane) {
+        String labels = "model=\"" + lane + "\"";
+        String who = "tenant=\"" + tenant + "\"";
+        double sum = Double.NaN;
+        double count = Double.NaN;
+        List<double[]> buckets = new ArrayList<>();
+        for (String line : metrics.split("\n")) {
+            if (!line.startsWith(name) || !line.contains(labels) || !line.contains(who)) {
+                continue;
+            }
+            double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            if (line.startsWith(name + "_sum{")) {
+                sum = value;
+            } else if (line.startsWith(name + "_count{")) {
+                count = value;
+            } else if (line.startsWith(name + "_bucket{")) {
+                Matcher m = Pattern.compile("le=\"([^\"]+)\"").matcher(line);
+                if (m.find() && !m.group(1).equals("+Inf")) {
+                    buckets.add(new double[] {Double.parseDouble(m.group(1)), value});
+                }
+            }
+        }
+        buckets.sort((a, b) -> Double.compare(a[0], b[0]));
+        double p99 = Double.NaN;
+        for (double[] b : buckets) {
+            if (b[1] >= 0.99 * count) {
+                p99 = b[0] * 1000;
+                break;
+            }
+        }
+        return new double[] {sum / count * 1000, p99};
+    }
+
+    private static String scrape(HttpClient http, URI metrics) {
+        try {
+            return http.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
     // ---- report ----
 
     /** Nearest-rank percentile, in milliseconds. */
@@ -387,7 +467,8 @@ public final class E2eGatewayBench {
         Process gateway = startGateway(gatewayClasspath, config, log);
         try {
             int port = awaitPort(gateway, log);
-            return measure(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"), gateway.pid(), dir);
+            return measure(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"),
+                    URI.create("http://127.0.0.1:" + port + "/metrics"), gateway.pid(), dir);
         } finally {
             gateway.destroy(); // SIGTERM: the gateway drains (nothing is in flight by now) and exits
             if (!gateway.waitFor(30, TimeUnit.SECONDS)) {
@@ -397,7 +478,7 @@ public final class E2eGatewayBench {
         }
     }
 
-    private int measure(URI uri, long gatewayPid, Path dir) throws Exception {
+    private int measure(URI uri, URI metricsUri, long gatewayPid, Path dir) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
         List<Arrival> arrivals = schedule(durationS, seed);
@@ -406,8 +487,9 @@ public final class E2eGatewayBench {
         double capacity = slots * 1000.0 / serviceMs;
         System.out.printf(Locale.ROOT, "# e2e gateway fairness, %s; gateway pid %d, config and log in %s%n",
                 Instant.now(), gatewayPid, dir);
-        System.out.printf(Locale.ROOT, "# lane: %d slots x %d ms stub service time = %.1f req/s capacity%n", slots,
-                serviceMs, capacity);
+        System.out.printf(Locale.ROOT, "# lane: %d slots x %s ms stub service time = %.1f req/s capacity%n", slots,
+                spreadMs == 0 ? serviceMs + " (exactly)" : serviceMs + " ± " + spreadMs + " (uniform)",
+                capacity);
         System.out.printf(Locale.ROOT, "# load: light %.1f req/s, noisy %.1f req/s (x%s), %s arrivals, %d s per phase "
                         + "(%d light + %d noisy requests), seed %d; offered %.0f%% of capacity%n", lightRps,
                 lightRps * ratio, fmt(ratio), poisson ? "Poisson" : "evenly spaced", durationS, lightCount,
@@ -435,6 +517,7 @@ public final class E2eGatewayBench {
                     r.gatewayCores, r.benchCores, r.stubMaxInFlight);
         }
 
+        String metrics = scrape(http, metricsUri);
         PhaseResult solo = results.stream().filter(r -> r.name.equals("solo")).findFirst().orElse(null);
         double soloP99 = solo == null ? Double.NaN : pct(okLatencies(solo, true), 99);
         System.out.println();
@@ -464,6 +547,20 @@ public final class E2eGatewayBench {
             }
         }
         System.out.println();
+        System.out.println("The gateway's own timers for the same requests (its metrics: arrival to last byte, and the "
+                + "wait in the lane's tenant scheduler; p99 is the histogram bucket bound that holds 99%):");
+        System.out.println();
+        System.out.println("| phase | tenant | gateway e2e mean (ms) | gateway e2e p99 ≤ (ms) | scheduler wait mean (ms) "
+                + "| scheduler wait p99 ≤ (ms) |");
+        System.out.println("|---|---|---:|---:|---:|---:|");
+        for (PhaseResult r : results) {
+            for (String tenant : r.name.equals("solo") ? List.of("light") : List.of("light", "noisy")) {
+                GatewayTimes g = gatewayTimes(metrics, tenant, "bench-" + r.name);
+                System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", r.name, tenant, ms(g.e2eMean),
+                        ms(g.e2eP99), ms(g.queueMean), ms(g.queueP99));
+            }
+        }
+        System.out.println();
         for (PhaseResult r : results) {
             if (r.name.equals("solo") || solo == null) {
                 continue;
@@ -473,6 +570,17 @@ public final class E2eGatewayBench {
             System.out.printf(Locale.ROOT, "%s: light p99 %s ms = %.2f× its solo p99 (%s ms): %s%n",
                     r.name.toUpperCase(Locale.ROOT), ms(p99), p99 / soloP99, ms(soloP99),
                     met ? "within 1.5×" : "NOT within 1.5×");
+        }
+        String samplesFile = opts.get("samples");
+        if (samplesFile != null) {
+            StringBuilder csv = new StringBuilder("phase,tenant,sent_ms,status,latency_ms\n");
+            for (PhaseResult r : results) {
+                r.samples.stream().sorted((a, b) -> Long.compare(a.sentNanos, b.sentNanos)).forEach(x -> csv.append(
+                        String.format(Locale.ROOT, "%s,%s,%.1f,%d,%.1f%n", r.name, x.light ? "light" : "noisy",
+                                (x.sentNanos - r.startNanos) / 1e6, x.status, x.latencyNanos() / 1e6)));
+            }
+            Files.writeString(Path.of(samplesFile), csv);
+            System.out.println("per-request samples: " + samplesFile);
         }
         return 0;
     }

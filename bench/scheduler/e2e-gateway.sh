@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Issue 3's end-to-end fairness run through the real gateway: a light tenant and a noisy one (10x its rate)
-# on an upstream lane with 4 slots in front of a stub upstream with a fixed 100 ms service time; the light
-# tenant's latency alone, then beside the noisy one under DRR and FCFS, same seeded open-loop traffic.
-# About 4 minutes with the defaults (plus the build). Options (see E2eGatewayBench.USAGE):
-#   bench/scheduler/e2e-gateway.sh [--service-ms 100] [--slots 4] [--light-rps 5] [--ratio 10] [--duration-s 60]
-#                                  [--arrivals poisson|fixed] [--seed 1] [--phases solo,drr,fcfs[,vtc,dlpm]]
-# Builds the gateway's jars (package, tests skipped), starts `io.fairlane.gateway.Main serve` as its own JVM
-# on an ephemeral port with a generated config, and drives it from a single-file Java program that is both
-# the stub upstream and the load generator.
+# on an upstream lane with 4 slots in front of a stub upstream (service time 100 ± 50 ms, so 40 req/s of
+# capacity; the noisy tenant alone offers 50); the light tenant's latency alone, then beside the noisy one
+# under DRR and FCFS, same seeded open-loop traffic. About 4 minutes with the defaults, plus the build.
+#   bench/scheduler/e2e-gateway.sh [--service-ms 100] [--service-spread-ms 50] [--slots 4] [--light-rps 5]
+#       [--ratio 10] [--duration-s 60] [--arrivals poisson|fixed] [--seed 1] [--phases solo,drr,fcfs[,vtc,dlpm]]
+#       [--samples FILE.csv]
+# Packages the gateway's jars (tests skipped) when they are missing or stale, starts
+# `io.fairlane.gateway.Main serve` as its own JVM on an ephemeral port with a generated config, and drives it
+# from a single-file Java program that is both the stub upstream and the load generator.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
