@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * before the gateway's local lane existed, and a way to separate engine time from gateway time.
  *
  * <p>Run: {@code bench/engine/run-engine-api.sh [scenario] [--key value ...]} (it builds the classpath).
+ * {@code model-dir} only writes the benchmark model and prints its directory ({@code run-http.sh} serves it).
  * TTFT is measured from {@code submit} to the first {@code Token} event.
  */
 public final class EngineApiBench {
@@ -55,6 +56,7 @@ public final class EngineApiBench {
             case "prefix" -> bench.prefix();
             case "concurrency" -> bench.concurrency();
             case "fairness" -> bench.fairness();
+            case "model-dir" -> System.out.println(bench.model().toAbsolutePath()); // for run-http.sh
             case "all" -> {
                 bench.prefix();
                 bench.concurrency();

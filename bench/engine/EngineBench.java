@@ -259,7 +259,7 @@ public final class EngineBench {
                 if (first < 0 && line.contains("\"text\"")) {
                     first = System.nanoTime();
                 }
-                if (line.contains("\"error\"")) {
+                if (line.contains("{\"error\":")) { // not the text "error", which a random model may emit
                     throw new IllegalStateException("stream error: " + line);
                 }
                 Matcher m = TOTAL_TOKENS.matcher(line);

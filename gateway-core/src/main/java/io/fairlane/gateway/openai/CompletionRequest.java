@@ -91,7 +91,11 @@ public record CompletionRequest(
                     + "an array of integers or an array of integer arrays, but got " + Fields.typeName(v) + " instead.",
                     path, "invalid_type");
         }
-        Fields.arrayValue(v, path, 1, 2048);
+        // OpenAI's schema caps a list of prompts or inputs at 2048 items, and embeddings' token-id input too; a
+        // completions prompt given as token ids has no such cap (its bound is the context length, which the
+        // engine answers with context_length_exceeded), so a 4,000-token id prompt is not refused here.
+        boolean completionTokenIds = path.equals("prompt") && !v.isEmpty() && v.get(0).isNumber();
+        Fields.arrayValue(v, path, 1, completionTokenIds ? Integer.MAX_VALUE : 2048);
         List<Prompt> out = new ArrayList<>(v.size());
         if (v.get(0).isNumber()) {
             out.add(new Prompt.TokenIds(tokenIds(v, path)));

@@ -20,6 +20,8 @@ final class EngineFixture implements AutoCloseable {
 
     final ToyModel toy;
     final FifoTenantScheduler<Work> queue = new FifoTenantScheduler<>();
+    /** The engine's view of {@link #queue}: hold it while submitting requests that must start together. */
+    final HeldQueue<Work> held = new HeldQueue<>(queue);
     final LocalEngine engine;
     final int totalBlocks;
 
@@ -28,7 +30,7 @@ final class EngineFixture implements AutoCloseable {
         this.toy = new ToyModel(blocks, blockSize);
         this.totalBlocks = blocks;
         this.engine = new LocalEngine(ToyModel.info(contextLength, eos), toy, ToyModel.letters(), ToyModel.preparer(),
-                new KvCacheManager(blocks, blockSize), matcher -> queue, Ticker.system(),
+                new KvCacheManager(blocks, blockSize), matcher -> held, Ticker.system(),
                 new LocalEngine.Limits(maxBatchTokens, maxRunning, List.of()));
     }
 
@@ -49,6 +51,25 @@ final class EngineFixture implements AutoCloseable {
 
     static GenerationRequest request(int[] prompt, int maxTokens) {
         return request("tenant-a", prompt, SamplingParams.greedy(maxTokens), 1);
+    }
+
+    /**
+     * Submits every request with the waiting queue held, then releases it: the engine's first step sees all of
+     * them, so batch composition and preemption depend on the requests only, never on the machine's load.
+     */
+    List<RecordingSink> submitTogether(List<GenerationRequest> requests) {
+        held.hold();
+        List<RecordingSink> sinks = new java.util.ArrayList<>();
+        try {
+            for (GenerationRequest r : requests) {
+                RecordingSink sink = new RecordingSink();
+                engine.submit(r, sink);
+                sinks.add(sink);
+            }
+        } finally {
+            held.release();
+        }
+        return sinks;
     }
 
     RecordingSink run(GenerationRequest request) {

@@ -42,6 +42,8 @@ class LocalEngineCpuTest {
     static Path root;
     private static Path modelDir;
     private final List<LocalEngine> engines = new ArrayList<>();
+    /** Each engine's waiting queue, held by {@link #runAll} while it submits. */
+    private final java.util.Map<LocalEngine, HeldQueue<Work>> queues = new java.util.IdentityHashMap<>();
 
     @BeforeAll
     static void writeModel() {
@@ -61,11 +63,12 @@ class LocalEngineCpuTest {
         CpuBackend backend = CpuBackend.open(model, BackendOptions.cpu(bytes).withBlockSize(blockSize).withThreads(2));
         ModelInfo info = new ModelInfo("tiny", "llama", c.contextLength(), c.vocabSize(), c.hiddenSize(), false, "cpu",
                 "fp-test", c.eosTokenIds());
-        FifoTenantScheduler<Work> queue = new FifoTenantScheduler<>();
+        HeldQueue<Work> queue = new HeldQueue<>(new FifoTenantScheduler<>());
         LocalEngine engine = new LocalEngine(info, StepExecutor.of(backend), ids(), tokenIdsOnly(),
                 new KvCacheManager(backend.kvBlocks(), blockSize), matcher -> queue, Ticker.system(),
                 new LocalEngine.Limits(maxBatchTokens, maxRunning, List.of()));
         engines.add(engine);
+        queues.put(engine, queue);
         return engine;
     }
 
@@ -140,12 +143,22 @@ class LocalEngineCpuTest {
         return sink.await();
     }
 
-    private static List<List<Integer>> runAll(LocalEngine engine, List<int[]> prompts, SamplingParams params) {
+    /**
+     * Submits every prompt with the engine's waiting queue held, so its first step sees them all: the batch
+     * compositions and preemptions that follow are the same on an idle machine and a loaded one.
+     */
+    private List<List<Integer>> runAll(LocalEngine engine, List<int[]> prompts, SamplingParams params) {
+        HeldQueue<Work> queue = queues.get(engine);
+        queue.hold();
         List<RecordingSink> sinks = new ArrayList<>();
-        for (int i = 0; i < prompts.size(); i++) {
-            RecordingSink sink = new RecordingSink();
-            engine.submit(request("shared", prompts.get(i), params, 1), sink);
-            sinks.add(sink);
+        try {
+            for (int[] p : prompts) {
+                RecordingSink sink = new RecordingSink();
+                engine.submit(request("shared", p, params, 1), sink);
+                sinks.add(sink);
+            }
+        } finally {
+            queue.release();
         }
         return sinks.stream().map(s -> s.await().tokens(0)).toList();
     }

@@ -45,6 +45,8 @@ abstract class LocalEngineCudaContract {
     static Path root;
     private static Path modelDir;
     private final List<LocalEngine> engines = new ArrayList<>();
+    /** Each engine's waiting queue, held by {@link #runAll} while it submits. */
+    private final java.util.Map<LocalEngine, HeldQueue<Work>> queues = new java.util.IdentityHashMap<>();
     private static int ids;
 
     abstract ExecutionBackend openCuda(Model model, BackendOptions options);
@@ -64,16 +66,25 @@ abstract class LocalEngineCudaContract {
     LocalEngine engine(int kvBlocks, int maxBatchTokens, int maxRunning) {
         Model model = Model.open(modelDir);
         ModelConfig c = model.config();
-        long bytes = KvLayout.of(c, 16, 2).bytesPerBlock() * kvBlocks;
+        // The CUDA backend also keeps attention partials per block, so bytes for kvBlocks of the plain layout buy
+        // it fewer blocks: give it twice that and let the engine's pool use exactly kvBlocks of them, so tests
+        // that need pool pressure get the same pool whichever backend runs them.
+        long bytes = KvLayout.of(c, 16, 2).bytesPerBlock() * kvBlocks * 2;
         ExecutionBackend backend = openCuda(model, new BackendOptions(16, bytes, 2, List.of(), 0.6, maxBatchTokens,
                 maxRunning));
+        if (backend.kvBlocks() < kvBlocks) {
+            backend.close();
+            throw new IllegalStateException("the backend made room for " + backend.kvBlocks() + " KV blocks, not "
+                    + kvBlocks);
+        }
         ModelInfo info = new ModelInfo("tiny", "llama", c.contextLength(), c.vocabSize(), c.hiddenSize(), false,
                 backend.name(), "fp-test", c.eosTokenIds());
-        FifoTenantScheduler<Work> queue = new FifoTenantScheduler<>();
+        HeldQueue<Work> queue = new HeldQueue<>(new FifoTenantScheduler<>());
         LocalEngine engine = new LocalEngine(info, StepExecutor.of(backend), ids(), tokenIdsOnly(),
-                new KvCacheManager(backend.kvBlocks(), 16), matcher -> queue, Ticker.system(),
+                new KvCacheManager(kvBlocks, 16), matcher -> queue, Ticker.system(),
                 new LocalEngine.Limits(maxBatchTokens, maxRunning, List.of()));
         engines.add(engine);
+        queues.put(engine, queue);
         return engine;
     }
 
@@ -144,12 +155,22 @@ abstract class LocalEngineCudaContract {
         return sink.await();
     }
 
-    static List<List<Integer>> runAll(LocalEngine engine, List<int[]> prompts, SamplingParams params) {
+    /**
+     * Submits every prompt with the engine's waiting queue held, so its first step sees them all: the batch
+     * compositions and preemptions that follow are the same on an idle machine and a loaded one.
+     */
+    private List<List<Integer>> runAll(LocalEngine engine, List<int[]> prompts, SamplingParams params) {
+        HeldQueue<Work> queue = queues.get(engine);
+        queue.hold();
         List<RecordingSink> sinks = new ArrayList<>();
-        for (int[] p : prompts) {
-            RecordingSink sink = new RecordingSink();
-            engine.submit(request("shared", p, params, 1), sink);
-            sinks.add(sink);
+        try {
+            for (int[] p : prompts) {
+                RecordingSink sink = new RecordingSink();
+                engine.submit(request("shared", p, params, 1), sink);
+                sinks.add(sink);
+            }
+        } finally {
+            queue.release();
         }
         return sinks.stream().map(s -> s.await().tokens(0)).toList();
     }

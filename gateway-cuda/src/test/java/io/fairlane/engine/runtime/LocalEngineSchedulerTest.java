@@ -40,16 +40,19 @@ class LocalEngineSchedulerTest {
     /** Two tenants, shared prefixes within each, a pool small enough to preempt. */
     private static Run run(Policy policy, int blocks) {
         AtomicReference<TenantScheduler<Work>> queue = new AtomicReference<>();
+        AtomicReference<HeldQueue<Work>> held = new AtomicReference<>();
         ToyModel toy = new ToyModel(blocks, 16);
         LocalEngine engine = new LocalEngine(ToyModel.info(1024, List.of()), toy, ToyModel.letters(),
                 ToyModel.preparer(), new KvCacheManager(blocks, 16),
                 matcher -> {
                     queue.set(TenantSchedulers.create(policy, TENANTS, CostWeights.DEFAULT, matcher, Ticker.system(),
                             SchedulerStats.disabled()));
-                    return queue.get();
+                    held.set(new HeldQueue<>(queue.get()));
+                    return held.get();
                 }, Ticker.system(), new LocalEngine.Limits(64, 8, TENANTS, !(policy instanceof Policy.Fcfs)));
         try {
             List<RecordingSink> sinks = new ArrayList<>();
+            held.get().hold(); // every request queued before the first step: the same schedule on any machine
             for (int i = 0; i < 12; i++) {
                 String tenant = i % 3 == 0 ? "a" : "b";
                 int[] p = prompt(24 + i % 4 * 16, i % 2);
@@ -58,6 +61,7 @@ class LocalEngineSchedulerTest {
                         new PreparedPrompt(p, ""), SamplingParams.greedy(20), 1), sink);
                 sinks.add(sink);
             }
+            held.get().release();
             List<List<Integer>> tokens = sinks.stream().map(s -> s.await().tokens(0)).toList();
             return new Run(tokens, queue.get(), engine.snapshot().preemptions());
         } finally {

@@ -65,14 +65,11 @@ class LocalEngineTest {
     /** Submits all prompts at once (each its own tenant, so no prefix sharing unless intended) and waits. */
     private static List<List<Integer>> runConcurrently(EngineFixture f, List<int[]> prompts, int maxTokens,
                                                        boolean shareSalt) {
-        List<RecordingSink> sinks = new ArrayList<>();
+        List<GenerationRequest> requests = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
-            RecordingSink sink = new RecordingSink();
-            f.engine.submit(request(shareSalt ? "shared" : "t" + i, prompts.get(i),
-                    SamplingParams.greedy(maxTokens), 1), sink);
-            sinks.add(sink);
+            requests.add(request(shareSalt ? "shared" : "t" + i, prompts.get(i), SamplingParams.greedy(maxTokens), 1));
         }
-        return sinks.stream().map(s -> s.await().tokens(0)).toList();
+        return f.submitTogether(requests).stream().map(s -> s.await().tokens(0)).toList();
     }
 
     // --- Outputs do not depend on the paged layout -------------------------------------------------------
@@ -205,13 +202,11 @@ class LocalEngineTest {
             prompts.add(prompt(30 + i, 80 + i));
         }
         EngineFixture tight = engine(10, 16, 48, 6);
-        List<RecordingSink> sinks = new ArrayList<>();
+        List<GenerationRequest> requests = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
-            RecordingSink sink = new RecordingSink();
-            tight.engine.submit(request("t" + i, prompts.get(i), seeded(30, 7 + i), 1), sink);
-            sinks.add(sink);
+            requests.add(request("t" + i, prompts.get(i), seeded(30, 7 + i), 1));
         }
-        List<List<Integer>> actual = sinks.stream().map(s -> s.await().tokens(0)).toList();
+        List<List<Integer>> actual = tight.submitTogether(requests).stream().map(s -> s.await().tokens(0)).toList();
         List<List<Integer>> expected = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
             expected.add(ToyModel.reference(prompts.get(i), seeded(30, 7 + i), 7 + i, 0, 30));
@@ -384,9 +379,7 @@ class LocalEngineTest {
         RecordingSink sink = new RecordingSink();
         GenerationRequest r = request(prompt(300, 60), 10);
         f.engine.submit(r, sink);
-        while (f.toy.steps.get() < 3) {
-            Thread.sleep(1);
-        }
+        f.toy.stepsEntered.acquire(4); // three steps ran; the fourth waits at the gate, mid-prefill
         f.engine.abort(r.requestId());
         f.toy.gate.release(1000);
         sink.await();
@@ -400,9 +393,7 @@ class LocalEngineTest {
         RecordingSink sink = new RecordingSink();
         GenerationRequest r = request(prompt(300, 61), 10);
         f.engine.submit(r, sink);
-        while (f.toy.steps.get() < 3) {
-            Thread.sleep(1);
-        }
+        f.toy.stepsEntered.acquire(4); // three steps ran; the fourth waits at the gate, mid-prefill
         f.engine.abort(r.requestId());
         f.toy.gate.release(1000);
         sink.await();
@@ -416,9 +407,7 @@ class LocalEngineTest {
         RecordingSink sink = new RecordingSink();
         GenerationRequest r = request(prompt(300, 62), 10);
         f.engine.submit(r, sink);
-        while (f.toy.steps.get() < 3) {
-            Thread.sleep(1);
-        }
+        f.toy.stepsEntered.acquire(4); // three steps ran; the fourth waits at the gate, mid-prefill
         f.engine.abort(r.requestId());
         f.toy.gate.release(1000);
         sink.await();

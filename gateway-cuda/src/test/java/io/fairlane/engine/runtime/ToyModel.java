@@ -41,6 +41,8 @@ final class ToyModel implements StepExecutor {
     final AtomicInteger copies = new AtomicInteger();
     /** When set, each forward step first takes a permit: lets a test hold the loop mid-request. */
     volatile Semaphore gate;
+    /** One permit per forward step entered (before the gate): lets a test wait for the loop to reach a step. */
+    final Semaphore stepsEntered = new Semaphore(0);
     /** When set, forward steps throw. */
     volatile boolean broken;
 
@@ -55,6 +57,7 @@ final class ToyModel implements StepExecutor {
 
     @Override
     public StepResult step(List<BlockCopy> blockCopies, BatchInput batch) {
+        stepsEntered.release();
         Semaphore g = gate;
         if (g != null) {
             g.acquireUninterruptibly();
