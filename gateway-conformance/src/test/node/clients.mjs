@@ -4,7 +4,10 @@
 // scenario and exits 1 when any failed.
 //
 //   FAIRLANE_BASE_URL=http://127.0.0.1:8080/v1 FAIRLANE_API_KEY=... FAIRLANE_MODEL=... \
-//   FAIRLANE_EMBEDDING_MODEL=... node clients.mjs
+//   FAIRLANE_EMBEDDING_MODEL=... [FAIRLANE_TOOL_CALLS_REFUSED=1] node clients.mjs
+//
+// FAIRLANE_TOOL_CALLS_REFUSED=1 is for a server that cannot force a tool call (a model without constrained
+// decoding): the tool scenarios then pass as 'refused' only when the client surfaces a 400 naming tool_choice.
 import OpenAI from 'openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { createOpenAI } from '@ai-sdk/openai';
@@ -14,6 +17,8 @@ const baseURL = required('FAIRLANE_BASE_URL');
 const apiKey = required('FAIRLANE_API_KEY');
 const model = required('FAIRLANE_MODEL');
 const embeddingModel = process.env.FAIRLANE_EMBEDDING_MODEL;
+const toolCallsRefused = process.env.FAIRLANE_TOOL_CALLS_REFUSED === '1';
+const toolScenarios = new Set(['tools', 'toolsStream']);
 
 function required(name) {
   const value = process.env[name];
@@ -151,10 +156,39 @@ const clients = {
   'ai-sdk-openai-chat': vercel(official.chat(model), embeddingModel && official.embedding(embeddingModel)),
 };
 
+// A refusal as each client surfaces it: the openai SDK's APIError (status, param) or the AI SDK's
+// APICallError (statusCode, responseBody), possibly wrapped in a RetryError or the stream's error part.
+function refusal(error) {
+  for (let e = error; e; e = e.cause ?? e.lastError) {
+    const status = e.status ?? e.statusCode;
+    const param = e.param ?? e.error?.param ?? (() => {
+      try { return JSON.parse(e.responseBody ?? '{}').error?.param; } catch { return undefined; }
+    })();
+    if (status === 400 && param === 'tool_choice') return `400 naming tool_choice: ${e.message}`;
+    if (e.cause === e || e.lastError === e) break;
+  }
+  return null;
+}
+
+async function expectRefusal(run) {
+  try {
+    const detail = await run();
+    throw new Error(`the server was expected to refuse tool_choice 'required' but answered: ${detail}`);
+  } catch (error) {
+    const why = refusal(error);
+    if (why === null) throw error;
+    return why;
+  }
+}
+
 let failed = 0;
 for (const [client, scenarios] of Object.entries(clients)) {
   for (const [scenario, run] of Object.entries(scenarios)) {
     try {
+      if (toolCallsRefused && toolScenarios.has(scenario)) {
+        console.log(JSON.stringify({ client, scenario, status: 'refused', detail: await expectRefusal(run) }));
+        continue;
+      }
       const detail = await run();
       if (detail === null) {
         console.log(JSON.stringify({ client, scenario, status: 'n/a', detail: 'no FAIRLANE_EMBEDDING_MODEL' }));

@@ -20,7 +20,24 @@ import java.util.Set;
  */
 final class ToolChecks {
 
+    static final String REFUSED = "the server refuses tool_choice 'required' with a 400 naming 'tool_choice'"
+            + " (it cannot force a tool call)";
+
     private ToolChecks() {
+    }
+
+    /**
+     * A server that cannot force a call (no constrained decoding) may say so with a 400 naming
+     * {@code tool_choice}; that is honest, so the checks of these exchanges are then not applicable. A server
+     * that refuses one of them and accepts the other is judged on both.
+     */
+    private static void requireAccepted(Exchange... exchanges) {
+        for (Exchange exchange : exchanges) {
+            if (!CheckContext.refusesParameter(exchange, "tool_choice")) {
+                return;
+            }
+        }
+        throw new NotApplicable(REFUSED);
     }
 
     static List<Check> all() {
@@ -45,6 +62,7 @@ final class ToolChecks {
     /** The streamed calls of choice 0, or empty (with a failure recorded) when there are none. */
     private static Optional<StreamAssembly.Choice> streamedCalls(CheckContext context, Findings findings) {
         Exchange exchange = context.toolStream();
+        requireAccepted(exchange);
         Optional<StreamAssembly> stream = CheckContext.okStream(exchange, findings);
         if (stream.isEmpty()) {
             return Optional.empty();
@@ -59,6 +77,7 @@ final class ToolChecks {
 
     private static void firstDelta(CheckContext context, Findings findings) {
         Exchange exchange = context.toolStream();
+        requireAccepted(exchange);
         streamedCalls(context, findings).ifPresent(choice -> {
             for (StreamAssembly.ToolCall call : choice.toolCalls().values()) {
                 JsonNode delta = call.firstDelta();
@@ -131,6 +150,12 @@ final class ToolChecks {
 
     private static void finishReason(CheckContext context, Findings findings) {
         Exchange streamed = context.toolStream();
+        Exchange plain = context.toolChat();
+        requireAccepted(streamed, plain);
+        if (CheckContext.refusesParameter(streamed, "tool_choice")) {
+            findings.fail("tool_choice 'required' is refused when streamed but accepted when not", streamed);
+            return;
+        }
         streamedCalls(context, findings).ifPresent(choice -> {
             List<String> reasons = choice.finishReasons();
             if (findings.require(reasons.equals(List.of("tool_calls")),
@@ -138,7 +163,6 @@ final class ToolChecks {
                 findings.observe("streamed: finish_reason tool_calls", streamed);
             }
         });
-        Exchange plain = context.toolChat();
         CheckContext.okJson(plain, findings).ifPresent(json -> {
             JsonNode choice = json.path("choices").path(0);
             if (choice.path("message").path("tool_calls").isArray() && !choice.path("message").path("tool_calls").isEmpty()) {
@@ -155,6 +179,7 @@ final class ToolChecks {
 
     private static void message(CheckContext context, Findings findings) {
         Exchange exchange = context.toolChat();
+        requireAccepted(exchange);
         CheckContext.okJson(exchange, findings).ifPresent(json -> {
             JsonNode calls = json.path("choices").path(0).path("message").path("tool_calls");
             if (!calls.isArray() || calls.isEmpty()) {

@@ -75,6 +75,17 @@ class HarnessAgainstStubTest {
         }
     }
 
+    @Test
+    void run_stubRefusingForcedToolCallsWithA400_reportsEveryToolCheckNotApplicable() throws Exception {
+        try (StubOpenAiServer stub = StubOpenAiServer.startRefusingForcedToolCalls()) {
+            Report report = new Harness(HarnessOptions.builder(stub.baseUrl(), StubOpenAiServer.KEY,
+                    StubOpenAiServer.CHAT_MODEL).suite(Suite.TOOLS).timeout(Duration.ofSeconds(20)).build()).run();
+
+            assertThat(report.results()).allSatisfy(r -> assertThat(r.status()).as(r.id() + ": " + r.reason())
+                    .isEqualTo(Status.NOT_APPLICABLE));
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Breakage.class)
     void run_stubWithOneViolation_failsExactlyTheTargetedChecks(Breakage breakage) throws Exception {

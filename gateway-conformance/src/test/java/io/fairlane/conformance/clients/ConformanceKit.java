@@ -1,7 +1,10 @@
 package io.fairlane.conformance.clients;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.openai.errors.BadRequestException;
+import dev.langchain4j.exception.InvalidRequestException;
 import io.fairlane.conformance.check.CheckResult;
 import io.fairlane.conformance.check.Harness;
 import io.fairlane.conformance.check.HarnessOptions;
@@ -11,6 +14,8 @@ import io.fairlane.conformance.report.ReportWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,32 +25,57 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The conformance kit every lane runs (the way Micrometer's compatibility kit runs against every registry):
  * the whole harness, then the four real clients' scenarios, against one target. A lane extends it and
- * says how to start its target: the reference stub today; Fairlane's local-engine lane and its upstream
- * lane (proxying to {@code CaptureUpstreamServer}) once the gateway lands. Each lane's report is written to
+ * says how to start its target: the reference stub, Fairlane's local-engine lane, and Fairlane's upstream
+ * lane proxying to {@code CaptureUpstreamServer}. Each lane's report is written to
  * {@code target/conformance/<lane>.md|json}.
+ *
+ * <p>A lane that cannot force tool calls says so ({@link Target#toolCallsRefused}): it must then refuse
+ * {@code tool_choice: "required"} with a 400 naming {@code tool_choice}, the harness reports the tool checks
+ * not applicable, and each client's tool scenarios must surface that refusal as a clean 400 instead of a
+ * parse error or a made-up call.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class ConformanceKit {
 
-    /** Where a lane's server is and what to ask it for. */
-    protected record Target(String lane, URI baseUrl, String apiKey, String model, String embeddingModel,
-            HarnessOptions options) {
+    private static final Set<String> TOOL_SCENARIOS = Set.of("tools", "toolsStream");
+
+    /**
+     * Where a lane's server is and what to ask it for.
+     *
+     * @param toolCallsRefused why the lane refuses forced tool calls, or empty when it makes them
+     */
+    public record Target(String lane, URI baseUrl, String apiKey, String model, String embeddingModel,
+            HarnessOptions options, Optional<String> toolCallsRefused) {
     }
 
     private Target target;
     private Report report;
 
-    /** Starts the lane's server and describes it. */
+    /** Starts the lane's server (or finds the one it shares) and describes it. */
     protected abstract Target start() throws Exception;
 
     /** Stops what {@link #start()} started. */
     protected abstract void stop() throws Exception;
 
-    @BeforeAll
-    final void runHarness() throws Exception {
-        target = start();
-        report = new Harness(target.options()).run();
+    /**
+     * The harness's report on the lane. By default the harness runs now; a lane whose server and run are
+     * shared with other test classes returns the shared run's report instead.
+     */
+    protected Report harnessReport(Target target) throws Exception {
+        return runHarness(target);
+    }
+
+    /** Runs the whole harness against {@code target} and writes {@code target/conformance/<lane>.md|json}. */
+    public static Report runHarness(Target target) {
+        Report report = new Harness(target.options()).run();
         ReportWriter.write(report, Path.of("target", "conformance", target.lane()));
+        return report;
+    }
+
+    @BeforeAll
+    final void startAndRunHarness() throws Exception {
+        target = start();
+        report = harnessReport(target);
     }
 
     @AfterAll
@@ -67,8 +97,15 @@ public abstract class ConformanceKit {
                 target.embeddingModel())) {
             assertThat(client.chat()).isNotNull();
             assertThat(client.stream().choices()).isNotEmpty();
-            assertThat(client.tools().choices().getFirst().message().toolCalls()).isPresent();
-            assertThat(client.toolsStream()).isNotEmpty();
+            if (target.toolCallsRefused().isPresent()) {
+                assertThatThrownBy(client::tools).isInstanceOf(BadRequestException.class)
+                        .satisfies(e -> assertThat(((BadRequestException) e).param())
+                                .hasValue("tool_choice"));
+                assertThatThrownBy(client::toolsStream).isInstanceOf(BadRequestException.class);
+            } else {
+                assertThat(client.tools().choices().getFirst().message().toolCalls()).isPresent();
+                assertThat(client.toolsStream()).isNotEmpty();
+            }
             assertThat(client.embeddings().data()).hasSize(2);
         }
     }
@@ -80,17 +117,25 @@ public abstract class ConformanceKit {
 
         assertThat(client.chat().aiMessage().text()).isNotNull();
         assertThat(client.stream().aiMessage().text()).isNotNull();
-        assertThat(client.tools().aiMessage().toolExecutionRequests()).isNotEmpty();
-        assertThat(client.toolsStream().aiMessage().toolExecutionRequests()).isNotEmpty();
+        if (target.toolCallsRefused().isPresent()) {
+            assertThatThrownBy(client::tools).isInstanceOf(InvalidRequestException.class)
+                    .hasMessageContaining("tool_choice");
+            assertThatThrownBy(client::toolsStream).isInstanceOf(InvalidRequestException.class);
+        } else {
+            assertThat(client.tools().aiMessage().toolExecutionRequests()).isNotEmpty();
+            assertThat(client.toolsStream().aiMessage().toolExecutionRequests()).isNotEmpty();
+        }
         assertThat(client.embeddings()).hasSize(2);
     }
 
     @Test
     void nodeClients_openAiAndVercelAiSdk_passEveryScenario() throws Exception {
         List<NodeClients.Result> results = NodeClients.run(target.baseUrl(), target.apiKey(), target.model(),
-                target.embeddingModel());
+                target.embeddingModel(), target.toolCallsRefused().isPresent());
 
         assertThat(results).hasSize(15).allSatisfy(r -> assertThat(r.status())
-                .as(r.client() + " " + r.scenario() + ": " + r.detail()).isEqualTo("pass"));
+                .as(r.client() + " " + r.scenario() + ": " + r.detail())
+                .isEqualTo(target.toolCallsRefused().isPresent() && TOOL_SCENARIOS.contains(r.scenario())
+                        ? "refused" : "pass"));
     }
 }

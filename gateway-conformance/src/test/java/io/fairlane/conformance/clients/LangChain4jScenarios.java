@@ -16,11 +16,12 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The scenarios every client must pass, with LangChain4j's OpenAI module (its own HTTP client and parser,
- * a different reading of the wire than the official SDKs). Used against the stub now and Fairlane later.
+ * a different reading of the wire than the official SDKs). Run by every lane of the conformance kit.
  */
 public final class LangChain4jScenarios {
 
@@ -86,6 +87,11 @@ public final class LangChain4jScenarios {
                 done.completeExceptionally(error);
             }
         });
-        return done.get(30, TimeUnit.SECONDS);
+        try {
+            return done.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            // The handler's error, as a caller of the blocking model would see it.
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 }

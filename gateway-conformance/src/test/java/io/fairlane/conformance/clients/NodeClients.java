@@ -31,8 +31,12 @@ public final class NodeClients {
         return override != null ? Path.of(override) : Path.of("target", "node-clients");
     }
 
-    public static List<Result> run(URI baseUrl, String apiKey, String model, String embeddingModel)
-            throws IOException, InterruptedException {
+    /**
+     * @param toolCallsRefused whether the target refuses forced tool calls (the tool scenarios then expect a
+     *                         clean 400 naming {@code tool_choice} and report {@code refused})
+     */
+    public static List<Result> run(URI baseUrl, String apiKey, String model, String embeddingModel,
+                                   boolean toolCallsRefused) throws IOException, InterruptedException {
         Path dir = installDir();
         Assumptions.assumeTrue(Files.isDirectory(dir.resolve("node_modules")), "node clients not installed in "
                 + dir.toAbsolutePath() + " (the build runs npm ci there unless -Dfairlane.skipNpm=true or npm is"
@@ -44,6 +48,9 @@ public final class NodeClients {
         builder.environment().put("FAIRLANE_MODEL", model);
         if (embeddingModel != null) {
             builder.environment().put("FAIRLANE_EMBEDDING_MODEL", embeddingModel);
+        }
+        if (toolCallsRefused) {
+            builder.environment().put("FAIRLANE_TOOL_CALLS_REFUSED", "1");
         }
         Process process;
         try {

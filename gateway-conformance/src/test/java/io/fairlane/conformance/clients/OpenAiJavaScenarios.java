@@ -21,8 +21,7 @@ import java.util.Map;
 
 /**
  * The scenarios every client must pass, with OpenAI's Java SDK in strict mode ({@code responseValidation(true)}:
- * any field of the wrong type or a missing required field throws). Used against the stub now and against
- * Fairlane once the gateway lands.
+ * any field of the wrong type or a missing required field throws). Run by every lane of the conformance kit.
  */
 public final class OpenAiJavaScenarios implements AutoCloseable {
 

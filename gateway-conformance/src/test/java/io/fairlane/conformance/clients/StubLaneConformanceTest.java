@@ -3,6 +3,7 @@ package io.fairlane.conformance.clients;
 import io.fairlane.conformance.check.HarnessOptions;
 import io.fairlane.conformance.stub.StubOpenAiServer;
 import java.time.Duration;
+import java.util.Optional;
 
 /** The conformance kit against the reference stub: the baseline every Fairlane lane is held to. */
 class StubLaneConformanceTest extends ConformanceKit {
@@ -21,7 +22,7 @@ class StubLaneConformanceTest extends ConformanceKit {
                 .timeout(Duration.ofSeconds(20))
                 .build();
         return new Target("stub", stub.baseUrl(), StubOpenAiServer.KEY, StubOpenAiServer.CHAT_MODEL,
-                StubOpenAiServer.EMBEDDING_MODEL, options);
+                StubOpenAiServer.EMBEDDING_MODEL, options, Optional.empty());
     }
 
     @Override

@@ -56,6 +56,7 @@ public final class StubOpenAiServer implements AutoCloseable {
             "fold", "over", "smooth", "stones", "near", "shore");
 
     private final Set<Breakage> breakages;
+    private final boolean refusesForcedToolCalls;
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicInteger ids = new AtomicInteger();
@@ -66,8 +67,9 @@ public final class StubOpenAiServer implements AutoCloseable {
     private record StoredResponse(JsonNode requestBody, byte[] response) {
     }
 
-    private StubOpenAiServer(Set<Breakage> breakages) throws IOException {
+    private StubOpenAiServer(Set<Breakage> breakages, boolean refusesForcedToolCalls) throws IOException {
         this.breakages = breakages.isEmpty() ? EnumSet.noneOf(Breakage.class) : EnumSet.copyOf(breakages);
+        this.refusesForcedToolCalls = refusesForcedToolCalls;
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
         server.setExecutor(executor);
@@ -75,7 +77,15 @@ public final class StubOpenAiServer implements AutoCloseable {
     }
 
     public static StubOpenAiServer start(Breakage... breakages) throws IOException {
-        return new StubOpenAiServer(breakages.length == 0 ? Set.of() : EnumSet.of(breakages[0], breakages));
+        return new StubOpenAiServer(breakages.length == 0 ? Set.of() : EnumSet.of(breakages[0], breakages), false);
+    }
+
+    /**
+     * A well-behaved stub that, like a server without constrained decoding, cannot force a tool call: it
+     * refuses {@code tool_choice: "required"} and named functions with a 400 naming {@code tool_choice}.
+     */
+    public static StubOpenAiServer startRefusingForcedToolCalls() throws IOException {
+        return new StubOpenAiServer(Set.of(), true);
     }
 
     /** The base URL an SDK takes: {@code http://127.0.0.1:PORT/v1}. */
@@ -231,6 +241,12 @@ public final class StubOpenAiServer implements AutoCloseable {
         JsonNode temperature = request.get("temperature");
         if (temperature != null && (!temperature.isNumber() || temperature.asDouble() < 0 || temperature.asDouble() > 2)) {
             sendValidationError(exchange, "temperature must be between 0 and 2.", "temperature");
+            return;
+        }
+        JsonNode toolChoice = request.path("tool_choice");
+        if (refusesForcedToolCalls && (toolChoice.isObject() || toolChoice.asText("").equals("required"))) {
+            sendValidationError(exchange, "This server cannot force a tool call; use tool_choice 'auto'.",
+                    "tool_choice");
             return;
         }
         String idempotencyKey = exchange.getRequestHeaders().getFirst("Idempotency-Key");

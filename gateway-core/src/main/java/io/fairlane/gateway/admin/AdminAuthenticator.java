@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -18,7 +19,7 @@ import java.util.function.Supplier;
  * or one nobody holds gets the tenant API's 401. Reads the current keys on every request, so a
  * configuration reload applies at once. Thread-safe.
  */
-public final class AdminAuthenticator implements java.util.function.Function<HttpHandler, HttpHandler> {
+public final class AdminAuthenticator implements Function<HttpHandler, HttpHandler> {
 
     private final Supplier<List<ApiKeyHash>> adminKeys;
     private final Supplier<TenantDirectory> tenants;

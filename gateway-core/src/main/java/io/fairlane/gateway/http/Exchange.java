@@ -273,7 +273,9 @@ public final class Exchange {
 
     /**
      * Answers with the error {@code t} maps to. Before the response began: a JSON error response. During a
-     * stream: a final {@code data: {"error":...}} event, then the connection closes. After the end: logged.
+     * stream: a final {@code data: {"error":...}} event, then the response ends and the connection stays open
+     * as after any stream (closing it right after a properly ended body races a pooling client's next request
+     * onto a dead connection). After the end: logged.
      */
     public void fail(Throwable t) {
         if (state == State.DONE) {
@@ -293,7 +295,10 @@ public final class Exchange {
         ByteBuf event = Json.sseEvent(channel.alloc(), e.toJson());
         tapEvent(event);
         channel.write(new DefaultHttpContent(event));
-        channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+        ChannelFuture f = channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
         finish();
     }
 

@@ -164,7 +164,7 @@ class DeploymentFilesTest {
     }
 
     /** The host side of a compose volume, with {@code ${VAR:-default}} resolved to its default. */
-    private static String hostPart(String volume) {
+    static String hostPart(String volume) {
         String host = volume.substring(0, volume.indexOf(":/"));
         if (host.startsWith("${") && host.contains(":-")) {
             host = host.substring(host.indexOf(":-") + 2, host.length() - 1);

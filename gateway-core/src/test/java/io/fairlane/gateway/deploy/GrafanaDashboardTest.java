@@ -16,7 +16,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The provisioned Grafana dashboard: complete (every panel the issue asks for), templated by tenant and
@@ -25,7 +24,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class GrafanaDashboardTest {
 
     /**
-     * Prometheus names of the team's fixed meters (team brief), plus the JVM meters Micrometer binds.
+     * Prometheus names of the team's fixed meters (team brief), plus the JVM and Netty meters Micrometer binds.
      * Histogram timers add _bucket/_count/_sum/_max, summaries _count/_sum/_max.
      */
     private static final Set<String> EXPORTED = Set.of(
@@ -41,10 +40,11 @@ class GrafanaDashboardTest {
             "fairlane_upstream_requests_total", "fairlane_upstream_latency_seconds_bucket",
             "fairlane_upstream_healthy",
             "fairlane_slo_events_total", "fairlane_slo_objective", "fairlane_slo_burn_rate",
-            "jvm_memory_used_bytes", "process_cpu_usage", "jvm_gc_pause_seconds_sum");
+            "jvm_memory_used_bytes", "process_cpu_usage", "jvm_gc_pause_seconds_sum",
+            "netty_eventexecutor_tasks_pending");
 
     private static final Pattern METRIC = Pattern.compile(
-            "\\b((?:fairlane|jvm|process)_[a-z0-9_]+|tenant_slo:[a-z0-9_:]+)\\b(?!\\s*[=!~])");
+            "\\b((?:fairlane|jvm|process|netty)_[a-z0-9_]+|tenant_slo:[a-z0-9_:]+)\\b(?!\\s*[=!~])");
 
     private static Set<String> recordedByRules() throws IOException {
         Set<String> recorded = new HashSet<>();
@@ -68,7 +68,15 @@ class GrafanaDashboardTest {
         assertThat(String.join("\n", titles)).contains(
                 "Time to first token p50 / p99", "Inter-token latency p99", "Tokens per second",
                 "Prefix-cache hit ratio", "Queue depth", "Burn rate", "Upstream health", "KV cache usage",
-                "Rejections per second", "Preemptions per second");
+                "Rejections per second", "Preemptions per second", "Event-loop pending tasks");
+    }
+
+    @Test
+    void operationsGuide_describesEveryPanel() throws IOException {
+        String guide = Files.readString(ProjectFiles.root().resolve("docs/operations.md"));
+        List<String> undescribed = DashboardQueries.panels().stream().map(p -> p.path("title").asText())
+                .filter(title -> !guide.contains("- **" + title + "**")).toList();
+        assertThat(undescribed).as("panels without a '- **title**' entry in docs/operations.md").isEmpty();
     }
 
     @Test
@@ -134,8 +142,7 @@ class GrafanaDashboardTest {
 
     @Test
     void queries_areValidPromql(@TempDir Path scratch) throws Exception {
-        var promtool = Promtool.find();
-        assumeTrue(promtool.isPresent(), "promtool is not installed: run scripts/test-prerequisites.sh");
+        Path promtool = Promtool.require("promtool", "PROMTOOL", "the dashboard's PromQL check");
         // promtool parses the expressions when they stand in a rule file as recording rules.
         StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
         int n = 0;
@@ -145,7 +152,7 @@ class GrafanaDashboardTest {
         }
         Path file = scratch.resolve("dashboard-rules.yml");
         Files.writeString(file, rules);
-        Promtool.Result result = Promtool.run(promtool.get(), scratch, List.of("check", "rules", file.toString()));
+        Promtool.Result result = Promtool.run(promtool, scratch, List.of("check", "rules", file.toString()));
         assertThat(result.exitCode()).as(result.output()).isZero();
     }
 }

@@ -65,6 +65,34 @@ class ShippedConfigsTest {
         }
     }
 
+    /**
+     * The host file compose mounts where the image's {@code CMD} reads its config ({@code --config PATH}),
+     * with {@code ${FAIRLANE_CONFIG:-default}} at its default.
+     */
+    private static Path composeMountedConfig() throws IOException {
+        List<String> cmd = DockerfileTest.execForm("Dockerfile.cpu", "CMD");
+        String imageConfig = cmd.get(cmd.indexOf("--config") + 1);
+        for (Object volume : Yaml.listAt(Yaml.map(ROOT.resolve("docker/compose.yaml")), "services", "fairlane",
+                "volumes")) {
+            String host = DeploymentFilesTest.hostPart((String) volume);
+            String container = ((String) volume).substring(((String) volume).indexOf(":/") + 1).replaceFirst(":ro$", "");
+            if (container.equals(imageConfig)) {
+                return ROOT.resolve("docker").resolve(host).normalize();
+            }
+        }
+        throw new AssertionError("docker/compose.yaml mounts nothing at the image's config path " + imageConfig);
+    }
+
+    @Test
+    void composeFile_configItMountsForTheImage_passesTheGatewaysLoader() throws IOException {
+        Path mounted = composeMountedConfig();
+        try {
+            assertThat(LOADER.load(mounted).tenants()).as(mounted.toString()).isNotEmpty();
+        } catch (ConfigException e) {
+            throw new AssertionError(mounted + ": " + e.getMessage(), e);
+        }
+    }
+
     @Test
     void composeConfig_listensOnEveryInterface() throws IOException {
         assertThat(compose().server().host()).isEqualTo("0.0.0.0");

@@ -28,6 +28,25 @@ class UpstreamFailureTest {
     }
 
     @Test
+    void resetMidStream_keepsTheClientConnectionForItsNextRequest(TestGateway g) throws Exception {
+        try (RawHttp raw = new RawHttp(g.port())) {
+            String body = chat("reset-mid-stream", true);
+            raw.write("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TestGateway.DEMO_KEY
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+            StringBuilder stream = new StringBuilder();
+            while (stream.indexOf("data: {\"error\"") < 0 || !stream.toString().endsWith("0\r\n\r\n")) {
+                int b = raw.socket().getInputStream().read();
+                assertThat(b).as("the stream so far: " + stream).isNotNegative();
+                stream.append((char) b);
+            }
+
+            raw.write("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+
+            assertThat(raw.readResponse()).startsWith("HTTP/1.1 200");
+        }
+    }
+
+    @Test
     void resetBeforeHead_answers502WithRetryAfter(TestGateway g) throws Exception {
         HttpResponse<String> r = g.post("/v1/chat/completions", chat("reset-before-head", false));
         assertThat(r.statusCode()).isEqualTo(502);
