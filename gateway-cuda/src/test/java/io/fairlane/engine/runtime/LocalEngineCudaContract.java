@@ -64,9 +64,18 @@ abstract class LocalEngineCudaContract {
     LocalEngine engine(int kvBlocks, int maxBatchTokens, int maxRunning) {
         Model model = Model.open(modelDir);
         ModelConfig c = model.config();
-        long bytes = KvLayout.of(c, 16, 2).bytesPerBlock() * kvBlocks;
-        ExecutionBackend backend = openCuda(model, new BackendOptions(16, bytes, 2, List.of(), 0.6, maxBatchTokens,
-                maxRunning));
+        long perBlock = KvLayout.of(c, 16, 2).bytesPerBlock();
+        // The device pool also keeps flash-decoding partials per block, so kvBlocks blocks take a little more than
+        // kvBlocks x the layout's bytes: grow the request one layout block at a time until the pool holds them
+        // (tests that force preemption count on the exact size; a block short, two sequences fit and none is
+        // preempted unless the arrivals happen to interleave).
+        ExecutionBackend backend = openCuda(model, new BackendOptions(16, perBlock * kvBlocks, 2, List.of(), 0.6,
+                maxBatchTokens, maxRunning));
+        for (long bytes = perBlock * (kvBlocks + 1); backend.kvBlocks() < kvBlocks; bytes += perBlock) {
+            backend.close();
+            model = Model.open(modelDir);
+            backend = openCuda(model, new BackendOptions(16, bytes, 2, List.of(), 0.6, maxBatchTokens, maxRunning));
+        }
         ModelInfo info = new ModelInfo("tiny", "llama", c.contextLength(), c.vocabSize(), c.hiddenSize(), false,
                 backend.name(), "fp-test", c.eosTokenIds());
         FifoTenantScheduler<Work> queue = new FifoTenantScheduler<>();
