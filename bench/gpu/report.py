@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Builds the issue 9 table from torch_baseline.py's JSON and GpuBenchmark's JSON files, checks the targets, prints
-the table and writes it (markdown) beside the inputs.
+"""Builds the issue 9 tables, checks the targets, prints them and writes them (markdown) to --out:
+the device benchmark from torch_baseline.py's JSON and GpuBenchmark's JSON files, and the end-to-end run from
+EndToEndLoad's two JSON files (over HTTP, and the engine API in-process).
 
     python3 report.py --torch torch.json --fairlane fairlane-llama-3.2-1b.json fairlane-llama-3.1-8b.json --out report.md
+    python3 report.py --e2e e2e-http.json e2e-direct.json --out e2e.md
 """
 import argparse
 import json
@@ -40,12 +42,97 @@ def fmt(v, unit=""):
     return "%.2f%s" % (v, (" " + unit) if unit else "")
 
 
+def load(path):
+    try:
+        with open(path) as fh:
+            return json.load(fh), None
+    except (OSError, ValueError) as e:
+        return None, "%s: %s" % (path, e)
+
+
+def e2e_table(http_path, direct_path):
+    """Issue 9's end-to-end targets: light's p99 TTFT within 1.5x of solo; HTTP costs < 5% of the engine's tokens/s."""
+    h, err_h = load(http_path)
+    d, err_d = load(direct_path)
+    rows, missed = [], []
+    if h is None:
+        return "End-to-end run: no result (%s)" % err_h
+    w = h.get("workload", {})
+    rows.append(("workload", "system prompt %s + %s tokens, %s output tokens; light %s req/s, heavy %sx; %s s per phase"
+                 % (w.get("systemTokens"), w.get("suffixTokens"), w.get("maxTokens"), w.get("lightRps"), w.get("ratio"),
+                    w.get("seconds")), "", ""))
+
+    def tenant_row(phase, tenant):
+        t = h.get(phase, {}).get(tenant)
+        if not t:
+            return None
+        errors = " (%d errors: %s)" % (t["errors"], t.get("first_error", "")) if t.get("errors") else ""
+        rows.append(("%s, %s: %d requests%s" % (phase, tenant, t["requests"], errors),
+                     "TTFT p50 %.1f ms, p99 %.1f ms; ITL p99 %.2f ms; prefix-cache hits %.0f%%"
+                     % (t["ttft_p50_ms"], t["ttft_p99_ms"], t["itl_p99_ms"], 100 * t["cache_hit_ratio"]), "", ""))
+        if t.get("errors"):
+            missed.append("%s %s: %d errors" % (phase, tenant, t["errors"]))
+        return t
+
+    solo = tenant_row("solo", "light")
+    mixed = tenant_row("mixed", "light")
+    tenant_row("mixed", "heavy")
+    if "mixed" in h:
+        rows.append(("mixed, total", "%.1f tokens/s" % h["mixed"]["tokens_per_second"], "", ""))
+    if solo and mixed and solo["ttft_p99_ms"] > 0:
+        ratio = mixed["ttft_p99_ms"] / solo["ttft_p99_ms"]
+        ok = ratio <= 1.5
+        rows.append(("light p99 TTFT, mixed vs solo", "%.1f ms vs %.1f ms" % (mixed["ttft_p99_ms"], solo["ttft_p99_ms"]),
+                     "<= 1.5x (is %.2fx)" % ratio, "ok" if ok else "MISS"))
+        if not ok:
+            missed.append("light p99 TTFT %.2fx its solo value" % ratio)
+    th = h.get("throughput")
+    td = d.get("throughput") if d else None
+    if th:
+        rows.append(("closed loop over HTTP: %d clients, %d requests" % (th["concurrency"], th["requests"]),
+                     "%.1f tokens/s; TTFT p50 %.1f ms; ITL p99 %.2f ms" % (th["tokens_per_second"], th["ttft_p50_ms"],
+                                                                       th["itl_p99_ms"]), "", ""))
+    if td:
+        rows.append(("same load on the engine API in-process", "%.1f tokens/s; TTFT p50 %.1f ms; ITL p99 %.2f ms"
+                     % (td["tokens_per_second"], td["ttft_p50_ms"], td["itl_p99_ms"]), "", ""))
+    if th and td and td["tokens_per_second"] > 0:
+        cost = 1 - th["tokens_per_second"] / td["tokens_per_second"]
+        ok = cost < 0.05
+        rows.append(("HTTP layer's cost in tokens/s", "%.1f%%" % (100 * cost), "< 5%", "ok" if ok else "MISS"))
+        if not ok:
+            missed.append("HTTP layer costs %.1f%% of the engine's tokens/s" % (100 * cost))
+    elif err_d:
+        rows.append(("engine API in-process", "no result (%s)" % err_d, "", "n/a"))
+    header = ("end to end: %s, %s" % (h.get("label") or "?", h.get("date", "?")[:16]), "measured", "target", "verdict")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    table = "\n".join(lines)
+    if missed:
+        table += "\n\nEnd-to-end targets missed: " + "; ".join(missed)
+    return table
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--torch", required=True)
-    ap.add_argument("--fairlane", nargs="+", required=True)
+    ap.add_argument("--torch")
+    ap.add_argument("--fairlane", nargs="*", default=[])
+    ap.add_argument("--e2e", nargs=2, metavar=("HTTP_JSON", "DIRECT_JSON"))
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
+    if not args.torch and not args.e2e:
+        ap.error("give --torch and --fairlane, or --e2e, or both")
+    parts = []
+    if args.torch:
+        parts.append(device_table(args))
+    if args.e2e:
+        parts.append(e2e_table(*args.e2e))
+    text = "\n\n".join(parts)
+    print(text)
+    with open(args.out, "w") as fh:
+        fh.write(text + "\n")
+
+
+def device_table(args):
     t = json.load(open(args.torch))
     copy_bw = num(t.get("copy_bytes_per_second"))
     mm = num(t.get("bf16_matmul_flops"))
@@ -116,9 +203,7 @@ def main():
     table = "\n".join(lines)
     if missed:
         table += "\n\nTargets missed: " + "; ".join(missed)
-    print(table)
-    with open(args.out, "w") as fh:
-        fh.write(table + "\n")
+    return table
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 #
 #   bash bench/gpu/run-all.sh env tests sanitizer transformers     # correctness: ~6 minutes
 #   bash bench/gpu/run-all.sh bench                                # issue 9 measurements: ~8 minutes
+#   bash bench/gpu/run-all.sh e2e                                  # issue 9 end to end over HTTP: ~4 minutes
 #
 # Phases:
 #   env          nvidia-smi, toolchain and Python package versions, what the CUDA backend finds (probe, kernels, cuBLAS)
@@ -17,6 +18,10 @@
 #                racecheck on the attention kernels
 #   transformers check-against-transformers.py: logits and greedy continuations vs transformers, every family
 #   bench        GpuBenchmark (Fairlane) on llama-3.2-1b and llama-3.1-8b shapes, torch_baseline.py, report.py
+#   e2e          bench/gpu/e2e.sh: the whole gateway with backend cuda on synthetic llama-3.2-1b, two tenants over
+#                HTTP (light, heavy at 10x) with a shared system prompt, then the same load on the engine API
+#                in-process; report.py --e2e. E2E_FLAGS=--cpu-smoke runs it on the CPU with a tiny model (the
+#                rehearsal on a machine without a GPU)
 #
 # Output goes to $OUT (the device tool's folder; target/gpu-run otherwise): summary.md (every phase's verdict and
 # tables), one log per phase, and results.tar.gz (JUnit XML, JSON results, logits). At most 8 files, as the device
@@ -36,7 +41,8 @@ note() { echo "$*" | tee -a "$summary"; }
 # --- the bundle: a jlink'd JRE and the compiled classes + test classes + jars (gpu-bundle.sh) ----------------------
 bundle=$root/.gpu-bundle
 dest=${BUNDLE_DIR:-/tmp/fairlane-gpu}
-if [ ! -x "$dest/jre/bin/java" ] || [ "$bundle/app.tar.xz" -nt "$dest/.unpacked" ]; then
+if [ ! -x "$dest/jre/bin/java" ] || [ "$bundle/app.tar.xz" -nt "$dest/.unpacked" ] \
+    || { [ -f "$bundle/gateway.tar.xz" ] && [ "$bundle/gateway.tar.xz" -nt "$dest/.unpacked" ]; }; then
   if [ ! -f "$bundle/app.tar.xz" ]; then
     note "no bundle at $bundle: build it first (see the header of this script)"
     exit 2
@@ -44,6 +50,7 @@ if [ ! -x "$dest/jre/bin/java" ] || [ "$bundle/app.tar.xz" -nt "$dest/.unpacked"
   rm -rf "$dest" && mkdir -p "$dest"
   tar -C "$dest" -xJf "$bundle/jre.tar.xz" && tar -C "$dest" -xJf "$bundle/app.tar.xz" && touch "$dest/.unpacked"
   [ -f "$bundle/tokenizers.tar.xz" ] && tar -C "$dest" -xJf "$bundle/tokenizers.tar.xz"
+  [ -f "$bundle/gateway.tar.xz" ] && tar -C "$dest" -xJf "$bundle/gateway.tar.xz"
 fi
 JAVA="$dest/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss8m"
 # real tokenizers added by prepare-bundle.sh, for the tests that pair synthetic models with them
@@ -142,8 +149,27 @@ for phase in "${phases[@]}"; do
     [ -f "$raw/bench/report.md" ] && cat "$raw/bench/report.md" | tee -a "$summary"
     cp "$raw/bench"/*.json "$out/" 2>/dev/null || true
     ;;
+  e2e)
+    log=$out/e2e.log
+    if [ ! -d "$dest/gateway/classes" ]; then
+      note "## end to end: the bundle carries no gateway (rebuild it with bench/gpu/prepare-bundle.sh)"
+      continue
+    fi
+    mkdir -p "$raw/e2e"
+    # the gateway's classes and jars first: the test bundle's classpath must not shadow its logging setup
+    GW_CP="$dest/gateway/classes:$(ls "$dest"/gateway/lib/*.jar 2>/dev/null | tr '\n' ':')$CP"
+    # shellcheck disable=SC2086
+    FAIRLANE_JAVA="$JAVA" FAIRLANE_CP="$GW_CP" FAIRLANE_TOKENIZERS="$dest/tokenizers" E2E_OUT="$raw/e2e" \
+      timeout 540 bash bench/gpu/e2e.sh ${E2E_FLAGS:-} >"$log" 2>&1
+    rc=$?
+    $PY bench/gpu/report.py --e2e "$raw/e2e/e2e-http.json" "$raw/e2e/e2e-direct.json" --out "$raw/e2e/report.md" \
+      >>"$log" 2>&1
+    note "## end to end over HTTP (exit $rc)"
+    [ -f "$raw/e2e/report.md" ] && cat "$raw/e2e/report.md" | tee -a "$summary"
+    cp "$raw/e2e"/e2e-*.json "$out/" 2>/dev/null || true
+    ;;
   *)
-    note "unknown phase $phase (env, tests, sanitizer, transformers, bench)"
+    note "unknown phase $phase (env, tests, sanitizer, transformers, bench, e2e)"
     ;;
   esac
 done

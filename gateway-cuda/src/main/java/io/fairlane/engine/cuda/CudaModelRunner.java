@@ -233,6 +233,14 @@ public final class CudaModelRunner implements AutoCloseable {
             this.done = done;
         }
 
+        /**
+         * The row whose sampled id a later step's token {@code -(row + 1)} reads, for a sequence of this step with
+         * output {@code SAMPLE}; -1 for any other sequence.
+         */
+        public int sampledRow(int sequence) {
+            return sequences.get(sequence).output() == StepSequence.Output.SAMPLE ? sampleRow[sequence] : -1;
+        }
+
         /** Whether the device finished this step (never blocks). */
         public boolean isDone() {
             return result != null || done.done();

@@ -1,6 +1,7 @@
 package io.fairlane.engine.exec;
 
 import io.fairlane.engine.cuda.CudaExecution;
+import io.fairlane.engine.cuda.CudaModelRunner;
 import io.fairlane.engine.cuda.CudaModelSpec;
 import io.fairlane.engine.cuda.CudaProbe;
 import io.fairlane.engine.cuda.HostTensor;
@@ -35,6 +36,8 @@ public final class CudaBackend implements ExecutionBackend {
     private final CudaExecution execution;
     private final KvLayout layout;
     private boolean closed;
+    /** Per sequence of the last submitted step: its sampled row on the device, or -1; null when none can be named. */
+    private int[] previousSampleRows;
 
     CudaBackend(Model model, CudaExecution execution, int blockSize) {
         this.model = Objects.requireNonNull(model, "model");
@@ -149,13 +152,38 @@ public final class CudaBackend implements ExecutionBackend {
 
     @Override
     public StepResult step(BatchInput batch) {
+        return submit(batch).await();
+    }
+
+    /**
+     * Queues the step on the device and returns at once; {@link SequenceInput#sampledBy} tokens become the
+     * runner's device-side references to the previous step's sampled rows.
+     */
+    @Override
+    public PendingStep submit(BatchInput batch) {
         Objects.requireNonNull(batch, "batch");
         requireOpen();
+        int[] previous = previousSampleRows;
         List<StepSequence> steps = new ArrayList<>(batch.size());
-        for (SequenceInput s : batch.sequences()) {
-            steps.add(toStep(s));
+        for (int i = 0; i < batch.size(); i++) {
+            steps.add(toStep(batch.sequences().get(i), i, previous));
         }
-        io.fairlane.engine.cuda.StepResult r = execution.runner().step(steps);
+        previousSampleRows = null;  // a refused batch queues nothing, so nothing it names can be referred to
+        CudaModelRunner.Pending pending = execution.runner().submit(steps);
+        int[] rows = new int[batch.size()];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = pending.sampledRow(i);
+        }
+        previousSampleRows = rows;
+        return () -> outputs(batch, pending.await());
+    }
+
+    @Override
+    public boolean feedsSampledTokens() {
+        return true;
+    }
+
+    private static StepResult outputs(BatchInput batch, io.fairlane.engine.cuda.StepResult r) {
         List<SequenceOutput> outputs = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             outputs.add(switch (batch.sequences().get(i).output()) {
@@ -169,7 +197,25 @@ public final class CudaBackend implements ExecutionBackend {
         return new StepResult(outputs);
     }
 
-    private static StepSequence toStep(SequenceInput s) {
+    private static StepSequence toStep(SequenceInput s, int index, int[] previous) {
+        int[] tokens = s.tokens();
+        for (int k = 0; k < tokens.length; k++) {
+            if (tokens[k] >= 0) {
+                continue;
+            }
+            int from = -tokens[k] - 1;
+            if (previous == null || from >= previous.length || previous[from] < 0) {
+                throw new IllegalArgumentException("sequence " + index + " takes its token from sequence " + from
+                        + " of the previous step, which " + (previous == null ? "was not submitted here or was"
+                        + " followed by other device work" : "sampled nothing there"));
+            }
+            if (tokens.length != 1) {
+                throw new IllegalArgumentException("sequence " + index + ": only a one-token decode may take its"
+                        + " token from the previous step");
+            }
+            tokens = new int[] {-(previous[from] + 1)};
+        }
+        s = new SequenceInput(tokens, s.startPosition(), s.blockTable(), s.output(), s.sampling());
         StepSequence.Output output = switch (s.output()) {
             case NONE -> StepSequence.Output.NONE;
             case SAMPLE -> StepSequence.Output.SAMPLE;
@@ -201,6 +247,7 @@ public final class CudaBackend implements ExecutionBackend {
         if (tokens.length == 0) {
             throw new IllegalArgumentException("embedding input must have at least one token");
         }
+        previousSampleRows = null;  // embedding steps reuse the device's step outputs
         return execution.runner().embed(tokens);
     }
 

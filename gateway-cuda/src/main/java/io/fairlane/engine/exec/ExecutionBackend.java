@@ -40,6 +40,37 @@ public sealed interface ExecutionBackend extends AutoCloseable permits CpuBacken
     StepResult step(BatchInput batch);
 
     /**
+     * Queues one forward step and returns before it has run where the hardware allows, so the caller can prepare
+     * (and submit) the next step meanwhile: the overlap of host scheduling with device work. A decode sequence of
+     * the next step may then name its token as "what sequence i of the previous step sampled"
+     * ({@link SequenceInput#sampledBy}) on a backend that {@linkplain #feedsSampledTokens feeds sampled tokens}
+     * on the device. Steps run in submission order; each must be awaited.
+     *
+     * <p>The default runs the step synchronously (the CPU backend: its step is host work anyway) and refuses
+     * tokens taken from the previous step.
+     *
+     * @throws IllegalArgumentException as {@link #step}, and for a {@code sampledBy} token this backend cannot
+     *         resolve; nothing is queued then
+     */
+    default PendingStep submit(BatchInput batch) {
+        for (SequenceInput s : batch.sequences()) {
+            for (int t : s.tokens()) {
+                if (t < 0) {
+                    throw new IllegalArgumentException("the " + name() + " backend does not read tokens sampled by"
+                            + " the previous step; token " + t + " needs the id on the host");
+                }
+            }
+        }
+        StepResult result = step(batch);
+        return () -> result;
+    }
+
+    /** Whether {@link #submit} accepts {@link SequenceInput#sampledBy} tokens, read on the device. */
+    default boolean feedsSampledTokens() {
+        return false;
+    }
+
+    /**
      * Copies every layer's K and V of block {@code source} into block {@code target} (copy on write when a forked
      * sequence first writes into a block it shares).
      */

@@ -11,7 +11,10 @@ import java.util.Objects;
  * {@code [startPosition, startPosition + tokens.length)}; each token attends over every position up to its own.
  * Positions before {@code startPosition} must already be in the cache (earlier chunks or prefix-cache hits).
  *
- * @param tokens        token ids of this step, {@code [len]}
+ * @param tokens        token ids of this step, {@code [len]}; a negative entry {@code -(i + 1)} stands for the token
+ *                      sequence {@code i} of the previously submitted step sampled ({@link #sampledBy}), which
+ *                      only {@link ExecutionBackend#submit} of a backend that
+ *                      {@linkplain ExecutionBackend#feedsSampledTokens feeds sampled tokens} accepts
  * @param startPosition position of {@code tokens[0]}
  * @param blockTable    KV block ids covering positions {@code [0, startPosition + len)} in order: position p lives
  *                      in block {@code blockTable[p / blockSize]} at slot {@code p % blockSize}; may be longer
@@ -61,6 +64,20 @@ public record SequenceInput(int[] tokens, int startPosition, int[] blockTable, O
     /** Tokens whose last one's logits are returned. */
     public static SequenceInput logits(int[] tokens, int startPosition, int[] blockTable) {
         return new SequenceInput(tokens, startPosition, blockTable, Output.LOGITS, null);
+    }
+
+    /**
+     * A one-token decode whose token is the one sequence {@code previousIndex} of the previously submitted step
+     * sampled, read on the device: the step can be queued before the host has that id. The caller's
+     * {@code sampling} state has then not seen that token yet, so this suits samplers that do not look back
+     * (greedy, or seeded draws without penalties); see {@link ExecutionBackend#submit}.
+     */
+    public static SequenceInput sampledBy(int previousIndex, int startPosition, int[] blockTable,
+                                          SamplingState sampling) {
+        if (previousIndex < 0) {
+            throw new IllegalArgumentException("previousIndex must be >= 0, was " + previousIndex);
+        }
+        return new SequenceInput(new int[] {-(previousIndex + 1)}, startPosition, blockTable, Output.SAMPLE, sampling);
     }
 
     /** Positions in the cache once this step ran. */

@@ -248,6 +248,23 @@ class CpuBackendTest {
     }
 
     @Test
+    void submit_plainBatch_sameLogitsAsStep() {
+        CpuBackend b = backend("tiny", 1);
+        float[] stepped = b.step(BatchInput.of(SequenceInput.logits(prompt(9, 4), 0, table(0)))).logits(0);
+        float[] submitted = b.submit(BatchInput.of(SequenceInput.logits(prompt(9, 4), 0, table(1)))).await().logits(0);
+        assertThat(submitted).containsExactly(stepped);
+    }
+
+    @Test
+    void submit_tokenFromThePreviousStep_refusedWithTheReason() {
+        CpuBackend b = backend("tiny", 1);
+        b.step(BatchInput.of(SequenceInput.sample(prompt(9, 4), 0, table(0), greedy())));
+        assertThatThrownBy(() -> b.submit(BatchInput.of(SequenceInput.sampledBy(0, 9, table(0), greedy()))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not read tokens sampled by the previous step");
+    }
+
+    @Test
     void open_explicitKvBytes_sizesTheStoreInWholeBlocks() {
         Model m = TestModels.open(root, "tiny", DType.BF16, 3);
         KvLayout layout = KvLayout.of(m.config(), 16, 4);

@@ -290,6 +290,53 @@ abstract class CudaBackendContract {
     }
 
     @Test
+    void submit_decodesQueuedBeforeTheirTokensAreRead_sameTokensAsStepByStep() {
+        CudaBackend cuda = cuda("tiny-llama");
+        int[] prompt = prompt(20, 11);
+        List<Integer> stepByStep = new ArrayList<>();
+        int t = cuda.step(BatchInput.of(SequenceInput.sample(prompt, 0, table(0), greedy()))).token(0);
+        for (int i = 0; i < 8; i++) {
+            stepByStep.add(t);
+            t = cuda.step(BatchInput.of(SequenceInput.sample(new int[] {t}, 20 + i, table(0), greedy()))).token(0);
+        }
+        // Every step is queued before the host reads anything; the first also carries another sequence's prefill
+        // chunk ahead of the sampled one, so "sequence 1 of the previous step" is not sampled row 1.
+        List<PendingStep> inFlight = new ArrayList<>();
+        inFlight.add(cuda.submit(new BatchInput(List.of(SequenceInput.prefill(prompt(24, 12), 0, table(2)),
+                SequenceInput.sample(prompt, 0, table(1), greedy())))));
+        for (int i = 0; i < 7; i++) {
+            inFlight.add(cuda.submit(BatchInput.of(SequenceInput.sampledBy(i == 0 ? 1 : 0, 20 + i, table(1),
+                    greedy()))));
+        }
+        List<Integer> pipelined = new ArrayList<>();
+        pipelined.add(inFlight.get(0).await().token(1));
+        for (int i = 1; i < inFlight.size(); i++) {
+            pipelined.add(inFlight.get(i).await().token(0));
+        }
+        assertThat(pipelined).isEqualTo(stepByStep);
+    }
+
+    @Test
+    void submit_tokenFromAPreviousStepThatSampledNothing_isRefused() {
+        CudaBackend cuda = cuda("tiny");
+        cuda.submit(BatchInput.of(SequenceInput.prefill(prompt(8, 13), 0, table(0)))).await();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> cuda.submit(BatchInput.of(
+                        SequenceInput.sampledBy(0, 8, table(0), greedy()))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("sampled nothing");
+    }
+
+    @Test
+    void submit_tokenFromThePreviousStepAfterAnEmbedding_isRefused() {
+        CudaBackend cuda = cuda("tiny");
+        cuda.step(BatchInput.of(SequenceInput.sample(prompt(8, 14), 0, table(0), greedy())));
+        cuda.embed(prompt(5, 15));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> cuda.submit(BatchInput.of(
+                        SequenceInput.sampledBy(0, 8, table(0), greedy()))))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void step_tokenOutsideVocabulary_isRefusedAndTheBackendKeepsWorking() {
         CudaBackend cuda = cuda("tiny");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> cuda.step(BatchInput.of(
