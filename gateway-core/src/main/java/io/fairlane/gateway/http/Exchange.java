@@ -227,8 +227,16 @@ public final class Exchange {
         finish();
     }
 
-    /** Sends the headers of a {@code text/event-stream} response. */
+    /** Sends the headers of a {@code text/event-stream} response, flushed at once. */
     public void startStream() {
+        startStream(true);
+    }
+
+    /**
+     * Starts a {@code text/event-stream} response; with {@code flush} false the head waits in the outbound
+     * buffer for the next flush, for a caller that writes events straight after it ({@link #writeEvent}).
+     */
+    public void startStream(boolean flush) {
         if (state != State.OPEN) {
             throw new IllegalStateException("response already started for " + requestId);
         }
@@ -243,17 +251,40 @@ public final class Exchange {
         for (ResponseTap t : taps) {
             tapSafely(() -> t.streamStarted(r.headers()));
         }
-        channel.writeAndFlush(r);
+        if (flush) {
+            channel.writeAndFlush(r);
+        } else {
+            channel.write(r);
+        }
     }
 
     /** Writes one already-framed event ({@code data: ...\n\n}); the future completes when it is on the wire. */
     public ChannelFuture sendEvent(ByteBuf event) {
+        return writeEvent(event, true);
+    }
+
+    /**
+     * Writes one already-framed event without flushing it. A relay that gets several events from one read
+     * writes them all and then calls {@link #flush} once: one system call instead of one per event, and no
+     * event waits longer than it would have (they all arrived together).
+     */
+    public ChannelFuture writeEvent(ByteBuf event) {
+        return writeEvent(event, false);
+    }
+
+    /** Flushes what {@link #writeEvent} and {@link #startStream(boolean)} left in the outbound buffer. */
+    public void flush() {
+        channel.flush();
+    }
+
+    private ChannelFuture writeEvent(ByteBuf event, boolean flush) {
         if (state != State.STREAMING) {
             event.release();
             return channel.newFailedFuture(new IllegalStateException("no stream open for " + requestId));
         }
         tapEvent(event);
-        return channel.writeAndFlush(new DefaultHttpContent(event));
+        DefaultHttpContent content = new DefaultHttpContent(event);
+        return flush ? channel.writeAndFlush(content) : channel.write(content);
     }
 
     /** Writes {@code data: [DONE]} and ends the response. */
