@@ -304,7 +304,11 @@ public final class Exchange {
 
     /**
      * Answers with the error {@code t} maps to. Before the response began: a JSON error response. During a
-     * stream: a final {@code data: {"error":...}} event, then the connection closes. After the end: logged.
+     * stream: a final {@code data: {"error":...}} event and the end of the chunked body (no {@code [DONE]},
+     * so a client can tell the stream failed). The connection stays open for the next request when the
+     * response ended cleanly: closing it after a complete response races a client that pools connections
+     * (OkHttp sent its next request on the dying socket). It closes when keep-alive is off or the client
+     * has not taken what was already written. After the end: logged.
      */
     public void fail(Throwable t) {
         if (state == State.DONE) {
@@ -323,8 +327,12 @@ public final class Exchange {
         log.status = e.status();
         ByteBuf event = Json.sseEvent(channel.alloc(), e.toJson());
         tapEvent(event);
+        boolean close = !keepAlive || !channel.isWritable();
         channel.write(new DefaultHttpContent(event));
-        channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+        ChannelFuture f = channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        if (close) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
         finish();
     }
 
