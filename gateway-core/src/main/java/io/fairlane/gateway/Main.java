@@ -186,6 +186,9 @@ public final class Main {
         return Files.isRegularFile(local) ? local : null;
     }
 
+    /** The published key of the default config's demo tenant. */
+    private static final String DEMO_KEY = "sk-fairlane-demo";
+
     private static void banner(Gateway gateway, FairlaneConfig config) {
         String host = config.server().host().equals("0.0.0.0") ? "127.0.0.1" : config.server().host();
         String base = "http://" + host + ":" + gateway.port() + "/v1";
@@ -194,7 +197,11 @@ public final class Main {
         sb.append("  models: ").append(gateway.models().isEmpty() ? "(none)" : String.join(", ", gateway.models()))
                 .append('\n');
         if (!gateway.models().isEmpty()) {
-            sb.append("  try:    curl ").append(base).append("/chat/completions -H 'Authorization: Bearer sk-fairlane-demo' ")
+            // The demo key only where a tenant accepts it; any other config gets a placeholder, not a 401.
+            ApiKeyHash demo = ApiKeyHash.of(DEMO_KEY);
+            boolean demoWorks = config.tenants().stream().anyMatch(t -> t.apiKeys().contains(demo));
+            sb.append("  try:    curl ").append(base).append("/chat/completions -H 'Authorization: Bearer ")
+                    .append(demoWorks ? DEMO_KEY : "$YOUR_KEY").append("' ")
                     .append("-H 'Content-Type: application/json' -d '{\"model\":\"").append(gateway.models().get(0))
                     .append("\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'\n");
         }

@@ -227,8 +227,16 @@ public final class Exchange {
         finish();
     }
 
-    /** Sends the headers of a {@code text/event-stream} response. */
+    /** Sends the headers of a {@code text/event-stream} response, flushed at once. */
     public void startStream() {
+        startStream(true);
+    }
+
+    /**
+     * Starts a {@code text/event-stream} response; with {@code flush} false the head waits in the outbound
+     * buffer for the next flush, for a caller that writes events straight after it ({@link #writeEvent}).
+     */
+    public void startStream(boolean flush) {
         if (state != State.OPEN) {
             throw new IllegalStateException("response already started for " + requestId);
         }
@@ -243,17 +251,40 @@ public final class Exchange {
         for (ResponseTap t : taps) {
             tapSafely(() -> t.streamStarted(r.headers()));
         }
-        channel.writeAndFlush(r);
+        if (flush) {
+            channel.writeAndFlush(r);
+        } else {
+            channel.write(r);
+        }
     }
 
     /** Writes one already-framed event ({@code data: ...\n\n}); the future completes when it is on the wire. */
     public ChannelFuture sendEvent(ByteBuf event) {
+        return writeEvent(event, true);
+    }
+
+    /**
+     * Writes one already-framed event without flushing it. A relay that gets several events from one read
+     * writes them all and then calls {@link #flush} once: one system call instead of one per event, and no
+     * event waits longer than it would have (they all arrived together).
+     */
+    public ChannelFuture writeEvent(ByteBuf event) {
+        return writeEvent(event, false);
+    }
+
+    /** Flushes what {@link #writeEvent} and {@link #startStream(boolean)} left in the outbound buffer. */
+    public void flush() {
+        channel.flush();
+    }
+
+    private ChannelFuture writeEvent(ByteBuf event, boolean flush) {
         if (state != State.STREAMING) {
             event.release();
             return channel.newFailedFuture(new IllegalStateException("no stream open for " + requestId));
         }
         tapEvent(event);
-        return channel.writeAndFlush(new DefaultHttpContent(event));
+        DefaultHttpContent content = new DefaultHttpContent(event);
+        return flush ? channel.writeAndFlush(content) : channel.write(content);
     }
 
     /** Writes {@code data: [DONE]} and ends the response. */
@@ -273,9 +304,11 @@ public final class Exchange {
 
     /**
      * Answers with the error {@code t} maps to. Before the response began: a JSON error response. During a
-     * stream: a final {@code data: {"error":...}} event, then the response ends and the connection stays open
-     * as after any stream (closing it right after a properly ended body races a pooling client's next request
-     * onto a dead connection). After the end: logged.
+     * stream: a final {@code data: {"error":...}} event and the end of the chunked body (no {@code [DONE]},
+     * so a client can tell the stream failed). The connection stays open for the next request when the
+     * response ended cleanly: closing it after a complete response races a client that pools connections
+     * (OkHttp sent its next request on the dying socket). It closes when keep-alive is off or the client
+     * has not taken what was already written. After the end: logged.
      */
     public void fail(Throwable t) {
         if (state == State.DONE) {
@@ -294,9 +327,10 @@ public final class Exchange {
         log.status = e.status();
         ByteBuf event = Json.sseEvent(channel.alloc(), e.toJson());
         tapEvent(event);
+        boolean close = !keepAlive || !channel.isWritable();
         channel.write(new DefaultHttpContent(event));
         ChannelFuture f = channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-        if (!keepAlive) {
+        if (close) {
             f.addListener(ChannelFutureListener.CLOSE);
         }
         finish();

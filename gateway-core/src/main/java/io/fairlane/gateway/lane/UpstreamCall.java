@@ -288,11 +288,11 @@ final class UpstreamCall implements UpstreamListener {
                 }
             }
             ensureClientStream();
-            lastWrite = exchange.sendEvent(Json.sseEvent(exchange.alloc(), chunk));
+            lastWrite = exchange.writeEvent(Json.sseEvent(exchange.alloc(), chunk));
         }
         if (last) {
             ensureClientStream();
-            exchange.endStream();
+            exchange.endStream(); // flushes the events written above with the terminal [DONE]
             complete("ok");
             return;
         }
@@ -300,6 +300,7 @@ final class UpstreamCall implements UpstreamListener {
         if (lastWrite == null) {
             c.read();
         } else {
+            exchange.flush(); // every event of this read in one write to the client's socket
             lastWrite.addListener(w -> {
                 if (w.isSuccess() && phase == Phase.STREAMING && connection == c) {
                     c.read();
@@ -311,7 +312,7 @@ final class UpstreamCall implements UpstreamListener {
     private void ensureClientStream() {
         if (!clientStreamStarted) {
             clientStreamStarted = true;
-            exchange.startStream();
+            exchange.startStream(false); // goes out with the first events' flush
         }
     }
 

@@ -26,8 +26,10 @@ class FrontEndTest {
         return e;
     }
 
+    /** A real chat completion through auth, parsing, the scheduler and the upstream pool still works. */
     private static void nextRequestSucceeds(TestGateway g) throws Exception {
-        assertThat(g.get("/health/live").statusCode()).isEqualTo(200);
+        HttpResponse<String> next = g.plainChat();
+        assertThat(next.statusCode() + " " + next.body()).startsWith("200 ").contains("Hi there");
     }
 
     @Test
@@ -73,6 +75,7 @@ class FrontEndTest {
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(e.get("param").asText()).isEqualTo("temperature");
         assertThat(e.get("code").asText()).isEqualTo("invalid_type");
+        nextRequestSucceeds(g);
     }
 
     @Test
@@ -80,6 +83,7 @@ class FrontEndTest {
         HttpResponse<String> r = g.post(CHAT, "{\"model\":\"gpt-stub\",\"messages\":[]}");
         JsonNode e = error(r);
         assertThat(e.get("param").asText() + " " + e.get("code").asText()).isEqualTo("messages empty_array");
+        nextRequestSucceeds(g);
     }
 
     @Test
@@ -88,6 +92,7 @@ class FrontEndTest {
                 + "{\"role\":\"wizard\",\"content\":\"b\"}]}");
         JsonNode e = error(r);
         assertThat(e.get("param").asText() + " " + e.get("code").asText()).isEqualTo("messages[1].role invalid_value");
+        nextRequestSucceeds(g);
     }
 
     @Test

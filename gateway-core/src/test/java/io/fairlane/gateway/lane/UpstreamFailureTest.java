@@ -19,12 +19,18 @@ class UpstreamFailureTest {
                 + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     }
 
+    /** A real chat completion through the upstream lane still works after the failure. */
+    private static void nextRequestSucceeds(TestGateway g) throws Exception {
+        HttpResponse<String> next = g.plainChat();
+        assertThat(next.statusCode() + " " + next.body()).startsWith("200 ").contains("Hi there");
+    }
+
     @Test
     void resetMidStream_endsWithErrorEventAndNoDone(TestGateway g) throws Exception {
         HttpResponse<String> r = g.post("/v1/chat/completions", chat("reset-mid-stream", true));
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("\"content\":\"x\"").contains("data: {\"error\":").doesNotContain("[DONE]");
-        assertThat(g.get("/health/live").statusCode()).isEqualTo(200);
+        nextRequestSucceeds(g);
     }
 
     @Test
@@ -51,12 +57,14 @@ class UpstreamFailureTest {
         HttpResponse<String> r = g.post("/v1/chat/completions", chat("reset-before-head", false));
         assertThat(r.statusCode()).isEqualTo(502);
         assertThat(r.headers().firstValue("retry-after")).isPresent();
+        nextRequestSucceeds(g);
     }
 
     @Test
     void upstreamSilent_answers504AfterFirstByteTimeout(TestGateway g) throws Exception {
         HttpResponse<String> r = g.post("/v1/chat/completions", chat("hang", true));
         assertThat(r.statusCode()).isEqualTo(504);
+        nextRequestSucceeds(g);
     }
 
     @Test
@@ -74,6 +82,6 @@ class UpstreamFailureTest {
             Thread.sleep(20);
         }
         assertThat(g.scripted().closedEarly()).isGreaterThan(before);
-        assertThat(g.get("/health/live").statusCode()).isEqualTo(200);
+        nextRequestSucceeds(g);
     }
 }

@@ -187,6 +187,15 @@ public final class TestGateway implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 
+    /**
+     * A small chat completion through the upstream lane (WireMock's {@code plain} answer): the "next
+     * request" that tests of bad input send to show the gateway kept serving.
+     */
+    public HttpResponse<String> plainChat() throws IOException, InterruptedException {
+        return post("/v1/chat/completions",
+                "{\"model\":\"gpt-stub\",\"user\":\"plain\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    }
+
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
                 .header("Authorization", "Bearer " + DEMO_KEY).GET().build());
