@@ -54,10 +54,14 @@ public record TenantSpec(
     }
 
     /**
-     * The tier a request with {@code service_tier: "auto"} (or none) runs in: the best the tenant may
-     * use — priority, else default, else flex.
+     * The tier a request with {@code service_tier: "auto"} (or none) runs in: {@code default} when the
+     * tenant may use it, as OpenAI resolves {@code auto} for a project without a tier of its own (asking for
+     * priority is then an explicit choice); otherwise the best tier the tenant may use.
      */
     public ServiceTier autoTier() {
+        if (tiers.contains(ServiceTier.DEFAULT)) {
+            return ServiceTier.DEFAULT;
+        }
         for (ServiceTier t : ServiceTier.values()) {
             if (tiers.contains(t)) {
                 return t;

@@ -200,8 +200,14 @@ class AdmissionTest {
     }
 
     @Test
-    void autoTier_tenantAllowedPriority_isPriority() {
+    void autoTier_tenantAllowedDefaultAndPriority_isDefault() {
         assertThat(TenantSpec.of("a", 1).withTiers(EnumSet.of(ServiceTier.DEFAULT, ServiceTier.PRIORITY)).autoTier())
+                .isEqualTo(ServiceTier.DEFAULT);
+    }
+
+    @Test
+    void autoTier_tenantAllowedPriorityAndFlex_isPriority() {
+        assertThat(TenantSpec.of("a", 1).withTiers(EnumSet.of(ServiceTier.PRIORITY, ServiceTier.FLEX)).autoTier())
                 .isEqualTo(ServiceTier.PRIORITY);
     }
 

@@ -68,8 +68,15 @@ public record TenantConfig(
         return cacheGroup.map(g -> "group:" + g).orElse("tenant:" + id);
     }
 
-    /** The best tier this tenant may use, what {@code service_tier: auto} resolves to. */
-    public ServiceTier bestTier() {
+    /**
+     * What {@code service_tier: auto} (or none) resolves to: {@code default} when this tenant may use it, as
+     * OpenAI answers a request without a tier, else the best tier it may use (a priority-only tenant gets
+     * priority, a flex-only one flex).
+     */
+    public ServiceTier autoTier() {
+        if (serviceTiers.contains(ServiceTier.DEFAULT)) {
+            return ServiceTier.DEFAULT;
+        }
         for (ServiceTier t : TIERS_BEST_FIRST) {
             if (serviceTiers.contains(t)) {
                 return t;

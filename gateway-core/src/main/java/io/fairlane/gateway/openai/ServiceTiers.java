@@ -6,8 +6,8 @@ import io.fairlane.scheduler.ServiceTier;
 import java.util.stream.Collectors;
 
 /**
- * Resolves a request's {@code service_tier} for a tenant: {@code auto} (or none) becomes the best tier the
- * tenant may use; OpenAI's {@code fast} and {@code scale} mean {@code priority}; a tier the tenant may not
+ * Resolves a request's {@code service_tier} for a tenant: {@code auto} (or none) becomes {@code default}
+ * where the tenant may use it, else its best tier (see {@link TenantConfig#autoTier()}); OpenAI's {@code fast} and {@code scale} mean {@code priority}; a tier the tenant may not
  * use is a 400 naming the tiers it may.
  */
 public final class ServiceTiers {
@@ -25,7 +25,7 @@ public final class ServiceTiers {
 
     public static ServiceTier resolve(String requested, TenantConfig tenant) {
         ServiceTier tier = switch (requested == null ? "auto" : requested) {
-            case "auto" -> tenant.bestTier();
+            case "auto" -> tenant.autoTier();
             case "priority", "fast", "scale" -> ServiceTier.PRIORITY;
             case "flex" -> ServiceTier.FLEX;
             default -> ServiceTier.DEFAULT;

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The tier a request was scheduled in comes back in {@code service_tier} on chat responses and on every
- * chunk of a chat stream, from either kind of lane. The demo tenant may use every tier, so {@code auto}
- * resolves to {@code priority}.
+ * chunk of a chat stream, from either kind of lane. The demo tenant may use every tier, so {@code auto} (or
+ * no tier) resolves to {@code default}, as OpenAI answers; priority is an explicit choice.
  */
 @ExtendWith(GatewayExtension.class)
 class ServiceTierEchoTest {
@@ -34,8 +34,14 @@ class ServiceTierEchoTest {
     }
 
     @Test
-    void localChat_auto_echoesTheTenantsBestTier(TestGateway g) throws Exception {
+    void localChat_auto_echoesDefault(TestGateway g) throws Exception {
         HttpResponse<String> r = g.post("/v1/chat/completions", chat("local-tiny", "x", "auto", false));
+        assertThat(r.body()).contains("\"service_tier\":\"default\"");
+    }
+
+    @Test
+    void localChat_priority_echoesPriority(TestGateway g) throws Exception {
+        HttpResponse<String> r = g.post("/v1/chat/completions", chat("local-tiny", "x", "priority", false));
         assertThat(r.body()).contains("\"service_tier\":\"priority\"");
     }
 

@@ -183,7 +183,7 @@ class UpstreamProxyTest {
     void nonStreaming_echoesTheResolvedServiceTier(TestGateway g) {
         ChatCompletion c = g.client().chat().completions().create(params("plain")
                 .serviceTier(ChatCompletionCreateParams.ServiceTier.AUTO).build());
-        assertThat(c.serviceTier().orElseThrow().asString()).isEqualTo("priority");
+        assertThat(c.serviceTier().orElseThrow().asString()).isEqualTo("default");
     }
 
     @Test
