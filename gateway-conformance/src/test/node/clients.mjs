@@ -34,6 +34,8 @@ function check(condition, message) {
 }
 
 const prompt = 'Write one short sentence about the sea.';
+// Tool scenarios are greedy, as the harness's tool requests are: a server whose model is random (Fairlane's
+// local lane forces the call by constrained decoding) then answers them quickly and the same way every run.
 const toolPrompt = 'What is the weather in Paris and in Oslo? Call get_weather once for each city.';
 const weatherParameters = {
   type: 'object',
@@ -70,7 +72,7 @@ const openaiNode = {
   },
   async tools() {
     const r = await sdk.chat.completions.create({
-      model, messages: [{ role: 'user', content: toolPrompt }], tool_choice: 'required',
+      model, messages: [{ role: 'user', content: toolPrompt }], tool_choice: 'required', temperature: 0,
       tools: [{ type: 'function', function: { name: 'get_weather', parameters: weatherParameters } }],
     });
     const calls = r.choices[0].message.tool_calls ?? [];
@@ -82,7 +84,7 @@ const openaiNode = {
   async toolsStream() {
     // The SDK's stream helper reassembles tool-call deltas and throws on malformed ones.
     const runner = sdk.chat.completions.stream({
-      model, messages: [{ role: 'user', content: toolPrompt }], tool_choice: 'required',
+      model, messages: [{ role: 'user', content: toolPrompt }], tool_choice: 'required', temperature: 0,
       tools: [{ type: 'function', function: { name: 'get_weather', parameters: weatherParameters } }],
     });
     const completion = await runner.finalChatCompletion();
@@ -121,14 +123,14 @@ function vercel(chatModel, textEmbeddingModel) {
       return `streamed ${JSON.stringify(text)}, finish ${finish}`;
     },
     async tools() {
-      const r = await generateText({ model: chatModel, prompt: toolPrompt, tools: { get_weather: weather }, toolChoice: 'required', maxRetries: 0 });
+      const r = await generateText({ model: chatModel, prompt: toolPrompt, tools: { get_weather: weather }, toolChoice: 'required', temperature: 0, maxRetries: 0 });
       check(r.toolCalls.length > 0, 'no tool calls');
       check(r.finishReason === 'tool-calls', `finish ${r.finishReason}`);
       return `${r.toolCalls.length} calls: ${r.toolCalls.map((c) => JSON.stringify(c.input)).join(' ')}`;
     },
     async toolsStream() {
       let failure;
-      const r = streamText({ model: chatModel, prompt: toolPrompt, tools: { get_weather: weather }, toolChoice: 'required', maxRetries: 0, onError: ({ error }) => { failure = error; } });
+      const r = streamText({ model: chatModel, prompt: toolPrompt, tools: { get_weather: weather }, toolChoice: 'required', temperature: 0, maxRetries: 0, onError: ({ error }) => { failure = error; } });
       for await (const part of r.fullStream) {
         if (part.type === 'error') failure = part.error;
       }

@@ -20,6 +20,8 @@ import java.util.OptionalLong;
  * @param maxTokens        the most output tokens per choice
  * @param stop             stop strings (matched across token boundaries, not included in the output)
  * @param ignoreEos        keep generating past EOS tokens (benchmarks)
+ * @param constraint       the shape the output must take (constrained decoding), or null when it is free; cannot
+ *                         be combined with {@code ignoreEos}, since a complete shape ends with EOS
  */
 public record SamplingParams(
         double temperature,
@@ -34,7 +36,8 @@ public record SamplingParams(
         int topLogprobs,
         int maxTokens,
         List<String> stop,
-        boolean ignoreEos) {
+        boolean ignoreEos,
+        OutputConstraint constraint) {
 
     public SamplingParams {
         if (!(temperature >= 0)) {
@@ -46,8 +49,26 @@ public record SamplingParams(
         if (topK < 0 || !(minP >= 0 && minP <= 1) || topLogprobs < 0 || maxTokens < 1) {
             throw new IllegalArgumentException("invalid sampling parameters");
         }
+        if (constraint != null && ignoreEos) {
+            throw new IllegalArgumentException("ignoreEos cannot be combined with an output constraint, which ends"
+                    + " the output with EOS once its shape is complete");
+        }
         logitBias = Map.copyOf(logitBias);
         stop = List.copyOf(stop);
+    }
+
+    /** Free output (no constraint). */
+    public SamplingParams(double temperature, double topP, int topK, double minP, OptionalLong seed,
+                          double presencePenalty, double frequencyPenalty, Map<Integer, Double> logitBias,
+                          boolean logprobs, int topLogprobs, int maxTokens, List<String> stop, boolean ignoreEos) {
+        this(temperature, topP, topK, minP, seed, presencePenalty, frequencyPenalty, logitBias, logprobs, topLogprobs,
+                maxTokens, stop, ignoreEos, null);
+    }
+
+    /** These parameters with output constrained to {@code constraint} (null for free output). */
+    public SamplingParams withConstraint(OutputConstraint constraint) {
+        return new SamplingParams(temperature, topP, topK, minP, seed, presencePenalty, frequencyPenalty, logitBias,
+                logprobs, topLogprobs, maxTokens, stop, ignoreEos, constraint);
     }
 
     /** Greedy decoding of up to {@code maxTokens} tokens. */

@@ -42,12 +42,13 @@ public final class LangChain4jScenarios {
         return ChatRequest.builder().messages(UserMessage.from("Write one short sentence.")).maxOutputTokens(16).build();
     }
 
+    /** Greedy, as the harness's tool requests: quick and repeatable where the model is random (the local lane). */
     private static ChatRequest withTools() {
         ToolSpecification weather = ToolSpecification.builder().name("get_weather").description("Current weather.")
                 .parameters(JsonObjectSchema.builder().addStringProperty("city").required("city").build()).build();
         return ChatRequest.builder()
                 .messages(UserMessage.from("What is the weather in Paris and in Oslo? Call get_weather once for each city."))
-                .toolSpecifications(weather).toolChoice(ToolChoice.REQUIRED).build();
+                .toolSpecifications(weather).toolChoice(ToolChoice.REQUIRED).temperature(0.0).build();
     }
 
     public ChatResponse chat() {

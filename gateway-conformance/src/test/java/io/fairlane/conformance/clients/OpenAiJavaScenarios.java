@@ -40,6 +40,7 @@ public final class OpenAiJavaScenarios implements AutoCloseable {
         return ChatCompletionCreateParams.builder().model(model).addUserMessage(prompt).maxCompletionTokens(16);
     }
 
+    /** Greedy, as the harness's tool requests: quick and repeatable where the model is random (the local lane). */
     private ChatCompletionCreateParams toolParams() {
         FunctionParameters parameters = FunctionParameters.builder()
                 .putAdditionalProperty("type", JsonValue.from("object"))
@@ -50,6 +51,7 @@ public final class OpenAiJavaScenarios implements AutoCloseable {
                 .addUserMessage("What is the weather in Paris and in Oslo? Call get_weather once for each city.")
                 .addFunctionTool(FunctionDefinition.builder().name("get_weather").parameters(parameters).build())
                 .toolChoice(ChatCompletionToolChoiceOption.Auto.REQUIRED)
+                .temperature(0.0)
                 .build();
     }
 

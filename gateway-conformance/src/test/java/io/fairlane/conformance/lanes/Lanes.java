@@ -42,10 +42,6 @@ final class Lanes {
     /** Each lane's capture file (the {@value FairlaneUnderTest#RECORDED_TENANT} tenant's traffic). */
     static final Path CAPTURE_DIR = Path.of("target", "record-and-replay").toAbsolutePath();
 
-    /** Why the local lane refuses forced tool calls (its tool checks are then not applicable). */
-    static final String LOCAL_TOOLS_REFUSED = "the synthetic model has random weights and Fairlane has no"
-            + " constrained decoding to force a call: it refuses tool_choice 'required' with a 400 naming tool_choice";
-
     /** A started lane: its Fairlane, how to reach it, the harness's report on it, and its capture file. */
     record Lane(FairlaneUnderTest fairlane, Target target, Report report, Path captureFile) {
     }
@@ -79,7 +75,7 @@ final class Lanes {
                     .midStreamErrorModel(LOCAL_MODEL + FairlaneUnderTest.FAULTY_SUFFIX)
                     .build();
             Target target = new Target("fairlane-local", fairlane.baseUrl(), FairlaneUnderTest.KEY, LOCAL_MODEL,
-                    LOCAL_MODEL, options, Optional.of(LOCAL_TOOLS_REFUSED));
+                    LOCAL_MODEL, options, Optional.empty());
             local = new Lane(fairlane, target, ConformanceKit.runHarness(target), capture);
         }
         return local;

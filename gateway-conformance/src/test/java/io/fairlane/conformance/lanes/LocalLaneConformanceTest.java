@@ -6,10 +6,8 @@ import io.fairlane.conformance.report.Report;
 /**
  * The conformance kit against Fairlane's local lane ({@link Lanes#local()}): the real gateway serving the
  * synthetic {@value Lanes#LOCAL_MODEL} model on the CPU engine. The model's weights are random, so it never
- * chooses to call a tool, and Fairlane has no constrained decoding to force one: it refuses
- * {@code tool_choice: "required"} and named functions with a 400 naming {@code tool_choice}, which makes the
- * tool checks not applicable here (the upstream lane runs them on recorded tool calls) and which every client
- * must surface as a clean 400.
+ * chooses to call a tool by itself; {@code tool_choice: "required"} makes it call one through constrained
+ * decoding, so the tool checks and every client's tool scenarios run here as on any other server.
  */
 class LocalLaneConformanceTest extends ConformanceKit {
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fairlane.engine.GenerationRequest;
 import io.fairlane.engine.GenerationStream;
+import io.fairlane.engine.OutputConstraint;
 import io.fairlane.engine.PreparedPrompt;
 import io.fairlane.engine.SamplingParams;
 import io.fairlane.engine.TokenEvent;
@@ -11,6 +12,7 @@ import io.fairlane.engine.Usage;
 import io.fairlane.gateway.http.Exchange;
 import io.fairlane.gateway.http.Json;
 import io.fairlane.gateway.http.RequestIds;
+import io.fairlane.gateway.local.ForcedToolCall;
 import io.fairlane.gateway.local.Logprobs;
 import io.fairlane.gateway.local.ToolCallParser;
 import io.fairlane.gateway.openai.ChatCompletionRequest;
@@ -25,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * One chat completion on the local engine: turns token events into OpenAI's chunk stream (role first,
  * every chunk with id/created/model, tool calls as proper deltas, a final {@code delta: {}} with
  * {@code finish_reason} per choice, usage only when asked, {@code [DONE]}) or, unstreamed, into one
- * {@code chat.completion} object.
+ * {@code chat.completion} object. A forced tool call (the engine constrained the output to one call) is read by
+ * {@link ForcedToolCall} and streamed as the call's deltas, its arguments as they are generated.
  *
  * <p>Confined to the client's event loop (engine events hop there through the sink).
  */
@@ -48,13 +51,16 @@ final class LocalChatRun {
     /** What one choice has produced so far. */
     private static final class Choice {
         final ToolCallParser parser;
+        /** For a forced tool call (output constrained to one call), instead of the parser. */
+        final ForcedToolCall forced;
         final StringBuilder content = new StringBuilder();
         final List<ToolCallParser.Call> calls = new ArrayList<>();
         final ArrayNode logprobs = Json.MAPPER.createArrayNode();
         String finishReason;
 
-        Choice(boolean tools) {
-            parser = tools ? new ToolCallParser() : null;
+        Choice(boolean tools, boolean forcedCall) {
+            parser = tools && !forcedCall ? new ToolCallParser() : null;
+            forced = forcedCall ? new ForcedToolCall() : null;
         }
     }
 
@@ -69,7 +75,8 @@ final class LocalChatRun {
         this.fingerprint = backend.engine().model().fingerprint();
         this.choices = new Choice[request.n()];
         for (int i = 0; i < choices.length; i++) {
-            choices[i] = new Choice(request.toolsEnabled());
+            choices[i] = new Choice(request.toolsEnabled(),
+                    sampling.constraint() instanceof OutputConstraint.ToolCall);
         }
         this.guard = new SlowClientGuard(exchange, backend.server().maxBufferedOutput(),
                 backend.server().slowClientTimeout().toNanos());
@@ -132,6 +139,17 @@ final class LocalChatRun {
             context.meters().interTokenLatency().record(gap, TimeUnit.NANOSECONDS);
         }
         ObjectNode logprob = t.logprob() == null ? null : Logprobs.chatEntry(t.logprob(), sampling.topLogprobs());
+        if (c.forced != null) {
+            List<ForcedToolCall.Event> events = c.forced.feed(t.text());
+            if (!request.stream()) {
+                if (logprob != null) {
+                    c.logprobs.add(logprob);
+                }
+            } else {
+                emitForced(t.choice(), events, logprob);
+            }
+            return;
+        }
         List<ToolCallParser.Piece> pieces = c.parser == null
                 ? (t.text().isEmpty() ? List.of() : List.of(new ToolCallParser.Text(t.text())))
                 : c.parser.feed(t.text());
@@ -193,6 +211,37 @@ final class LocalChatRun {
         }
     }
 
+    /**
+     * Streams a forced call as OpenAI does: the first delta of the call carries its index, id, type, name and
+     * empty arguments; later ones the index and the next piece of the arguments.
+     */
+    private void emitForced(int index, List<ForcedToolCall.Event> events, ObjectNode logprob) {
+        ObjectNode lp = logprob;
+        if (events.isEmpty() && lp != null) {
+            ObjectNode delta = Json.MAPPER.createObjectNode();
+            delta.put("content", "");
+            send(chunk(index, delta, logprobsOf(lp), null));
+            return;
+        }
+        for (ForcedToolCall.Event e : events) {
+            ObjectNode delta = Json.MAPPER.createObjectNode();
+            ObjectNode tc = delta.putArray("tool_calls").addObject();
+            tc.put("index", 0);
+            switch (e) {
+                case ForcedToolCall.Started started -> {
+                    tc.put("id", started.id());
+                    tc.put("type", "function");
+                    ObjectNode fn = tc.putObject("function");
+                    fn.put("name", started.name());
+                    fn.put("arguments", "");
+                }
+                case ForcedToolCall.Arguments args -> tc.putObject("function").put("arguments", args.fragment());
+            }
+            send(chunk(index, delta, logprobsOf(lp), null));
+            lp = null;
+        }
+    }
+
     private static ObjectNode logprobsOf(ObjectNode entry) {
         if (entry == null) {
             return null;
@@ -206,6 +255,17 @@ final class LocalChatRun {
     private void choiceFinished(TokenEvent.ChoiceFinished f) {
         ensureStarted();
         Choice c = choices[f.choice()];
+        if (c.forced != null) {
+            if (c.forced.started()) {
+                c.calls.add(c.forced.call());
+            }
+            // A call cut short (max_tokens) keeps the engine's reason: its arguments are not complete JSON.
+            c.finishReason = c.forced.complete() ? "tool_calls" : f.reason().wireName();
+            if (request.stream()) {
+                send(chunk(f.choice(), Json.MAPPER.createObjectNode(), null, c.finishReason));
+            }
+            return;
+        }
         List<ToolCallParser.Piece> rest = c.parser == null ? List.of() : c.parser.finish();
         if (request.stream()) {
             emit(f.choice(), rest, null);

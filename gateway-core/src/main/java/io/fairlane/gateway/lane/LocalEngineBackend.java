@@ -8,6 +8,7 @@ import io.fairlane.engine.EmbeddingResult;
 import io.fairlane.engine.EngineException;
 import io.fairlane.engine.InferenceEngine;
 import io.fairlane.engine.ModelInfo;
+import io.fairlane.engine.OutputConstraint;
 import io.fairlane.engine.PreparedPrompt;
 import io.fairlane.engine.Prompt;
 import io.fairlane.engine.SamplingParams;
@@ -44,7 +45,8 @@ import java.util.concurrent.RejectedExecutionException;
  * model's chat template (tools included); the engine's token events come back on its loop thread and hop
  * to the client's event loop, where {@link LocalChatRun} / {@link LocalCompletionRun} turn them into
  * OpenAI's JSON or chunk stream. Admission happens in the engine: its waiting queue is the lane's tenant
- * scheduler.
+ * scheduler. Forced tool calls and {@code response_format: json_object} are honoured by constrained decoding
+ * ({@link OutputConstraint}).
  *
  * <p>Thread-safe: the engine is; each run is confined to its client's event loop.
  */
@@ -107,19 +109,16 @@ public final class LocalEngineBackend implements Backend {
         if ("none".equals(request.toolChoice())) {
             tools = List.of();
         }
-        if ("required".equals(request.toolChoice())
-                || request.toolChoice() != null && request.toolChoice().startsWith("function:")) {
-            // Without constrained decoding nothing makes the model call a tool; answering with text and
-            // finish_reason 'stop' would break the promise the client asked for. vLLM refused it the same way
-            // before it had guided decoding.
-            throw ApiException.unsupported("tool_choice", "'" + (request.toolChoice().equals("required")
-                    ? "required" : "function") + "' is not supported by local models (no constrained decoding to force"
-                    + " a call); use 'auto'.");
+        OutputConstraint constraint = constraint(request);
+        if (constraint != null && !"cpu".equals(engine.model().backend())) {
+            throw ApiException.unsupported(constraint instanceof OutputConstraint.ToolCall ? "tool_choice"
+                    : "response_format", "is not supported by model '" + config.id() + "' on the "
+                    + engine.model().backend() + " backend: constrained decoding runs on the CPU backend only.");
         }
         PreparedPrompt prompt = engine.prepare(new Prompt.Chat(messages, tools, true, request.templateArguments()));
         ModelInfo model = engine.model();
         SamplingParams sampling = sampling(request.sampling(), request.logprobs(), request.topLogprobs(), prompt,
-                model, "messages");
+                model, "messages").withConstraint(constraint);
         new LocalChatRun(this, exchange, context, request, prompt, sampling).start();
         rateLimitHeaders(exchange, context);
     }
@@ -231,11 +230,56 @@ public final class LocalEngineBackend implements Backend {
         RateLimitHeaders.apply(exchange.responseHeaders(), engine.rateLimitStatus(context.tenant().id()));
     }
 
+    /**
+     * The shape the engine must constrain the output to, or null for free text. A forced tool call
+     * ({@code tool_choice: "required"} or a named function) becomes one call of a declared function (the named
+     * one, or for "required" one of those allowed, chosen by the model under the constraint) whose arguments
+     * are a JSON object; {@code response_format: json_object} a JSON object. Both are JSON syntax, not JSON
+     * Schema: a tool's {@code parameters} schema is not enforced, and {@code json_schema} is refused.
+     */
+    private static OutputConstraint constraint(ChatCompletionRequest request) {
+        String choice = request.toolChoice();
+        OutputConstraint constraint = null;
+        if (choice != null && choice.startsWith("function:")) {
+            constraint = OutputConstraint.toolCall(List.of(choice.substring("function:".length())));
+        } else if ("required".equals(choice)) {
+            constraint = OutputConstraint.toolCall(requiredNames(request));
+        } else if ("json_object".equals(request.responseFormat())) {
+            constraint = OutputConstraint.jsonObject();
+        }
+        if (constraint != null && request.sampling().ignoreEos()) {
+            throw ApiException.unsupported("ignore_eos", "cannot be combined with a forced tool call or a JSON "
+                    + "response format on local models: the constrained output ends with EOS.");
+        }
+        return constraint;
+    }
+
+    /** The functions a "required" call may name: all tools, or those {@code allowed_tools} lists. */
+    private static List<String> requiredNames(ChatCompletionRequest request) {
+        List<String> names = new ArrayList<>();
+        JsonNode allowed = request.raw().path("tool_choice").path("allowed_tools").path("tools");
+        for (ToolDefinition t : request.tools()) {
+            boolean listed = !allowed.isArray();
+            for (JsonNode a : allowed) {
+                listed |= t.name().equals(a.path("function").path("name").asText(null));
+            }
+            if (listed && !names.contains(t.name())) {
+                names.add(t.name());
+            }
+        }
+        if (names.isEmpty()) {
+            throw ApiException.invalidRequest("Invalid value for 'tool_choice': 'allowed_tools' names no function "
+                    + "defined in 'tools'.", "tool_choice", "invalid_value");
+        }
+        return names;
+    }
+
     /** Parameters whose meaning a local model cannot honour are refused rather than silently ignored. */
     private void unsupported(ChatCompletionRequest request) {
-        if ("json_object".equals(request.responseFormat()) || "json_schema".equals(request.responseFormat())) {
-            throw ApiException.unsupported("response_format", "'" + request.responseFormat()
-                    + "' is not supported by local models (no constrained decoding).");
+        if ("json_schema".equals(request.responseFormat())) {
+            throw ApiException.unsupported("response_format", "'json_schema' is not supported by local models: their"
+                    + " constrained decoding enforces JSON syntax, not a schema. Use 'json_object' (and validate the"
+                    + " result) or an upstream model.");
         }
         JsonNode raw = request.raw();
         if (raw.hasNonNull("audio") || raw.path("modalities").toString().contains("audio")) {

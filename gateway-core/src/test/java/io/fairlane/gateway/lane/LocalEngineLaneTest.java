@@ -13,6 +13,7 @@ import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
+import io.fairlane.engine.OutputConstraint;
 import io.fairlane.gateway.http.Json;
 import io.fairlane.gateway.testing.GatewayExtension;
 import io.fairlane.gateway.testing.RawHttp;
@@ -180,26 +181,135 @@ class LocalEngineLaneTest {
     }
 
     @Test
-    void jsonSchemaResponseFormat_isRefusedNotIgnored(TestGateway g) throws Exception {
+    void jsonSchemaResponseFormat_isRefusedSayingSchemasAreNotEnforced(TestGateway g) throws Exception {
         HttpResponse<String> r = g.post(CHAT, chat("hi", "\"response_format\":{\"type\":\"json_schema\","
                 + "\"json_schema\":{\"name\":\"x\",\"schema\":{}}}"));
-        assertThat(r.body()).contains("unsupported_parameter");
+        JsonNode e = Json.MAPPER.readTree(r.body()).get("error");
+        assertThat(r.statusCode() + " " + e.get("param").asText() + " " + e.get("message").asText())
+                .startsWith("400 response_format").contains("not a schema");
     }
 
     @Test
-    void toolChoiceRequired_isRefusedNamingToolChoice(TestGateway g) throws Exception {
-        HttpResponse<String> r = g.post(CHAT, chat("[tool]", toolsJson() + ",\"tool_choice\":\"required\""));
-        JsonNode e = Json.MAPPER.readTree(r.body()).get("error");
-        assertThat(r.statusCode() + " " + e.get("param").asText() + " " + e.get("code").asText())
-                .isEqualTo("400 tool_choice unsupported_parameter");
+    void jsonObjectResponseFormat_asksTheEngineForAJsonObject(TestGateway g) throws Exception {
+        JsonNode c = Json.MAPPER.readTree(g.post(CHAT, chat("hi", "\"response_format\":{\"type\":\"json_object\"}"))
+                .body());
+        assertThat(g.engine().submitted().getLast().sampling().constraint())
+                .isEqualTo(OutputConstraint.jsonObject());
+        assertThat(Json.MAPPER.readTree(c.at("/choices/0/message/content").asText()).get("answer").asInt()).isEqualTo(42);
     }
 
     @Test
-    void toolChoiceNamedFunction_isRefusedNamingToolChoice(TestGateway g) throws Exception {
-        HttpResponse<String> r = g.post(CHAT, chat("[tool]", toolsJson()
-                + ",\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}"));
-        JsonNode e = Json.MAPPER.readTree(r.body()).get("error");
-        assertThat(r.statusCode() + " " + e.get("param").asText()).isEqualTo("400 tool_choice");
+    void plainChat_leavesTheOutputUnconstrained(TestGateway g) throws Exception {
+        g.post(CHAT, chat("hi", toolsJson()));
+        assertThat(g.engine().submitted().getLast().sampling().constraint()).isNull();
+    }
+
+    private static String twoToolsJson() {
+        return "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}},"
+                + "{\"type\":\"function\",\"function\":{\"name\":\"get_time\"}}]";
+    }
+
+    @Test
+    void toolChoiceRequired_constrainsToOneCallOfAnyDeclaredFunction(TestGateway g) throws Exception {
+        g.post(CHAT, chat("hi", twoToolsJson() + ",\"tool_choice\":\"required\""));
+        assertThat(g.engine().submitted().getLast().sampling().constraint())
+                .isEqualTo(OutputConstraint.toolCall(List.of("get_weather", "get_time")));
+    }
+
+    @Test
+    void toolChoiceAllowedToolsRequired_constrainsToTheListedFunctions(TestGateway g) throws Exception {
+        g.post(CHAT, chat("hi", twoToolsJson() + ",\"tool_choice\":{\"type\":\"allowed_tools\",\"allowed_tools\":"
+                + "{\"mode\":\"required\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_time\"}}]}}"));
+        assertThat(g.engine().submitted().getLast().sampling().constraint())
+                .isEqualTo(OutputConstraint.toolCall(List.of("get_time")));
+    }
+
+    @Test
+    void toolChoiceRequired_answersWithTheCallAndFinishReasonToolCalls(TestGateway g) throws Exception {
+        JsonNode c = Json.MAPPER.readTree(g.post(CHAT, chat("hi", twoToolsJson() + ",\"tool_choice\":\"required\""))
+                .body());
+        JsonNode msg = c.at("/choices/0/message");
+        assertThat(List.of(msg.get("content").isNull(), msg.at("/tool_calls/0/id").asText().startsWith("call_"),
+                msg.at("/tool_calls/0/type").asText(), msg.at("/tool_calls/0/function/name").asText(),
+                msg.at("/tool_calls/0/function/arguments").asText(), c.at("/choices/0/finish_reason").asText()))
+                .containsExactly(true, true, "function", "get_time", "{\"city\": \"Paris\"}", "tool_calls");
+    }
+
+    @Test
+    void toolChoiceNamedFunction_constrainsToThatFunction(TestGateway g) throws Exception {
+        ChatCompletion c = g.client().chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("local-tiny").addUserMessage("hi")
+                .addFunctionTool(com.openai.models.FunctionDefinition.builder().name("get_weather").build())
+                .addFunctionTool(com.openai.models.FunctionDefinition.builder().name("get_time").build())
+                .toolChoice(com.openai.models.chat.completions.ChatCompletionNamedToolChoice.builder()
+                        .function(com.openai.models.chat.completions.ChatCompletionNamedToolChoice.Function.builder()
+                                .name("get_weather").build()).build())
+                .build());
+        assertThat(c.choices().getFirst().message().toolCalls().orElseThrow().getFirst().asFunction().function().name())
+                .isEqualTo("get_weather");
+    }
+
+    @Test
+    void forcedToolCallStreamed_firstDeltaHasIdTypeNameThenArgumentsStreamInPieces(TestGateway g) throws Exception {
+        List<JsonNode> ev = events(g.post(CHAT, chat("hi", toolsJson()
+                + ",\"tool_choice\":\"required\",\"stream\":true")).body());
+        List<JsonNode> calls = ev.stream().filter(e -> e.at("/choices/0/delta/tool_calls").isArray())
+                .map(e -> e.at("/choices/0/delta/tool_calls/0")).toList();
+        JsonNode first = calls.getFirst();
+        assertThat(List.of(first.get("index").asInt(), first.get("id").asText().substring(0, 5), first.get("type").asText(),
+                first.at("/function/name").asText(), first.at("/function/arguments").asText()))
+                .containsExactly(0, "call_", "function", "get_weather", "");
+        StringBuilder args = new StringBuilder();
+        calls.stream().skip(1).forEach(d -> args.append(d.at("/function/arguments").asText()));
+        assertThat(List.of(calls.size() > 2, args.toString())).containsExactly(true, "{\"city\": \"Paris\"}");
+    }
+
+    @Test
+    void forcedToolCallStreamed_nChoices_eachEndsWithToolCalls(TestGateway g) throws Exception {
+        List<JsonNode> ev = events(g.post(CHAT, chat("hi", toolsJson()
+                + ",\"tool_choice\":\"required\",\"stream\":true,\"n\":2")).body());
+        List<String> finishes = ev.stream().map(e -> e.at("/choices/0/finish_reason"))
+                .filter(f -> f.isTextual()).map(JsonNode::asText).toList();
+        assertThat(finishes).containsExactly("tool_calls", "tool_calls");
+    }
+
+    @Test
+    void forcedToolCallStreamed_reassemblesInTheSdk(TestGateway g) {
+        ChatCompletionAccumulator acc = ChatCompletionAccumulator.create();
+        ChatCompletionCreateParams p = ChatCompletionCreateParams.builder().model("local-tiny").addUserMessage("hi")
+                .addFunctionTool(com.openai.models.FunctionDefinition.builder().name("get_weather").build())
+                .toolChoice(com.openai.models.chat.completions.ChatCompletionToolChoiceOption.Auto.REQUIRED).build();
+        try (StreamResponse<ChatCompletionChunk> s = g.client().chat().completions().createStreaming(p)) {
+            s.stream().forEach(acc::accumulate);
+        }
+        var call = acc.chatCompletion().choices().getFirst().message().toolCalls().orElseThrow().getFirst().asFunction();
+        assertThat(call.function().name() + " " + call.function().arguments())
+                .isEqualTo("get_weather {\"city\": \"Paris\"}");
+    }
+
+    @Test
+    void forcedToolCall_nChoices_eachChoiceHasItsCall(TestGateway g) {
+        ChatCompletion c = g.client().chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("local-tiny").addUserMessage("hi").n(3)
+                .addFunctionTool(com.openai.models.FunctionDefinition.builder().name("get_weather").build())
+                .toolChoice(com.openai.models.chat.completions.ChatCompletionToolChoiceOption.Auto.REQUIRED).build());
+        assertThat(c.choices()).allSatisfy(ch -> assertThat(ch.message().toolCalls().orElseThrow()).hasSize(1));
+    }
+
+    @Test
+    void forcedToolCallCutByMaxTokens_keepsThePartialCallAndFinishesWithLength(TestGateway g) throws Exception {
+        JsonNode c = Json.MAPPER.readTree(g.post(CHAT, chat("hi", toolsJson()
+                + ",\"tool_choice\":\"required\",\"max_tokens\":4")).body());
+        assertThat(c.at("/choices/0/message/tool_calls/0/function/arguments").asText() + " "
+                + c.at("/choices/0/finish_reason").asText()).isEqualTo("{\"city\": \"Par length");
+    }
+
+    @Test
+    void forcedToolCallWithIgnoreEos_isRefusedNamingIgnoreEos(TestGateway g) throws Exception {
+        HttpResponse<String> r = g.post(CHAT, chat("hi", toolsJson()
+                + ",\"tool_choice\":\"required\",\"ignore_eos\":true"));
+        assertThat(r.statusCode() + " " + Json.MAPPER.readTree(r.body()).at("/error/param").asText())
+                .isEqualTo("400 ignore_eos");
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.fairlane.engine.GenerationRequest;
 import io.fairlane.engine.GenerationStream;
 import io.fairlane.engine.InferenceEngine;
 import io.fairlane.engine.ModelInfo;
+import io.fairlane.engine.OutputConstraint;
 import io.fairlane.engine.PreparedPrompt;
 import io.fairlane.engine.Prompt;
 import io.fairlane.engine.TokenEvent;
@@ -95,7 +96,14 @@ public final class FakeEngine implements InferenceEngine {
         List<String> script;
         boolean slow = text.contains("[slow]");
         boolean fail = text.contains("[fail]");
-        if (text.contains("[tools2]")) {
+        if (request.sampling().constraint() instanceof OutputConstraint.ToolCall call) {
+            // What the constraint lets a model write, cut at awkward places: inside the name and the arguments.
+            String name = call.names().getLast();
+            script = List.of("{\"name\": \"" + name.substring(0, 2), name.substring(2) + "\", \"argu",
+                    "ments\": {\"city\"", ": \"Par", "is\"}", "}");
+        } else if (request.sampling().constraint() instanceof OutputConstraint.JsonObject) {
+            script = List.of("{\"answer\"", ": 42", "}");
+        } else if (text.contains("[tools2]")) {
             script = List.of("<tool", "_call>\n{\"name\": \"get_weather\", ", "\"arguments\": {\"city\": \"Paris\"}}",
                     "\n</tool_call>", "\n<tool_call>\n", "{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\"}}\n",
                     "</tool_call>");

@@ -22,6 +22,7 @@ import io.fairlane.engine.exec.StepResult;
 import io.fairlane.engine.kv.KvCacheManager;
 import io.fairlane.engine.kv.KvSequence;
 import io.fairlane.engine.kv.TenantKvStats;
+import io.fairlane.engine.sampling.ConstraintVocabulary;
 import io.fairlane.engine.sampling.SampleResult;
 import io.fairlane.engine.sampling.Sampler;
 import io.fairlane.engine.sampling.SamplingState;
@@ -110,6 +111,8 @@ public final class LocalEngine implements InferenceEngine {
     private final Ticker ticker;
     private final Set<Integer> eosTokens;
     private final int maxChoices;
+    /** Built on the first constrained request (token bytes of the whole vocabulary), then shared. */
+    private volatile ConstraintVocabulary constraintVocabulary;
 
     private final ConcurrentHashMap<String, Work> active = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Work> aborts = new ConcurrentLinkedQueue<>();
@@ -167,6 +170,13 @@ public final class LocalEngine implements InferenceEngine {
         Objects.requireNonNull(sink, "sink");
         ensureOpen();
         RequestValidation.check(request, model, maxChoices, (long) kv.totalBlocks() * kv.blockSize());
+        if (request.sampling().constraint() != null && !"cpu".equals(model.backend())) {
+            // The CUDA backend samples on the device, where the constraint's automaton is not: refuse rather
+            // than ignore it.
+            throw new EngineException(Kind.INVALID_REQUEST, "Constrained output (forced tool calls, JSON mode) is"
+                    + " supported on the CPU backend only; model " + model.id() + " runs on " + model.backend() + ".",
+                    null);
+        }
         KvSequence root = kv.newSequence(request.tenant(), request.cacheSalt(), request.prompt().tokenIds());
         long seed = request.sampling().seed().orElse(ThreadLocalRandom.current().nextLong());
         GenerationJob job = new GenerationJob(request, sink, admissionOrder.incrementAndGet(), root, seed);
@@ -280,9 +290,24 @@ public final class LocalEngine implements InferenceEngine {
 
     private Choice newChoice(GenerationJob job, int index, KvSequence seq) {
         SamplingParams params = job.request.sampling();
-        return new Choice(job, index, seq, SamplingState.of(params, job.requestSeed, index),
+        ConstraintVocabulary vocabulary = params.constraint() == null ? null : constraintVocabulary();
+        return new Choice(job, index, seq, SamplingState.of(params, job.requestSeed, index, vocabulary),
                 new StopConditions(eosTokens, params, model.contextLength()), text.newDecoder(),
                 new StopMatcher(params.stop()));
+    }
+
+    private ConstraintVocabulary constraintVocabulary() {
+        ConstraintVocabulary v = constraintVocabulary;
+        if (v == null) {
+            synchronized (this) {
+                v = constraintVocabulary;
+                if (v == null) {
+                    v = ConstraintVocabulary.of(model.vocabSize(), text::tokenBytes, text::isSpecial, eosTokens);
+                    constraintVocabulary = v;
+                }
+            }
+        }
+        return v;
     }
 
     // ---------------------------------------------------------------------------------------------------

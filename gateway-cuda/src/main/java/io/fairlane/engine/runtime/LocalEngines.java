@@ -229,6 +229,11 @@ public final class LocalEngines {
             public byte[] tokenBytes(int tokenId) {
                 return tokenizer.tokenBytes(tokenId);
             }
+
+            @Override
+            public boolean isSpecial(int tokenId) {
+                return tokenizer.isSpecial(tokenId);
+            }
         };
     }
 

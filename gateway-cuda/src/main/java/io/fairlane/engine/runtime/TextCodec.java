@@ -15,6 +15,11 @@ interface TextCodec {
     /** One token's raw UTF-8 bytes. */
     byte[] tokenBytes(int tokenId);
 
+    /** Whether a token is special (chat markers and the like: skipped in decoded output). */
+    default boolean isSpecial(int tokenId) {
+        return false;
+    }
+
     /** Turns one choice's tokens into text without ever splitting a UTF-8 sequence. */
     interface IncrementalDecoder {
 

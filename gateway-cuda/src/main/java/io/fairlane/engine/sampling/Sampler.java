@@ -19,6 +19,12 @@ import java.util.Objects;
  *   <li>log probabilities are log-softmax of the adjusted logits before temperature.</li>
  * </ol>
  *
+ * <p>A choice with a {@link TokenConstraint} is sampled on the host only (the CUDA backend, which samples on the
+ * device, refuses constrained requests for now):
+ * greedy takes the best token the constraint allows, testing tokens best first; otherwise the tokens it does not
+ * allow are masked to negative infinity and the same draw runs on what remains. Log probabilities stay those of
+ * the unconstrained distribution (as vLLM reports them by default), so they show what the model preferred.
+ *
  * <p>Stateless and thread-safe: sequences of one batch may be sampled in parallel.
  */
 public final class Sampler {
@@ -46,6 +52,9 @@ public final class Sampler {
         Objects.requireNonNull(state, "state");
         state.adjustments().applyTo(logits);
         var p = state.params();
+        if (state.constraint() != null) {
+            return sampleConstrained(logits, state, state.constraint());
+        }
         return sampleAdjusted(logits, (float) p.temperature(), p.topK(), (float) p.topP(), (float) p.minP(),
                 state.seed(), state.counter(), state.logprobs());
     }
@@ -72,6 +81,28 @@ public final class Sampler {
             return SampleResult.of(token);
         }
         return withLogprobs(x, best, token, logprobs);
+    }
+
+    private static SampleResult sampleConstrained(float[] x, SamplingState state, TokenConstraint constraint) {
+        var p = state.params();
+        int logprobs = state.logprobs();
+        if (logprobs > MAX_TOP_LOGPROBS) {
+            throw new IllegalArgumentException("at most " + MAX_TOP_LOGPROBS + " top logprobs, asked " + logprobs);
+        }
+        float[] raw = logprobs >= 0 ? x.clone() : null;
+        int token;
+        if (p.isGreedy()) {
+            token = constraint.bestAllowed(x);
+        } else if (constraint.mask(x) == 0) {
+            token = constraint.fallback();
+        } else {
+            token = draw(x, argmax(x), (float) p.temperature(), p.topK(), (float) p.topP(), (float) p.minP(),
+                    state.seed(), state.counter());
+        }
+        if (raw == null) {
+            return SampleResult.of(token);
+        }
+        return withLogprobs(raw, argmax(raw), token, logprobs);
     }
 
     /** The largest logit's id, the lowest on ties. */

@@ -20,13 +20,16 @@ public final class SamplingState {
     /** Output token id → occurrences; sorted so adjustments come out in id order. */
     private final TreeMap<Integer, Integer> counts = new TreeMap<>();
     private final boolean penalised;
+    /** Null when the output is free. */
+    private final TokenConstraint constraint;
     private int generated;
     private LogitAdjustments cached;
 
-    private SamplingState(SamplingParams params, long seed) {
+    private SamplingState(SamplingParams params, long seed, TokenConstraint constraint) {
         this.params = Objects.requireNonNull(params, "params");
         this.seed = seed;
         this.penalised = params.presencePenalty() != 0 || params.frequencyPenalty() != 0;
+        this.constraint = constraint;
     }
 
     /**
@@ -35,10 +38,28 @@ public final class SamplingState {
      * @see CounterRng#choiceSeed(long, int)
      */
     public static SamplingState of(SamplingParams params, long requestSeed, int choice) {
+        if (params.constraint() != null) {
+            throw new IllegalArgumentException("constrained output needs the model's vocabulary: use of(params,"
+                    + " requestSeed, choice, vocabulary)");
+        }
+        return of(params, requestSeed, choice, null);
+    }
+
+    /**
+     * The state of choice {@code choice}, with a fresh {@link TokenConstraint} over {@code vocabulary} when
+     * {@code params} constrain the output ({@code vocabulary} may be null when they do not).
+     */
+    public static SamplingState of(SamplingParams params, long requestSeed, int choice,
+                                   ConstraintVocabulary vocabulary) {
+        Objects.requireNonNull(params, "params");
         if (choice < 0) {
             throw new IllegalArgumentException("choice must be >= 0, was " + choice);
         }
-        return new SamplingState(params, CounterRng.choiceSeed(requestSeed, choice));
+        TokenConstraint constraint = null;
+        if (params.constraint() != null) {
+            constraint = new TokenConstraint(params.constraint(), Objects.requireNonNull(vocabulary, "vocabulary"));
+        }
+        return new SamplingState(params, CounterRng.choiceSeed(requestSeed, choice), constraint);
     }
 
     /** Seeded from {@code params.seed()} when given, else from a fresh random request seed. */
@@ -50,6 +71,11 @@ public final class SamplingState {
 
     public SamplingParams params() {
         return params;
+    }
+
+    /** The choice's constrained-decoding state, or null when its output is free. */
+    public TokenConstraint constraint() {
+        return constraint;
     }
 
     /** This choice's RNG stream seed. */
@@ -82,9 +108,12 @@ public final class SamplingState {
         return params.topLogprobs();
     }
 
-    /** Records an emitted token: advances the counter and the penalty counts. */
+    /** Records an emitted token: advances the counter, the penalty counts and the constraint. */
     public void accept(int tokenId) {
         generated++;
+        if (constraint != null) {
+            constraint.advance(tokenId);
+        }
         if (penalised) {
             counts.merge(tokenId, 1, Integer::sum);
             cached = null;
