@@ -99,10 +99,13 @@ public final class CpuModelRunner implements AutoCloseable {
         // Packing uses the pool; a failure after it started (e.g. no memory for the panels) must not leak it.
         try {
             ModelWeights w = model.weights();
+            // The embedding is only looked up row by row (read in place); the matrices the matmuls read are repacked
+            // (bf16) once here. A tied bf16 output matrix gets panels of its own beside the lookups' mapped rows.
             this.embedding = Matrix.of(w.embedding(), arena);
-            this.output = w.output() == w.embedding() ? embedding : Matrix.of(w.output(), arena);
+            this.output = Matrix.forMatmul(w.output() == w.embedding() ? embedding : Matrix.of(w.output(), arena),
+                    arena, pool);
             this.finalNorm = w.finalNorm().toFloatArray();
-            java.util.function.Function<Tensor, Matrix> linear = t -> Matrix.of(t, arena);
+            java.util.function.Function<Tensor, Matrix> linear = t -> Matrix.forMatmul(t, arena, pool);
             List<Layer> ls = new ArrayList<>();
             for (LayerWeights lw : w.layers()) {
                 ls.add(new Layer(lw.inputNorm().toFloatArray(), linear.apply(lw.q()), linear.apply(lw.k()),

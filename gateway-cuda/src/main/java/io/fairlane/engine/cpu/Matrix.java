@@ -48,8 +48,12 @@ final class Matrix {
      * {@code arena} (when {@link #PACK_BF16}), the panels packed in parallel on {@code pool}.
      */
     static Matrix forMatmul(Tensor t, Arena arena, WorkerPool pool) {
-        Matrix m = of(t, arena);
-        if (!m.bf16 || !PACK_BF16) {
+        return forMatmul(of(t, arena), arena, pool);
+    }
+
+    /** {@code m} itself, or for a bf16 {@code m} a copy with its panels packed (as the tensor overload does). */
+    static Matrix forMatmul(Matrix m, Arena arena, WorkerPool pool) {
+        if (!m.bf16 || !PACK_BF16 || m.panels != null) {
             return m;
         }
         MemorySegment packed = arena.allocate(PanelKernels.packedBytes(m.rows, m.cols), 64);
