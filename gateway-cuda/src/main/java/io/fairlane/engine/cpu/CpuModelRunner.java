@@ -48,6 +48,10 @@ public final class CpuModelRunner implements AutoCloseable {
     private final float[][] lanes;
     /** Per worker: four widened weight rows {@code [4, widest matrix]}. */
     private final float[][] rowBufs;
+    /** Per worker: a panel's outputs for a token block ({@link PanelKernels#accScratch()}). */
+    private final float[][] accs;
+    /** Bytes of the weights repacked into panels at load (heap-external, in {@link #arena}). */
+    private final long panelBytes;
     /** Per worker: attention scores {@code [context]}. */
     private float[][] scores;
 
@@ -91,28 +95,48 @@ public final class CpuModelRunner implements AutoCloseable {
         this.eps = (float) c.rmsNormEps();
         this.invFreq = c.ropeInverseFrequencies();
         this.attentionScale = (float) (1.0 / Math.sqrt(headDim));
-        ModelWeights w = model.weights();
-        this.embedding = Matrix.of(w.embedding(), arena);
-        this.output = w.output() == w.embedding() ? embedding : Matrix.of(w.output(), arena);
-        this.finalNorm = w.finalNorm().toFloatArray();
-        List<Layer> ls = new ArrayList<>();
-        for (LayerWeights lw : w.layers()) {
-            ls.add(new Layer(lw.inputNorm().toFloatArray(), Matrix.of(lw.q(), arena), Matrix.of(lw.k(), arena),
-                    Matrix.of(lw.v(), arena), Matrix.of(lw.o(), arena), floats(lw.qBias()), floats(lw.kBias()),
-                    floats(lw.vBias()), floats(lw.oBias()), floats(lw.qNorm()), floats(lw.kNorm()),
-                    lw.postAttentionNorm().toFloatArray(), Matrix.of(lw.gate(), arena), Matrix.of(lw.up(), arena),
-                    Matrix.of(lw.down(), arena)));
-        }
-        this.layers = List.copyOf(ls);
-        this.kv = new PagedKvStore(c.layers(), kvBlocks, blockSize, kvDim);
         this.pool = new WorkerPool(threads, "fairlane-cpu");
+        // Packing uses the pool; a failure after it started (e.g. no memory for the panels) must not leak it.
+        try {
+            ModelWeights w = model.weights();
+            // The embedding is only looked up row by row (read in place); the matrices the matmuls read are repacked
+            // (bf16) once here. A tied bf16 output matrix gets panels of its own beside the lookups' mapped rows.
+            this.embedding = Matrix.of(w.embedding(), arena);
+            this.output = Matrix.forMatmul(w.output() == w.embedding() ? embedding : Matrix.of(w.output(), arena),
+                    arena, pool);
+            this.finalNorm = w.finalNorm().toFloatArray();
+            java.util.function.Function<Tensor, Matrix> linear = t -> Matrix.forMatmul(t, arena, pool);
+            List<Layer> ls = new ArrayList<>();
+            for (LayerWeights lw : w.layers()) {
+                ls.add(new Layer(lw.inputNorm().toFloatArray(), linear.apply(lw.q()), linear.apply(lw.k()),
+                        linear.apply(lw.v()), linear.apply(lw.o()), floats(lw.qBias()), floats(lw.kBias()),
+                        floats(lw.vBias()), floats(lw.oBias()), floats(lw.qNorm()), floats(lw.kNorm()),
+                        lw.postAttentionNorm().toFloatArray(), linear.apply(lw.gate()), linear.apply(lw.up()),
+                        linear.apply(lw.down())));
+            }
+            this.layers = List.copyOf(ls);
+            long packed = output.panelBytes();
+            for (Layer l : layers) {
+                for (Matrix m : new Matrix[] {l.q, l.k, l.v, l.o, l.gate, l.up, l.down}) {
+                    packed += m.panelBytes();
+                }
+            }
+            this.panelBytes = packed;
+            this.kv = new PagedKvStore(c.layers(), kvBlocks, blockSize, kvDim);
+        } catch (RuntimeException | Error e) {
+            pool.close();
+            arena.close();
+            throw e;
+        }
         this.lanes = new float[threads][];
         this.rowBufs = new float[threads][];
+        this.accs = new float[threads][];
         this.scores = new float[threads][];
         int widest = Math.max(Math.max(hidden, qDim), inter);
         for (int i = 0; i < threads; i++) {
             lanes[i] = VectorKernels.laneScratch();
             rowBufs[i] = VectorKernels.rowScratch(widest);
+            accs[i] = PanelKernels.accScratch();
             scores[i] = new float[64];
         }
     }
@@ -153,6 +177,14 @@ public final class CpuModelRunner implements AutoCloseable {
     /** Bytes of the KV store. */
     public long kvBytes() {
         return kv.bytes();
+    }
+
+    /**
+     * Bytes of off-heap memory holding the bf16 weights repacked into panels at load: about the size of the
+     * linear layers and output matrix, 0 for f32 weights or with {@code -Dfairlane.cpu.panels=false}.
+     */
+    public long packedWeightBytes() {
+        return panelBytes;
     }
 
     /** Vector width in bits the kernels use. */
@@ -437,7 +469,7 @@ public final class CpuModelRunner implements AutoCloseable {
 
     /**
      * {@code outs[m] = in · ws[m]^T} for every matrix, rows of all matrices split over the workers in slices of a
-     * multiple of four rows.
+     * multiple of {@link #SLICE_ALIGN} rows.
      */
     private void linear(Matrix[] ws, float[][] outs, float[] in, int tokens) {
         int threads = pool.size();
@@ -445,7 +477,7 @@ public final class CpuModelRunner implements AutoCloseable {
         for (Matrix m : ws) {
             totalRows += m.rows;
         }
-        int slice = Math.max(4, ((totalRows + threads * 8 - 1) / (threads * 8) + 3) & ~3);
+        int slice = slice(totalRows, threads);
         List<int[]> tasks = new ArrayList<>();
         for (int m = 0; m < ws.length; m++) {
             for (int r = 0; r < ws[m].rows; r += slice) {
@@ -456,20 +488,33 @@ public final class CpuModelRunner implements AutoCloseable {
             int[] task = tasks.get(i);
             Matrix w = ws[task[0]];
             VectorKernels.matmul(w, in, tokens, outs[task[0]], w.rows, 0, task[1], task[2], lanes[worker],
-                    rowBufs[worker]);
+                    rowBufs[worker], accs[worker]);
         });
+    }
+
+    /**
+     * Row slices start at multiples of this: whole {@link PanelKernels} panels, in pairs for the decode kernel,
+     * which are also whole groups of four rows (the row-major tiles' unit).
+     */
+    private static final int SLICE_ALIGN = 4 * PanelKernels.P;
+
+    /** About eight slices per worker, so a descheduled worker's share is picked up by the others. */
+    private static int slice(int rows, int threads) {
+        int target = (rows + threads * 8 - 1) / (threads * 8);
+        return Math.max(SLICE_ALIGN, (target + SLICE_ALIGN - 1) / SLICE_ALIGN * SLICE_ALIGN);
     }
 
     /** {@code gate = silu(xb · Wgate^T) * (xb · Wup^T)}, gate and up rows computed together per slice. */
     private void swiGlu(Layer w, int tokens) {
         int threads = pool.size();
-        int slice = Math.max(4, ((inter + threads * 8 - 1) / (threads * 8) + 3) & ~3);
+        int slice = slice(inter, threads);
         int tasks = (inter + slice - 1) / slice;
         pool.run(tasks, (i, worker) -> {
             int r0 = i * slice;
             int r1 = Math.min(inter, r0 + slice);
-            VectorKernels.matmul(w.gate, xb, tokens, gate, inter, 0, r0, r1, lanes[worker], rowBufs[worker]);
-            VectorKernels.matmul(w.up, xb, tokens, up, inter, 0, r0, r1, lanes[worker], rowBufs[worker]);
+            VectorKernels.matmul(w.gate, xb, tokens, gate, inter, 0, r0, r1, lanes[worker], rowBufs[worker],
+                    accs[worker]);
+            VectorKernels.matmul(w.up, xb, tokens, up, inter, 0, r0, r1, lanes[worker], rowBufs[worker], accs[worker]);
             for (int t = 0; t < tokens; t++) {
                 int o = t * inter;
                 for (int r = r0; r < r1; r++) {
@@ -506,10 +551,11 @@ public final class CpuModelRunner implements AutoCloseable {
             }
             float[] logits = new float[logitRows * vocab];
             int threads = pool.size();
-            int slice = Math.max(4, ((vocab + threads * 8 - 1) / (threads * 8) + 3) & ~3);
+            int slice = slice(vocab, threads);
             int rowsCount = logitRows;
             pool.run((vocab + slice - 1) / slice, (i, worker) -> VectorKernels.matmul(output, rows, rowsCount, logits,
-                    vocab, 0, i * slice, Math.min(vocab, i * slice + slice), lanes[worker], rowBufs[worker]));
+                    vocab, 0, i * slice, Math.min(vocab, i * slice + slice), lanes[worker], rowBufs[worker],
+                    accs[worker]));
             r = 0;
             for (int ci = 0; ci < chunks.size(); ci++) {
                 if (chunks.get(ci).readout() == Chunk.Readout.LOGITS) {

@@ -13,11 +13,13 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The Vector API kernels of the CPU forward pass.
  *
- * <p><b>Matmul.</b> {@code out[t, r] = sum_k x[t, k] * W[r, k]} with W row-major {@code [rows, cols]} read straight
- * from the mapped file. Register tiles reuse each loaded weight vector across several tokens (2 rows × 4 tokens)
- * or each loaded activation across several rows (4 rows × 1 token, the decode case), so a step over T tokens reads
- * the weights once, not T times. bf16 weights are widened by sign-extending each 16-bit lane to 32 bits and
- * shifting it into the high half, which is exactly the float the bf16 value denotes.
+ * <p><b>Matmul.</b> {@code out[t, r] = sum_k x[t, k] * W[r, k]}. A bf16 matrix repacked into panels goes to the
+ * outer-product kernels of {@link PanelKernels}. The rest of this comment is about the row-major path, which reads
+ * W {@code [rows, cols]} straight from the mapped file (f32 weights, and bf16 when packing is switched off).
+ * Register tiles reuse each loaded weight vector across several tokens (2 rows × 4 tokens) or each loaded
+ * activation across several rows (4 rows × 1 token, the decode case), so a step over T tokens reads the weights
+ * once, not T times. bf16 weights are widened by sign-extending each 16-bit lane to 32 bits and shifting it into
+ * the high half, which is exactly the float the bf16 value denotes.
  *
  * <p><b>Bit-identical results whatever the tile.</b> Every (row, token) dot product is computed the same way in
  * every kernel: one vector accumulator fed in k order by fused multiply-adds, its lanes summed left to right
@@ -109,9 +111,14 @@ final class VectorKernels {
      * @param out    {@code [tokens, outStride]}
      * @param lanes  the calling worker's {@link #laneScratch()}
      * @param rowBuf the calling worker's {@link #rowScratch} for this matrix width
+     * @param acc    the calling worker's {@link PanelKernels#accScratch()}
      */
     static void matmul(Matrix w, float[] x, int tokens, float[] out, int outStride, int outOffset, int r0, int r1,
-                       float[] lanes, float[] rowBuf) {
+                       float[] lanes, float[] rowBuf, float[] acc) {
+        if (w.panels != null) {
+            PanelKernels.matmul(w.panels, w.rows, w.cols, x, tokens, out, outStride, outOffset, r0, r1, acc);
+            return;
+        }
         int cols = w.cols;
         int tile = Math.max(4, (TILE_BYTES / (cols * 4)) & ~3);
         boolean widen = w.bf16 && tokens >= WIDEN_MIN_TOKENS;

@@ -12,9 +12,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The CPU backend: weights read in place from the memory-mapped safetensors files, an off-heap f32 paged KV
- * store, the Vector API forward pass of {@link CpuModelRunner} over a fixed pool of worker threads, and host-side
- * sampling with the same {@link Sampler} the CUDA kernel mirrors (rows sampled in parallel).
+ * The CPU backend: weights read from the memory-mapped safetensors files (bf16 linear layers repacked once into
+ * off-heap panels for the matmuls), an off-heap f32 paged KV store, the Vector API forward pass of
+ * {@link CpuModelRunner} over a fixed pool of worker threads, and host-side sampling with the same
+ * {@link Sampler} the CUDA kernel mirrors (rows sampled in parallel).
  *
  * <p>Confined to the engine loop thread after opening.
  */
@@ -96,7 +97,7 @@ public final class CpuBackend implements ExecutionBackend {
     public String describe() {
         return "CPU: " + runner.threads() + " threads, " + CpuModelRunner.vectorBits() + "-bit vectors, "
                 + runner.kvBlocks() + " KV blocks of " + layout.blockSize() + " tokens (" + runner.kvBytes() / (1 << 20)
-                + " MiB f32)";
+                + " MiB f32), " + runner.packedWeightBytes() / (1 << 20) + " MiB of bf16 weights repacked into panels";
     }
 
     @Override
