@@ -1,6 +1,5 @@
 package io.fairlane.gateway.lane;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -259,37 +258,57 @@ final class UpstreamCall implements UpstreamListener {
             events = new java.util.ArrayList<>(events);
             events.addAll(sse.finish());
         }
-        ChannelFuture lastWrite = null;
-        for (SseDecoder.Event event : events) {
-            String data = event.data();
-            if (data.equals("[DONE]")) {
-                continue;
-            }
-            JsonNode node;
-            try {
-                node = Json.MAPPER.readTree(data);
-            } catch (JacksonException e) {
-                throw new IllegalStateException("upstream sent an event that is not JSON", e);
-            }
-            if (!(node instanceof ObjectNode chunk)) {
-                continue;
-            }
-            if (chunk.has("error") || "error".equals(event.name())) {
-                upstreamErrorEvent(chunk);
-                return;
-            }
-            if (normalizer.normalize(chunk) == StreamNormalizer.Verdict.DROP) {
-                continue;
-            }
-            if (normalizer.lastCarriedOutput()) {
-                long gap = exchange.markToken();
-                if (gap >= 0) {
-                    context.meters().interTokenLatency().record(gap, TimeUnit.NANOSECONDS);
+        // Every event of this read goes out in one buffer: one write and one HTTP chunk instead of one per event.
+        ByteBuf batch = null;
+        int committed = 0;
+        try {
+            for (SseDecoder.Event event : events) {
+                if (event.dataIs(DONE)) {
+                    continue;
+                }
+                if (batch == null) {
+                    batch = exchange.alloc().buffer(events.size() * (event.bytes().length + 48));
+                }
+                boolean errorEvent = "error".equals(event.name());
+                if (errorEvent || !normalizer.passThrough(event.bytes(), batch)) {
+                    JsonNode node;
+                    try {
+                        node = Json.MAPPER.readTree(event.bytes());
+                    } catch (IOException e) {
+                        throw new IllegalStateException("upstream sent an event that is not JSON", e);
+                    }
+                    if (!(node instanceof ObjectNode chunk)) {
+                        continue;
+                    }
+                    if (errorEvent || chunk.has("error")) {
+                        ByteBuf before = batch;
+                        batch = null;
+                        writeBatch(before);
+                        upstreamErrorEvent(chunk);
+                        return;
+                    }
+                    if (normalizer.normalize(chunk) == StreamNormalizer.Verdict.DROP) {
+                        continue;
+                    }
+                    Json.writeSseEvent(batch, chunk);
+                }
+                committed = batch.writerIndex();
+                if (normalizer.lastCarriedOutput()) {
+                    long gap = exchange.markToken();
+                    if (gap >= 0) {
+                        context.meters().interTokenLatency().record(gap, TimeUnit.NANOSECONDS);
+                    }
                 }
             }
-            ensureClientStream();
-            lastWrite = exchange.writeEvent(Json.sseEvent(exchange.alloc(), chunk));
+        } catch (RuntimeException e) {
+            if (batch != null) {
+                // The events before the bad one still reach the client, ahead of the error event.
+                batch.writerIndex(committed);
+                writeBatch(batch);
+            }
+            throw e;
         }
+        ChannelFuture lastWrite = writeBatch(batch);
         if (last) {
             ensureClientStream();
             exchange.endStream(); // flushes the events written above with the terminal [DONE]
@@ -307,6 +326,21 @@ final class UpstreamCall implements UpstreamListener {
                 }
             });
         }
+    }
+
+    private static final byte[] DONE = "[DONE]".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** Writes (without flushing) the events gathered in {@code batch}; null when there were none. */
+    private ChannelFuture writeBatch(ByteBuf batch) {
+        if (batch == null) {
+            return null;
+        }
+        if (!batch.isReadable()) {
+            batch.release();
+            return null;
+        }
+        ensureClientStream();
+        return exchange.writeEvent(batch);
     }
 
     private void ensureClientStream() {
