@@ -11,6 +11,7 @@ import io.fairlane.gateway.http.Headers;
 import io.fairlane.gateway.http.Json;
 import io.fairlane.gateway.openai.ServiceTiers;
 import io.fairlane.gateway.openai.Usages;
+import io.fairlane.gateway.upstream.ResponseScan;
 import io.fairlane.gateway.upstream.SseDecoder;
 import io.fairlane.gateway.upstream.StreamNormalizer;
 import io.fairlane.gateway.upstream.UpstreamConnection;
@@ -379,6 +380,15 @@ final class UpstreamCall implements UpstreamListener {
 
     private void responded() {
         int status = head.status().code();
+        if (status == 200 && buffered.isReadable()) {
+            String tier = kind == Kind.EMBEDDINGS ? null : ServiceTiers.wire(context.tier());
+            ResponseScan scan = ResponseScan.of(new ByteBufInputStream(buffered.duplicate()), tier);
+            if (scan != null) {
+                exchange.respond(HttpResponseStatus.OK, passThrough(scan, tier));
+                complete("ok");
+                return;
+            }
+        }
         JsonNode node = parse(buffered);
         if (status == 200) {
             if (!(node instanceof ObjectNode response)) {
@@ -417,6 +427,7 @@ final class UpstreamCall implements UpstreamListener {
     }
 
     /**
+     * The tree path, for an answer {@link ResponseScan} declined.
      * The complete (non-stream) response with usage repaired, tool calls typed and the tier we scheduled
      * in. The common case costs no re-serialisation: when the upstream's JSON needed no repair, its bytes
      * are sent as they came, with {@code service_tier} spliced in after the opening brace when missing.
@@ -447,13 +458,29 @@ final class UpstreamCall implements UpstreamListener {
             return Json.write(exchange.alloc(), response);
         }
         ByteBuf original = buffered.retainedDuplicate();
-        if (!spliceTier) {
-            return original;
+        return spliceTier ? spliceTier(original, tier, response.size() > 1) : original;
+    }
+
+    /** The fast path: the upstream's bytes as they came, {@code service_tier} spliced in when it was missing. */
+    private ByteBuf passThrough(ResponseScan scan, String tier) {
+        if (scan.hasUsage()) {
+            exchange.log().promptTokens = scan.promptTokens();
+            exchange.log().completionTokens = scan.completionTokens();
+            exchange.log().cachedTokens = scan.cachedTokens();
         }
+        if (scan.carriedOutput()) {
+            exchange.markToken();
+        }
+        ByteBuf original = buffered.retainedDuplicate();
+        return scan.spliceTier() ? spliceTier(original, tier, true) : original;
+    }
+
+    /** {@code original} with {@code "service_tier":"<tier>"} put first in its object (takes {@code original}). */
+    private ByteBuf spliceTier(ByteBuf original, String tier, boolean moreFields) {
         int open = original.indexOf(original.readerIndex(), original.writerIndex(), (byte) '{');
         ByteBuf head = exchange.alloc().buffer(32);
         head.writeBytes(original, original.readerIndex(), open + 1 - original.readerIndex());
-        head.writeCharSequence("\"service_tier\":\"" + tier + "\"" + (response.size() > 1 ? "," : ""),
+        head.writeCharSequence("\"service_tier\":\"" + tier + "\"" + (moreFields ? "," : ""),
                 java.nio.charset.StandardCharsets.US_ASCII);
         original.readerIndex(open + 1);
         return exchange.alloc().compositeBuffer(2).addComponents(true, head, original);
