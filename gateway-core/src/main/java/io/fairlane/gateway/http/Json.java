@@ -47,15 +47,24 @@ public final class Json {
     /** One server-sent event, {@code data: <json>\n\n}, in a new buffer. */
     public static ByteBuf sseEvent(ByteBufAllocator alloc, JsonNode value) {
         ByteBuf buf = alloc.buffer(256);
-        buf.writeBytes(DATA);
-        try (ByteBufOutputStream out = new ByteBufOutputStream(buf)) {
-            MAPPER.writeValue((java.io.OutputStream) out, value);
-        } catch (IOException e) {
+        try {
+            writeSseEvent(buf, value);
+        } catch (RuntimeException e) {
             buf.release();
+            throw e;
+        }
+        return buf;
+    }
+
+    /** Appends one server-sent event, {@code data: <json>\n\n}, to {@code out}. */
+    public static void writeSseEvent(ByteBuf out, JsonNode value) {
+        out.writeBytes(DATA);
+        try (ByteBufOutputStream stream = new ByteBufOutputStream(out)) {
+            MAPPER.writeValue((java.io.OutputStream) stream, value);
+        } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        buf.writeBytes(EVENT_END);
-        return buf;
+        out.writeBytes(EVENT_END);
     }
 
     public static String toString(Object value) {

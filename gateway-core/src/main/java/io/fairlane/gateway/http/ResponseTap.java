@@ -18,8 +18,8 @@ public interface ResponseTap {
     void streamStarted(HttpHeaders headers);
 
     /**
-     * One event of the stream as written, {@code data: ...\n\n}: chunks, then either {@code data: [DONE]} or
-     * a final error event.
+     * Events of the stream as written, {@code data: ...\n\n} each (a relay may write several at once):
+     * chunks, then either {@code data: [DONE]} or a final error event.
      */
     void event(ByteBuf event);
 }

@@ -1,6 +1,5 @@
 package io.fairlane.gateway.lane;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,6 +11,7 @@ import io.fairlane.gateway.http.Headers;
 import io.fairlane.gateway.http.Json;
 import io.fairlane.gateway.openai.ServiceTiers;
 import io.fairlane.gateway.openai.Usages;
+import io.fairlane.gateway.upstream.ResponseScan;
 import io.fairlane.gateway.upstream.SseDecoder;
 import io.fairlane.gateway.upstream.StreamNormalizer;
 import io.fairlane.gateway.upstream.UpstreamConnection;
@@ -259,37 +259,57 @@ final class UpstreamCall implements UpstreamListener {
             events = new java.util.ArrayList<>(events);
             events.addAll(sse.finish());
         }
-        ChannelFuture lastWrite = null;
-        for (SseDecoder.Event event : events) {
-            String data = event.data();
-            if (data.equals("[DONE]")) {
-                continue;
-            }
-            JsonNode node;
-            try {
-                node = Json.MAPPER.readTree(data);
-            } catch (JacksonException e) {
-                throw new IllegalStateException("upstream sent an event that is not JSON", e);
-            }
-            if (!(node instanceof ObjectNode chunk)) {
-                continue;
-            }
-            if (chunk.has("error") || "error".equals(event.name())) {
-                upstreamErrorEvent(chunk);
-                return;
-            }
-            if (normalizer.normalize(chunk) == StreamNormalizer.Verdict.DROP) {
-                continue;
-            }
-            if (normalizer.lastCarriedOutput()) {
-                long gap = exchange.markToken();
-                if (gap >= 0) {
-                    context.meters().interTokenLatency().record(gap, TimeUnit.NANOSECONDS);
+        // Every event of this read goes out in one buffer: one write and one HTTP chunk instead of one per event.
+        ByteBuf batch = null;
+        int committed = 0;
+        try {
+            for (SseDecoder.Event event : events) {
+                if (event.dataIs(DONE)) {
+                    continue;
+                }
+                if (batch == null) {
+                    batch = exchange.alloc().buffer(events.size() * (event.bytes().length + 48));
+                }
+                boolean errorEvent = "error".equals(event.name());
+                if (errorEvent || !normalizer.passThrough(event.bytes(), batch)) {
+                    JsonNode node;
+                    try {
+                        node = Json.MAPPER.readTree(event.bytes());
+                    } catch (IOException e) {
+                        throw new IllegalStateException("upstream sent an event that is not JSON", e);
+                    }
+                    if (!(node instanceof ObjectNode chunk)) {
+                        continue;
+                    }
+                    if (errorEvent || chunk.has("error")) {
+                        ByteBuf before = batch;
+                        batch = null;
+                        writeBatch(before);
+                        upstreamErrorEvent(chunk);
+                        return;
+                    }
+                    if (normalizer.normalize(chunk) == StreamNormalizer.Verdict.DROP) {
+                        continue;
+                    }
+                    Json.writeSseEvent(batch, chunk);
+                }
+                committed = batch.writerIndex();
+                if (normalizer.lastCarriedOutput()) {
+                    long gap = exchange.markToken();
+                    if (gap >= 0) {
+                        context.meters().interTokenLatency().record(gap, TimeUnit.NANOSECONDS);
+                    }
                 }
             }
-            ensureClientStream();
-            lastWrite = exchange.writeEvent(Json.sseEvent(exchange.alloc(), chunk));
+        } catch (RuntimeException e) {
+            if (batch != null) {
+                // The events before the bad one still reach the client, ahead of the error event.
+                batch.writerIndex(committed);
+                writeBatch(batch);
+            }
+            throw e;
         }
+        ChannelFuture lastWrite = writeBatch(batch);
         if (last) {
             ensureClientStream();
             exchange.endStream(); // flushes the events written above with the terminal [DONE]
@@ -307,6 +327,21 @@ final class UpstreamCall implements UpstreamListener {
                 }
             });
         }
+    }
+
+    private static final byte[] DONE = "[DONE]".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** Writes (without flushing) the events gathered in {@code batch}; null when there were none. */
+    private ChannelFuture writeBatch(ByteBuf batch) {
+        if (batch == null) {
+            return null;
+        }
+        if (!batch.isReadable()) {
+            batch.release();
+            return null;
+        }
+        ensureClientStream();
+        return exchange.writeEvent(batch);
     }
 
     private void ensureClientStream() {
@@ -345,6 +380,15 @@ final class UpstreamCall implements UpstreamListener {
 
     private void responded() {
         int status = head.status().code();
+        if (status == 200 && buffered.isReadable()) {
+            String tier = kind == Kind.EMBEDDINGS ? null : ServiceTiers.wire(context.tier());
+            ResponseScan scan = ResponseScan.of(new ByteBufInputStream(buffered.duplicate()), tier);
+            if (scan != null) {
+                exchange.respond(HttpResponseStatus.OK, passThrough(scan, tier));
+                complete("ok");
+                return;
+            }
+        }
         JsonNode node = parse(buffered);
         if (status == 200) {
             if (!(node instanceof ObjectNode response)) {
@@ -383,6 +427,7 @@ final class UpstreamCall implements UpstreamListener {
     }
 
     /**
+     * The tree path, for an answer {@link ResponseScan} declined.
      * The complete (non-stream) response with usage repaired, tool calls typed and the tier we scheduled
      * in. The common case costs no re-serialisation: when the upstream's JSON needed no repair, its bytes
      * are sent as they came, with {@code service_tier} spliced in after the opening brace when missing.
@@ -413,13 +458,29 @@ final class UpstreamCall implements UpstreamListener {
             return Json.write(exchange.alloc(), response);
         }
         ByteBuf original = buffered.retainedDuplicate();
-        if (!spliceTier) {
-            return original;
+        return spliceTier ? spliceTier(original, tier, response.size() > 1) : original;
+    }
+
+    /** The fast path: the upstream's bytes as they came, {@code service_tier} spliced in when it was missing. */
+    private ByteBuf passThrough(ResponseScan scan, String tier) {
+        if (scan.hasUsage()) {
+            exchange.log().promptTokens = scan.promptTokens();
+            exchange.log().completionTokens = scan.completionTokens();
+            exchange.log().cachedTokens = scan.cachedTokens();
         }
+        if (scan.carriedOutput()) {
+            exchange.markToken();
+        }
+        ByteBuf original = buffered.retainedDuplicate();
+        return scan.spliceTier() ? spliceTier(original, tier, true) : original;
+    }
+
+    /** {@code original} with {@code "service_tier":"<tier>"} put first in its object (takes {@code original}). */
+    private ByteBuf spliceTier(ByteBuf original, String tier, boolean moreFields) {
         int open = original.indexOf(original.readerIndex(), original.writerIndex(), (byte) '{');
         ByteBuf head = exchange.alloc().buffer(32);
         head.writeBytes(original, original.readerIndex(), open + 1 - original.readerIndex());
-        head.writeCharSequence("\"service_tier\":\"" + tier + "\"" + (response.size() > 1 ? "," : ""),
+        head.writeCharSequence("\"service_tier\":\"" + tier + "\"" + (moreFields ? "," : ""),
                 java.nio.charset.StandardCharsets.US_ASCII);
         original.readerIndex(open + 1);
         return exchange.alloc().compositeBuffer(2).addComponents(true, head, original);
