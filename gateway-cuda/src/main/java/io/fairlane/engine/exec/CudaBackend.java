@@ -12,6 +12,7 @@ import io.fairlane.engine.model.ModelConfig;
 import io.fairlane.engine.model.Tensor;
 import io.fairlane.engine.sampling.LogitAdjustments;
 import io.fairlane.engine.sampling.SampleResult;
+import io.fairlane.engine.sampling.Sampler;
 import io.fairlane.engine.sampling.SamplingState;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,9 @@ import java.util.Optional;
  * The CUDA backend: weights uploaded to one GPU in bf16, a device-resident bf16 paged KV store sized from free
  * device memory, the project's kernels with cuBLAS for the matrix products, and on-device sampling with the
  * {@link io.fairlane.engine.sampling.Sampler}'s algorithm and random numbers, so only token ids and the log
- * probabilities a request asked for come back to the host. A thin adapter over
+ * probabilities a request asked for come back to the host; a choice under an output constraint (forced tool call,
+ * JSON mode) instead gets its logits row back and is sampled on the host, where the constraint's automaton is. A
+ * thin adapter over
  * {@link io.fairlane.engine.cuda.CudaExecution}; design and status in {@code docs/cuda.md}.
  *
  * <p>Confined to the engine loop thread after opening, like the CUDA context it holds.
@@ -188,13 +191,24 @@ public final class CudaBackend implements ExecutionBackend {
         for (int i = 0; i < batch.size(); i++) {
             outputs.add(switch (batch.sequences().get(i).output()) {
                 case NONE -> SequenceOutput.Nothing.INSTANCE;
-                case SAMPLE -> new SequenceOutput.Sampled(new SampleResult(r.token(i), r.logprob(i), r.topIds(i),
-                        r.topLogprobs(i)));
+                case SAMPLE -> new SequenceOutput.Sampled(sampledOnHost(batch.sequences().get(i))
+                        ? Sampler.sample(r.logits(i), batch.sequences().get(i).sampling())
+                        : new SampleResult(r.token(i), r.logprob(i), r.topIds(i), r.topLogprobs(i)));
                 case LOGITS -> new SequenceOutput.Logits(r.logits(i));
                 case HIDDEN_MEAN -> new SequenceOutput.HiddenMean(r.pooled(i));
             });
         }
         return new StepResult(outputs);
+    }
+
+    /**
+     * Whether this sequence's token is drawn on the host from its logits row rather than on the device: a choice
+     * under an output constraint, whose automaton (and the vocabulary's token bytes it walks) lives on the host.
+     * The device returns that row in full (one vocabulary of floats per constrained sequence and step) and the
+     * host {@link Sampler} masks and draws with the same algorithm and random numbers as the CPU backend.
+     */
+    private static boolean sampledOnHost(SequenceInput s) {
+        return s.output() == SequenceInput.Output.SAMPLE && s.sampling().constraint() != null;
     }
 
     private static StepSequence toStep(SequenceInput s, int index, int[] previous) {
@@ -222,6 +236,9 @@ public final class CudaBackend implements ExecutionBackend {
             case LOGITS -> StepSequence.Output.LOGITS;
             case HIDDEN_MEAN -> StepSequence.Output.HIDDEN_MEAN;
         };
+        if (sampledOnHost(s)) {
+            output = StepSequence.Output.LOGITS;
+        }
         if (output != StepSequence.Output.SAMPLE) {
             return new StepSequence(s.tokens(), s.startPosition(), s.blockTable(), output, null, null, null);
         }

@@ -170,13 +170,6 @@ public final class LocalEngine implements InferenceEngine {
         Objects.requireNonNull(sink, "sink");
         ensureOpen();
         RequestValidation.check(request, model, maxChoices, (long) kv.totalBlocks() * kv.blockSize());
-        if (request.sampling().constraint() != null && !"cpu".equals(model.backend())) {
-            // The CUDA backend samples on the device, where the constraint's automaton is not: refuse rather
-            // than ignore it.
-            throw new EngineException(Kind.INVALID_REQUEST, "Constrained output (forced tool calls, JSON mode) is"
-                    + " supported on the CPU backend only; model " + model.id() + " runs on " + model.backend() + ".",
-                    null);
-        }
         KvSequence root = kv.newSequence(request.tenant(), request.cacheSalt(), request.prompt().tokenIds());
         long seed = request.sampling().seed().orElse(ThreadLocalRandom.current().nextLong());
         GenerationJob job = new GenerationJob(request, sink, admissionOrder.incrementAndGet(), root, seed);

@@ -10,7 +10,9 @@ import io.fairlane.engine.PreparedPrompt;
 import io.fairlane.engine.Prompt;
 import io.fairlane.engine.SamplingParams;
 import io.fairlane.engine.TokenEvent;
+import io.fairlane.engine.OutputConstraint;
 import io.fairlane.engine.exec.BackendOptions;
+import io.fairlane.engine.exec.CpuBackend;
 import io.fairlane.engine.exec.ExecutionBackend;
 import io.fairlane.engine.exec.KvLayout;
 import io.fairlane.engine.kv.KvCacheManager;
@@ -18,6 +20,8 @@ import io.fairlane.engine.model.DType;
 import io.fairlane.engine.model.Model;
 import io.fairlane.engine.model.ModelConfig;
 import io.fairlane.engine.model.TestModels;
+import io.fairlane.engine.sampling.ConstraintVocabulary;
+import io.fairlane.engine.sampling.TokenConstraint;
 import io.fairlane.scheduler.ServiceTier;
 import io.fairlane.scheduler.Ticker;
 import java.nio.charset.StandardCharsets;
@@ -77,10 +81,16 @@ abstract class LocalEngineCudaContract {
             throw new IllegalStateException("the backend made room for " + backend.kvBlocks() + " KV blocks, not "
                     + kvBlocks);
         }
+        return engineOn(backend, ids(), kvBlocks, maxBatchTokens, maxRunning);
+    }
+
+    private LocalEngine engineOn(ExecutionBackend backend, TextCodec codec, int kvBlocks, int maxBatchTokens,
+                                 int maxRunning) {
+        ModelConfig c = backend.config();
         ModelInfo info = new ModelInfo("tiny", "llama", c.contextLength(), c.vocabSize(), c.hiddenSize(), false,
                 backend.name(), "fp-test", c.eosTokenIds());
         HeldQueue<Work> queue = new HeldQueue<>(new FifoTenantScheduler<>());
-        LocalEngine engine = new LocalEngine(info, StepExecutor.of(backend), ids(), tokenIdsOnly(),
+        LocalEngine engine = new LocalEngine(info, StepExecutor.of(backend), codec, tokenIdsOnly(),
                 new KvCacheManager(kvBlocks, 16), matcher -> queue, Ticker.system(),
                 new LocalEngine.Limits(maxBatchTokens, maxRunning, List.of()));
         engines.add(engine);
@@ -122,6 +132,49 @@ abstract class LocalEngineCudaContract {
             @Override
             public byte[] tokenBytes(int tokenId) {
                 return tokenText(tokenId).getBytes(StandardCharsets.UTF_8);
+            }
+        };
+    }
+
+    /**
+     * Token text for constrained decoding: every id but the end of sequence is one printable ASCII character
+     * (each character has two or three ids), so the JSON automaton finds braces, quotes and letters to choose.
+     */
+    static TextCodec asciiChars(List<Integer> eos) {
+        return new TextCodec() {
+            @Override
+            public IncrementalDecoder newDecoder() {
+                return new IncrementalDecoder() {
+                    @Override
+                    public String next(int tokenId) {
+                        return tokenText(tokenId);
+                    }
+
+                    @Override
+                    public String flush() {
+                        return "";
+                    }
+                };
+            }
+
+            @Override
+            public String decode(int[] tokenIds) {
+                return "";
+            }
+
+            @Override
+            public String tokenText(int tokenId) {
+                return new String(tokenBytes(tokenId), StandardCharsets.US_ASCII);
+            }
+
+            @Override
+            public byte[] tokenBytes(int tokenId) {
+                return eos.contains(tokenId) ? new byte[0] : new byte[] {(byte) (32 + tokenId % 95)};
+            }
+
+            @Override
+            public boolean isSpecial(int tokenId) {
+                return eos.contains(tokenId);
             }
         };
     }
@@ -276,6 +329,65 @@ abstract class LocalEngineCudaContract {
             norm += x * x;
         }
         assertThat(List.of(v.length, Math.round(norm * 1e4) / 1e4)).containsExactly(64, 1.0);
+    }
+
+    private LocalEngine constrainedEngine(boolean cuda) {
+        Model model = Model.open(modelDir);
+        BackendOptions options = new BackendOptions(16, KvLayout.of(model.config(), 16, 2).bytesPerBlock() * 128, 2,
+                List.of(), 0.6, 512, 16);
+        ExecutionBackend backend = cuda ? openCuda(model, options) : CpuBackend.open(model, options);
+        return engineOn(backend, asciiChars(model.config().eosTokenIds()), 64, 512, 16);
+    }
+
+    private static SamplingParams constrainedGreedy(OutputConstraint constraint, boolean logprobs) {
+        return new SamplingParams(0, 1, 0, 0, OptionalLong.of(5), 0, 0, Map.of(), logprobs, logprobs ? 20 : 0, 48,
+                List.of(), false, constraint);
+    }
+
+    @Test
+    void constrained_forcedToolCallGreedy_sameTokensAsTheCpuBackend() {
+        GenerationRequest r = request("a", prompt(24, 80), constrainedGreedy(
+                OutputConstraint.toolCall(List.of("get_weather")), false), 1);
+        List<Integer> cpu = run(constrainedEngine(false), r).tokens(0);
+        assertThat(run(constrainedEngine(true), r).tokens(0)).isEqualTo(cpu);
+    }
+
+    /**
+     * bf16 on the device and f32 on the CPU part ways after a few dozen free-form JSON tokens (a near tie), so
+     * JSON mode is checked against the rule itself: every token is one the constraint allows, and no allowed
+     * token among the 20 most likely scored higher.
+     */
+    @Test
+    void constrained_jsonObjectGreedy_eachTokenTheBestTheConstraintAllows() {
+        LocalEngine engine = constrainedEngine(true);
+        ModelInfo c = engine.model();
+        List<Integer> eos = c.eosTokenIds();
+        TextCodec codec = asciiChars(eos);
+        RecordingSink sink = run(engine, request("a", prompt(24, 80), constrainedGreedy(OutputConstraint.jsonObject(),
+                true), 1));
+        TokenConstraint rule = new TokenConstraint(OutputConstraint.jsonObject(),
+                ConstraintVocabulary.of(c.vocabSize(), codec::tokenBytes, codec::isSpecial, eos));
+        List<String> violations = new ArrayList<>();
+        List<TokenEvent.Token> tokens = sink.events().stream().filter(e -> e instanceof TokenEvent.Token)
+                .map(e -> (TokenEvent.Token) e).toList();
+        for (int step = 0; step < tokens.size(); step++) {
+            TokenEvent.Token t = tokens.get(step);
+            if (!rule.allows(t.tokenId())) {
+                violations.add(step + ": token " + t.tokenId() + " is not allowed");
+            }
+            for (TokenEvent.Alternative a : t.logprob().top()) {
+                int id = a.bytes().length == 0 ? eos.getFirst() : a.bytes()[0] - 32;
+                if (a.bytes().length > 0 && eos.contains(id)) {
+                    id += 95;
+                }
+                if (a.logprob() > t.logprob().logprob() && rule.allows(id)) {
+                    violations.add(step + ": allowed '" + a.token() + "' scored above token " + t.tokenId());
+                }
+            }
+            rule.advance(t.tokenId());
+        }
+        assertThat(tokens).as("precondition: output").hasSizeGreaterThan(10);
+        assertThat(violations).isEmpty();
     }
 
     @Test
