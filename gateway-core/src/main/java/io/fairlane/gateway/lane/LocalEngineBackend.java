@@ -110,11 +110,6 @@ public final class LocalEngineBackend implements Backend {
             tools = List.of();
         }
         OutputConstraint constraint = constraint(request);
-        if (constraint != null && !"cpu".equals(engine.model().backend())) {
-            throw ApiException.unsupported(constraint instanceof OutputConstraint.ToolCall ? "tool_choice"
-                    : "response_format", "is not supported by model '" + config.id() + "' on the "
-                    + engine.model().backend() + " backend: constrained decoding runs on the CPU backend only.");
-        }
         PreparedPrompt prompt = engine.prepare(new Prompt.Chat(messages, tools, true, request.templateArguments()));
         ModelInfo model = engine.model();
         SamplingParams sampling = sampling(request.sampling(), request.logprobs(), request.topLogprobs(), prompt,
