@@ -1,12 +1,12 @@
 package io.fairlane.gateway.capture;
 
+import io.fairlane.gateway.http.BoundedCopy;
 import io.fairlane.gateway.http.Exchange;
 import io.fairlane.gateway.http.HttpHandler;
 import io.fairlane.gateway.http.ResponseTap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.HttpHeaders;
-import java.io.ByteArrayOutputStream;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -55,7 +55,7 @@ public final class TrafficCapture implements java.util.function.Function<HttpHan
 
     private void finished(Exchange e, Instant time, Map<String, String> requestHeaders, byte[] requestBody,
                           ResponseRecording response) {
-        if (response.overflow) {
+        if (response.bytes.overflowed()) {
             recorder.drop("a response of more than " + maxBodyBytes + " bytes is over capture.max_body_size");
             return;
         }
@@ -68,16 +68,14 @@ public final class TrafficCapture implements java.util.function.Function<HttpHan
 
     /** The response's status, headers and bytes, up to the limit. Confined to the exchange's event loop. */
     private static final class ResponseRecording implements ResponseTap {
-        private final long limit;
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final BoundedCopy bytes;
         private Map<String, String> headers = Map.of();
         private int status;
         private boolean stream;
         private boolean seen;
-        private boolean overflow;
 
         ResponseRecording(long limit) {
-            this.limit = limit;
+            this.bytes = new BoundedCopy(limit);
         }
 
         @Override
@@ -85,7 +83,7 @@ public final class TrafficCapture implements java.util.function.Function<HttpHan
             this.status = status;
             this.headers = Redaction.headers(headers);
             this.seen = true;
-            append(body);
+            bytes.append(body);
         }
 
         @Override
@@ -98,19 +96,7 @@ public final class TrafficCapture implements java.util.function.Function<HttpHan
 
         @Override
         public void event(ByteBuf event) {
-            append(event);
-        }
-
-        private void append(ByteBuf buf) {
-            if (overflow) {
-                return;
-            }
-            if (bytes.size() + (long) buf.readableBytes() > limit) {
-                overflow = true;
-                bytes.reset();
-                return;
-            }
-            bytes.writeBytes(ByteBufUtil.getBytes(buf));
+            bytes.append(event);
         }
     }
 }

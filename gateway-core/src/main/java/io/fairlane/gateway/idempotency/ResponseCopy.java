@@ -1,11 +1,11 @@
 package io.fairlane.gateway.idempotency;
 
+import io.fairlane.gateway.http.BoundedCopy;
 import io.fairlane.gateway.http.ResponseTap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
@@ -20,23 +20,21 @@ final class ResponseCopy implements ResponseTap {
 
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
-    private final long limit;
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final BoundedCopy bytes;
     private int status;
     private String contentType = "application/json";
     private boolean stream;
     private boolean complete;
-    private boolean overflow;
 
     ResponseCopy(long limit) {
-        this.limit = limit;
+        this.bytes = new BoundedCopy(limit);
     }
 
     @Override
     public void response(int status, HttpHeaders headers, ByteBuf body) {
         this.status = status;
         this.contentType = headers.get(HttpHeaderNames.CONTENT_TYPE, contentType);
-        append(body);
+        bytes.append(body);
         complete = true;
     }
 
@@ -52,24 +50,12 @@ final class ResponseCopy implements ResponseTap {
             complete = true;
             return;
         }
-        append(event);
-    }
-
-    private void append(ByteBuf buf) {
-        if (overflow) {
-            return;
-        }
-        if (bytes.size() + (long) buf.readableBytes() > limit) {
-            overflow = true;
-            bytes.reset();
-            return;
-        }
-        bytes.writeBytes(ByteBufUtil.getBytes(buf));
+        bytes.append(event);
     }
 
     /** The response to store, or empty when it is not a complete 2xx response within the size limit. */
     Optional<StoredResponse> result() {
-        if (!complete || overflow || status < 200 || status > 299) {
+        if (!complete || bytes.overflowed() || status < 200 || status > 299) {
             return Optional.empty();
         }
         return Optional.of(new StoredResponse(status, contentType, stream, bytes.toByteArray()));
