@@ -8,9 +8,9 @@ cd "$root"
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 cp_file=$(mktemp)
 # test-compile also fetches the tokenizer packages into target/; the classpath file is written per module,
-# gateway-cuda last
-./mvnw -B -q -pl gateway-cuda -am test-compile dependency:build-classpath -Dmdep.outputFile="$cp_file" \
+# gateway-engine last
+./mvnw -B -q -pl gateway-engine -am test-compile dependency:build-classpath -Dmdep.outputFile="$cp_file" \
   -Dmdep.includeScope=test
-cp="gateway-cuda/target/test-classes:gateway-cuda/target/classes:$(cat "$cp_file")"
+cp="gateway-engine/target/test-classes:gateway-engine/target/classes:$(cat "$cp_file")"
 rm -f "$cp_file"
-exec "$JAVA_HOME/bin/java" -Xmx2g -cp "$cp" io.fairlane.engine.tokenizer.TokenizerThroughput gateway-cuda/target/tokenizer-packages
+exec "$JAVA_HOME/bin/java" -Xmx2g -cp "$cp" io.fairlane.engine.tokenizer.TokenizerThroughput gateway-engine/target/tokenizer-packages

@@ -6,7 +6,7 @@
 #   DTYPE=f32 bench/cpu/run.sh        # f32 weights
 #   MODELS=llama-110m BATCHES=1,4,16 TOKENS=64 bench/cpu/run.sh
 #
-# Needs a JDK 25 (JAVA_HOME or /usr/lib/jvm/*25*). Builds gateway-cuda, writes the synthetic models once under
+# Needs a JDK 25 (JAVA_HOME or /usr/lib/jvm/*25*). Builds gateway-engine, writes the synthetic models once under
 # bench/cpu/target/ (about 1.5 GB for bf16), runs nothing in the background. Run it on an otherwise idle machine.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -25,11 +25,11 @@ fi
 export JAVA_HOME
 mkdir -p "$work"
 
-echo "== building gateway-cuda" >&2
-(cd "$root" && ./mvnw -B -q -pl gateway-cuda -am package dependency:build-classpath -DskipTests \
+echo "== building gateway-engine" >&2
+(cd "$root" && ./mvnw -B -q -pl gateway-engine -am package dependency:build-classpath -DskipTests \
   -Dmdep.outputFile=target/runtime-classpath.txt -Dmdep.includeScope=runtime >&2)
-jar=$(ls "$root"/gateway-cuda/target/gateway-cuda-*.jar | grep -v -- '-tests\|-sources' | head -1)
-cp="$jar:$(cat "$root/gateway-cuda/target/runtime-classpath.txt")"
+jar=$(ls "$root"/gateway-engine/target/gateway-engine-*.jar | grep -v -- '-tests\|-sources' | head -1)
+cp="$jar:$(cat "$root/gateway-engine/target/runtime-classpath.txt")"
 model_cli() {
   "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g \
     -cp "$cp" io.fairlane.engine.tools.ModelCli "$@" 2> >(grep -v 'Using incubator modules' >&2)

@@ -23,7 +23,7 @@ work=target/bench-http
 mkdir -p "$work"
 
 ./mvnw -B -q ${MVN_FLAGS:-} -pl gateway-core -am package -Dmaven.test.skip=true -Dfairlane.skipNpm=true >&2
-CP=$(ls gateway-scheduler/target/gateway-scheduler-*.jar gateway-cuda/target/gateway-cuda-*.jar \
+CP=$(ls gateway-scheduler/target/gateway-scheduler-*.jar gateway-engine/target/gateway-engine-*.jar \
   gateway-core/target/gateway-core-*.jar gateway-core/target/lib/*.jar | grep -v -e '-tests.jar' -e '-sources.jar' \
   | paste -sd:)
 JAVA=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)

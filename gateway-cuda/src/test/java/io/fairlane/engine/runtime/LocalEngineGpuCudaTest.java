@@ -10,8 +10,8 @@ import io.fairlane.engine.PreparedPrompt;
 import io.fairlane.engine.Prompt;
 import io.fairlane.engine.SamplingParams;
 import io.fairlane.engine.TokenEvent;
+import io.fairlane.engine.cuda.CudaBackend;
 import io.fairlane.engine.exec.BackendOptions;
-import io.fairlane.engine.exec.CudaBackend;
 import io.fairlane.engine.exec.ExecutionBackend;
 import io.fairlane.engine.model.Model;
 import io.fairlane.scheduler.Policy;
@@ -30,7 +30,7 @@ class LocalEngineGpuCudaTest extends LocalEngineCudaContract {
 
     @BeforeAll
     static void deviceUsable() {
-        CudaBackend.Availability a = CudaBackend.probe();
+        io.fairlane.engine.exec.ExecutionBackendProvider.Availability a = CudaBackend.probe();
         Assumptions.assumeTrue(a.usable(), () -> "skipped: no usable CUDA device: " + a.reason());
     }
 

@@ -1,8 +1,11 @@
-package io.fairlane.engine.exec;
+package io.fairlane.engine.cuda;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fairlane.engine.exec.BackendOptions;
+import io.fairlane.engine.exec.BackendUnavailableException;
+import io.fairlane.engine.exec.ExecutionBackendProvider;
 import io.fairlane.engine.model.DType;
 import io.fairlane.engine.model.Model;
 import io.fairlane.engine.model.TestModels;
@@ -20,6 +23,11 @@ class CudaBackendTest {
 
     private static void assumeNoDriver() {
         Assumptions.assumeFalse(CudaBackend.probe().usable(), "skipped: this machine has a usable CUDA device");
+    }
+
+    @Test
+    void serviceLoader_findsTheCudaProviderByName() {
+        assertThat(ExecutionBackendProvider.find("cuda")).get().isInstanceOf(CudaBackendProvider.class);
     }
 
     @Test

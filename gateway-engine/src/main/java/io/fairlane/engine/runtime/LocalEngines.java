@@ -9,9 +9,8 @@ import io.fairlane.engine.PreparedPrompt;
 import io.fairlane.engine.Prompt;
 import io.fairlane.engine.exec.BackendOptions;
 import io.fairlane.engine.exec.BackendUnavailableException;
-import io.fairlane.engine.exec.CpuBackend;
-import io.fairlane.engine.exec.CudaBackend;
 import io.fairlane.engine.exec.ExecutionBackend;
+import io.fairlane.engine.exec.ExecutionBackendProvider;
 import io.fairlane.engine.kv.KvCacheManager;
 import io.fairlane.engine.model.Model;
 import io.fairlane.engine.model.ModelConfig;
@@ -155,17 +154,17 @@ public final class LocalEngines {
         BackendOptions options = BackendOptions.from(config);
         try {
             return switch (config.backend()) {
-                case "cpu" -> CpuBackend.open(model, options);
-                case "cuda" -> CudaBackend.open(model, options);
+                case "cpu", "cuda" -> ExecutionBackendProvider.named(config.backend()).open(model, options);
                 case "auto" -> {
-                    CudaBackend.Availability cuda = CudaBackend.probe();
-                    if (cuda.usable()) {
-                        LOG.info("model {}: backend auto chose CUDA: {}", config.modelId(), cuda.reason());
-                        yield CudaBackend.open(model, options);
+                    ExecutionBackendProvider cuda = ExecutionBackendProvider.named("cuda");
+                    ExecutionBackendProvider.Availability availability = cuda.probe();
+                    if (availability.usable()) {
+                        LOG.info("model {}: backend auto chose CUDA: {}", config.modelId(), availability.reason());
+                        yield cuda.open(model, options);
                     }
                     LOG.info("model {}: backend auto chose the CPU because CUDA is not usable: {}", config.modelId(),
-                            cuda.reason());
-                    yield CpuBackend.open(model, options);
+                            availability.reason());
+                    yield ExecutionBackendProvider.named("cpu").open(model, options);
                 }
                 default -> throw new IllegalArgumentException("unknown backend " + config.backend());
             };

@@ -102,7 +102,7 @@ def chat_goldens(env, config, cases):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--packages", required=True, help="target/tokenizer-packages")
-    parser.add_argument("--module", required=True, help="the gateway-cuda module directory")
+    parser.add_argument("--module", required=True, help="the gateway-engine module directory")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
 

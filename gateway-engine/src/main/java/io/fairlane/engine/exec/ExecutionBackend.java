@@ -11,10 +11,12 @@ import io.fairlane.engine.model.ModelConfig;
  * <p>Threading: after opening, a backend is confined to one thread, the engine loop (it may use worker threads
  * of its own inside a call).
  *
- * <p>Opening: {@link CpuBackend#open} and {@link CudaBackend#open}, each taking ownership of an opened
- * {@link io.fairlane.engine.model.Model}; closing the backend closes the model.
+ * <p>Opening: through an {@link ExecutionBackendProvider} found by name ({@code cpu} ships with the engine,
+ * {@code cuda} with the {@code gateway-cuda} module), which takes ownership of an opened
+ * {@link io.fairlane.engine.model.Model}; closing the backend closes the model. The interface is open rather than
+ * sealed because its implementations live in different modules (docs/adr/0005).
  */
-public sealed interface ExecutionBackend extends AutoCloseable permits CpuBackend, CudaBackend {
+public interface ExecutionBackend extends AutoCloseable {
 
     /** {@code cpu} or {@code cuda}. */
     String name();

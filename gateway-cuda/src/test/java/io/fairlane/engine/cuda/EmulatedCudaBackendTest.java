@@ -1,6 +1,7 @@
-package io.fairlane.engine.exec;
+package io.fairlane.engine.cuda;
 
 import io.fairlane.engine.cuda.EmulatedExecutions;
+import io.fairlane.engine.exec.BackendOptions;
 import io.fairlane.engine.model.Model;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;

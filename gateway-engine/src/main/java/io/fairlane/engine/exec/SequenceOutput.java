@@ -8,7 +8,7 @@ public sealed interface SequenceOutput {
 
     /** For {@link SequenceInput.Output#NONE}. */
     record Nothing() implements SequenceOutput {
-        static final Nothing INSTANCE = new Nothing();
+        public static final Nothing INSTANCE = new Nothing();
     }
 
     /** For {@link SequenceInput.Output#SAMPLE}. */

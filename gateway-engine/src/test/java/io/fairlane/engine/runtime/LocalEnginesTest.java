@@ -83,7 +83,7 @@ class LocalEnginesTest {
 
     @Test
     void open_autoWithoutUsableCuda_choosesCpu() {
-        org.junit.jupiter.api.Assumptions.assumeFalse(io.fairlane.engine.exec.CudaBackend.probe().usable(),
+        org.junit.jupiter.api.Assumptions.assumeFalse(io.fairlane.engine.exec.ExecutionBackendProvider.named("cuda").probe().usable(),
                 "a usable CUDA device is present here");
         try (InferenceEngine engine = Engines.open(synthetic("auto"), SchedulerStats.disabled())) {
             assertThat(engine.model().backend()).isEqualTo("cpu");
@@ -92,7 +92,7 @@ class LocalEnginesTest {
 
     @Test
     void open_cudaWithoutUsableDevice_unavailableWithTheReason() {
-        org.junit.jupiter.api.Assumptions.assumeFalse(io.fairlane.engine.exec.CudaBackend.probe().usable(),
+        org.junit.jupiter.api.Assumptions.assumeFalse(io.fairlane.engine.exec.ExecutionBackendProvider.named("cuda").probe().usable(),
                 "a usable CUDA device is present here");
         assertThatThrownBy(() -> Engines.open(synthetic("cuda"), SchedulerStats.disabled()))
                 .isInstanceOfSatisfying(EngineException.class, e -> assertThat(List.of(e.kind().name(),

@@ -274,10 +274,19 @@ class CpuBackendTest {
     }
 
     @Test
-    void cudaOpen_withoutTheCudaPath_refusesWithTheReason() {
+    void providers_cpuIsInstalledWithTheEngine() {
+        assertThat(ExecutionBackendProvider.find("cpu")).get()
+                .satisfies(p -> assertThat(p.probe().usable()).isTrue());
+    }
+
+    @Test
+    void cudaOpen_withoutTheCudaModule_refusesNamingTheMissingModule() {
+        // The engine module's tests run without gateway-cuda on the classpath.
         Model m = TestModels.open(root, "tiny", DType.BF16, 3);
         open.add(m);
-        assertThatThrownBy(() -> CudaBackend.open(m, BackendOptions.cpu(0)))
+        ExecutionBackendProvider cuda = ExecutionBackendProvider.named("cuda");
+        assertThat(cuda.probe().reason()).contains("gateway-cuda");
+        assertThatThrownBy(() -> cuda.open(m, BackendOptions.cpu(0)))
                 .isInstanceOf(BackendUnavailableException.class)
                 .hasMessageStartingWith("CUDA backend not available: ");
     }

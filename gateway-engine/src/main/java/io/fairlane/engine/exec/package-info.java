@@ -1,6 +1,7 @@
 /**
  * The seam between the engine loop and the hardware: an {@link io.fairlane.engine.exec.ExecutionBackend}
- * ({@link io.fairlane.engine.exec.CpuBackend} or {@link io.fairlane.engine.exec.CudaBackend}) holds a model's
+ * ({@link io.fairlane.engine.exec.CpuBackend} here; the CUDA backend in the {@code gateway-cuda} module, found
+ * through {@link io.fairlane.engine.exec.ExecutionBackendProvider} and {@link java.util.ServiceLoader}) holds a model's
  * weights and a paged KV store, and runs one forward step for a batch of sequences
  * ({@link io.fairlane.engine.exec.BatchInput}), each with its own positions and block table, returning per
  * sequence nothing, a sampled token, a logits row or a pooled hidden state

@@ -12,7 +12,7 @@
 set -uo pipefail
 
 target=${1:?target directory}
-module=${2:?module directory (gateway-cuda)}
+module=${2:?module directory (gateway-engine)}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 version=3.7.2
 packages=(llama2 llama3 qwen3 gemma3 deepseek_v3)

@@ -1,5 +1,6 @@
-package io.fairlane.engine.exec;
+package io.fairlane.engine.cuda;
 
+import io.fairlane.engine.exec.BackendOptions;
 import io.fairlane.engine.model.Model;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,7 +12,7 @@ class GpuCudaBackendTest extends CudaBackendContract {
 
     @BeforeAll
     static void deviceUsable() {
-        CudaBackend.Availability a = CudaBackend.probe();
+        io.fairlane.engine.exec.ExecutionBackendProvider.Availability a = CudaBackend.probe();
         Assumptions.assumeTrue(a.usable(), () -> "skipped: no usable CUDA device: " + a.reason());
     }
 

@@ -1,12 +1,15 @@
-package io.fairlane.engine.exec;
+package io.fairlane.engine.cuda;
 
-import io.fairlane.engine.cuda.CudaExecution;
-import io.fairlane.engine.cuda.CudaModelRunner;
-import io.fairlane.engine.cuda.CudaModelSpec;
-import io.fairlane.engine.cuda.CudaProbe;
-import io.fairlane.engine.cuda.HostTensor;
-import io.fairlane.engine.cuda.StepSequence;
-import io.fairlane.engine.cuda.WeightSource;
+import io.fairlane.engine.exec.BackendOptions;
+import io.fairlane.engine.exec.BackendUnavailableException;
+import io.fairlane.engine.exec.BatchInput;
+import io.fairlane.engine.exec.ExecutionBackend;
+import io.fairlane.engine.exec.ExecutionBackendProvider.Availability;
+import io.fairlane.engine.exec.KvLayout;
+import io.fairlane.engine.exec.PendingStep;
+import io.fairlane.engine.exec.SequenceInput;
+import io.fairlane.engine.exec.SequenceOutput;
+import io.fairlane.engine.exec.StepResult;
 import io.fairlane.engine.model.Model;
 import io.fairlane.engine.model.ModelConfig;
 import io.fairlane.engine.model.Tensor;
@@ -46,18 +49,6 @@ public final class CudaBackend implements ExecutionBackend {
         this.model = Objects.requireNonNull(model, "model");
         this.execution = Objects.requireNonNull(execution, "execution");
         this.layout = KvLayout.of(model.config(), blockSize, KV_BYTES_PER_ELEMENT);
-    }
-
-    /**
-     * Whether a CUDA backend could be opened here, and if not, why.
-     *
-     * @param usable whether {@link #open} can succeed (driver, device of compute capability 8.0 or newer, kernels)
-     * @param reason a sentence for the startup log: the device when usable, else what is missing
-     */
-    public record Availability(boolean usable, String reason) {
-        public Availability {
-            Objects.requireNonNull(reason, "reason");
-        }
     }
 
     /**
@@ -109,7 +100,7 @@ public final class CudaBackend implements ExecutionBackend {
                 !Boolean.getBoolean("fairlane.cuda.noGraphs"));
         try {
             return new CudaBackend(model, opener.open(device, spec, weightsOf(model), limits), options.kvBlockSize());
-        } catch (IllegalStateException | io.fairlane.engine.cuda.CudaException e) {
+        } catch (IllegalStateException | CudaException e) {
             throw new BackendUnavailableException("CUDA backend not available: " + e.getMessage(), e);
         }
     }

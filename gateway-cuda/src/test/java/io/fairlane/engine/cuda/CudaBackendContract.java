@@ -1,8 +1,16 @@
-package io.fairlane.engine.exec;
+package io.fairlane.engine.cuda;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fairlane.engine.SamplingParams;
+import io.fairlane.engine.exec.BackendOptions;
+import io.fairlane.engine.exec.BatchInput;
+import io.fairlane.engine.exec.CpuBackend;
+import io.fairlane.engine.exec.ExecutionBackend;
+import io.fairlane.engine.exec.PendingStep;
+import io.fairlane.engine.exec.SequenceInput;
+import io.fairlane.engine.exec.SequenceOutput;
+import io.fairlane.engine.exec.StepResult;
 import io.fairlane.engine.model.DType;
 import io.fairlane.engine.model.Model;
 import io.fairlane.engine.model.TestModels;
