@@ -1,0 +1,34 @@
+# Sourced by the scripts under bench/ (not run): finds a JDK 25, builds the benchmark module and everything it
+# depends on (tests skipped; compiled classes, no jars), and gives the scripts its runtime classpath.
+#
+#   . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"    # from bench/<area>/ (or ./lib.sh from bench/)
+#   bench_build                                      # sets BENCH_CP; MVN_FLAGS=-o for an offline build
+#   "${BENCH_JAVA[@]}" -cp "$BENCH_CP" io.fairlane.bench.engine.CpuBench bandwidth
+#
+# BENCH_CP holds the benchmark classes, every module's classes (gateway-cuda's included, with its CUDA kernels when
+# nvcc exists) and their runtime jars: the gateway itself can be started from it (io.fairlane.gateway.Main).
+bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+bench_java_major() {  # the feature version of the java binary $1, or nothing
+  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | cut -d. -f1
+}
+if [ -z "${JAVA_HOME:-}" ] || [ "$(bench_java_major "$JAVA_HOME/bin/java" 2>/dev/null)" != 25 ]; then
+  for c in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*25* /opt/java/openjdk; do
+    if [ -x "$c/bin/javac" ] && [ "$(bench_java_major "$c/bin/java")" = 25 ]; then JAVA_HOME=$c; break; fi
+  done
+fi
+[ -x "${JAVA_HOME:-}/bin/javac" ] || { echo "bench: no JDK 25 found (set JAVA_HOME)" >&2; exit 1; }
+export JAVA_HOME
+
+# The JVM flags every benchmark runs with (the launcher's, less the collector): the CPU kernels use the Vector API,
+# the CUDA backend and the cuBLAS binding native access.
+BENCH_JAVA=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
+
+bench_build() {
+  echo "bench: building the benchmark module (mvnw -pl bench -am compile)..." >&2
+  # shellcheck disable=SC2086
+  (cd "$bench_root" && ./mvnw -B -q ${MVN_FLAGS:-} -pl bench -am -Dfairlane.skipNpm=true compile \
+    dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=target/runtime.classpath >&2)
+  BENCH_CP="$bench_root/bench/target/classes:$(cat "$bench_root/bench/target/runtime.classpath")"
+  export BENCH_CP
+}
