@@ -1,5 +1,5 @@
-# Sourced by the scripts under bench/ (not run): finds a JDK 25, builds the benchmark module and everything it
-# depends on (tests skipped; compiled classes, no jars), and gives the scripts its runtime classpath.
+# Sourced by the scripts under bench/ (not run): finds a JDK 25 or newer, builds the benchmark module and everything
+# it depends on (tests skipped; compiled classes, no jars), and gives the scripts its runtime classpath.
 #
 #   . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"    # from bench/<area>/ (or ./lib.sh from bench/)
 #   bench_build                                      # sets BENCH_CP; MVN_FLAGS=-o for an offline build
@@ -9,15 +9,20 @@
 # nvcc exists) and their runtime jars: the gateway itself can be started from it (io.fairlane.gateway.Main).
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-bench_java_major() {  # the feature version of the java binary $1, or nothing
-  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | cut -d. -f1
+bench_jdk() {  # succeeds when $1 is a JDK (javac beside java) of version 25 or newer, as the launcher requires
+  local v
+  [ -x "$1/bin/javac" ] || return 1
+  v=$("$1/bin/java" -XshowSettings:properties -version 2>&1 \
+    | sed -n 's/^ *java\.specification\.version = //p' | cut -d. -f1)
+  [ -n "$v" ] && [ "$v" -ge 25 ]
 }
-if [ -z "${JAVA_HOME:-}" ] || [ "$(bench_java_major "$JAVA_HOME/bin/java" 2>/dev/null)" != 25 ]; then
-  for c in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*25* /opt/java/openjdk; do
-    if [ -x "$c/bin/javac" ] && [ "$(bench_java_major "$c/bin/java")" = 25 ]; then JAVA_HOME=$c; break; fi
+if ! bench_jdk "${JAVA_HOME:-/nonexistent}"; then
+  JAVA_HOME=
+  for c in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/* /opt/java/openjdk; do
+    if bench_jdk "$c"; then JAVA_HOME=$c; break; fi
   done
 fi
-[ -x "${JAVA_HOME:-}/bin/javac" ] || { echo "bench: no JDK 25 found (set JAVA_HOME)" >&2; exit 1; }
+[ -n "$JAVA_HOME" ] || { echo "bench: no JDK 25 or newer found (set JAVA_HOME)" >&2; exit 1; }
 export JAVA_HOME
 
 # The JVM flags every benchmark runs with (the launcher's, less the collector): the CPU kernels use the Vector API,

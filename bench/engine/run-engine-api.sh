@@ -7,5 +7,5 @@ set -euo pipefail
 cd "$bench_root"
 bench_build
 # shellcheck disable=SC2086
-exec "${BENCH_JAVA[@]}" -XX:+UseParallelGC -Xmx4g ${BENCH_JAVA_OPTS:-} -cp "$BENCH_CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-  io.fairlane.bench.engine.EngineApiBench "$@"
+exec "${BENCH_JAVA[@]}" -XX:+UseParallelGC -Xmx4g ${BENCH_JAVA_OPTS:-} -cp "$BENCH_CP" \
+  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn io.fairlane.bench.engine.EngineApiBench "$@"

@@ -82,8 +82,8 @@ YAML
   exit 1
 }
 
-bench() { "${JAVA[@]}" -cp "$CP" io.fairlane.bench.engine.EngineBench "$@" --base-url "http://127.0.0.1:$PORT/v1" --model bench \
-  --vocab "$vocab" --ignore-eos true; }
+bench() { "${JAVA[@]}" -cp "$CP" io.fairlane.bench.engine.EngineBench "$@" --base-url "http://127.0.0.1:$PORT/v1" \
+  --model bench --vocab "$vocab" --ignore-eos true; }
 
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg);" \
   "model $SHAPE $DTYPE ctx $CONTEXT; $(date -u +%FT%TZ)"
