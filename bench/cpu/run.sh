@@ -6,34 +6,26 @@
 #   DTYPE=f32 bench/cpu/run.sh        # f32 weights
 #   MODELS=llama-110m BATCHES=1,4,16 TOKENS=64 bench/cpu/run.sh
 #
-# Needs a JDK 25 (JAVA_HOME or /usr/lib/jvm/*25*). Builds gateway-engine, writes the synthetic models once under
-# bench/cpu/target/ (about 1.5 GB for bf16), runs nothing in the background. Run it on an otherwise idle machine.
+# Needs a JDK 25 (JAVA_HOME or /usr/lib/jvm/*25*). Builds the benchmark module (bench/lib.sh), writes the synthetic
+# models once under bench/cpu/target/ (what `./fairlane model synth` writes; about 1.5 GB for bf16), measures them
+# with io.fairlane.bench.engine.CpuBench, and runs nothing in the background. Run it on an otherwise idle machine.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+root=$bench_root
 work=$root/bench/cpu/target
 dtype=${DTYPE:-bf16}
 models=${MODELS:-llama-110m qwen3-0.6b}
 batches=${BATCHES:-1,16}
 tokens=${TOKENS:-32}
 threads=${THREADS:-0}
-
-if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q '"25'; then
-  for c in /usr/lib/jvm/*25* /opt/java/openjdk; do
-    if [ -x "$c/bin/java" ] && "$c/bin/java" -version 2>&1 | grep -q '"25'; then JAVA_HOME=$c; break; fi
-  done
-fi
-export JAVA_HOME
 mkdir -p "$work"
 
-echo "== building gateway-engine" >&2
-(cd "$root" && ./mvnw -B -q -pl gateway-engine -am package dependency:build-classpath -DskipTests \
-  -Dmdep.outputFile=target/runtime-classpath.txt -Dmdep.includeScope=runtime >&2)
-jar=$(ls "$root"/gateway-engine/target/gateway-engine-*.jar | grep -v -- '-tests\|-sources' | head -1)
-cp="$jar:$(cat "$root/gateway-engine/target/runtime-classpath.txt")"
-model_cli() {
-  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g \
-    -cp "$cp" io.fairlane.engine.tools.ModelCli "$@" 2> >(grep -v 'Using incubator modules' >&2)
+bench_build
+java_with() {  # java_with MAIN ARGS...: the benchmark JVM, its incubator-module notice filtered out
+  "${BENCH_JAVA[@]}" -Xmx4g -cp "$BENCH_CP" "$@" 2> >(grep -v 'Using incubator modules' >&2)
 }
+model_cli() { java_with io.fairlane.engine.tools.ModelCli "$@"; }
+cpu_bench() { java_with io.fairlane.bench.engine.CpuBench "$@"; }
 
 # A plain word-level tokenizer of the given vocabulary size: the forward pass only needs the size, and these
 # match the real checkpoints' embedding rows (Llama 2: 32000; Qwen3: 151936).
@@ -67,13 +59,13 @@ out=$work/results-$(date -u +%Y%m%dT%H%M%SZ).txt
   echo "java: $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "dtype: $dtype, threads: ${threads} (0 = all), decode steps timed: $tokens"
-  model_cli bandwidth --gib 2 --seconds 6 ${THREADS:+--threads $THREADS}
+  cpu_bench bandwidth --gib 2 --seconds 6 ${THREADS:+--threads $THREADS}
   for m in $models; do
     v=$(vocab_of "$m")
     tokenizer "$v" "$work/tokenizer-$v"
     dir=$work/models/$m-$dtype
     model_cli synth --shape "$m" --tokenizer "$work/tokenizer-$v" --dtype "$dtype" --seed 1 --out "$dir" >&2
-    model_cli bench --model "$dir" --batch "$batches" --tokens "$tokens" --threads "$threads"
+    cpu_bench bench --model "$dir" --batch "$batches" --tokens "$tokens" --threads "$threads"
   done
   echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$out"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Issue 5's three figures through the HTTP API: a real Fairlane gateway (the class and JVM flags that
-# `./fairlane serve` runs) serving a synthetic model on the CPU backend, driven by bench/engine/EngineBench.java.
+# Prefix cache, continuous batching and two-tenant fairness of a local model, through the HTTP API: a real Fairlane
+# gateway (the class and JVM flags that `./fairlane serve` runs) serving a synthetic model on the CPU backend, driven
+# by io.fairlane.bench.engine.EngineBench (both from the benchmark module's classpath, bench/lib.sh).
 #
 #   bench/engine/run-http.sh [all|prefix|concurrency|fairness]
 #
@@ -15,21 +16,19 @@
 # Output: key=value lines per scenario (copy them into docs/benchmarks.md) and the server logs under
 # target/bench-http/.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+cd "$bench_root"
 scenario=${1:-all}
 SHAPE=${SHAPE:-tiny-llama} DTYPE=${DTYPE:-f32} CONTEXT=${CONTEXT:-8192} KV=${KV:-768MiB} PORT=${PORT:-28417}
 work=target/bench-http
 mkdir -p "$work"
 
-./mvnw -B -q ${MVN_FLAGS:-} -pl gateway-core -am package -Dmaven.test.skip=true -Dfairlane.skipNpm=true >&2
-CP=$(ls gateway-scheduler/target/gateway-scheduler-*.jar gateway-engine/target/gateway-engine-*.jar \
-  gateway-core/target/gateway-core-*.jar gateway-core/target/lib/*.jar | grep -v -e '-tests.jar' -e '-sources.jar' \
-  | paste -sd:)
-JAVA=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
+bench_build
+CP=$BENCH_CP
+JAVA=("${BENCH_JAVA[@]}")
 
 # The model: synthetic SHAPE with the built-in tokenizer, context raised to CONTEXT (written once, then reused).
-model_dir=$("${JAVA[@]}" -cp "$CP" bench/engine/EngineApiBench.java model-dir --model-root target/bench-models \
+model_dir=$("${JAVA[@]}" -cp "$CP" io.fairlane.bench.engine.EngineApiBench model-dir --model-root target/bench-models \
   --shape "$SHAPE" --dtype "$DTYPE" --context "$CONTEXT" 2>/dev/null | tail -1)
 vocab=$(sed -n 's/.*"vocab_size" *: *\([0-9]*\).*/\1/p' "$model_dir/config.json" | head -1)
 vocab=$((vocab - 300))   # clear of the special and added tokens at the top of the built-in vocabulary
@@ -83,8 +82,8 @@ YAML
   exit 1
 }
 
-bench() { "${JAVA[@]}" bench/engine/EngineBench.java "$@" --base-url "http://127.0.0.1:$PORT/v1" --model bench \
-  --vocab "$vocab" --ignore-eos true; }
+bench() { "${JAVA[@]}" -cp "$CP" io.fairlane.bench.engine.EngineBench "$@" --base-url "http://127.0.0.1:$PORT/v1" \
+  --model bench --vocab "$vocab" --ignore-eos true; }
 
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg);" \
   "model $SHAPE $DTYPE ctx $CONTEXT; $(date -u +%FT%TZ)"

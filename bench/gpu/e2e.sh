@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Issue 9's end-to-end measurement: the whole gateway (io.fairlane.gateway.Main serve) with one local model,
-# driven over HTTP by io.fairlane.gateway.bench.EndToEndLoad with two tenants ("light", and "heavy" at 10x its
+# The GPU runbook's end-to-end measurement: the whole gateway (io.fairlane.gateway.Main serve) with one local model,
+# driven over HTTP by io.fairlane.bench.gateway.EndToEndLoad with two tenants ("light", and "heavy" at 10x its
 # rate) sharing a long system prompt; then the same closed-loop workload on the engine API in a fresh JVM (the
 # gateway stopped first, so the device is free), for the HTTP layer's cost. Writes e2e-http.json,
 # e2e-direct.json and the logs into $E2E_OUT; bench/gpu/report.py --e2e builds the table.
 #
-# run-all.sh's `e2e` phase calls it with the bundle's JRE and classpath:
+# run-all.sh's `e2e` phase calls it with the bundle's JRE and classpath (the gateway and the load generator both come
+# from the bench module's classpath):
 #   FAIRLANE_JAVA="java ..." FAIRLANE_CP=... FAIRLANE_TOKENIZERS=dir E2E_OUT=dir bash bench/gpu/e2e.sh [--cpu-smoke]
 #
 # Default: backend cuda, synthetic llama-3.2-1b in bf16 with the real Llama 3 tokenizer (vocabulary 128256, so
@@ -116,7 +117,7 @@ if [ "$ready" -ne 1 ]; then
 fi
 log "gateway ready"
 # shellcheck disable=SC2086
-timeout 600 "${JAVA[@]}" -cp "$FAIRLANE_CP" io.fairlane.gateway.bench.EndToEndLoad http \
+timeout 600 "${JAVA[@]}" -cp "$FAIRLANE_CP" io.fairlane.bench.gateway.EndToEndLoad http \
   --base-url "http://127.0.0.1:$port" --model e2e-model --light-key $light_key --heavy-key $heavy_key \
   --vocab "$vocab" $load --label "$label" --out "$out/e2e-http.json"
 http_rc=$?
@@ -136,7 +137,7 @@ kill -0 "$gw" 2>/dev/null && log "the gateway did not stop" || log "gateway stop
 
 # --- the engine API directly, same configuration and workload ---------------------------------------------------
 # shellcheck disable=SC2086
-timeout 400 "${JAVA[@]}" -cp "$FAIRLANE_CP" io.fairlane.gateway.bench.EndToEndLoad direct \
+timeout 400 "${JAVA[@]}" -cp "$FAIRLANE_CP" io.fairlane.bench.gateway.EndToEndLoad direct \
   --config "$config" --model e2e-model --vocab "$vocab" $load --label "$label" --out "$out/e2e-direct.json"
 direct_rc=$?
 log "load generator in-process exit $direct_rc"

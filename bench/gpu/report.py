@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds the issue 9 tables, checks the targets, prints them and writes them (markdown) to --out:
+"""Builds the GPU runbook's tables, checks the targets, prints them and writes them (markdown) to --out:
 the device benchmark from torch_baseline.py's JSON and GpuBenchmark's JSON files, and the end-to-end run from
 EndToEndLoad's two JSON files (over HTTP, and the engine API in-process).
 
@@ -51,7 +51,7 @@ def load(path):
 
 
 def e2e_table(http_path, direct_path):
-    """Issue 9's end-to-end targets: light's p99 TTFT within 1.5x of solo; HTTP costs < 5% of the engine's tokens/s."""
+    """The end-to-end targets: light's p99 TTFT within 1.5x of solo; HTTP costs < 5% of the engine's tokens/s."""
     h, err_h = load(http_path)
     d, err_d = load(direct_path)
     rows, missed = [], []

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# The GPU session's runbook: everything issues 6 and 9 need a GPU for, in phases, on a GPU host that has an NVIDIA
-# driver, PyTorch, transformers and numpy but no JDK, Maven or network. Run from the project root with the bundle
-# built beforehand on a build machine (carry .gpu-bundle to the GPU host):
+# The GPU session's runbook: everything the CUDA backend needs a GPU for (correctness against references and
+# transformers, the device benchmark, the gateway end to end), in phases, on a GPU host that has an NVIDIA driver,
+# PyTorch, transformers and numpy but no JDK, Maven or network. Run from the project root with the bundle built
+# beforehand on a build machine (carry .gpu-bundle to the GPU host):
 #
 #   bash bench/gpu/prepare-bundle.sh
 #
-# then, on the GPU host (two device calls fit its limits; each phase has its own time cap):
+# then, on the GPU host (one device call each; each phase has its own time cap):
 #
 #   bash bench/gpu/run-all.sh env tests sanitizer transformers     # correctness: ~6 minutes
-#   bash bench/gpu/run-all.sh bench                                # issue 9 measurements: ~8 minutes
-#   bash bench/gpu/run-all.sh e2e                                  # issue 9 end to end over HTTP: ~4 minutes
+#   bash bench/gpu/run-all.sh bench                                # device measurements: ~8 minutes
+#   bash bench/gpu/run-all.sh e2e                                  # the gateway end to end over HTTP: ~4 minutes
 #
 # Phases:
 #   env          nvidia-smi, toolchain and Python package versions, what the CUDA backend finds (probe, kernels, cuBLAS)
@@ -17,11 +18,12 @@
 #   sanitizer    compute-sanitizer memcheck (with leak check) on the kernel suite and a graph-replay run,
 #                racecheck on the attention kernels
 #   transformers check-against-transformers.py: logits and greedy continuations vs transformers, every family
-#   bench        GpuBenchmark (Fairlane) on llama-3.2-1b and llama-3.1-8b shapes, torch_baseline.py, report.py
+#   bench        GpuBenchmark (Fairlane, from the bench module) on llama-3.2-1b and llama-3.1-8b shapes,
+#                torch_baseline.py, report.py
 #   e2e          bench/gpu/e2e.sh: the whole gateway with backend cuda on synthetic llama-3.2-1b, two tenants over
 #                HTTP (light, heavy at 10x) with a shared system prompt, then the same load on the engine API
 #                in-process; report.py --e2e. E2E_FLAGS=--cpu-smoke runs it on the CPU with a tiny model (the
-#                rehearsal on a machine without a GPU)
+#                rehearsal on a machine without a GPU; E2E_BACKEND, E2E_SHAPE, E2E_LOAD... see e2e.sh)
 #
 # Output goes to $OUT (the device tool's folder; target/gpu-run otherwise): summary.md (every phase's verdict and
 # tables), one log per phase, and results.tar.gz (JUnit XML, JSON results, logits). At most 8 files, as the device
@@ -38,19 +40,20 @@ phases=("$@")
 
 note() { echo "$*" | tee -a "$summary"; }
 
-# --- the bundle: a jlink'd JRE and the compiled classes + test classes + jars (gpu-bundle.sh) ----------------------
+# --- the bundle: a jlink'd JRE; every module's classes, the test classes of gateway-cuda, gateway-engine and bench,
+# and their jars, in one classpath (gpu-bundle.sh); the real tokenizers (prepare-bundle.sh) -------------------------
 bundle=$root/.gpu-bundle
 dest=${BUNDLE_DIR:-/tmp/fairlane-gpu}
 if [ ! -x "$dest/jre/bin/java" ] || [ "$bundle/app.tar.xz" -nt "$dest/.unpacked" ] \
-    || { [ -f "$bundle/gateway.tar.xz" ] && [ "$bundle/gateway.tar.xz" -nt "$dest/.unpacked" ]; }; then
+    || { [ -f "$bundle/tokenizers.tar.xz" ] && [ "$bundle/tokenizers.tar.xz" -nt "$dest/.unpacked" ]; }; then
   if [ ! -f "$bundle/app.tar.xz" ]; then
     note "no bundle at $bundle: build it first (see the header of this script)"
     exit 2
   fi
   rm -rf "$dest" && mkdir -p "$dest"
-  tar -C "$dest" -xJf "$bundle/jre.tar.xz" && tar -C "$dest" -xJf "$bundle/app.tar.xz" && touch "$dest/.unpacked"
+  tar -C "$dest" -xJf "$bundle/jre.tar.xz" && tar -C "$dest" -xJf "$bundle/app.tar.xz"
   [ -f "$bundle/tokenizers.tar.xz" ] && tar -C "$dest" -xJf "$bundle/tokenizers.tar.xz"
-  [ -f "$bundle/gateway.tar.xz" ] && tar -C "$dest" -xJf "$bundle/gateway.tar.xz"
+  touch "$dest/.unpacked"
 fi
 JAVA="$dest/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss8m"
 # real tokenizers added by prepare-bundle.sh, for the tests that pair synthetic models with them
@@ -145,21 +148,25 @@ for phase in "${phases[@]}"; do
     } >"$log" 2>&1
     $PY bench/gpu/report.py --torch "$raw/bench/torch.json" --fairlane "$raw/bench"/fairlane-*.json \
       --out "$raw/bench/report.md" >>"$log" 2>&1
-    note "## issue 9 benchmark"
-    [ -f "$raw/bench/report.md" ] && cat "$raw/bench/report.md" | tee -a "$summary"
+    note "## device benchmark"
+    if [ -f "$raw/bench/report.md" ]; then
+      cat "$raw/bench/report.md" | tee -a "$summary"
+    else  # no table: say why (a CUDA probe refusal, a missing torch) instead of an empty section
+      note '```'
+      grep -E ' exit: |CUDA unavailable|Error' "$log" | head -20 | tee -a "$summary"
+      note '```'
+    fi
     cp "$raw/bench"/*.json "$out/" 2>/dev/null || true
     ;;
   e2e)
     log=$out/e2e.log
-    if [ ! -d "$dest/gateway/classes" ]; then
-      note "## end to end: the bundle carries no gateway (rebuild it with bench/gpu/prepare-bundle.sh)"
+    if [ ! -f "$dest/app/classes/io/fairlane/bench/gateway/EndToEndLoad.class" ]; then
+      note "## end to end: the bundle carries no gateway or load generator (rebuild it with bench/gpu/prepare-bundle.sh)"
       continue
     fi
     mkdir -p "$raw/e2e"
-    # the gateway's classes and jars first: the test bundle's classpath must not shadow its logging setup
-    GW_CP="$dest/gateway/classes:$(ls "$dest"/gateway/lib/*.jar 2>/dev/null | tr '\n' ':')$CP"
     # shellcheck disable=SC2086
-    FAIRLANE_JAVA="$JAVA" FAIRLANE_CP="$GW_CP" FAIRLANE_TOKENIZERS="$dest/tokenizers" E2E_OUT="$raw/e2e" \
+    FAIRLANE_JAVA="$JAVA" FAIRLANE_CP="$CP" FAIRLANE_TOKENIZERS="$dest/tokenizers" E2E_OUT="$raw/e2e" \
       timeout 540 bash bench/gpu/e2e.sh ${E2E_FLAGS:-} >"$log" 2>&1
     rc=$?
     $PY bench/gpu/report.py --e2e "$raw/e2e/e2e-http.json" "$raw/e2e/e2e-direct.json" --out "$raw/e2e/report.md" \

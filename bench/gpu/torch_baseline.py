@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch reference points for issue 9, on the GPU host: the device's copy bandwidth and bf16 matmul rate, and
+"""PyTorch reference points for the GPU benchmark (report.py compares with them), on the GPU host: the device's copy bandwidth and bf16 matmul rate, and
 transformers on the same model shapes Fairlane's GpuBenchmark runs (random bf16 weights): decode tokens/s with
 `generate` (dynamic cache) and with a static cache, at several batch sizes, and prefill tokens/s of a 2k prompt.
 Each measurement is guarded: a failure or a time overrun records the reason instead of stopping the run.

@@ -1,24 +1,25 @@
 #!/usr/bin/env bash
-# Gateway proxy overhead, in one run (issue 2). Measures the same fixed completion three ways:
+# Gateway proxy overhead, in one run. Measures the same fixed completion three ways:
 #   direct   -> the stub upstream (nginx answering a fixed body, `return 200`)
 #   nginx    -> nginx as a plain reverse proxy in front of the stub (proxy_pass, keep-alive upstream pool,
 #               as many workers as Fairlane has event loops)
 #   fairlane -> Fairlane in front of the stub (an upstream model; tenant scheduler, auth, metrics all on)
 # for a non-streaming JSON completion and a streamed one (12 SSE events), with
 #   - wrk, closed loop, for the most requests/s each can serve, and
-#   - bench/proxy/FixedRate.java, open loop at a fixed rate (default 1,000 req/s), for latency percentiles
+#   - io.fairlane.bench.proxy.FixedRate, open loop at a fixed rate (default 1,000 req/s), for latency percentiles
 #     counted from each request's due time (wrk2 is not in Debian; this is a small JDK-only stand-in).
 # "Added" latency = percentile through the proxy minus the same percentile direct, in the same run.
 #
 #   bash bench/proxy/run.sh       (env: RATE=1000 LATENCY_SECONDS=20 WRK_SECONDS=15 CONNS=32 LOOPS=2 WARMUP=30)
 #
 # One self-contained command: it installs Debian's nginx, wrk and curl when missing (as root, or through
-# `sudo -n`), builds the jars when stale (the launcher finds a JDK 25), and prints a markdown table. Everything
-# runs on this machine, sharing its cores: the load generators take CPU from the servers they measure, the
-# same for all three. The table also gives each proxy's CPU time per request during its wrk run (from
-# /proc), which depends far less than req/s on what else the machine is doing, and the load average.
+# `sudo -n`), builds the jars when stale (the launcher finds a JDK 25) and the benchmark module (bench/lib.sh), and
+# prints a markdown table. Everything runs on this machine, sharing its cores: the load generators take CPU from the
+# servers they measure, the same for all three. The table also gives each proxy's CPU time per request during its
+# wrk run (from /proc), which depends far less than req/s on what else the machine is doing, and the load average.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+root=$bench_root
 work=$root/bench/proxy/target
 mkdir -p "$work"
 RATE=${RATE:-1000}
@@ -50,6 +51,7 @@ for port in $STUB_JSON $STUB_SSE $NGX_JSON $NGX_SSE $FAIRLANE; do
   fi
 done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+bench_build  # FixedRate, before anything that is measured starts
 
 # The fixed answers: a chat.completion, and a 12-event stream (role, 10 content chunks, finish) + usage + [DONE].
 completion='{"id":"chatcmpl-bench","object":"chat.completion","created":1727346172,"model":"bench","system_fingerprint":"fp_bench","choices":[{"index":0,"message":{"role":"assistant","content":"The quick brown fox jumps over the lazy dog.","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":10,"total_tokens":22,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}'
@@ -120,13 +122,6 @@ FAIRLANE_ACCESS_LOG=OFF "$root/fairlane" serve --config "$work/fairlane.yaml" >"
 pids+=($!)
 for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$FAIRLANE/health/ready" >/dev/null && break; sleep 0.5; done
 curl -sf "http://127.0.0.1:$FAIRLANE/health/ready" >/dev/null || { echo "bench: Fairlane did not start; see $work/fairlane.log" >&2; exit 1; }
-JAVA_BIN=""
-for c in "${JAVA_HOME:-}" /usr/lib/jvm/*; do  # the same JDK >= 25 the launcher picks, for FixedRate.java
-  [ -x "$c/bin/java" ] || continue
-  v=$("$c/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | cut -d. -f1)
-  if [ -n "$v" ] && [ "$v" -ge 25 ]; then JAVA_BIN=$c/bin/java; break; fi
-done
-[ -n "$JAVA_BIN" ] || { echo "bench: no JDK 25 found for FixedRate.java" >&2; exit 1; }
 
 body() { printf '{"model":"%s","max_tokens":16,%s"messages":[{"role":"user","content":"Say something short."}]}' "$1" "$2"; }
 cat > "$work/post.lua" <<'LUA'
@@ -176,7 +171,7 @@ for mode in json sse; do
     bad=$(awk '/Non-2xx/ {print $NF} /Socket errors/ {print "sock"}' <<<"$out" | tr '\n' ' ')
     [ -n "$bad" ] && echo "bench: wrk saw errors on $target/$mode: $bad" >&2
     cpu_us=$([ -n "$watched" ] && [ "${n:-0}" -gt 0 ] && echo $(( (t1 - t0) * 1000000 / hz / n )) || echo -)
-    lat=$("$JAVA_BIN" "$root/bench/proxy/FixedRate.java" --url "$url" --rate "$RATE" --seconds "$SECONDS_" --warmup 3 \
+    lat=$("$JAVA_HOME/bin/java" -cp "$BENCH_CP" io.fairlane.bench.proxy.FixedRate --url "$url" --rate "$RATE" --seconds "$SECONDS_" --warmup 3 \
           --connections "$CONNS" --body "$b" --header "Authorization: Bearer sk-bench")
     echo "$mode $target rps=$rps cpu_us=$cpu_us $lat" | tee -a "$results" >&2
   done

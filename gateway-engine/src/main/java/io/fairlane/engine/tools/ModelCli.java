@@ -22,8 +22,6 @@ import java.util.Set;
  *   synth --shape NAME --tokenizer DIR --out DIR [--dtype bf16|f32] [--seed N] [--max-shard-size BYTES] [--threads N]
  *   shapes                   list the synthetic shapes
  *   inspect DIR              describe a model directory (config, tensors, bytes)
- *   bench ...                CPU decode throughput (see {@link CpuBench})
- *   bandwidth ...            memory read bandwidth of this machine (see {@link CpuBench})
  * </pre>
  * Exit status: 0 done, 1 failed, 2 bad usage.
  */
@@ -37,10 +35,6 @@ public final class ModelCli {
                                         tokenizer files of DIR (whose vocabulary sets the model's)
               shapes                    list the shapes synth knows
               inspect DIR               describe a model directory
-              bench --model DIR [--batch 1,16] [--tokens N] [--prompt N] [--threads N] [--warmup N]
-                                        CPU decode tokens/s at each batch size
-              bandwidth [--gib N] [--threads N] [--seconds S]
-                                        memory read bandwidth, for comparing decode against
             """;
 
     private ModelCli() {
@@ -67,9 +61,6 @@ public final class ModelCli {
                         "max-shard-size", "threads")), out);
                 case "shapes" -> shapes(out);
                 case "inspect" -> inspect(rest, out);
-                case "bench" -> CpuBench.bench(Options.parse(rest, Set.of("model", "batch", "tokens", "prompt",
-                        "threads", "warmup")), out);
-                case "bandwidth" -> CpuBench.bandwidth(Options.parse(rest, Set.of("gib", "threads", "seconds")), out);
                 default -> throw new UsageException("unknown command '" + command + "'");
             };
         } catch (UsageException e) {
@@ -210,39 +201,6 @@ public final class ModelCli {
             } catch (NumberFormatException e) {
                 throw new UsageException("--" + name + " must be an integer, was '" + s + "'");
             }
-        }
-
-        double doubleValue(String name, double fallback) {
-            String s = values.get(name);
-            if (s == null) {
-                return fallback;
-            }
-            try {
-                return Double.parseDouble(s);
-            } catch (NumberFormatException e) {
-                throw new UsageException("--" + name + " must be a number, was '" + s + "'");
-            }
-        }
-
-        List<Integer> intList(String name, List<Integer> fallback) {
-            String s = values.get(name);
-            if (s == null) {
-                return fallback;
-            }
-            List<Integer> out = new ArrayList<>();
-            for (String part : s.split(",")) {
-                try {
-                    int n = Integer.parseInt(part.trim());
-                    if (n <= 0) {
-                        throw new NumberFormatException();
-                    }
-                    out.add(n);
-                } catch (NumberFormatException e) {
-                    throw new UsageException("--" + name + " must be positive integers separated by commas, was '"
-                            + s + "'");
-                }
-            }
-            return out;
         }
     }
 }

@@ -72,12 +72,4 @@ class ModelCliTest {
         assertThat(run("inspect", dir.toString())).isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("truncated");
     }
-
-    @Test
-    void bench_tinyModel_printsAResultPerBatch() {
-        Path dir = TestModels.synthetic(root, "tiny", io.fairlane.engine.model.DType.BF16, 1);
-        assertThat(run("bench", "--model", dir.toString(), "--batch", "1,2", "--tokens", "2", "--warmup", "1"))
-                .isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("RESULT model=", "batch=1 ", "batch=2 ");
-    }
 }

@@ -1,7 +1,10 @@
-package io.fairlane.engine.tokenizer;
+package io.fairlane.bench.tokenizer;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fairlane.engine.tokenizer.BuiltinTokenizer;
+import io.fairlane.engine.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -12,6 +15,11 @@ import java.util.Locale;
  * {@code docs/tokenizer.md}. A plain timed loop after warm-up, measured in the thread's CPU time so that a
  * busy shared machine does not distort it: enough to see the order of magnitude that matters on the request
  * path (a 30k-token prompt), not a microbenchmark.
+ *
+ * <pre>TokenizerThroughput [PACKAGES_DIR [CORPUS_JSON]]</pre>
+ * PACKAGES_DIR holds the fetched tokenizer packages (default {@code gateway-engine/target/tokenizer-packages}),
+ * CORPUS_JSON the tokenizer goldens' corpus, a JSON array of strings (default
+ * {@code gateway-engine/src/test/resources/tokenizer/corpus.json}); both relative to the project root.
  */
 public final class TokenizerThroughput {
 
@@ -19,9 +27,10 @@ public final class TokenizerThroughput {
     }
 
     public static void main(String[] args) throws IOException {
-        Path packages = Path.of(args.length > 0 ? args[0] : "gateway-cuda/target/tokenizer-packages");
+        Path packages = Path.of(args.length > 0 ? args[0] : "gateway-engine/target/tokenizer-packages");
+        Path corpus = Path.of(args.length > 1 ? args[1] : "gateway-engine/src/test/resources/tokenizer/corpus.json");
         int targetChars = 400_000;
-        String text = longText(targetChars);
+        String text = longText(corpus, targetChars);
         System.out.printf(Locale.ROOT, "text: %,d chars; %s; %d cores%n", text.length(),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
                 Runtime.getRuntime().availableProcessors());
@@ -60,12 +69,9 @@ public final class TokenizerThroughput {
     }
 
     /** The golden corpus repeated (varied by a counter so the word cache does not see only repeats). */
-    static String longText(int chars) throws IOException {
-        String corpus;
-        try (InputStream in = TokenizerThroughput.class.getResourceAsStream("/tokenizer/corpus.json")) {
-            corpus = String.join("\n", new com.fasterxml.jackson.databind.ObjectMapper().readValue(in,
-                    new com.fasterxml.jackson.core.type.TypeReference<List<String>>() { }));
-        }
+    static String longText(Path corpusFile, int chars) throws IOException {
+        String corpus = String.join("\n", new ObjectMapper().readValue(corpusFile.toFile(),
+                new TypeReference<List<String>>() { }));
         StringBuilder sb = new StringBuilder(chars + corpus.length());
         for (int i = 0; sb.length() < chars; i++) {
             sb.append("Section ").append(i).append(": ").append(corpus).append("\n\n");

@@ -1,4 +1,4 @@
-package io.fairlane.scheduler.bench;
+package io.fairlane.bench.scheduler;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;

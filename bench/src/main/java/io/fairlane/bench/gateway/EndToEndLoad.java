@@ -1,4 +1,4 @@
-package io.fairlane.gateway.bench;
+package io.fairlane.bench.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
- * The end-to-end measurement of issue 9: a running gateway driven over HTTP by two tenants, and the same
+ * The GPU runbook's end-to-end measurement: a running gateway driven over HTTP by two tenants, and the same
  * closed-loop workload on the engine API in-process, so the HTTP layer's cost can be read as the difference.
  *
  * <pre>

@@ -19,12 +19,11 @@ import java.util.SplittableRandom;
  * <p>Measures multiply-adds per CPU-second of the measuring thread (ThreadMXBean), not per wall second, so the
  * figure stays meaningful on a machine shared with other work; each (kernel, tokens) cell is the best of several
  * rounds, the kernels interleaved round by round so both see the same machine. Not a test (no assertions beyond a
- * sanity check that both kernels agree); run it by hand:
+ * sanity check that both kernels agree). It sits in the kernels' package because they are package-private; run it
+ * from the project root with
  *
  * <pre>
- * ./mvnw -B -q -o -pl gateway-cuda -am test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
- * java --add-modules jdk.incubator.vector -cp gateway-cuda/target/classes:gateway-cuda/target/test-classes:$(cat
- *   gateway-cuda/target/cp.txt) io.fairlane.engine.cpu.MatmulKernelBench --rows 4096 --cols 1024 --tokens 1,4,8,16
+ * bench/run.sh io.fairlane.engine.cpu.MatmulKernelBench --rows 4096 --cols 1024 --tokens 1,4,8,16
  * </pre>
  */
 final class MatmulKernelBench {

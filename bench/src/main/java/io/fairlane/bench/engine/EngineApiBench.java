@@ -1,3 +1,5 @@
+package io.fairlane.bench.engine;
+
 import io.fairlane.engine.EngineConfig;
 import io.fairlane.engine.Engines;
 import io.fairlane.engine.GenerationRequest;
@@ -26,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The prefix-cache and batching scenarios of {@code EngineBench.java}, driven through the engine API in-process
+ * The prefix-cache and batching scenarios of {@link EngineBench}, driven through the engine API in-process
  * ({@code Engines.open}, {@code submit}) instead of HTTP: no network, no JSON, no gateway. The first measurement
  * before the gateway's local lane existed, and a way to separate engine time from gateway time.
  *

@@ -1,4 +1,4 @@
-package io.fairlane.scheduler.bench;
+package io.fairlane.bench.scheduler;
 
 import io.fairlane.scheduler.ActualCost;
 import io.fairlane.scheduler.Capacity;

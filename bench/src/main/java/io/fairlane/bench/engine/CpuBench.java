@@ -1,5 +1,7 @@
-package io.fairlane.engine.tools;
+package io.fairlane.bench.engine;
 
+import io.fairlane.bench.BenchArgs;
+import io.fairlane.bench.BenchArgs.UsageException;
 import io.fairlane.engine.SamplingParams;
 import io.fairlane.engine.exec.BackendOptions;
 import io.fairlane.engine.exec.BatchInput;
@@ -10,10 +12,12 @@ import io.fairlane.engine.exec.StepResult;
 import io.fairlane.engine.model.LayerWeights;
 import io.fairlane.engine.model.Model;
 import io.fairlane.engine.model.ModelConfig;
+import io.fairlane.engine.model.ModelFormatException;
 import io.fairlane.engine.model.ModelWeights;
 import io.fairlane.engine.model.Tensor;
 import io.fairlane.engine.sampling.SamplingState;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -21,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.DoubleAdder;
@@ -37,14 +42,54 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>{@code bandwidth}: memory read bandwidth of this machine, with the same thread count and the same kind of
  *       loads (Vector API reads of an off-heap segment far larger than the caches), best of several passes.</li>
  * </ul>
- * Every result line starts with {@code RESULT} and holds {@code key=value} pairs for scripts.
+ * Every result line starts with {@code RESULT} and holds {@code key=value} pairs for scripts. Exit status: 0 done,
+ * 1 failed, 2 bad usage.
  */
-final class CpuBench {
+public final class CpuBench {
+
+    static final String USAGE = """
+            usage: CpuBench <command> [options]
+              bench --model DIR [--batch 1,16] [--tokens N] [--prompt N] [--threads N] [--warmup N]
+                                        CPU decode tokens/s at each batch size
+              bandwidth [--gib N] [--threads N] [--seconds S]
+                                        memory read bandwidth, for comparing decode against
+            """;
 
     private CpuBench() {
     }
 
-    static int bench(ModelCli.Options o, PrintStream out) {
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /** Runs a command; returns the exit status. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+            (args.length == 0 ? err : out).print(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        List<String> rest = List.of(args).subList(1, args.length);
+        try {
+            return switch (args[0]) {
+                case "bench" -> bench(BenchArgs.parse(rest, Set.of("model", "batch", "tokens", "prompt", "threads",
+                        "warmup")), out);
+                case "bandwidth" -> bandwidth(BenchArgs.parse(rest, Set.of("gib", "threads", "seconds")), out);
+                default -> throw new UsageException("unknown command '" + args[0] + "'");
+            };
+        } catch (UsageException e) {
+            err.println("CpuBench: " + e.getMessage());
+            err.print(USAGE);
+            return 2;
+        } catch (IllegalArgumentException | ModelFormatException | UncheckedIOException e) {
+            err.println("CpuBench: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    static int bench(BenchArgs o, PrintStream out) {
         Path dir = Path.of(o.required("model"));
         List<Integer> batches = o.intList("batch", List.of(1, 16));
         int steps = (int) o.longValue("tokens", 32);
@@ -52,7 +97,7 @@ final class CpuBench {
         int warmup = (int) o.longValue("warmup", 8);
         int threads = (int) o.longValue("threads", 0);
         if (steps <= 0 || prompt <= 0 || warmup < 0 || threads < 0) {
-            throw new ModelCli.UsageException("--tokens and --prompt must be positive, --warmup and --threads >= 0");
+            throw new UsageException("--tokens and --prompt must be positive, --warmup and --threads >= 0");
         }
         int maxBatch = batches.stream().mapToInt(Integer::intValue).max().orElseThrow();
         Model model = Model.open(dir);
@@ -146,12 +191,12 @@ final class CpuBench {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
-    static int bandwidth(ModelCli.Options o, PrintStream out) {
+    static int bandwidth(BenchArgs o, PrintStream out) {
         long gib = o.longValue("gib", 2);
         int threads = (int) o.longValue("threads", Runtime.getRuntime().availableProcessors());
         double seconds = o.doubleValue("seconds", 6);
         if (gib <= 0 || threads <= 0 || !(seconds > 0)) {
-            throw new ModelCli.UsageException("--gib, --threads and --seconds must be positive");
+            throw new UsageException("--gib, --threads and --seconds must be positive");
         }
         long bytes = gib << 30;
         try (Arena arena = Arena.ofShared()) {

@@ -1,4 +1,4 @@
-package io.fairlane.gateway.bench;
+package io.fairlane.bench.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,3 +1,5 @@
+package io.fairlane.bench.engine;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -24,7 +26,8 @@ import java.util.stream.Stream;
 /**
  * Prefix-cache and batching benchmarks of a Fairlane local engine, through its OpenAI HTTP API.
  *
- * <p>Run with the JDK alone (no build): {@code java bench/engine/EngineBench.java <scenario> [--key value ...]}.
+ * <p>Run by {@code bench/engine/run-http.sh}, or against any server:
+ * {@code java -cp BENCH_CP io.fairlane.bench.engine.EngineBench <scenario> [--key value ...]}. Uses the JDK alone.
  * Prompts are token-id arrays on {@code /v1/completions}, so their lengths are exact whatever the tokenizer.
  * Time to first token (TTFT) is measured at the client: from sending the request to the first streamed chunk
  * that carries a choice.
@@ -64,7 +67,7 @@ public final class EngineBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: java EngineBench.java prefix|concurrency|fairness [--base-url URL] [--model ID]"
+            System.err.println("usage: EngineBench prefix|concurrency|fairness [--base-url URL] [--model ID]"
                     + " [--api-key K] [--vocab N] ...");
             System.exit(2);
         }

@@ -1,16 +1,4 @@
-// Fixed-rate HTTP/1.1 load generator for bench/proxy (JDK only; run as `java FixedRate.java ...`).
-//
-// Debian ships wrk but not wrk2, and wrk drives a closed loop: each connection waits for its answer before
-// sending again, so a slow moment hides the requests that should have been sent during it ("coordinated
-// omission"). This tool sends open-loop at a fixed rate: request i is due at start + i / rate, and its latency
-// is counted from that due time, not from when a busy connection got round to sending it. Connections are
-// kept alive; responses are read completely (content-length or chunked), so a stream's latency is the time to
-// its last byte.
-//
-//   java FixedRate.java --url http://127.0.0.1:8080/v1/chat/completions --rate 1000 --seconds 20 \
-//        --warmup 5 --connections 32 --body '{...}' --header 'Authorization: Bearer sk-...'
-//
-// Prints one line: rate, sent, errors, p50/p90/p99/p99.9/max in microseconds.
+package io.fairlane.bench.proxy;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -28,7 +16,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
-public class FixedRate {
+/**
+ * Fixed-rate HTTP/1.1 load generator for {@code bench/proxy/run.sh} (JDK only).
+ *
+ * <p>Debian ships wrk but not wrk2, and wrk drives a closed loop: each connection waits for its answer before
+ * sending again, so a slow moment hides the requests that should have been sent during it ("coordinated
+ * omission"). This tool sends open-loop at a fixed rate: request i is due at start + i / rate, and its latency
+ * is counted from that due time, not from when a busy connection got round to sending it. Connections are
+ * kept alive; responses are read completely (content-length or chunked), so a stream's latency is the time to
+ * its last byte.
+ *
+ * <pre>
+ * java -cp BENCH_CP io.fairlane.bench.proxy.FixedRate --url http://127.0.0.1:8080/v1/chat/completions \
+ *      --rate 1000 --seconds 20 --warmup 5 --connections 32 --body '{...}' --header 'Authorization: Bearer sk-...'
+ * </pre>
+ *
+ * <p>Prints one line: rate, sent, errors, p50/p90/p99/p99.9/max in microseconds.
+ */
+public final class FixedRate {
 
     public static void main(String[] args) throws Exception {
         String url = null, body = "";

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The issue 9 measurements of Fairlane's CUDA execution on a named model shape with random bf16 weights:
+ * The GPU runbook's measurements of Fairlane's CUDA execution on a named model shape with random bf16 weights:
  * decode tokens/s at several batch sizes (CUDA graphs on, host round trip per step as in the engine loop),
  * prefill tokens/s of one 2k-token prompt, and time to first token of a prompt with and without its 8k-token
  * prefix already in the KV cache. Writes one JSON object; bench/gpu/run-all.sh runs it and builds the table.
