@@ -124,10 +124,7 @@ final class JobSettlement {
         if (job.finishedChoices == job.n()) {
             int cached = job.root.cachedPromptTokens();
             Usage usage = new Usage(job.promptTokens(), cached, job.completionTokens);
-            if (job.stepTokens > 0) {
-                waiting.progress(job.ticket(), job.stepTokens);
-                job.stepTokens = 0;
-            }
+            reportProgress(job);
             waiting.complete(job.ticket(), new ActualCost(job.promptTokens(), cached, job.completionTokens));
             terminate(job, new TokenEvent.Finished(usage));
         }
