@@ -533,7 +533,7 @@ public abstract class BackendContract {
         ExecutionBackend b = backend("tiny");
         BatchInput bad = BatchInput.of(SequenceInput.prefill(prompt(20, 1), 0, new int[] {0}));
         assertThatThrownBy(() -> b.step(bad)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("sequence 0");
+                .hasMessageContaining("sequence 0").hasMessageContaining("need");
     }
 
     @Test
