@@ -44,6 +44,7 @@ import org.slf4j.LoggerFactory;
  *   <li>The backend: {@code cpu}; {@code cuda}, which fails with the backend's reason when no usable device is
  *       present; or {@code auto}, which takes CUDA when it probes usable and the CPU otherwise, logging which
  *       and why. Never a silent fallback from an explicit {@code cuda}.</li>
+ *   <li>The prompt path: a {@link PromptEncoder} over the model's tokenizer and chat template.</li>
  *   <li>The KV pool: the backend sizes its paged store ({@code kvCacheBytes}, or its share of free memory);
  *       the block pool manages exactly those blocks.</li>
  *   <li>The waiting queue: the configured tenant-scheduling policy over the configured tenants, its DLPM
