@@ -69,6 +69,7 @@ class CpuBackendTest extends BackendContract {
         return out;
     }
 
+    @ParameterizedTest
     @ValueSource(strings = {"tiny", "tiny-qwen3"})
     void step_batchedDecode_givesSameGreedyTokensAsOneByOne(String shape) {
         CpuBackend b = backend(shape, 2);
