@@ -74,10 +74,10 @@ public final class CudaExecution implements AutoCloseable {
         try {
             DeviceRuntime.MemoryInfo before = device.memoryInfo();
             long weightBytes = DeviceWeights.deviceBytes(spec);
-            long activations = CudaModelRunner.activationBytes(spec, limits.maxTokens(), limits.maxSequences(),
-                    limits.blockSize());
+            long activations = new RunnerFootprint(spec, limits.maxTokens(), limits.maxSequences(),
+                    limits.blockSize()).activationBytes();
             long perBlock = DeviceKvCache.bytesPerBlock(spec, limits.blockSize())
-                    + CudaModelRunner.partialBytesPerBlock(spec, limits.blockSize());
+                    + RunnerFootprint.partialBytesPerBlock(spec, limits.blockSize());
             // One block is the floor, as on the CPU: the engine refuses requests longer than the pool holds and
             // logs it at start when that is shorter than the model's context.
             int minBlocks = 1;

@@ -3,7 +3,6 @@ package io.fairlane.engine.cuda;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +28,9 @@ import java.util.Objects;
  * </pre>
  * All per-step integers (tokens, positions, slots, block tables, attention work lists, sampling parameters) are
  * packed on the host into one pinned buffer and sent in one copy; outputs come back in one copy; the host waits on
- * one event. Nothing else synchronises.
+ * one event. Nothing else synchronises. {@link StepBatch} validates a step and describes it for the device,
+ * {@link StepInputLayout} packs that buffer, and {@link RunnerFootprint} sizes every buffer the runner allocates
+ * (the memory plan charges the same sums).
  *
  * <h2>Decode through CUDA graphs</h2>
  * A step made only of one-token sequences that sample is replayed from a captured graph, keyed by the batch size
@@ -48,8 +49,6 @@ public final class CudaModelRunner implements AutoCloseable {
 
     /** Most alternatives per position (OpenAI's top_logprobs limit). */
     public static final int MAX_TOP_LOGPROBS = 20;
-    private static final int[] GRAPH_BUCKETS = {1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 160, 192, 224, 256};
-    private static final int OUT_BYTES_PER_ROW = 8 + MAX_TOP_LOGPROBS * 8;
 
     private final DeviceRuntime device;
     private final Kernels kernels;
@@ -115,38 +114,36 @@ public final class CudaModelRunner implements AutoCloseable {
         }
         this.maxTokens = maxTokens;
         this.maxSequences = maxSequences;
-        this.maxBlocksPerSequence = (spec.contextLength() + kv.blockSize() - 1) / kv.blockSize();
+        RunnerFootprint size = new RunnerFootprint(spec, maxTokens, maxSequences, kv.blockSize());
+        this.maxBlocksPerSequence = size.maxBlocksPerSequence();
         this.graphsEnabled = graphs && device.supportsGraphs();
         this.kernels = new Kernels(device, arena);
-        long t = maxTokens;
-        long h = spec.hiddenSize();
-        long s = maxSequences;
-        residual = device.allocate(4 * t * h, "residual stream");
-        normed = device.allocate(2 * t * h, "normed activations");
-        wide = device.allocate(2 * t * Math.max(spec.qkvWidth(), 2L * spec.intermediateSize()), "qkv / gate_up");
-        q = device.allocate(2 * t * spec.attentionWidth(), "queries");
-        attn = device.allocate(2 * t * spec.attentionWidth(), "attention output");
-        delta = device.allocate(2 * t * h, "layer outputs");
-        act = device.allocate(2 * t * spec.intermediateSize(), "MLP activations");
-        logitsIn = device.allocate(2 * s * h, "final hidden rows");
-        logits = device.allocate(4 * s * spec.vocabSize(), "logits");
-        pooledOut = device.allocate(4 * s * h, "pooled hidden states");
-        splitSlots = splitSlots(spec, kv.numBlocks(), kv.blockSize(), maxSequences);
+        residual = device.allocate(size.residual(), "residual stream");
+        normed = device.allocate(size.hiddenRows(), "normed activations");
+        wide = device.allocate(size.wide(), "qkv / gate_up");
+        q = device.allocate(size.attentionRows(), "queries");
+        attn = device.allocate(size.attentionRows(), "attention output");
+        delta = device.allocate(size.hiddenRows(), "layer outputs");
+        act = device.allocate(size.mlp(), "MLP activations");
+        logitsIn = device.allocate(size.finalRows(), "final hidden rows");
+        logits = device.allocate(size.logits(), "logits");
+        pooledOut = device.allocate(size.pooled(), "pooled hidden states");
+        splitSlots = size.splitSlots(kv.numBlocks());
         partOut = device.allocate(4L * splitSlots * spec.heads() * spec.headDim(), "decode partials");
         partMl = device.allocate(8L * splitSlots * spec.heads(), "decode partial statistics");
         invFreq = device.allocate(4L * spec.headDim() / 2, "rope frequencies");
         MemorySegment freq = device.allocateHost(4L * spec.headDim() / 2);
         MemorySegment.copy(spec.ropeInverseFrequencies(), 0, freq, ValueLayout.JAVA_FLOAT, 0, spec.headDim() / 2);
         device.copyToDevice(invFreq, freq, 4L * spec.headDim() / 2);
-        inputCapacity = inputBytesEstimate(maxTokens, maxSequences, maxBlocksPerSequence);
+        inputCapacity = size.stepInputs();
         input = device.allocate(inputCapacity, "step inputs");
         for (int i = 0; i < 2; i++) {
             inputStaging[i] = device.allocateHost(inputCapacity);
-            outputStaging[i] = device.allocateHost(s * OUT_BYTES_PER_ROW);
+            outputStaging[i] = device.allocateHost(size.stepOutputs());
         }
-        output = device.allocate(s * OUT_BYTES_PER_ROW, "step outputs");
-        graphMaxStride = strideBucket(maxBlocksPerSequence);
-        long graphBytes = 4L * Math.min(maxSequences, 256) * (6 + graphMaxStride);
+        output = device.allocate(size.stepOutputs(), "step outputs");
+        graphMaxStride = size.graphMaxStride();
+        long graphBytes = size.graphInputs(graphMaxStride);
         graphInput = graphsEnabled ? device.allocate(graphBytes, "graph inputs") : 0;
         if (graphsEnabled) {
             for (int i = 0; i < 2; i++) {
@@ -154,38 +151,6 @@ public final class CudaModelRunner implements AutoCloseable {
             }
         }
         device.synchronize();
-    }
-
-    /** Decode split slots for every token the pool can hold, plus one per sequence for rounding. */
-    static int splitSlots(CudaModelSpec spec, int numBlocks, int blockSize, int maxSequences) {
-        long tokens = (long) numBlocks * blockSize;
-        return (int) Math.min(Integer.MAX_VALUE, tokens / Kernels.DECODE_PART + maxSequences + 1);
-    }
-
-    /** Device bytes of the per-step buffers for these limits, for the memory plan (decode partials excluded). */
-    static long activationBytes(CudaModelSpec spec, int maxTokens, int maxSequences, int blockSize) {
-        long t = maxTokens;
-        long h = spec.hiddenSize();
-        long s = maxSequences;
-        int maxBlocks = (spec.contextLength() + blockSize - 1) / blockSize;
-        long bytes = 4 * t * h + 2 * t * h + 2 * t * Math.max(spec.qkvWidth(), 2L * spec.intermediateSize())
-                + 4 * t * spec.attentionWidth() + 2 * t * h + 2 * t * spec.intermediateSize()
-                + 2 * s * h + 4 * s * spec.vocabSize() + 4 * s * h + s * OUT_BYTES_PER_ROW
-                + inputBytesEstimate(maxTokens, maxSequences, maxBlocks)
-                + 4L * Math.min(maxSequences, 256) * (6 + 2L * maxBlocks)
-                + embedScratchBytes(spec, blockSize);
-        return bytes;
-    }
-
-    /** Decode partial bytes per KV block (charged to the pool in the memory plan). */
-    static long partialBytesPerBlock(CudaModelSpec spec, int blockSize) {
-        return (long) Math.ceil((double) blockSize / Kernels.DECODE_PART * spec.heads() * (spec.headDim() + 2) * 4);
-    }
-
-    private static long inputBytesEstimate(int maxTokens, int maxSequences, int maxBlocks) {
-        long ints = 3L * maxTokens + 12L * maxSequences + 2L * maxSequences * maxBlocks / 4
-                + 2L * (maxTokens / 32 + maxSequences);
-        return Math.max(64 * 1024, ints * 4 + (long) maxSequences * SamplingRows.BYTES + 4096);
     }
 
     public CudaModelSpec spec() {
@@ -268,7 +233,7 @@ public final class CudaModelRunner implements AutoCloseable {
     private Pending submit(List<StepSequence> sequences, DeviceKvCache cache) {
         ensureOpen();
         Objects.requireNonNull(sequences, "sequences");
-        Batch b = Batch.of(sequences, spec, cache, maxTokens, maxSequences);
+        StepBatch b = StepBatch.of(sequences, spec, cache, maxTokens, maxSequences);
         // A staging slot is reused two submissions later: collect that step first, so its outputs are read
         // before this step's copies overwrite them.
         int s = slot;
@@ -278,7 +243,7 @@ public final class CudaModelRunner implements AutoCloseable {
             slotPending[s] = null;
         }
         boolean graph = graphsEnabled && cache == kv && b.isPureSampledDecode()
-                && b.sequences() <= Math.min(maxSequences, 256);
+                && b.sequences() <= Math.min(maxSequences, RunnerFootprint.GRAPH_MAX_SEQUENCES);
         if (graph) {
             runGraphDecode(b, s);
         } else {
@@ -293,8 +258,8 @@ public final class CudaModelRunner implements AutoCloseable {
     // eager path
     // -------------------------------------------------------------------------------------------------------
 
-    private void runEager(Batch b, int s, DeviceKvCache cache) {
-        StepInputs in = StepInputs.layout(b, spec);
+    private void runEager(StepBatch b, int s, DeviceKvCache cache) {
+        StepInputLayout in = StepInputLayout.layout(b, spec);
         ensureInputCapacity(in.bytes);
         MemorySegment host = inputStaging[s];
         in.write(host, b);
@@ -353,7 +318,7 @@ public final class CudaModelRunner implements AutoCloseable {
         }
     }
 
-    private void sampleAndCopyOut(Batch b, long adjRows, long adjTokens, long adjDeltas, long params, int s) {
+    private void sampleAndCopyOut(StepBatch b, long adjRows, long adjTokens, long adjDeltas, long params, int s) {
         int rows = b.sampleRows;
         if (b.adjustCount > 0) {
             kernels.addSparse(logits, spec.vocabSize(), adjRows, adjTokens, adjDeltas, b.adjustCount);
@@ -432,22 +397,10 @@ public final class CudaModelRunner implements AutoCloseable {
     // graph path
     // -------------------------------------------------------------------------------------------------------
 
-    static int graphBucket(int sequences) {
-        for (int b : GRAPH_BUCKETS) {
-            if (b >= sequences) {
-                return b;
-            }
-        }
-        throw new IllegalArgumentException("no graph bucket for " + sequences + " sequences");
-    }
-
-    static int strideBucket(int stride) {
-        return Math.max(16, Integer.highestOneBit(Math.max(1, stride - 1)) << 1);
-    }
-
-    private void runGraphDecode(Batch b, int s) {
-        int bucket = Math.min(graphBucket(b.sequences()), Math.min(maxSequences, 256));
-        int stride = Math.min(strideBucket(b.stride), graphMaxStride);
+    private void runGraphDecode(StepBatch b, int s) {
+        int bucket = Math.min(RunnerFootprint.graphBucket(b.sequences()),
+                Math.min(maxSequences, RunnerFootprint.GRAPH_MAX_SEQUENCES));
+        int stride = Math.min(RunnerFootprint.strideBucket(b.stride), graphMaxStride);
         int maxSplits = (stride * kv.blockSize() + Kernels.DECODE_PART - 1) / Kernels.DECODE_PART;
         // fixed layout: tokens, positions, slots, rows, ctx, splits [bucket] each, then tables [bucket * stride]
         long tokens = graphInput;
@@ -461,7 +414,7 @@ public final class CudaModelRunner implements AutoCloseable {
         MemorySegment host = graphStaging[s];
         b.writeGraphInputs(host, bucket, stride);
         // sampling inputs (sizes vary per step) go through the ordinary input buffer
-        StepInputs in = StepInputs.layout(b, spec);
+        StepInputLayout in = StepInputLayout.layout(b, spec);
         ensureInputCapacity(in.bytes);
         MemorySegment samplingHost = inputStaging[s];
         in.writeSamplingOnly(samplingHost, b);
@@ -491,15 +444,6 @@ public final class CudaModelRunner implements AutoCloseable {
     // embeddings
     // -------------------------------------------------------------------------------------------------------
 
-    /** Tokens the embedding scratch cache holds; longer inputs get a temporary one of their size. */
-    static final int EMBED_SCRATCH_TOKENS = 8192;
-
-    /** Device bytes of the embedding scratch cache (charged to activations in the memory plan). */
-    static long embedScratchBytes(CudaModelSpec spec, int blockSize) {
-        int tokens = Math.min(spec.contextLength(), EMBED_SCRATCH_TOKENS);
-        return DeviceKvCache.bytesPerBlock(spec, blockSize) * ((tokens + blockSize - 1) / blockSize);
-    }
-
     private DeviceKvCache embedScratch;
 
     /**
@@ -517,9 +461,9 @@ public final class CudaModelRunner implements AutoCloseable {
         int blocks = (tokens.length + bs - 1) / bs;
         DeviceKvCache cache;
         boolean temporary = false;
-        if (blocks * bs <= EMBED_SCRATCH_TOKENS) {
+        if (blocks * bs <= RunnerFootprint.EMBED_SCRATCH_TOKENS) {
             if (embedScratch == null) {
-                int scratchBlocks = (Math.min(spec.contextLength(), EMBED_SCRATCH_TOKENS) + bs - 1) / bs;
+                int scratchBlocks = (Math.min(spec.contextLength(), RunnerFootprint.EMBED_SCRATCH_TOKENS) + bs - 1) / bs;
                 embedScratch = new DeviceKvCache(device, spec, scratchBlocks, bs);
             }
             cache = embedScratch;
@@ -636,331 +580,6 @@ public final class CudaModelRunner implements AutoCloseable {
             embedScratch.close();
         }
         arena.close();
-    }
-
-    // -------------------------------------------------------------------------------------------------------
-    // host-side batch description
-    // -------------------------------------------------------------------------------------------------------
-
-    /** A validated batch with its derived per-row and per-sequence arrays. */
-    static final class Batch {
-        final List<StepSequence> seqs;
-        final int[] queryStart;
-        final int[] sampleRow;
-        final int[] pooledRow;
-        int totalTokens;
-        int decodeCount;
-        int prefillCount;
-        int tileCount;
-        int stride;
-        int maxDecodeSplits;
-        int logitRowCount;
-        int sampleRows;
-        int logitsCopies;
-        int pooledCount;
-        int adjustCount;
-        boolean anyTopLogprobs;
-        int totalDecodeSplits;
-
-        private Batch(List<StepSequence> seqs) {
-            this.seqs = seqs;
-            this.queryStart = new int[seqs.size()];
-            this.sampleRow = new int[seqs.size()];
-            this.pooledRow = new int[seqs.size()];
-        }
-
-        int tokens() {
-            return totalTokens;
-        }
-
-        int sequences() {
-            return seqs.size();
-        }
-
-        boolean isPureSampledDecode() {
-            for (StepSequence s : seqs) {
-                if (s.tokens().length != 1 || s.output() != StepSequence.Output.SAMPLE) {
-                    return false;
-                }
-            }
-            return !seqs.isEmpty();
-        }
-
-        static Batch of(List<StepSequence> seqs, CudaModelSpec spec, DeviceKvCache kv, int maxTokens,
-                        int maxSequences) {
-            if (seqs.isEmpty()) {
-                throw new IllegalArgumentException("a step needs at least one sequence");
-            }
-            if (seqs.size() > maxSequences) {
-                throw new IllegalArgumentException("step of " + seqs.size() + " sequences exceeds maxSequences "
-                        + maxSequences);
-            }
-            Batch b = new Batch(List.copyOf(seqs));
-            int bs = kv.blockSize();
-            b.blockSize = bs;
-            int bqTile = Kernels.prefillTileRows(spec.headDim());
-            int logitRow = 0;
-            int pooled = 0;
-            for (int i = 0; i < seqs.size(); i++) {
-                StepSequence s = seqs.get(i);
-                int ctx = s.contextAfter();
-                if (ctx > spec.contextLength()) {
-                    throw new IllegalArgumentException("sequence " + i + " reaches position " + ctx
-                            + ", beyond the context length " + spec.contextLength());
-                }
-                int blocksNeeded = (ctx + bs - 1) / bs;
-                if (s.blockTable().length < blocksNeeded) {
-                    throw new IllegalArgumentException("sequence " + i + " needs " + blocksNeeded + " KV blocks for "
-                            + ctx + " tokens, its table has " + s.blockTable().length);
-                }
-                for (int k = 0; k < blocksNeeded; k++) {
-                    int id = s.blockTable()[k];
-                    if (id < 0 || id >= kv.numBlocks()) {
-                        throw new IllegalArgumentException("sequence " + i + " block " + k + " is " + id
-                                + ", outside the pool of " + kv.numBlocks());
-                    }
-                }
-                for (int t : s.tokens()) {
-                    if (t >= spec.vocabSize() || t < -maxSequences) {
-                        throw new IllegalArgumentException("sequence " + i + " has token id " + t
-                                + " outside the vocabulary of " + spec.vocabSize());
-                    }
-                }
-                for (int t : s.adjustTokens()) {
-                    if (t < 0 || t >= spec.vocabSize()) {
-                        throw new IllegalArgumentException("sequence " + i + " adjusts token " + t
-                                + " outside the vocabulary");
-                    }
-                }
-                b.queryStart[i] = b.totalTokens;
-                b.totalTokens += s.tokens().length;
-                b.stride = Math.max(b.stride, blocksNeeded);
-                if (s.tokens().length == 1) {
-                    b.decodeCount++;
-                    int sp = Kernels.decodeSplits(ctx);
-                    b.maxDecodeSplits = Math.max(b.maxDecodeSplits, sp);
-                    b.totalDecodeSplits += sp;
-                } else {
-                    b.prefillCount++;
-                    b.tileCount += (s.tokens().length + bqTile - 1) / bqTile;
-                }
-                b.sampleRow[i] = -1;
-                b.pooledRow[i] = -1;
-                switch (s.output()) {
-                    case SAMPLE -> {
-                        b.sampleRow[i] = logitRow++;
-                        b.sampleRows = logitRow;
-                        b.adjustCount += s.adjustTokens().length;
-                        if (s.sampling().logprobs() > 0) {
-                            b.anyTopLogprobs = true;
-                        }
-                    }
-                    case LOGITS -> {
-                        b.sampleRow[i] = logitRow++;
-                        b.logitsCopies++;
-                    }
-                    case HIDDEN_MEAN -> b.pooledRow[i] = pooled++;
-                    case NONE -> {
-                    }
-                }
-            }
-            if (b.totalTokens > maxTokens) {
-                throw new IllegalArgumentException("step of " + b.totalTokens + " tokens exceeds maxTokens " + maxTokens);
-            }
-            // SAMPLE rows first, then LOGITS rows: sample_tokens runs over rows [0, sampleRows)
-            int next = b.sampleRows;
-            for (int i = 0; i < seqs.size(); i++) {
-                if (seqs.get(i).output() == StepSequence.Output.LOGITS) {
-                    b.sampleRow[i] = next++;
-                }
-            }
-            b.logitRowCount = next;
-            b.pooledCount = pooled;
-            b.stride = Math.max(1, b.stride);
-            return b;
-        }
-
-        int slot(StepSequence s, int position, int bs) {
-            return s.blockTable()[position / bs] * bs + position % bs;
-        }
-
-        /** Inputs of a captured decode graph: `bucket` rows (padding after the real ones), tables `stride` wide. */
-        void writeGraphInputs(MemorySegment host, int bucket, int stride) {
-            int n = seqs.size();
-            long tokens = 0;
-            long positions = 4L * bucket;
-            long slots = 8L * bucket;
-            long rows = 12L * bucket;
-            long ctx = 16L * bucket;
-            long splits = 20L * bucket;
-            long tables = 24L * bucket;
-            int bs = blockSize;
-            int splitAt = 0;
-            for (int i = 0; i < bucket; i++) {
-                if (i < n) {
-                    StepSequence s = seqs.get(i);
-                    host.set(ValueLayout.JAVA_INT, tokens + 4L * i, s.tokens()[0]);
-                    host.set(ValueLayout.JAVA_INT, positions + 4L * i, s.startPosition());
-                    host.set(ValueLayout.JAVA_INT, slots + 4L * i, slot(s, s.startPosition(), bs));
-                    host.set(ValueLayout.JAVA_INT, ctx + 4L * i, s.contextAfter());
-                    host.set(ValueLayout.JAVA_INT, splits + 4L * i, splitAt);
-                    splitAt += Kernels.decodeSplits(s.contextAfter());
-                    int used = Math.min((s.contextAfter() + bs - 1) / bs, stride);
-                    for (int k = 0; k < stride; k++) {
-                        host.set(ValueLayout.JAVA_INT, tables + 4L * ((long) i * stride + k),
-                                k < used ? s.blockTable()[k] : 0);
-                    }
-                } else {
-                    host.set(ValueLayout.JAVA_INT, tokens + 4L * i, 0);
-                    host.set(ValueLayout.JAVA_INT, positions + 4L * i, 0);
-                    host.set(ValueLayout.JAVA_INT, slots + 4L * i, -1);
-                    host.set(ValueLayout.JAVA_INT, ctx + 4L * i, 0);
-                    host.set(ValueLayout.JAVA_INT, splits + 4L * i, splitAt);
-                    for (int k = 0; k < stride; k++) {
-                        host.set(ValueLayout.JAVA_INT, tables + 4L * ((long) i * stride + k), 0);
-                    }
-                }
-                host.set(ValueLayout.JAVA_INT, rows + 4L * i, i);
-            }
-        }
-
-        int blockSize;
-    }
-
-    /** Byte offsets of the packed per-step inputs. */
-    static final class StepInputs {
-        long tokens;
-        long positions;
-        long slots;
-        long decRows;
-        long decCtx;
-        long decSplits;
-        long decTables;
-        long preStart;
-        long preLen;
-        long preCtx;
-        long preTables;
-        long tiles;
-        long logitRows;
-        long poolRanges;
-        long adjRows;
-        long adjTokens;
-        long adjDeltas;
-        long params;
-        long bytes;
-        private long cursor;
-        private CudaModelSpec spec;
-        private int blockSize;
-
-        private long take(long ints) {
-            long at = cursor;
-            cursor += (4 * ints + 15) / 16 * 16;
-            return at;
-        }
-
-        static StepInputs layout(Batch b, CudaModelSpec spec) {
-            StepInputs in = new StepInputs();
-            in.spec = spec;
-            int t = b.tokens();
-            in.tokens = in.take(t);
-            in.positions = in.take(t);
-            in.slots = in.take(t);
-            in.decRows = in.take(b.decodeCount);
-            in.decCtx = in.take(b.decodeCount);
-            in.decSplits = in.take(b.decodeCount);
-            in.decTables = in.take((long) b.decodeCount * b.stride);
-            in.preStart = in.take(b.prefillCount);
-            in.preLen = in.take(b.prefillCount);
-            in.preCtx = in.take(b.prefillCount);
-            in.preTables = in.take((long) b.prefillCount * b.stride);
-            in.tiles = in.take(2L * b.tileCount);
-            in.logitRows = in.take(b.logitRowCount);
-            in.poolRanges = in.take(2L * b.pooledCount);
-            in.adjRows = in.take(b.adjustCount);
-            in.adjTokens = in.take(b.adjustCount);
-            in.adjDeltas = in.take(b.adjustCount);
-            in.params = in.take((long) b.sampleRows * SamplingRows.BYTES / 4);
-            in.bytes = Math.max(16, in.cursor);
-            return in;
-        }
-
-        void write(MemorySegment host, Batch b) {
-            blockSize = b.blockSize;
-            int bs = blockSize;
-            int dec = 0;
-            int pre = 0;
-            int tile = 0;
-            int splitAt = 0;
-            int bqTile = Kernels.prefillTileRows(spec.headDim());
-            for (int i = 0; i < b.seqs.size(); i++) {
-                StepSequence s = b.seqs.get(i);
-                int row0 = b.queryStart[i];
-                for (int j = 0; j < s.tokens().length; j++) {
-                    int pos = s.startPosition() + j;
-                    host.set(ValueLayout.JAVA_INT, tokens + 4L * (row0 + j), s.tokens()[j]);
-                    host.set(ValueLayout.JAVA_INT, positions + 4L * (row0 + j), pos);
-                    host.set(ValueLayout.JAVA_INT, slots + 4L * (row0 + j), b.slot(s, pos, bs));
-                }
-                int ctx = s.contextAfter();
-                int used = (ctx + bs - 1) / bs;
-                if (s.tokens().length == 1) {
-                    host.set(ValueLayout.JAVA_INT, decRows + 4L * dec, row0);
-                    host.set(ValueLayout.JAVA_INT, decCtx + 4L * dec, ctx);
-                    host.set(ValueLayout.JAVA_INT, decSplits + 4L * dec, splitAt);
-                    splitAt += Kernels.decodeSplits(ctx);
-                    for (int k = 0; k < b.stride; k++) {
-                        host.set(ValueLayout.JAVA_INT, decTables + 4L * ((long) dec * b.stride + k),
-                                k < used ? s.blockTable()[k] : 0);
-                    }
-                    dec++;
-                } else {
-                    host.set(ValueLayout.JAVA_INT, preStart + 4L * pre, row0);
-                    host.set(ValueLayout.JAVA_INT, preLen + 4L * pre, s.tokens().length);
-                    host.set(ValueLayout.JAVA_INT, preCtx + 4L * pre, ctx);
-                    for (int k = 0; k < b.stride; k++) {
-                        host.set(ValueLayout.JAVA_INT, preTables + 4L * ((long) pre * b.stride + k),
-                                k < used ? s.blockTable()[k] : 0);
-                    }
-                    for (int q0 = 0; q0 < s.tokens().length; q0 += bqTile) {
-                        host.set(ValueLayout.JAVA_INT, tiles + 8L * tile, pre);
-                        host.set(ValueLayout.JAVA_INT, tiles + 8L * tile + 4, q0);
-                        tile++;
-                    }
-                    pre++;
-                }
-                int lr = b.sampleRow[i];
-                if (lr >= 0) {
-                    host.set(ValueLayout.JAVA_INT, logitRows + 4L * lr, row0 + s.tokens().length - 1);
-                }
-                int pr = b.pooledRow[i];
-                if (pr >= 0) {
-                    host.set(ValueLayout.JAVA_INT, poolRanges + 8L * pr, row0);
-                    host.set(ValueLayout.JAVA_INT, poolRanges + 8L * pr + 4, row0 + s.tokens().length);
-                }
-            }
-            writeSamplingOnly(host, b);
-        }
-
-        /** Logit adjustments and sampling parameters (all the graph path needs besides its own inputs). */
-        void writeSamplingOnly(MemorySegment host, Batch b) {
-            int a = 0;
-            for (int i = 0; i < b.seqs.size(); i++) {
-                StepSequence s = b.seqs.get(i);
-                if (s.output() != StepSequence.Output.SAMPLE) {
-                    continue;
-                }
-                int row = b.sampleRow[i];
-                StepSequence.SampleSpec p = s.sampling();
-                SamplingRows.write(host.asSlice(params), row, p.temperature(), p.topP(), p.minP(), p.topK(),
-                        p.seed(), p.counter(), p.logprobs());
-                for (int k = 0; k < s.adjustTokens().length; k++) {
-                    host.set(ValueLayout.JAVA_INT, adjRows + 4L * a, row);
-                    host.set(ValueLayout.JAVA_INT, adjTokens + 4L * a, s.adjustTokens()[k]);
-                    host.set(ValueLayout.JAVA_FLOAT, adjDeltas + 4L * a, s.adjustDeltas()[k]);
-                    a++;
-                }
-            }
-        }
     }
 
     @Override

@@ -1,33 +1,44 @@
 package io.fairlane.engine.cuda;
 
+import io.fairlane.engine.exec.BackendContract;
 import io.fairlane.engine.exec.BackendOptions;
+import io.fairlane.engine.exec.ExecutionBackend;
+import io.fairlane.engine.exec.ExecutionBackendProvider;
 import io.fairlane.engine.model.Model;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 
-/** The CUDA backend on a GPU against the CPU backend: 40-token continuations, CUDA graphs and cuBLAS in play. */
+/**
+ * The CUDA backend on a GPU against the CPU reference through the backend contract: 40-token continuations,
+ * models with real tokenizers, CUDA graphs and cuBLAS in play.
+ */
 @Tag("gpu")
-class GpuCudaBackendTest extends CudaBackendContract {
+class GpuCudaBackendTest extends BackendContract {
 
     @BeforeAll
     static void deviceUsable() {
-        io.fairlane.engine.exec.ExecutionBackendProvider.Availability a = CudaBackend.probe();
+        ExecutionBackendProvider.Availability a = CudaBackend.probe();
         Assumptions.assumeTrue(a.usable(), () -> "skipped: no usable CUDA device: " + a.reason());
     }
 
     @Override
-    CudaBackend openCuda(Model model, BackendOptions options) {
+    protected ExecutionBackend openBackend(Model model, BackendOptions options) {
         return CudaBackend.open(model, options);
     }
 
     @Override
-    int continuationTokens() {
+    protected Tolerance tolerance() {
+        return Tolerance.BF16;
+    }
+
+    @Override
+    protected int continuationTokens() {
         return 40;
     }
 
     @Override
-    int realTokenizerTokens() {
-        return 40;
+    protected boolean holdsDeviceMemory() {
+        return true;
     }
 }

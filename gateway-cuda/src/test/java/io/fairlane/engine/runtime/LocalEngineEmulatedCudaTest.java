@@ -7,8 +7,8 @@ import io.fairlane.engine.model.Model;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 
-/** The engine on the CUDA backend whose kernels run on the host emulator, in every build. */
-class LocalEngineEmulatedCudaTest extends LocalEngineCudaContract {
+/** The engine contract on the CUDA backend whose kernels run on the host emulator, in every build. */
+class LocalEngineEmulatedCudaTest extends LocalEngineContract {
 
     @BeforeAll
     static void emulatorBuilt() {
@@ -17,7 +17,12 @@ class LocalEngineEmulatedCudaTest extends LocalEngineCudaContract {
     }
 
     @Override
-    ExecutionBackend openCuda(Model model, BackendOptions options) {
+    ExecutionBackend openBackend(Model model, BackendOptions options) {
         return EmulatedBackends.cuda(model, options);
+    }
+
+    @Override
+    boolean holdsDeviceMemory() {
+        return true;
     }
 }

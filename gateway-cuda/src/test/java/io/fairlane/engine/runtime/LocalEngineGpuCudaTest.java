@@ -24,9 +24,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The engine on a GPU: the contract, plus the production opening path with {@code backend: cuda} and {@code auto}. */
+/**
+ * The engine contract on a GPU, plus the production opening path ({@code Engines.open}) with {@code backend: cuda}
+ * and {@code auto}.
+ */
 @Tag("gpu")
-class LocalEngineGpuCudaTest extends LocalEngineCudaContract {
+class LocalEngineGpuCudaTest extends LocalEngineContract {
 
     @BeforeAll
     static void deviceUsable() {
@@ -35,8 +38,13 @@ class LocalEngineGpuCudaTest extends LocalEngineCudaContract {
     }
 
     @Override
-    ExecutionBackend openCuda(Model model, BackendOptions options) {
+    ExecutionBackend openBackend(Model model, BackendOptions options) {
         return CudaBackend.open(model, options);
+    }
+
+    @Override
+    boolean holdsDeviceMemory() {
+        return true;
     }
 
     private EngineConfig config(String backend) {

@@ -1,10 +1,7 @@
 package io.fairlane.engine.cpu;
 
-import io.fairlane.engine.model.LayerWeights;
 import io.fairlane.engine.model.Model;
 import io.fairlane.engine.model.ModelConfig;
-import io.fairlane.engine.model.ModelWeights;
-import io.fairlane.engine.model.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -37,10 +34,7 @@ public final class CpuModelRunner implements AutoCloseable {
     private final double[] invFreq;
     private final float attentionScale;
     private final Arena arena = Arena.ofShared();
-    private final Matrix embedding;
-    private final Matrix output;
-    private final float[] finalNorm;
-    private final List<Layer> layers;
+    private final CpuWeights weights;
     private final PagedKvStore kv;
     private final WorkerPool pool;
 
@@ -50,8 +44,6 @@ public final class CpuModelRunner implements AutoCloseable {
     private final float[][] rowBufs;
     /** Per worker: a panel's outputs for a token block ({@link PanelKernels#accScratch()}). */
     private final float[][] accs;
-    /** Bytes of the weights repacked into panels at load (heap-external, in {@link #arena}). */
-    private final long panelBytes;
     /** Per worker: attention scores {@code [context]}. */
     private float[][] scores;
 
@@ -78,11 +70,6 @@ public final class CpuModelRunner implements AutoCloseable {
     private float[] cos = new float[0];
     private float[] sin = new float[0];
 
-    private record Layer(float[] inputNorm, Matrix q, Matrix k, Matrix v, Matrix o, float[] qBias, float[] kBias,
-                         float[] vBias, float[] oBias, float[] qNorm, float[] kNorm, float[] postNorm, Matrix gate,
-                         Matrix up, Matrix down) {
-    }
-
     private CpuModelRunner(Model model, int blockSize, int kvBlocks, int threads) {
         this.config = model.config();
         ModelConfig c = config;
@@ -98,30 +85,7 @@ public final class CpuModelRunner implements AutoCloseable {
         this.pool = new WorkerPool(threads, "fairlane-cpu");
         // Packing uses the pool; a failure after it started (e.g. no memory for the panels) must not leak it.
         try {
-            ModelWeights w = model.weights();
-            // The embedding is only looked up row by row (read in place); the matrices the matmuls read are repacked
-            // (bf16) once here. A tied bf16 output matrix gets panels of its own beside the lookups' mapped rows.
-            this.embedding = Matrix.of(w.embedding(), arena);
-            this.output = Matrix.forMatmul(w.output() == w.embedding() ? embedding : Matrix.of(w.output(), arena),
-                    arena, pool);
-            this.finalNorm = w.finalNorm().toFloatArray();
-            java.util.function.Function<Tensor, Matrix> linear = t -> Matrix.forMatmul(t, arena, pool);
-            List<Layer> ls = new ArrayList<>();
-            for (LayerWeights lw : w.layers()) {
-                ls.add(new Layer(lw.inputNorm().toFloatArray(), linear.apply(lw.q()), linear.apply(lw.k()),
-                        linear.apply(lw.v()), linear.apply(lw.o()), floats(lw.qBias()), floats(lw.kBias()),
-                        floats(lw.vBias()), floats(lw.oBias()), floats(lw.qNorm()), floats(lw.kNorm()),
-                        lw.postAttentionNorm().toFloatArray(), linear.apply(lw.gate()), linear.apply(lw.up()),
-                        linear.apply(lw.down())));
-            }
-            this.layers = List.copyOf(ls);
-            long packed = output.panelBytes();
-            for (Layer l : layers) {
-                for (Matrix m : new Matrix[] {l.q, l.k, l.v, l.o, l.gate, l.up, l.down}) {
-                    packed += m.panelBytes();
-                }
-            }
-            this.panelBytes = packed;
+            this.weights = CpuWeights.prepare(model.weights(), arena, pool);
             this.kv = new PagedKvStore(c.layers(), kvBlocks, blockSize, kvDim);
         } catch (RuntimeException | Error e) {
             pool.close();
@@ -154,10 +118,6 @@ public final class CpuModelRunner implements AutoCloseable {
         return new CpuModelRunner(model, blockSize, kvBlocks, threads);
     }
 
-    private static float[] floats(Tensor t) {
-        return t == null ? null : t.toFloatArray();
-    }
-
     public ModelConfig config() {
         return config;
     }
@@ -184,7 +144,7 @@ public final class CpuModelRunner implements AutoCloseable {
      * linear layers and output matrix, 0 for f32 weights or with {@code -Dfairlane.cpu.panels=false}.
      */
     public long packedWeightBytes() {
-        return panelBytes;
+        return weights.panelBytes();
     }
 
     /** Vector width in bits the kernels use. */
@@ -212,11 +172,7 @@ public final class CpuModelRunner implements AutoCloseable {
             throw new IllegalArgumentException("positions up to " + end + " exceed the context length "
                     + config.contextLength());
         }
-        for (int t : c.tokens()) {
-            if (t < 0 || t >= vocab) {
-                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + vocab + ")");
-            }
-        }
+        checkVocabulary(c.tokens());
         int needed = (end + kv.blockSize - 1) / kv.blockSize;
         if (c.blockTable().length < needed) {
             throw new IllegalArgumentException("block table has " + c.blockTable().length + " blocks but positions [0, "
@@ -267,7 +223,11 @@ public final class CpuModelRunner implements AutoCloseable {
             throw new IllegalArgumentException(c.tokens().length + " tokens exceed the context length "
                     + config.contextLength());
         }
-        for (int t : c.tokens()) {
+        checkVocabulary(c.tokens());
+    }
+
+    private void checkVocabulary(int[] tokens) {
+        for (int t : tokens) {
             if (t < 0 || t >= vocab) {
                 throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + vocab + ")");
             }
@@ -293,13 +253,13 @@ public final class CpuModelRunner implements AutoCloseable {
             for (int j = 0; j < c.tokens().length; j++) {
                 chunkOf[t] = ci;
                 posOf[t] = c.startPosition() + j;
-                embedding.row(c.tokens()[j], x, t * hidden);
+                weights.embedding().row(c.tokens()[j], x, t * hidden);
                 t++;
             }
         }
         ropeTables(posOf, tokens);
-        for (int l = 0; l < layers.size(); l++) {
-            layer(l, layers.get(l), chunks, chunkOf, posOf, tokens, store);
+        for (int l = 0; l < weights.layers().size(); l++) {
+            layer(l, weights.layers().get(l), chunks, chunkOf, posOf, tokens, store);
         }
         return readouts(chunks, tokens);
     }
@@ -338,29 +298,29 @@ public final class CpuModelRunner implements AutoCloseable {
         }
     }
 
-    private void layer(int l, Layer w, List<Chunk> chunks, int[] chunkOf, int[] posOf, int tokens,
+    private void layer(int l, CpuWeights.Layer w, List<Chunk> chunks, int[] chunkOf, int[] posOf, int tokens,
                        PagedKvStore store) {
-        rmsNorm(x, w.inputNorm, xb, tokens, hidden);
-        linear(new Matrix[] {w.q, w.k, w.v}, new float[][] {q, k, v}, xb, tokens);
+        rmsNorm(x, w.inputNorm(), xb, tokens, hidden);
+        linear(new Matrix[] {w.q(), w.k(), w.v()}, new float[][] {q, k, v}, xb, tokens);
         int groups = config.groupSize();
         // Biases, q/k norms, RoPE, then K and V into the cache: cheap per-token work, one task per token.
         pool.run(tokens, (t, worker) -> {
-            if (w.qBias != null) {
-                addBias(q, t * qDim, w.qBias);
-                addBias(k, t * kvDim, w.kBias);
-                addBias(v, t * kvDim, w.vBias);
+            if (w.qBias() != null) {
+                addBias(q, t * qDim, w.qBias());
+                addBias(k, t * kvDim, w.kBias());
+                addBias(v, t * kvDim, w.vBias());
             }
             for (int h = 0; h < config.heads(); h++) {
                 int off = t * qDim + h * headDim;
-                if (w.qNorm != null) {
-                    rmsNormInPlace(q, off, w.qNorm, headDim);
+                if (w.qNorm() != null) {
+                    rmsNormInPlace(q, off, w.qNorm(), headDim);
                 }
                 rope(q, off, t);
             }
             for (int h = 0; h < config.kvHeads(); h++) {
                 int off = t * kvDim + h * headDim;
-                if (w.kNorm != null) {
-                    rmsNormInPlace(k, off, w.kNorm, headDim);
+                if (w.kNorm() != null) {
+                    rmsNormInPlace(k, off, w.kNorm(), headDim);
                 }
                 rope(k, off, t);
             }
@@ -404,11 +364,11 @@ public final class CpuModelRunner implements AutoCloseable {
                         headDim);
             }
         });
-        linear(new Matrix[] {w.o}, new float[][] {proj}, att, tokens);
-        residual(w.oBias, tokens);
-        rmsNorm(x, w.postNorm, xb, tokens, hidden);
+        linear(new Matrix[] {w.o()}, new float[][] {proj}, att, tokens);
+        residual(w.oBias(), tokens);
+        rmsNorm(x, w.postNorm(), xb, tokens, hidden);
         swiGlu(w, tokens);
-        linear(new Matrix[] {w.down}, new float[][] {proj}, gate, tokens);
+        linear(new Matrix[] {w.down()}, new float[][] {proj}, gate, tokens);
         residual(null, tokens);
     }
 
@@ -505,16 +465,16 @@ public final class CpuModelRunner implements AutoCloseable {
     }
 
     /** {@code gate = silu(xb · Wgate^T) * (xb · Wup^T)}, gate and up rows computed together per slice. */
-    private void swiGlu(Layer w, int tokens) {
+    private void swiGlu(CpuWeights.Layer w, int tokens) {
         int threads = pool.size();
         int slice = slice(inter, threads);
         int tasks = (inter + slice - 1) / slice;
         pool.run(tasks, (i, worker) -> {
             int r0 = i * slice;
             int r1 = Math.min(inter, r0 + slice);
-            VectorKernels.matmul(w.gate, xb, tokens, gate, inter, 0, r0, r1, lanes[worker], rowBufs[worker],
+            VectorKernels.matmul(w.gate(), xb, tokens, gate, inter, 0, r0, r1, lanes[worker], rowBufs[worker],
                     accs[worker]);
-            VectorKernels.matmul(w.up, xb, tokens, up, inter, 0, r0, r1, lanes[worker], rowBufs[worker], accs[worker]);
+            VectorKernels.matmul(w.up(), xb, tokens, up, inter, 0, r0, r1, lanes[worker], rowBufs[worker], accs[worker]);
             for (int t = 0; t < tokens; t++) {
                 int o = t * inter;
                 for (int r = r0; r < r1; r++) {
@@ -539,7 +499,7 @@ public final class CpuModelRunner implements AutoCloseable {
             }
         }
         // Final norm of every token (cheap next to the output matmul, which runs only for the rows asked).
-        rmsNorm(x, finalNorm, xb, tokens, hidden);
+        rmsNorm(x, weights.finalNorm(), xb, tokens, hidden);
         if (logitRows > 0) {
             float[] rows = new float[logitRows * hidden];
             int r = 0;
@@ -553,7 +513,7 @@ public final class CpuModelRunner implements AutoCloseable {
             int threads = pool.size();
             int slice = slice(vocab, threads);
             int rowsCount = logitRows;
-            pool.run((vocab + slice - 1) / slice, (i, worker) -> VectorKernels.matmul(output, rows, rowsCount, logits,
+            pool.run((vocab + slice - 1) / slice, (i, worker) -> VectorKernels.matmul(weights.output(), rows, rowsCount, logits,
                     vocab, 0, i * slice, Math.min(vocab, i * slice + slice), lanes[worker], rowBufs[worker],
                     accs[worker]));
             r = 0;

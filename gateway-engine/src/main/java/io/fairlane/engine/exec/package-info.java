@@ -10,6 +10,10 @@
  * <p>KV block ids are managed outside, by the KV block pool; the backend only stores and reads the blocks it is
  * told to. Sampling parameters travel with each sequence so that a GPU backend can sample on the device and send
  * back only token ids; the CPU backend samples on the host with the same algorithm
- * ({@link io.fairlane.engine.sampling.Sampler}).
+ * ({@link io.fairlane.engine.sampling.Sampler}), and so does a GPU backend for a choice under an output
+ * constraint, whose automaton lives on the host.
+ *
+ * <p>Every backend is held to one contract, {@code BackendContract} in this module's test jar, against the CPU
+ * backend as the reference.
  */
 package io.fairlane.engine.exec;

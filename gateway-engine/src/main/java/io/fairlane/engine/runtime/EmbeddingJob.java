@@ -13,7 +13,7 @@ final class EmbeddingJob implements Work {
     final CompletableFuture<EmbeddingResult> result;
     final int totalTokens;
     private volatile Ticket<Work> ticket;
-    volatile boolean abortRequested;
+    private volatile boolean abortRequested;
 
     EmbeddingJob(EmbeddingRequest request, CompletableFuture<EmbeddingResult> result) {
         this.request = Objects.requireNonNull(request, "request");
@@ -44,6 +44,11 @@ final class EmbeddingJob implements Work {
     @Override
     public boolean abortRequested() {
         return abortRequested;
+    }
+
+    @Override
+    public void requestAbort() {
+        abortRequested = true;
     }
 
     @Override

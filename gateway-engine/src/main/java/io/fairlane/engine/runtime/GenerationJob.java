@@ -26,7 +26,7 @@ final class GenerationJob implements Work {
     /** The request's seed (given, or drawn at submission); choice i samples from its own stream of it. */
     final long requestSeed;
     private volatile Ticket<Work> ticket;
-    volatile boolean abortRequested;
+    private volatile boolean abortRequested;
 
     final List<Choice> choices = new ArrayList<>(1);
     boolean dispatched;
@@ -81,6 +81,11 @@ final class GenerationJob implements Work {
     @Override
     public boolean abortRequested() {
         return abortRequested;
+    }
+
+    @Override
+    public void requestAbort() {
+        abortRequested = true;
     }
 
     /** Hands an event to the client's sink; false if the sink broke its contract by throwing. */

@@ -5,8 +5,6 @@ import io.fairlane.engine.EngineException;
 import io.fairlane.engine.EngineException.Kind;
 import io.fairlane.engine.InferenceEngine;
 import io.fairlane.engine.ModelInfo;
-import io.fairlane.engine.PreparedPrompt;
-import io.fairlane.engine.Prompt;
 import io.fairlane.engine.exec.BackendOptions;
 import io.fairlane.engine.exec.BackendUnavailableException;
 import io.fairlane.engine.exec.ExecutionBackend;
@@ -16,12 +14,9 @@ import io.fairlane.engine.model.Model;
 import io.fairlane.engine.model.ModelConfig;
 import io.fairlane.engine.model.ModelFormatException;
 import io.fairlane.engine.model.SyntheticModels;
-import io.fairlane.engine.template.ChatTemplate;
-import io.fairlane.engine.template.TemplateException;
 import io.fairlane.engine.tokenizer.BuiltinTokenizer;
 import io.fairlane.engine.tokenizer.IncrementalDetokenizer;
 import io.fairlane.engine.tokenizer.Tokenizer;
-import io.fairlane.engine.tokenizer.TokenizerConfig;
 import io.fairlane.scheduler.CostWeights;
 import io.fairlane.scheduler.SchedulerStats;
 import io.fairlane.scheduler.TenantSchedulers;
@@ -49,6 +44,7 @@ import org.slf4j.LoggerFactory;
  *   <li>The backend: {@code cpu}; {@code cuda}, which fails with the backend's reason when no usable device is
  *       present; or {@code auto}, which takes CUDA when it probes usable and the CPU otherwise, logging which
  *       and why. Never a silent fallback from an explicit {@code cuda}.</li>
+ *   <li>The prompt path: a {@link PromptEncoder} over the model's tokenizer and chat template.</li>
  *   <li>The KV pool: the backend sizes its paged store ({@code kvCacheBytes}, or its share of free memory);
  *       the block pool manages exactly those blocks.</li>
  *   <li>The waiting queue: the configured tenant-scheduling policy over the configured tenants, its DLPM
@@ -91,15 +87,15 @@ public final class LocalEngines {
         }
         try {
             ModelConfig mc = backend.config();
-            ChatRenderer chat;
+            PromptEncoder prompts;
             try {
-                chat = ChatRenderer.load(dir);
+                prompts = PromptEncoder.load(dir, tokenizer);
             } catch (IOException | IllegalArgumentException e) {
                 throw new EngineException(Kind.UNAVAILABLE, "model " + config.modelId() + ": its chat template cannot"
                         + " be loaded from " + dir + ": " + e.getMessage(), null, null, e);
             }
             ModelInfo info = new ModelInfo(config.modelId(), mc.family().modelType(), mc.contextLength(),
-                    mc.vocabSize(), mc.hiddenSize(), chat.available(), backend.name(),
+                    mc.vocabSize(), mc.hiddenSize(), prompts.hasChatTemplate(), backend.name(),
                     fingerprint(dir, backend.name(), config.kvBlockSize()), mc.eosTokenIds());
             KvCacheManager kv = new KvCacheManager(backend.kvBlocks(), config.kvBlockSize());
             long fullContextBlocks = backend.kvLayout().blocksFor(mc.contextLength());
@@ -111,7 +107,7 @@ public final class LocalEngines {
             LocalEngine.Limits limits = new LocalEngine.Limits(config.maxBatchTokens(), config.maxRunningSequences(),
                     config.tenants(), !(config.policy() instanceof io.fairlane.scheduler.Policy.Fcfs)
                     && Boolean.parseBoolean(System.getProperty(FAIRNESS_PREEMPTION_PROPERTY, "true")));
-            return new LocalEngine(info, StepExecutor.of(backend), codec(tokenizer), preparer(tokenizer, chat), kv,
+            return new LocalEngine(info, StepExecutor.of(backend), codec(tokenizer), prompts, kv,
                     matcher -> TenantSchedulers.create(config.policy(), config.tenants(), CostWeights.DEFAULT, matcher,
                             Ticker.system(), stats),
                     Ticker.system(), limits);
@@ -234,82 +230,5 @@ public final class LocalEngines {
                 return tokenizer.isSpecial(tokenId);
             }
         };
-    }
-
-    /**
-     * Text prompts are tokenized with the tokenizer's special tokens (a BOS where the model wants one), as
-     * legacy completions are; rendered chats without, since the template writes its own; token-id prompts
-     * pass through, checked against the vocabulary at submission.
-     */
-    static PromptPreparer preparer(Tokenizer tokenizer, ChatRenderer chat) {
-        return prompt -> switch (prompt) {
-            case Prompt.Text t -> new PreparedPrompt(tokenizer.encode(t.text(), true), t.text());
-            case Prompt.TokenIds ids -> {
-                for (int id : ids.ids()) {
-                    if (id < 0 || id >= tokenizer.vocabSize()) {
-                        throw new EngineException(Kind.INVALID_REQUEST, "The prompt holds token id " + id
-                                + ", outside this model's vocabulary of " + tokenizer.vocabSize() + " tokens.",
-                                "prompt");
-                    }
-                }
-                yield new PreparedPrompt(ids.ids().clone(), tokenizer.decode(ids.ids(), false));
-            }
-            case Prompt.Chat c -> {
-                String text = chat.render(c);
-                yield new PreparedPrompt(tokenizer.encode(text, false), text);
-            }
-        };
-    }
-
-    /** Renders chats through the model's chat template; see {@link #load}. */
-    interface ChatRenderer {
-
-        boolean available();
-
-        /** @throws EngineException {@code INVALID_REQUEST} when the template refuses the chat */
-        String render(Prompt.Chat chat);
-
-        /**
-         * The renderer for the model in {@code dir}: its {@code tokenizer_config.json} chat template (or a
-         * {@code chat_template.jinja} beside it) through {@link ChatTemplate}, so that chats render as
-         * transformers renders them; a model without one answers chats with a 400 naming {@code messages}.
-         *
-         * @throws IOException when the tokenizer config cannot be read
-         */
-        static ChatRenderer load(Path dir) throws IOException {
-            TokenizerConfig config = TokenizerConfig.load(dir);
-            if (config.chatTemplates().isEmpty()) {
-                return new ChatRenderer() {
-                    @Override
-                    public boolean available() {
-                        return false;
-                    }
-
-                    @Override
-                    public String render(Prompt.Chat chat) {
-                        throw new EngineException(Kind.INVALID_REQUEST,
-                                "this model has no chat template; use the completions endpoint", "messages");
-                    }
-                };
-            }
-            ChatTemplate template = ChatTemplate.of(config);
-            return new ChatRenderer() {
-                @Override
-                public boolean available() {
-                    return true;
-                }
-
-                @Override
-                public String render(Prompt.Chat chat) {
-                    try {
-                        return template.render(chat);
-                    } catch (TemplateException e) {
-                        throw new EngineException(Kind.INVALID_REQUEST, (e.raisedByTemplate()
-                                ? "the chat template rejected the messages: "
-                                : "the chat template could not render the messages: ") + e.getMessage(), "messages");
-                    }
-                }
-            };
-        }
     }
 }

@@ -88,10 +88,15 @@ final class RequestValidation {
         if (prompt.length() == 0) {
             throw new EngineException(Kind.INVALID_REQUEST, "The " + param + " must not be empty.", param);
         }
-        for (int id : prompt.tokenIds()) {
-            if (id < 0 || id >= model.vocabSize()) {
+        checkVocabulary(prompt.tokenIds(), model.vocabSize(), param);
+    }
+
+    /** Refuses the first id outside {@code [0, vocabSize)}; also what {@link PromptEncoder} checks client ids with. */
+    static void checkVocabulary(int[] tokenIds, int vocabSize, String param) {
+        for (int id : tokenIds) {
+            if (id < 0 || id >= vocabSize) {
                 throw new EngineException(Kind.INVALID_REQUEST, "The " + param + " holds token id " + id
-                        + ", outside this model's vocabulary of " + model.vocabSize() + " tokens.", param);
+                        + ", outside this model's vocabulary of " + vocabSize + " tokens.", param);
             }
         }
     }

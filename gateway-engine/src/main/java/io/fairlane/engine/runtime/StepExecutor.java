@@ -9,7 +9,8 @@ import java.util.Objects;
 
 /**
  * What the engine loop needs from a backend: block copies, forward steps, embeddings. {@link #of} adapts an
- * {@link ExecutionBackend}; tests implement it with a toy model (the backend interface is sealed). Called from
+ * {@link ExecutionBackend}; tests implement it with a toy model whose outputs depend on every KV slot it reads,
+ * which no real backend could show as plainly. Called from
  * the engine loop thread only.
  */
 interface StepExecutor extends AutoCloseable {

@@ -14,6 +14,9 @@ sealed interface Work permits GenerationJob, EmbeddingJob {
 
     void ticket(Ticket<Work> ticket);
 
-    /** Set by {@code abort} from any thread; the loop acts on it. */
+    /** Set by {@link #requestAbort} from any thread; the loop acts on it. */
     boolean abortRequested();
+
+    /** Marks the work as aborted: the client is gone or its sink broke. */
+    void requestAbort();
 }

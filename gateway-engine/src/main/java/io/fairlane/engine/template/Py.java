@@ -19,6 +19,11 @@ import java.util.Set;
  * {@code repr()}, equality and ordering, arithmetic, {@code len}, {@code in}, iteration, and attribute and
  * item access through jinja2's immutable sandbox (dict and list methods that mutate are refused). Strings
  * are indexed by code point, as Python does.
+ *
+ * <p>A documented hot core, kept whole on purpose although it is long: the value semantics every expression
+ * evaluation goes through, one small method per Python operation, which must agree with each other (equality
+ * with hashing, ordering with sorting, {@code str} with {@code repr}); split apart, those pairs would drift. Golden
+ * tests against jinja2 hold it to the reference (see {@code docs/engine.md}).
  */
 final class Py {
 

@@ -1,9 +1,10 @@
 /**
- * Chat templates and prompt encoding: {@link io.fairlane.engine.template.PromptEncoder} turns a request's
- * prompt into token ids; {@link io.fairlane.engine.template.ChatTemplate} renders a model's
+ * Chat templates: {@link io.fairlane.engine.template.ChatTemplate} renders a model's
  * {@code tokenizer_config.json} template exactly as Hugging Face transformers does, on
  * {@link io.fairlane.engine.template.JinjaTemplate}, a focused Jinja interpreter (lexer, parser, tree-walking
- * evaluator with Python value semantics) written for that purpose.
+ * evaluator with Python value semantics) written for that purpose. Turning a rendered chat into token ids, and
+ * the refusals a client sees when a template rejects its messages, belong to the engine's one prompt path,
+ * {@code io.fairlane.engine.runtime.PromptEncoder}.
  *
  * <p>Why not an existing Java Jinja engine: chat templates depend on details of Python's jinja2 that a
  * Java-flavoured engine gets subtly wrong (whitespace control with {@code trim_blocks}/{@code lstrip_blocks},

@@ -130,4 +130,25 @@ class LocalEnginesTest {
                     .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.param()).isEqualTo("prompt"));
         }
     }
+
+    @Test
+    void prepare_chatOnModelWithoutTemplate_refusedPointingAtCompletions() throws Exception {
+        Path tokenizer = cache.resolve("tokenizer-without-template");
+        io.fairlane.engine.tokenizer.BuiltinTokenizer.writeTo(tokenizer);
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var config = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(
+                tokenizer.resolve("tokenizer_config.json").toFile());
+        config.remove("chat_template");
+        mapper.writeValue(tokenizer.resolve("tokenizer_config.json").toFile(), config);
+        Path dir = io.fairlane.engine.model.SyntheticModels.materialize(io.fairlane.engine.model.ModelShape.named(
+                "tiny"), io.fairlane.engine.model.DType.F32, 3, tokenizer, cache.resolve("plain"),
+                new io.fairlane.engine.model.SyntheticModels.Options(1L << 30, 1));
+        try (InferenceEngine engine = Engines.open(config("cpu", new EngineConfig.ModelSource.Directory(dir)),
+                SchedulerStats.disabled())) {
+            assertThatThrownBy(() -> engine.prepare(new Prompt.Chat(List.of(java.util.Map.of("role", "user",
+                    "content", "Hello")), List.of(), true, java.util.Map.of())))
+                    .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.param() + ": " + e.getMessage())
+                            .isEqualTo("messages: this model has no chat template; use the completions endpoint"));
+        }
+    }
 }

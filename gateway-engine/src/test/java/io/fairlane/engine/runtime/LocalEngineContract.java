@@ -27,81 +27,99 @@ import io.fairlane.scheduler.Ticker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole engine (KV cache manager, batch scheduler, waiting queue, sampler states, stop handling) on the CUDA
- * backend: what the CPU backend serves must work the same on CUDA, and the paged layout — prefix-cache hits,
- * preemption by recompute, batch composition, copy on write for n > 1 — must not change a token. Runs on the
- * kernel emulator in every build ({@link LocalEngineEmulatedCudaTest}) and on a GPU under the {@code gpu} tag
- * ({@link LocalEngineGpuCudaTest}).
+ * The whole engine (KV cache manager, batch scheduler, waiting queue, sampler states, stop handling) on a real
+ * backend and a synthetic {@code tiny} model: the paged layout — prefix-cache hits, preemption by recompute,
+ * batch composition, copy on write for {@code n > 1} — must not change a single token, and what the engine
+ * promises (log probabilities, stop strings, aborts that return every block, embeddings, constrained choices,
+ * device memory in the snapshot) must hold whichever backend serves.
+ *
+ * <p>{@code LocalEngineCpuTest} runs it on the CPU backend; {@code gateway-cuda} runs it on the CUDA backend on
+ * the kernel emulator in every build and on a GPU under the {@code gpu} tag. Subclasses say how to open the
+ * backend and may add what only theirs has.
  */
-abstract class LocalEngineCudaContract {
+abstract class LocalEngineContract {
 
     @TempDir
     static Path root;
-    private static Path modelDir;
+    private static int ids;
     private final List<LocalEngine> engines = new ArrayList<>();
     /** Each engine's waiting queue, held by {@link #runAll} while it submits. */
-    private final java.util.Map<LocalEngine, HeldQueue<Work>> queues = new java.util.IdentityHashMap<>();
-    private static int ids;
+    private final Map<LocalEngine, HeldQueue<Work>> queues = new IdentityHashMap<>();
 
-    abstract ExecutionBackend openCuda(Model model, BackendOptions options);
+    /** Opens the backend under test over {@code model}, which it then owns. */
+    abstract ExecutionBackend openBackend(Model model, BackendOptions options);
 
-    @BeforeAll
-    static void writeModel() {
-        modelDir = TestModels.synthetic(root, "tiny", DType.BF16, 7);
+    /** The weights' dtype of the test model. */
+    DType modelDType() {
+        return DType.BF16;
+    }
+
+    /** Whether the backend holds device memory while serving. */
+    boolean holdsDeviceMemory() {
+        return false;
     }
 
     @AfterEach
-    void close() {
+    void closeEngines() {
         engines.forEach(LocalEngine::close);
         engines.clear();
     }
 
-    /** An engine on the CUDA backend with a pool of {@code kvBlocks} blocks of 16 tokens. */
-    LocalEngine engine(int kvBlocks, int maxBatchTokens, int maxRunning) {
-        Model model = Model.open(modelDir);
-        ModelConfig c = model.config();
-        // The CUDA backend also keeps attention partials per block, so bytes for kvBlocks of the plain layout buy
-        // it fewer blocks: give it twice that and let the engine's pool use exactly kvBlocks of them, so tests
-        // that need pool pressure get the same pool whichever backend runs them.
-        long bytes = KvLayout.of(c, 16, 2).bytesPerBlock() * kvBlocks * 2;
-        ExecutionBackend backend = openCuda(model, new BackendOptions(16, bytes, 2, List.of(), 0.6, maxBatchTokens,
-                maxRunning));
+    Path modelDir() {
+        return TestModels.synthetic(root, "tiny", modelDType(), 7);
+    }
+
+    /**
+     * An engine whose pool holds exactly {@code kvBlocks} blocks of {@code blockSize} tokens. The backend gets room
+     * for twice as many (a GPU backend also keeps attention partials per block, so the same bytes buy it fewer),
+     * so tests that need pool pressure get the same pool whichever backend runs them.
+     */
+    LocalEngine engine(int kvBlocks, int blockSize, int maxBatchTokens, int maxRunning) {
+        Model model = Model.open(modelDir());
+        long bytes = KvLayout.of(model.config(), blockSize, 4).bytesPerBlock() * kvBlocks * 2;
+        ExecutionBackend backend = openBackend(model, new BackendOptions(blockSize, bytes, 2, List.of(), 0.6,
+                maxBatchTokens, maxRunning));
         if (backend.kvBlocks() < kvBlocks) {
             backend.close();
             throw new IllegalStateException("the backend made room for " + backend.kvBlocks() + " KV blocks, not "
                     + kvBlocks);
         }
-        return engineOn(backend, ids(), kvBlocks, maxBatchTokens, maxRunning);
+        return engineOn(backend, ids(), kvBlocks, blockSize, maxBatchTokens, maxRunning);
     }
 
-    private LocalEngine engineOn(ExecutionBackend backend, TextCodec codec, int kvBlocks, int maxBatchTokens,
-                                 int maxRunning) {
-        ModelConfig c = backend.config();
-        ModelInfo info = new ModelInfo("tiny", "llama", c.contextLength(), c.vocabSize(), c.hiddenSize(), false,
-                backend.name(), "fp-test", c.eosTokenIds());
-        HeldQueue<Work> queue = new HeldQueue<>(new FifoTenantScheduler<>());
-        LocalEngine engine = new LocalEngine(info, StepExecutor.of(backend), codec, tokenIdsOnly(),
-                new KvCacheManager(kvBlocks, 16), matcher -> queue, Ticker.system(),
-                new LocalEngine.Limits(maxBatchTokens, maxRunning, List.of()));
-        engines.add(engine);
-        queues.put(engine, queue);
-        return engine;
+    LocalEngine engine(int kvBlocks, int maxBatchTokens, int maxRunning) {
+        return engine(kvBlocks, 16, maxBatchTokens, maxRunning);
     }
 
     LocalEngine roomy() {
         return engine(256, 512, 16);
     }
 
+    private LocalEngine engineOn(ExecutionBackend backend, TextCodec codec, int kvBlocks, int blockSize,
+                                 int maxBatchTokens, int maxRunning) {
+        ModelConfig c = backend.config();
+        ModelInfo info = new ModelInfo("tiny", "llama", c.contextLength(), c.vocabSize(), c.hiddenSize(), false,
+                backend.name(), "fp-test", c.eosTokenIds());
+        HeldQueue<Work> queue = new HeldQueue<>(new FifoTenantScheduler<>());
+        LocalEngine engine = new LocalEngine(info, StepExecutor.of(backend), codec, tokenIdsOnly(),
+                new KvCacheManager(kvBlocks, blockSize), matcher -> queue, Ticker.system(),
+                new LocalEngine.Limits(maxBatchTokens, maxRunning, List.of()));
+        engines.add(engine);
+        queues.put(engine, queue);
+        return engine;
+    }
+
+    /** Token ids rendered as {@code <id>}: enough for the engine, which only needs text to stream. */
     static TextCodec ids() {
         return new TextCodec() {
             @Override
@@ -183,6 +201,7 @@ abstract class LocalEngineCudaContract {
         return prompt -> new PreparedPrompt(((Prompt.TokenIds) prompt).ids(), "");
     }
 
+    /** Plain ids (3..255, clear of the fixture tokenizer's specials). */
     static int[] prompt(int length, int seed) {
         return IntStream.range(0, length).map(i -> 3 + Math.floorMod(seed * 7919 + i * 31 + i * i, 253)).toArray();
     }
@@ -197,8 +216,12 @@ abstract class LocalEngineCudaContract {
         return params(0, OptionalLong.empty(), maxTokens, false, 0, List.of(), true);
     }
 
+    static SamplingParams seeded(double temperature, int maxTokens) {
+        return params(temperature, OptionalLong.of(42), maxTokens, false, 0, List.of(), true);
+    }
+
     static GenerationRequest request(String tenant, int[] prompt, SamplingParams params, int n) {
-        return new GenerationRequest("cuda-" + (++ids), tenant, ServiceTier.DEFAULT, tenant,
+        return new GenerationRequest("engine-" + (++ids), tenant, ServiceTier.DEFAULT, tenant,
                 new PreparedPrompt(prompt, ""), params, n);
     }
 
@@ -208,11 +231,15 @@ abstract class LocalEngineCudaContract {
         return sink.await();
     }
 
+    static List<List<Integer>> choices(RecordingSink sink, int n) {
+        return IntStream.range(0, n).mapToObj(sink::tokens).toList();
+    }
+
     /**
      * Submits every prompt with the engine's waiting queue held, so its first step sees them all: the batch
      * compositions and preemptions that follow are the same on an idle machine and a loaded one.
      */
-    private List<List<Integer>> runAll(LocalEngine engine, List<int[]> prompts, SamplingParams params) {
+    List<List<Integer>> runAll(LocalEngine engine, List<int[]> prompts, SamplingParams params) {
         HeldQueue<Work> queue = queues.get(engine);
         queue.hold();
         List<RecordingSink> sinks = new ArrayList<>();
@@ -226,6 +253,12 @@ abstract class LocalEngineCudaContract {
             queue.release();
         }
         return sinks.stream().map(s -> s.await().tokens(0)).toList();
+    }
+
+    /** What {@code prompts} generate one at a time on a roomy engine. */
+    List<List<Integer>> solo(List<int[]> prompts, SamplingParams params) {
+        LocalEngine solo = roomy();
+        return prompts.stream().map(p -> run(solo, request("a", p, params, 1)).tokens(0)).toList();
     }
 
     @Test
@@ -244,10 +277,8 @@ abstract class LocalEngineCudaContract {
         for (int i = 0; i < 4; i++) {
             prompts.add(prompt(40, 10 + i));
         }
+        List<List<Integer>> expected = solo(prompts, greedy(20));
         // each sequence reaches 60 tokens (4 blocks); 9 blocks hold two and a bit
-        LocalEngine solo = roomy();
-        List<List<Integer>> expected = prompts.stream().map(p -> run(solo, request("a", p, greedy(20), 1)).tokens(0))
-                .toList();
         LocalEngine tight = engine(9, 64, 4);
         List<List<Integer>> actual = runAll(tight, prompts, greedy(20));
         assertThat(tight.snapshot().preemptions()).as("the pool must force preemptions").isPositive();
@@ -257,21 +288,24 @@ abstract class LocalEngineCudaContract {
     @Test
     void greedy_concurrentBatch_matchesSoloRuns() {
         List<int[]> prompts = List.of(prompt(3, 20), prompt(17, 21), prompt(50, 22), prompt(1, 24));
-        LocalEngine solo = roomy();
-        List<List<Integer>> expected = prompts.stream().map(p -> run(solo, request("a", p, greedy(10), 1)).tokens(0))
-                .toList();
+        List<List<Integer>> expected = solo(prompts, greedy(10));
         assertThat(runAll(engine(256, 33, 4), prompts, greedy(10))).isEqualTo(expected);
     }
 
     @Test
-    void nChoices_seeded_deterministicAndDistinct() {
+    void nChoices_seeded_underPreemption_sameAsRoomy() {
         int[] p = prompt(21, 30);
-        SamplingParams seeded = params(0.9, OptionalLong.of(42), 16, false, 0, List.of(), true);
-        RecordingSink first = run(roomy(), request("a", p, seeded, 3));
-        RecordingSink again = run(engine(8, 64, 8), request("a", p, seeded, 3));
-        List<List<Integer>> a = List.of(first.tokens(0), first.tokens(1), first.tokens(2));
-        assertThat(List.of(again.tokens(0), again.tokens(1), again.tokens(2))).isEqualTo(a);
-        assertThat(a.stream().distinct().count()).as("choices draw from different streams").isGreaterThan(1);
+        RecordingSink roomy = run(roomy(), request("a", p, seeded(0.8, 30), 3));
+        LocalEngine tight = engine(8, 64, 8);
+        RecordingSink squeezed = run(tight, request("a", p, seeded(0.8, 30), 3));
+        assertThat(tight.snapshot().preemptions()).as("the pool must force preemptions").isPositive();
+        assertThat(choices(squeezed, 3)).isEqualTo(choices(roomy, 3));
+    }
+
+    @Test
+    void nChoices_seeded_eachChoiceDrawsFromItsOwnStream() {
+        RecordingSink sink = run(roomy(), request("a", prompt(21, 30), seeded(0.9, 16), 3));
+        assertThat(choices(sink, 3).stream().distinct().count()).isGreaterThan(1);
     }
 
     @Test
@@ -331,12 +365,13 @@ abstract class LocalEngineCudaContract {
         assertThat(List.of(v.length, Math.round(norm * 1e4) / 1e4)).containsExactly(64, 1.0);
     }
 
-    private LocalEngine constrainedEngine(boolean cuda) {
-        Model model = Model.open(modelDir);
-        BackendOptions options = new BackendOptions(16, KvLayout.of(model.config(), 16, 2).bytesPerBlock() * 128, 2,
-                List.of(), 0.6, 512, 16);
-        ExecutionBackend backend = cuda ? openCuda(model, options) : CpuBackend.open(model, options);
-        return engineOn(backend, asciiChars(model.config().eosTokenIds()), 64, 512, 16);
+    /** An engine for constrained decoding, on the backend under test or on the CPU reference (one thread). */
+    private LocalEngine constrainedEngine(boolean underTest) {
+        Model model = Model.open(modelDir());
+        BackendOptions options = new BackendOptions(16, KvLayout.of(model.config(), 16, 2).bytesPerBlock() * 128,
+                underTest ? 2 : 1, List.of(), 0.6, 512, 16);
+        ExecutionBackend backend = underTest ? openBackend(model, options) : CpuBackend.open(model, options);
+        return engineOn(backend, asciiChars(model.config().eosTokenIds()), 64, 16, 512, 16);
     }
 
     private static SamplingParams constrainedGreedy(OutputConstraint constraint, boolean logprobs) {
@@ -345,15 +380,15 @@ abstract class LocalEngineCudaContract {
     }
 
     @Test
-    void constrained_forcedToolCallGreedy_sameTokensAsTheCpuBackend() {
+    void constrained_forcedToolCallGreedy_sameTokensAsTheCpuReference() {
         GenerationRequest r = request("a", prompt(24, 80), constrainedGreedy(
                 OutputConstraint.toolCall(List.of("get_weather")), false), 1);
-        List<Integer> cpu = run(constrainedEngine(false), r).tokens(0);
-        assertThat(run(constrainedEngine(true), r).tokens(0)).isEqualTo(cpu);
+        List<Integer> reference = run(constrainedEngine(false), r).tokens(0);
+        assertThat(run(constrainedEngine(true), r).tokens(0)).isEqualTo(reference);
     }
 
     /**
-     * bf16 on the device and f32 on the CPU part ways after a few dozen free-form JSON tokens (a near tie), so
+     * bf16 on a device and f32 on the CPU part ways after a few dozen free-form JSON tokens (a near tie), so
      * JSON mode is checked against the rule itself: every token is one the constraint allows, and no allowed
      * token among the 20 most likely scored higher.
      */
@@ -391,9 +426,9 @@ abstract class LocalEngineCudaContract {
     }
 
     @Test
-    void snapshot_whileServing_reportsDeviceMemory() {
+    void snapshot_whileServing_reportsTheDeviceMemoryTheBackendHolds() {
         LocalEngine engine = roomy();
         run(engine, request("a", prompt(5, 70), greedy(2), 1));
-        assertThat(engine.snapshot().deviceMemoryUsedBytes()).isPositive();
+        assertThat(engine.snapshot().deviceMemoryUsedBytes() > 0).isEqualTo(holdsDeviceMemory());
     }
 }

@@ -1,0 +1,88 @@
+package io.fairlane.engine.runtime;
+
+import io.fairlane.engine.EngineException;
+import io.fairlane.engine.EngineException.Kind;
+import io.fairlane.engine.PreparedPrompt;
+import io.fairlane.engine.Prompt;
+import io.fairlane.engine.template.ChatTemplate;
+import io.fairlane.engine.template.TemplateException;
+import io.fairlane.engine.tokenizer.Tokenizer;
+import io.fairlane.engine.tokenizer.TokenizerConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The one way a request's {@link Prompt} becomes the token ids a model sees, as vLLM's OpenAI server does it:
+ * a chat is rendered through the model's chat template and tokenized without adding special tokens again (the
+ * template writes its own BOS); plain text is tokenized with the tokenizer's special tokens (a BOS where the
+ * model wants one), as legacy completions are; token ids pass through, checked against the vocabulary, and are
+ * decoded for {@code echo}.
+ *
+ * <p>Every refusal is an {@link EngineException} of kind {@code INVALID_REQUEST} naming {@code messages} or
+ * {@code prompt}; the gateway shows these messages to clients as they are.
+ *
+ * <p>Immutable; any thread may call it (the gateway prepares prompts off the engine loop).
+ */
+final class PromptEncoder implements PromptPreparer {
+
+    private final Tokenizer tokenizer;
+    private final Optional<ChatTemplate> chatTemplate;
+
+    PromptEncoder(Tokenizer tokenizer, Optional<ChatTemplate> chatTemplate) {
+        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+        this.chatTemplate = Objects.requireNonNull(chatTemplate, "chatTemplate");
+    }
+
+    /**
+     * The encoder for the model in {@code modelDir}: its {@code tokenizer_config.json} chat template (or a
+     * {@code chat_template.jinja} beside it), compiled once; a model without one answers chats with a 400 that
+     * points at the completions endpoint.
+     *
+     * @throws IOException       when the tokenizer config cannot be read
+     * @throws TemplateException when the template does not compile
+     */
+    static PromptEncoder load(Path modelDir, Tokenizer tokenizer) throws IOException {
+        TokenizerConfig config = TokenizerConfig.load(modelDir);
+        return new PromptEncoder(tokenizer, config.chatTemplates().isEmpty()
+                ? Optional.empty() : Optional.of(ChatTemplate.of(config)));
+    }
+
+    boolean hasChatTemplate() {
+        return chatTemplate.isPresent();
+    }
+
+    @Override
+    public PreparedPrompt prepare(Prompt prompt) {
+        Objects.requireNonNull(prompt, "prompt");
+        return switch (prompt) {
+            case Prompt.Text t -> new PreparedPrompt(tokenizer.encode(t.text(), true), t.text());
+            case Prompt.TokenIds ids -> {
+                RequestValidation.checkVocabulary(ids.ids(), tokenizer.vocabSize(), "prompt");
+                yield new PreparedPrompt(ids.ids().clone(), tokenizer.decode(ids.ids(), false));
+            }
+            case Prompt.Chat c -> {
+                String text = render(c);
+                yield new PreparedPrompt(tokenizer.encode(text, false), text);
+            }
+        };
+    }
+
+    private String render(Prompt.Chat chat) {
+        ChatTemplate template = chatTemplate.orElseThrow(() -> new EngineException(Kind.INVALID_REQUEST,
+                "this model has no chat template; use the completions endpoint", "messages"));
+        try {
+            return template.render(chat);
+        } catch (TemplateException e) {
+            throw new EngineException(Kind.INVALID_REQUEST, (e.raisedByTemplate()
+                    ? "the chat template rejected the messages: "
+                    : "the chat template could not render the messages: ") + e.getMessage(), "messages");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PromptEncoder[" + tokenizer + ", chat template " + chatTemplate.isPresent() + "]";
+    }
+}
