@@ -3,7 +3,6 @@ package io.fairlane.gateway.store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,6 +20,10 @@ import java.util.Optional;
  * the row that refers to it; and deletes the row first, then the blob. A crash between the two leaves an
  * unreferenced blob, never a row without its blob; a feature that cares sweeps unreferenced blobs older than its
  * longest write (see {@link Blob#createdAt()} and {@link #list}).
+ *
+ * <p>Get the store from {@link Database#blobs()}: files beside the embedded database, chunk rows in PostgreSQL so
+ * that every replica sees every blob. There is one per database, because opening a store clears what a crashed
+ * writer left behind.
  *
  * <p>Every method blocks on I/O (see {@link Database}: not on an event loop). Implementations are thread-safe.
  */
@@ -67,19 +70,4 @@ public interface BlobStore {
      * first page). For housekeeping: finding blobs that no row refers to.
      */
     List<Blob> list(String afterId, int limit) throws IOException;
-
-    /**
-     * Blobs as files in {@code directory} (one file each, written under a temporary name, forced to disk, then
-     * renamed into place), described by rows in {@code database}, which must be the embedded one: a directory
-     * belongs to one process, and replicas that share PostgreSQL need {@link #inDatabase} so that all of them see
-     * every blob.
-     */
-    static BlobStore inDirectory(Database database, Path directory) throws StoreException {
-        return DirectoryBlobStore.open(database, directory);
-    }
-
-    /** Blobs as rows of {@value DatabaseBlobStore#CHUNK_SIZE}-byte chunks in {@code database}. */
-    static BlobStore inDatabase(Database database) throws StoreException {
-        return DatabaseBlobStore.open(database);
-    }
 }

@@ -243,16 +243,16 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * The blob store for these settings, created on first use: blob files beside the embedded database
-     * ({@link BlobStore#inDirectory}, in {@code <directory>/blobs}), or chunked rows in PostgreSQL
-     * ({@link BlobStore#inDatabase}) so that every replica reads every blob.
+     * The blob store for these settings, created on first use (which also clears what a crashed writer left):
+     * blob files beside the embedded database, in {@code <directory>/blobs}, or chunked rows in PostgreSQL so that
+     * every replica reads every blob.
      */
     public synchronized BlobStore blobs() {
         if (blobs == null) {
             blobs = switch (settings) {
-                case StoreSettings.Embedded embedded -> BlobStore.inDirectory(this,
+                case StoreSettings.Embedded embedded -> DirectoryBlobStore.open(this,
                         embedded.directory().resolve("blobs"));
-                case StoreSettings.Postgres ignored -> BlobStore.inDatabase(this);
+                case StoreSettings.Postgres ignored -> DatabaseBlobStore.open(this);
             };
         }
         return blobs;

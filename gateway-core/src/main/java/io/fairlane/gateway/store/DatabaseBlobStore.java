@@ -49,6 +49,7 @@ final class DatabaseBlobStore implements BlobStore {
         this.dialect = database.dialect();
     }
 
+    /** The store in {@code database}; removes abandoned writes, as the class comment says. */
     static DatabaseBlobStore open(Database database) {
         database.migrate("blobs", List.of(Migration.perDialect(schema(Dialect.SQLITE), schema(Dialect.POSTGRESQL))));
         DatabaseBlobStore store = new DatabaseBlobStore(database);

@@ -58,10 +58,14 @@ final class DirectoryBlobStore implements BlobStore {
         this.tmp = root.resolve("tmp");
     }
 
+    /**
+     * The store in {@code directory}, described by rows in {@code database}, which must be the embedded one: a
+     * directory belongs to one process. Removes the leftovers of a crash, so: once per process and directory.
+     */
     static DirectoryBlobStore open(Database database, Path directory) {
         if (!(database.settings() instanceof StoreSettings.Embedded)) {
             throw new IllegalArgumentException("a blob directory goes with the embedded database; with PostgreSQL "
-                    + "the replicas share blobs through BlobStore.inDatabase");
+                    + "the replicas share blobs as rows in the database (Database.blobs() picks them)");
         }
         database.migrate("blob_files", SCHEMA);
         DirectoryBlobStore store = new DirectoryBlobStore(database, directory);

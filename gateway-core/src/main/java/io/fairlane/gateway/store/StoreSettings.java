@@ -148,24 +148,23 @@ public sealed interface StoreSettings permits StoreSettings.Embedded, StoreSetti
         } else if (poolValue != null) {
             problems.add(new Problem(at + ".pool", "must be a whole number, was " + describe(poolValue)));
         }
-        if (url == null || user == null) {
-            return null;
-        }
         int before = problems.size();
         checkPostgres(url, user, Optional.ofNullable(passwordEnv), pool, at + ".", problems);
-        return problems.size() == before ? new Postgres(url, user, Optional.ofNullable(passwordEnv), pool) : null;
+        return problems.size() == before && url != null && user != null
+                ? new Postgres(url, user, Optional.ofNullable(passwordEnv), pool) : null;
     }
 
     private static void checkPostgres(String url, String user, Optional<String> passwordEnv, int pool, String at,
                                       List<Problem> problems) {
-        if (!url.startsWith("jdbc:postgresql://")) {
-            problems.add(new Problem(at + "url", "must start with jdbc:postgresql://, was '" + url + "'"));
-        } else if (url.toLowerCase(java.util.Locale.ROOT).contains("password=")) {
-            // The URL ends up in logs and error messages; the password must not.
+        // url and user are null here only when fromMap has reported them missing already.
+        if (url != null && url.toLowerCase(java.util.Locale.ROOT).contains("password=")) {
+            // The URL ends up in logs and error messages; the password must not, so it is not repeated here either.
             problems.add(new Problem(at + "url", "must not carry a password; name an environment variable in "
                     + "password_env instead"));
+        } else if (url != null && !url.startsWith("jdbc:postgresql://")) {
+            problems.add(new Problem(at + "url", "must start with jdbc:postgresql://, was '" + url + "'"));
         }
-        if (user.isBlank()) {
+        if (user != null && user.isBlank()) {
             problems.add(new Problem(at + "user", "must not be empty"));
         }
         passwordEnv.filter(name -> !name.matches("[A-Za-z_][A-Za-z0-9_]*")).ifPresent(name -> problems.add(
