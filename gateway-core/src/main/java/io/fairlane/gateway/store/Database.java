@@ -182,7 +182,7 @@ public final class Database implements AutoCloseable {
         }
         List<Migration> steps = List.copyOf(Objects.requireNonNull(migrations, "migrations"));
         Dialect dialect = dialect();
-        int[] counts = transaction(c -> {
+        Outcome outcome = transaction(c -> {
             connections.lockForMigration(c);
             Map<Integer, String> applied = appliedChecksums(c, namespace);
             int newer = 0;
@@ -224,15 +224,20 @@ public final class Database implements AutoCloseable {
                 }
                 ran++;
             }
-            return new int[] {ran, newer};
+            return new Outcome(ran, newer);
         });
-        if (counts[0] > 0) {
-            LOG.info("durable state: {} migrated to v{} ({} step(s) applied)", namespace, steps.size(), counts[0]);
+        if (outcome.applied() > 0) {
+            LOG.info("durable state: {} migrated to v{} ({} step(s) applied)", namespace, steps.size(),
+                    outcome.applied());
         }
-        if (counts[1] > 0) {
+        if (outcome.newer() > 0) {
             LOG.warn("durable state: the database has {} step(s) of {} newer than this gateway knows (v{}); "
-                    + "a newer gateway has migrated it", counts[1], namespace, steps.size());
+                    + "a newer gateway has migrated it", outcome.newer(), namespace, steps.size());
         }
+    }
+
+    /** What one {@link #migrate} call did: steps it applied, and steps the database has beyond the list. */
+    private record Outcome(int applied, int newer) {
     }
 
     /** The highest version of {@code namespace} applied to this database; 0 when none. */

@@ -1,23 +1,15 @@
 package io.fairlane.gateway.store;
 
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link CrashContract} on PostgreSQL: the killed gateway's blobs are chunk rows. */
 @ExtendWith(PostgresServer.class)
 class PostgresCrashTest extends CrashContract {
 
-    private static PostgresServer.Running server;
-
-    @BeforeAll
-    static void server(PostgresServer.Running running) {
-        server = running;
-    }
-
     @Override
     StoreBackend backend() {
-        return new StoreBackend.Postgres(server);
+        return new StoreBackend.Postgres(PostgresServer.current());
     }
 
     @Override

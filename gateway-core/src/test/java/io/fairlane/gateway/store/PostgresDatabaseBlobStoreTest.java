@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -12,16 +11,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(PostgresServer.class)
 class PostgresDatabaseBlobStoreTest extends DatabaseBlobStoreContract {
 
-    private static PostgresServer.Running server;
-
-    @BeforeAll
-    static void server(PostgresServer.Running running) {
-        server = running;
-    }
-
     @Override
     StoreBackend createBackend() {
-        return new StoreBackend.Postgres(server);
+        return new StoreBackend.Postgres(PostgresServer.current());
     }
 
     @Test
@@ -47,7 +39,7 @@ class PostgresDatabaseBlobStoreTest extends DatabaseBlobStoreContract {
     @Test
     void blobs_otherReplica_readsWhatThisOneWrote() throws Exception {
         Blob blob = store().write(out -> writePattern(out, 11, LARGE));
-        Database other = Database.open(database().settings(), server.environment());
+        Database other = Database.open(database().settings(), PostgresServer.current().environment());
         try {
             try (var in = other.blobs().open(blob.id())) {
                 assertThat(sha256Of(in)).isEqualTo(blob.sha256());

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -12,21 +11,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(PostgresServer.class)
 class PostgresDatabaseTest extends DatabaseContract {
 
-    private static PostgresServer.Running server;
-
-    @BeforeAll
-    static void server(PostgresServer.Running running) {
-        server = running;
-    }
-
     @Override
     StoreBackend createBackend() {
-        return new StoreBackend.Postgres(server);
+        return new StoreBackend.Postgres(PostgresServer.current());
     }
 
     @Test
     void open_passwordVariableUnset_failsNamingTheVariable() {
-        StoreSettings settings = server.newDatabase();
+        StoreSettings settings = PostgresServer.current().newDatabase();
 
         assertThatThrownBy(() -> Database.open(settings, Map.of()))
                 .isInstanceOf(StoreException.class)
@@ -36,7 +28,7 @@ class PostgresDatabaseTest extends DatabaseContract {
 
     @Test
     void open_wrongPassword_failsNamingTheServerButNotThePassword() {
-        StoreSettings.Postgres settings = server.newDatabase();
+        StoreSettings.Postgres settings = PostgresServer.current().newDatabase();
 
         assertThatThrownBy(() -> Database.open(settings, Map.of(PostgresServer.PASSWORD_ENV, "wrong-secret")))
                 .isInstanceOf(StoreException.class)

@@ -21,14 +21,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * JUnit extension: a real PostgreSQL server (Debian's {@code postgresql}, installed by
- * scripts/prereq.d/50-postgresql.sh) for the store tests. Started once per test JVM by the first class that asks
+ * scripts/prereq.d/50-postgresql.sh) for the store tests. Started once per test JVM by the first test that asks
  * for it — {@code initdb} into a scratch folder, {@code postgres} on an ephemeral loopback port with password
  * authentication — and stopped, its folder removed, when the JVM's tests are done. Each test asks the
  * {@link Running} server for a fresh, empty database.
@@ -36,13 +36,13 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * <p>PostgreSQL refuses to run as root; when the tests do, the server runs as the {@code postgres} OS user
  * (through {@code runuser}), which owns the scratch folder.
  *
- * <p>Without the binaries the class is skipped with the reason, except where {@code CI=true}: CI runs the
+ * <p>Without the binaries each test is skipped with the reason, except where {@code CI=true}: CI runs the
  * prerequisite script first, so there a missing server fails the build rather than passing untested.
  *
  * <p>The server runs with {@code fsync=off}: the crash tests kill the gateway's process, never the server, so
  * what the server keeps in memory is not at stake, and the tests run faster. Production keeps fsync on.
  */
-final class PostgresServer implements BeforeAllCallback, ParameterResolver {
+final class PostgresServer implements BeforeEachCallback, ParameterResolver {
 
     /** The environment variable name the tests' settings use for the password. */
     static final String PASSWORD_ENV = "FAIRLANE_TEST_PG_PASSWORD";
@@ -50,7 +50,7 @@ final class PostgresServer implements BeforeAllCallback, ParameterResolver {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(PostgresServer.class);
 
     /** A started server. */
-    static final class Running implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+    static final class Running implements AutoCloseable {
         private final Binaries binaries;
         private final Path scratch;
         private final int port;
@@ -111,11 +111,15 @@ final class PostgresServer implements BeforeAllCallback, ParameterResolver {
             }
         }
 
+        /** Stops the server and removes its folder; JUnit calls it when the root store closes, after all tests. */
         @Override
-        public void close() throws IOException, InterruptedException { // once: JUnit prefers CloseableResource
+        public void close() throws IOException {
             try {
                 binaries.run(scratch, List.of(binaries.pgCtl().toString(), "-D", scratch.resolve("data").toString(),
                         "-m", "immediate", "-w", "stop"));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while stopping PostgreSQL in " + scratch, e);
             } finally {
                 try (Stream<Path> files = Files.walk(scratch)) {
                     for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
@@ -154,9 +158,24 @@ final class PostgresServer implements BeforeAllCallback, ParameterResolver {
         }
     }
 
+    /** The server, for the tests of a class extended with this; set before each of them runs. */
+    private static volatile Running current;
+
+    /**
+     * The running server. Each test checks for it on its own (not once per class), so that without PostgreSQL
+     * every test is reported skipped with the reason; a class-level skip would show as zero tests run.
+     */
     @Override
-    public void beforeAll(ExtensionContext context) {
-        server(context);
+    public void beforeEach(ExtensionContext context) {
+        current = server(context);
+    }
+
+    /** The server started for the current test (see {@link #beforeEach}). */
+    static Running current() {
+        if (current == null) {
+            throw new IllegalStateException("the PostgresServer extension has not run for this test");
+        }
+        return current;
     }
 
     @Override
