@@ -283,8 +283,10 @@ public final class LocalEngine implements InferenceEngine {
 
     private Choice newChoice(GenerationJob job, int index, KvSequence seq) {
         SamplingParams params = job.request.sampling();
-        ConstraintVocabulary vocabulary = params.constraint() == null ? null : constraintVocabulary();
-        return new Choice(job, index, seq, SamplingState.of(params, job.requestSeed, index, vocabulary),
+        io.fairlane.engine.ThinkingMode thinking = job.request.prompt().thinking();
+        ConstraintVocabulary vocabulary = params.constraint() == null && thinking == io.fairlane.engine.ThinkingMode.NONE
+                ? null : constraintVocabulary();
+        return new Choice(job, index, seq, SamplingState.of(params, job.requestSeed, index, vocabulary, thinking),
                 new StopConditions(eosTokens, params, model.contextLength()), text.newDecoder(),
                 new StopMatcher(params.stop()));
     }
@@ -532,7 +534,11 @@ public final class LocalEngine implements InferenceEngine {
                 }
             }
         }
-        if (!job.emit(new TokenEvent.Token(c.index, id, released.toString(), logprob(sampled)))) {
+        boolean reasoning = c.sampling.lastTokenReasoning();
+        if (reasoning) {
+            job.reasoningTokens++;
+        }
+        if (!job.emit(new TokenEvent.Token(c.index, id, released.toString(), logprob(sampled), reasoning))) {
             brokenSink(job);
             return;
         }
@@ -566,7 +572,7 @@ public final class LocalEngine implements InferenceEngine {
         if (job.finishedChoices == job.n()) {
             int cached = job.root.cachedPromptTokens();
             io.fairlane.engine.Usage usage = new io.fairlane.engine.Usage(job.promptTokens(), cached,
-                    job.completionTokens);
+                    job.completionTokens, job.reasoningTokens);
             if (job.stepTokens > 0) {
                 waiting.progress(job.ticket(), job.stepTokens);
                 job.stepTokens = 0;

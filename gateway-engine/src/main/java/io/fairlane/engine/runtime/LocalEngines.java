@@ -256,7 +256,8 @@ public final class LocalEngines {
             }
             case Prompt.Chat c -> {
                 String text = chat.render(c);
-                yield new PreparedPrompt(tokenizer.encode(text, false), text);
+                yield new PreparedPrompt(tokenizer.encode(text, false), text,
+                        io.fairlane.engine.ThinkingMode.detect(text, chat.thinks()));
             }
         };
     }
@@ -265,6 +266,11 @@ public final class LocalEngines {
     interface ChatRenderer {
 
         boolean available();
+
+        /** Whether the template writes think blocks ({@code </think>}): the model reasons before answering. */
+        default boolean thinks() {
+            return false;
+        }
 
         /** @throws EngineException {@code INVALID_REQUEST} when the template refuses the chat */
         String render(Prompt.Chat chat);
@@ -293,10 +299,17 @@ public final class LocalEngines {
                 };
             }
             ChatTemplate template = ChatTemplate.of(config);
+            boolean thinks = config.chatTemplates().values().stream()
+                    .anyMatch(source -> source.contains(io.fairlane.engine.ThinkingMode.CLOSE_TAG));
             return new ChatRenderer() {
                 @Override
                 public boolean available() {
                     return true;
+                }
+
+                @Override
+                public boolean thinks() {
+                    return thinks;
                 }
 
                 @Override
