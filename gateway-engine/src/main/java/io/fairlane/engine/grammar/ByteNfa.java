@@ -219,12 +219,22 @@ final class ByteNfa {
     private static final CharClass MUST_ESCAPE = CharClass.range(0, 0x1F).union(CharClass.chars("\"\\"));
     private static final CharClass SURROGATES = CharClass.range(0xD800, 0xDFFF);
 
+    private static final byte[][] ESCAPES = new byte[0x5D][];
+
+    static {
+        for (int c = 0; c < ESCAPES.length; c++) {
+            if (c < 0x20 || c == '"' || c == '\\') {
+                ESCAPES[c] = escape(c).getBytes(StandardCharsets.US_ASCII);
+            }
+        }
+    }
+
     /** One character of {@code cls}, JSON-escaped as needed, from {@code from} to {@code to}. */
     void charEdge(int from, CharClass cls, int to) {
         CharClass escaped = cls.intersect(MUST_ESCAPE);
         for (int i = 0; i < escaped.ranges(); i++) {
             for (int c = escaped.lo(i); c <= escaped.hi(i); c++) {
-                chain(from, escape(c).getBytes(StandardCharsets.US_ASCII), to);
+                chain(from, ESCAPES[c], to);
             }
         }
         CharClass raw = cls.minus(MUST_ESCAPE).minus(SURROGATES);

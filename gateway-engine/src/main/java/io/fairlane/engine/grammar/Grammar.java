@@ -23,6 +23,13 @@ public final class Grammar {
     final int[] ruleStart;      // per rule: its start state
     final int[] ruleEnd;        // per rule: one past its last state
     final String[] ruleKey;     // per rule: a key naming its automaton for cross-grammar mask sharing, or null
+    /**
+     * Per rule: for a string with length bounds only, the rule of the same string without bounds (whose states
+     * it pairs with, see {@link TokenMasks}), else -1; and the bounds.
+     */
+    final int[] countedBase;
+    final int[] countedMin;
+    final int[] countedMax;
     final int[] ruleOf;         // per state
     final int[] rangeStart;     // per state + 1: index into lo/hi/target
     final byte[] lo;
@@ -38,12 +45,15 @@ public final class Grammar {
     final int[][] dense;
     private final String description;
 
-    Grammar(int[] ruleStart, int[] ruleEnd, String[] ruleKey, int[] ruleOf, int[] rangeStart, byte[] lo, byte[] hi,
-            int[] target, int[] callStart, int[] callRule, int[] callTarget, boolean[] accepting,
+    Grammar(int[] ruleStart, int[] ruleEnd, String[] ruleKey, int[][] counted, int[] ruleOf, int[] rangeStart,
+            byte[] lo, byte[] hi, int[] target, int[] callStart, int[] callRule, int[] callTarget, boolean[] accepting,
             String description) {
         this.ruleStart = ruleStart;
         this.ruleEnd = ruleEnd;
         this.ruleKey = ruleKey;
+        this.countedBase = counted[0];
+        this.countedMin = counted[1];
+        this.countedMax = counted[2];
         this.ruleOf = ruleOf;
         this.rangeStart = rangeStart;
         this.lo = lo;

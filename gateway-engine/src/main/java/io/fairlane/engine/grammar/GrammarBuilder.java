@@ -26,6 +26,7 @@ final class GrammarBuilder {
     private final List<String> keys = new ArrayList<>();
     private final List<String> names = new ArrayList<>();
     private final Map<String, Integer> byKey = new HashMap<>();
+    private final Map<Integer, int[]> counted = new HashMap<>();
 
     GrammarBuilder(CompileBudget budget) {
         this.budget = budget;
@@ -65,6 +66,14 @@ final class GrammarBuilder {
 
     int rules() {
         return nfas.size();
+    }
+
+    /**
+     * Notes that lexeme {@code rule} is lexeme {@code base} with a character count bounded to [min, max]: their
+     * token masks are then derived from the base's (see {@link TokenMasks}).
+     */
+    void counted(int rule, int base, int min, int max) {
+        counted.put(rule, new int[] {base, min, max});
     }
 
     /** One rule after determinisation, in local state numbers. */
@@ -235,7 +244,7 @@ final class GrammarBuilder {
     }
 
     /** The important states ε-reachable from {@code from[0..n)}, sorted. */
-    private static int[] closure(ByteNfa nfa, int[] from, int n, boolean[] important, int[][] cache) {
+    private int[] closure(ByteNfa nfa, int[] from, int n, boolean[] important, int[][] cache) {
         if (n == 1) {
             return closureOf(nfa, from[0], important, cache);
         }
@@ -261,30 +270,48 @@ final class GrammarBuilder {
         return Arrays.copyOf(all, m);
     }
 
-    private static int[] closureOf(ByteNfa nfa, int state, boolean[] important, int[][] cache) {
+    /** Scratch space for closures: a visit stamp per NFA state and a work stack, reused across calls. */
+    private int[] mark = new int[0];
+    private int stamp;
+    private int[] work = new int[64];
+    private int[] found = new int[64];
+
+    private int[] closureOf(ByteNfa nfa, int state, boolean[] important, int[][] cache) {
         int[] known = cache[state];
         if (known != null) {
             return known;
         }
-        BitSet seen = new BitSet();
-        ArrayDeque<Integer> todo = new ArrayDeque<>();
-        todo.add(state);
-        seen.set(state);
-        List<Integer> out = new ArrayList<>();
-        while (!todo.isEmpty()) {
-            int s = todo.poll();
+        if (mark.length < nfa.size()) {
+            mark = new int[nfa.size()];
+            stamp = 0;
+        }
+        stamp++;
+        int top = 0;
+        int n = 0;
+        work[top++] = state;
+        mark[state] = stamp;
+        while (top > 0) {
+            int s = work[--top];
             if (important[s]) {
-                out.add(s);
+                if (n == found.length) {
+                    found = Arrays.copyOf(found, n * 2);
+                }
+                found[n++] = s;
             }
             int[] e = nfa.epsEdges(s);
             for (int i = 0; i < nfa.epsCount(s); i++) {
-                if (!seen.get(e[i])) {
-                    seen.set(e[i]);
-                    todo.add(e[i]);
+                int t = e[i];
+                if (mark[t] != stamp) {
+                    mark[t] = stamp;
+                    if (top == work.length) {
+                        work = Arrays.copyOf(work, top * 2);
+                    }
+                    work[top++] = t;
                 }
             }
         }
-        int[] result = out.stream().mapToInt(Integer::intValue).sorted().toArray();
+        int[] result = Arrays.copyOf(found, n);
+        Arrays.sort(result);
         cache[state] = result;
         return result;
     }
@@ -531,7 +558,14 @@ final class GrammarBuilder {
         }
         rangeStart[total] = ri;
         callStart[total] = ci;
-        return new Grammar(ruleStart, ruleEnd, keys.toArray(new String[0]), ruleOf, rangeStart, lo, hi, target,
-                callStart, callRule, callTarget, accepting, description);
+        int[][] countedArrays = new int[3][n];
+        java.util.Arrays.fill(countedArrays[0], -1);
+        counted.forEach((rule, c) -> {
+            countedArrays[0][rule] = c[0];
+            countedArrays[1][rule] = c[1];
+            countedArrays[2][rule] = c[2];
+        });
+        return new Grammar(ruleStart, ruleEnd, keys.toArray(new String[0]), countedArrays, ruleOf, rangeStart, lo, hi,
+                target, callStart, callRule, callTarget, accepting, description);
     }
 }

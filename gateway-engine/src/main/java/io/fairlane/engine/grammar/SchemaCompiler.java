@@ -769,6 +769,15 @@ final class SchemaCompiler {
                         pattern != null ? "pattern" : format != null ? "format" : "minLength", ptr);
             }
             rule = rules.lexeme(key, b -> b.seq(b.jsonChars(chars), b.literal("\"")));
+            if (pattern == null && format == null && max >= 0) {
+                CharClass any = CharClass.ALL.minus(CharClass.range(0xD800, 0xDFFF));
+                int base = rules.lexeme("string|||0|-1", b -> {
+                    CharNfa unbounded = new CharNfa(budget);
+                    unbounded = unbounded.finish(unbounded.repeatChars(any, 0, -1)).withoutEpsilon();
+                    return b.seq(b.jsonChars(unbounded), b.literal("\""));
+                });
+                rules.counted(rule, base, min, max);
+            }
         }
         return nfa.seq(nfa.literal("\""), nfa.call(rule));
     }

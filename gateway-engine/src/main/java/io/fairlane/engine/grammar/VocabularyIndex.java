@@ -28,6 +28,12 @@ public final class VocabularyIndex {
                 }
             };
     private final Map<Grammar, TokenMasks> grammars = new WeakHashMap<>();
+    private final Map<String, Object> derived = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Object> e) {
+            return size() > MAX_LEXEMES;
+        }
+    };
 
     private VocabularyIndex(TokenTrie trie) {
         this.trie = trie;
@@ -54,6 +60,16 @@ public final class VocabularyIndex {
 
     synchronized AtomicReferenceArray<StateMask> lexeme(String key, int states) {
         return lexemes.computeIfAbsent(key, k -> new AtomicReferenceArray<>(states));
+    }
+
+    /** A per-vocabulary value derived from lexeme automata (counted-string walks and pairings), by key. */
+    synchronized Object derived(String key, java.util.function.Supplier<Object> make) {
+        Object v = derived.get(key);
+        if (v == null) {
+            v = make.get();
+            derived.put(key, v);
+        }
+        return v;
     }
 
     synchronized TokenMasks masks(Grammar grammar) {
