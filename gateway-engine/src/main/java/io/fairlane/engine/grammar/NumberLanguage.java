@@ -48,12 +48,13 @@ final class NumberLanguage {
         NumberLanguage n = new NumberLanguage(budget, pointer);
         int fraction = integer ? 0 : MAX_FRACTION_DIGITS;
         BigInteger modulus = null;
+        int scale = 0;
         if (multipleOf != null) {
             if (multipleOf.signum() <= 0) {
                 throw new SchemaException("multipleOf must be greater than 0", "multipleOf", pointer);
             }
             BigDecimal m = multipleOf.stripTrailingZeros();
-            int scale = Math.max(m.scale(), 0);
+            scale = Math.max(m.scale(), 0);
             BigInteger unscaled = m.movePointRight(scale).toBigIntegerExact();
             if (scale > MAX_FRACTION_DIGITS || unscaled.compareTo(BigInteger.valueOf(MAX_MODULUS)) > 0) {
                 throw new SchemaException("multipleOf " + multipleOf.toPlainString() + " is not supported: it must be"
@@ -65,7 +66,7 @@ final class NumberLanguage {
         }
         CharNfa values = n.bounded(lower, upper, fraction);
         if (modulus != null && !modulus.equals(BigInteger.ONE)) {
-            values = CharNfa.intersect(values, n.multiples(modulus.intValueExact(), fraction), budget);
+            values = CharNfa.intersect(values, n.multiples(modulus.intValueExact(), scale, fraction), budget);
         }
         if (!values.nonEmpty()) {
             throw new SchemaException("no " + (integer ? "integer" : "number") + " satisfies the bounds and"
@@ -344,25 +345,25 @@ final class NumberLanguage {
     }
 
     /**
-     * Numbers x (sign, integer digits, optionally a point and at most {@code fraction} digits) with
-     * x·10^fraction a multiple of m: reading the digits as one integer D with j fraction digits, D·10^(n-j) ≡ 0
-     * (mod m).
+     * Numbers x (sign, integer digits, optionally a point and at most {@code maxFraction} digits) with x·10^n a
+     * multiple of m: reading all digits as one integer D with j of them after the point, D·10^(n-j) ≡ 0 (mod m).
      */
-    private CharNfa multiples(int m, int fraction) {
+    private CharNfa multiples(int m, int n, int maxFraction) {
         CharNfa nfa = new CharNfa(budget);
-        int[][] state = new int[fraction + 2][m]; // phase 0: integer digits; phase j+1: j fraction digits read
-        for (int p = 0; p < fraction + 2; p++) {
+        // phase 0: integer digits; phase 1: after the point, no digit yet; phase 1 + j: j fraction digits read
+        int[][] state = new int[maxFraction + 2][m];
+        for (int p = 0; p < maxFraction + 2; p++) {
             for (int r = 0; r < m; r++) {
                 state[p][r] = nfa.newState();
             }
         }
-        int start = nfa.newState();
-        nfa.edge(start, CharClass.of('-'), state[0][0]);
-        int[] pow = new int[fraction + 1];
+        int[] pow = new int[n + 1];
         pow[0] = 1 % m;
-        for (int i = 1; i <= fraction; i++) {
+        for (int i = 1; i <= n; i++) {
             pow[i] = (int) ((long) pow[i - 1] * 10 % m);
         }
+        int start = nfa.newState();
+        nfa.edge(start, CharClass.of('-'), state[0][0]);
         for (int d = 0; d <= 9; d++) {
             nfa.edge(start, CharClass.of('0' + d), state[0][d % m]);
         }
@@ -370,28 +371,22 @@ final class NumberLanguage {
             for (int d = 0; d <= 9; d++) {
                 nfa.edge(state[0][r], CharClass.of('0' + d), state[0][(r * 10 + d) % m]);
             }
-            if ((long) r * pow[fraction] % m == 0) {
+            if ((long) r * pow[n] % m == 0) {
                 nfa.accept(state[0][r]);
             }
-            if (fraction > 0) {
+            if (maxFraction > 0) {
                 nfa.edge(state[0][r], CharClass.of('.'), state[1][r]);
             }
-            for (int j = 1; j <= fraction; j++) {
-                int s = state[j][r];
-                if (j > 1 && (long) r * pow[fraction - (j - 1)] % m == 0) {
+            for (int j = 0; j <= maxFraction; j++) {
+                int s = state[1 + j][r];
+                if (j >= 1 && (long) r * pow[n - j] % m == 0) {
                     nfa.accept(s);
                 }
-                if (j <= fraction) {
+                if (j < maxFraction) {
                     for (int d = 0; d <= 9; d++) {
-                        int next = j + 1;
-                        if (next <= fraction + 1) {
-                            nfa.edge(s, CharClass.of('0' + d), state[next][(r * 10 + d) % m]);
-                        }
+                        nfa.edge(s, CharClass.of('0' + d), state[2 + j][(r * 10 + d) % m]);
                     }
                 }
-            }
-            if (fraction > 0 && (long) r % m == 0) {
-                nfa.accept(state[fraction + 1][r]);
             }
         }
         nfa.start = start;

@@ -189,7 +189,15 @@ final class SchemaCompiler {
                 args = anyObject(nfa);
             } else {
                 Document doc = addDocument(schema, strict.get(name));
-                args = value(nfa, doc, schema, "", 0);
+                try {
+                    args = value(nfa, doc, schema, "", 0);
+                    drainPending();
+                } catch (SchemaException e) {
+                    String m = e.getMessage();
+                    int at = m.lastIndexOf(" (keyword '");
+                    throw new SchemaException("function '" + name + "': " + (at >= 0 ? m.substring(0, at) : m),
+                            e.keyword(), e.pointer());
+                }
             }
             calls.add(nfa.seq(nfa.literal(name + argumentsPrefix), args));
         }
