@@ -102,6 +102,9 @@ final class TokenMasks {
         int local = state - grammar.ruleStart[rule];
         int baseState = pairing[2 * local];
         int chars = pairing[2 * local + 1];
+        if (chars < 0) {
+            return null; // the end state: nothing left to count, walked as any state
+        }
         @SuppressWarnings("unchecked")
         AtomicReferenceArray<CountedWalk> walks = (AtomicReferenceArray<CountedWalk>) index.derived(
                 "walks|" + grammar.ruleKey[base], () -> new AtomicReferenceArray<CountedWalk>(
@@ -173,6 +176,9 @@ final class TokenMasks {
                         return new int[0];
                     }
                     int c = chars + (b == b0 && x != '"' ? 1 : 0);
+                    if (grammar.rangeStart[bt] == grammar.rangeStart[bt + 1]) {
+                        c = -1; // after the closing quote: one state whatever the count
+                    }
                     if (!seen[rt]) {
                         seen[rt] = true;
                         out[2 * rt] = bt - b0;
