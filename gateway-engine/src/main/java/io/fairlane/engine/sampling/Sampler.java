@@ -19,10 +19,9 @@ import java.util.Objects;
  *   <li>log probabilities are log-softmax of the adjusted logits before temperature.</li>
  * </ol>
  *
- * <p>A choice with a {@link TokenConstraint} is sampled on the host only (the CUDA backend, which samples on the
- * device, refuses constrained requests for now):
- * greedy takes the best token the constraint allows, testing tokens best first; otherwise the tokens it does not
- * allow are masked to negative infinity and the same draw runs on what remains. Log probabilities stay those of
+ * <p>A choice with a {@link TokenConstraint} is sampled on the host only (the CUDA backend returns its logits row):
+ * greedy takes the best token the constraint allows; otherwise the tokens it does not allow are masked to
+ * negative infinity and the same draw runs on what remains. Log probabilities stay those of
  * the unconstrained distribution (as vLLM reports them by default), so they show what the model preferred.
  *
  * <p>Stateless and thread-safe: sequences of one batch may be sampled in parallel.
