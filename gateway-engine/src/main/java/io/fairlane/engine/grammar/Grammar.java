@@ -112,10 +112,6 @@ public final class Grammar {
         return -1;
     }
 
-    boolean hasCalls(int s) {
-        return callStart[s + 1] > callStart[s];
-    }
-
     @Override
     public String toString() {
         return "Grammar[" + description + ", " + rules() + " rules, " + states() + " states]";

@@ -134,25 +134,6 @@ public final class GrammarMatcher {
         }
     }
 
-    /** Whether the masks of every live top state are computed already (statistics). */
-    boolean topsKnown() {
-        for (int[] s : stacks) {
-            if (!masks.known(s[s.length - 1])) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Context-dependent trie nodes of the top states (statistics). */
-    int topDeps() {
-        int n = 0;
-        for (int[] s : stacks) {
-            n += masks.get(s[s.length - 1]).dependent.length;
-        }
-        return n;
-    }
-
     /** Number of live stacks (1 unless the grammar is ambiguous here). */
     int stacks() {
         return stacks.size();

@@ -1,7 +1,5 @@
 package io.fairlane.engine.grammar;
 
-import java.util.Arrays;
-
 /**
  * What one grammar state decides about the vocabulary without looking at the stack below it: the tokens it
  * accepts outright (context-independent), and the trie nodes where the state's rule may end with bytes of the
@@ -40,40 +38,6 @@ final class StateMask {
         this.extra = extra;
         this.accepted = accepted;
         this.dependent = dependent;
-    }
-
-    /** Picks the smallest form for {@code acceptedIds} (ascending) out of the trie's text tokens. */
-    static StateMask of(int[] acceptedIds, int[] dependent, TokenTrie trie) {
-        int a = acceptedIds.length;
-        int rejected = trie.textTokenCount - a;
-        long bitsetBytes = 8L * trie.textTokens.length;
-        if (4L * a <= bitsetBytes && a <= rejected) {
-            return new StateMask(ACCEPTED, acceptedIds, null, a, dependent);
-        }
-        if (4L * rejected <= bitsetBytes) {
-            int[] out = new int[rejected];
-            int n = 0;
-            int k = 0;
-            long[] text = trie.textTokens;
-            for (int w = 0; w < text.length; w++) {
-                long word = text[w];
-                while (word != 0) {
-                    int id = (w << 6) + Long.numberOfTrailingZeros(word);
-                    word &= word - 1;
-                    if (k < a && acceptedIds[k] == id) {
-                        k++;
-                    } else {
-                        out[n++] = id;
-                    }
-                }
-            }
-            return new StateMask(REJECTED, out, null, a, dependent);
-        }
-        long[] bits = new long[trie.textTokens.length];
-        for (int id : acceptedIds) {
-            bits[id >>> 6] |= 1L << id;
-        }
-        return new StateMask(BITSET, null, bits, a, dependent);
     }
 
     /** The accepted set as a list of ids (any order). */
@@ -182,11 +146,5 @@ final class StateMask {
             case DERIVED -> "derived";
             default -> "bitset";
         } + ", " + accepted + " accepted, " + dependent.length + " dependent nodes]";
-    }
-
-    static int[] sorted(int[] ids, int n) {
-        int[] out = Arrays.copyOf(ids, n);
-        Arrays.sort(out);
-        return out;
     }
 }

@@ -264,18 +264,6 @@ final class TokenMasks {
         sizes[list] = n + 1;
     }
 
-    /** Whether the mask of {@code state} is already known (for statistics). */
-    boolean known(int state) {
-        int rule = grammar.ruleOf[state];
-        AtomicReferenceArray<StateMask> shared = lexemes[rule];
-        return shared != null ? shared.get(state - grammar.ruleStart[rule]) != null : own.get(state) != null;
-    }
-
-    /** Computes a state's mask afresh, bypassing the tables (benchmarks). */
-    StateMask computeForTest(int state) {
-        return compute(state);
-    }
-
     private StateMask compute(int state) {
         Walk w = new Walk();
         w.start(state);
