@@ -48,7 +48,7 @@ import java.util.stream.Stream;
  *   <li>compile: each corpus schema compiled once per round (made unique per round by a {@code $comment}, so the
  *       grammar cache misses), after a warm-up round; p50 / p90 / max;</li>
  *   <li>mask: a random "model" (a uniform pick among the allowed tokens; with probability 1/4, rising to 1 over
- *       the first 2,000 tokens, a closing quote, bracket or brace drawn at random, when allowed: a model that
+ *       the first 2,000 tokens, one of the closing quote, bracket and brace that are allowed: a model that
  *       wraps up, so that recursive schemas end) writes one output per schema and seed; every {@code GrammarMatcher.fillAllowed} is
  *       timed. Pass 1 starts with no mask computed in this process (cold: includes every state's first walk of
  *       the vocabulary trie); pass 2 writes new outputs for the same schemas (warm). Every output that ends is
@@ -201,9 +201,15 @@ public class StructuredBench {
                     // A model that wraps up: the longer the output, the likelier it closes what is open.
                     double wrapUp = 0.25 + 0.75 * Math.min(1.0, step / 2000.0);
                     if (r.nextDouble() < wrapUp) {
-                        int c = closers[r.nextInt(closers.length)];
-                        if (c >= 0 && (bits[c >>> 6] >>> c & 1) != 0) {
-                            pick = c;
+                        int allowed = 0;
+                        int[] open = new int[closers.length];
+                        for (int c : closers) {
+                            if (c >= 0 && (bits[c >>> 6] >>> c & 1) != 0) {
+                                open[allowed++] = c;
+                            }
+                        }
+                        if (allowed > 0) {
+                            pick = open[r.nextInt(allowed)];
                         }
                     }
                     byte[] b = tokenizer.tokenBytes(pick);

@@ -319,11 +319,55 @@ final class TokenMasks {
             walk(TokenTrie.ROOT, root, 0);
         }
 
+        /**
+         * The common case, kept apart because most of a walk is spent in it: one configuration whose top state has
+         * no calls and cannot return to a state below it, so each byte only moves the top state.
+         */
+        private void walkTop(int node, int[] below, int top, int depth) {
+            int first = trie.childStart[node];
+            int[] dense = grammar.dense[top];
+            for (int c = first, end = first + trie.childCount[node]; c < end; c++) {
+                int x = trie.label[c] & 0xFF;
+                int t = dense != null ? dense[x] : grammar.next(top, x);
+                if (t < 0) {
+                    continue;
+                }
+                acceptOwn(c);
+                if (trie.childCount[c] == 0) {
+                    continue;
+                }
+                if (grammar.pushTarget[t] < 0 && grammar.callStart[t] == grammar.callStart[t + 1]
+                        && (!grammar.accepting[t] || below.length == 0)) {
+                    if (grammar.accepting[t]) {
+                        dependent(c);
+                    }
+                    walkTop(c, below, t, depth + 1);
+                } else {
+                    Level next = level(depth + 1);
+                    next.reset();
+                    step(below, top, x, next);
+                    walk(c, next, depth + 1);
+                }
+            }
+        }
+
         /** {@code at} holds the configurations after the bytes of {@code node}. */
         void walk(int node, Level at, int depth) {
             int children = trie.childCount[node];
             if (children == 0) {
                 return;
+            }
+            if (at.n == 1) {
+                int top = at.top[0];
+                int[] below = at.below[0];
+                if (grammar.callStart[top] == grammar.callStart[top + 1]
+                        && (!grammar.accepting[top] || below.length == 0)) {
+                    if (grammar.accepting[top]) {
+                        dependent(node);
+                    }
+                    walkTop(node, below, top, depth);
+                    return;
+                }
             }
             Level next = level(depth + 1);
             boolean below = false;
