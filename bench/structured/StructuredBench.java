@@ -165,6 +165,8 @@ public class StructuredBench {
         var config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
         long[] bits = new long[index.words()];
         long[] times = new long[1 << 16];
+        long[] cpu = new long[1 << 16];
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
         int n = 0;
         int outputs = 0;
         int ended = 0;
@@ -183,12 +185,16 @@ public class StructuredBench {
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 boolean done = false;
                 for (int step = 0; step < maxTokens; step++) {
+                    long c0 = threads.getCurrentThreadCpuTime();
                     long t = System.nanoTime();
                     int count = m.fillAllowed(bits);
                     t = System.nanoTime() - t;
+                    long spent = threads.getCurrentThreadCpuTime() - c0;
                     if (n == times.length) {
                         times = Arrays.copyOf(times, n * 2);
+                        cpu = Arrays.copyOf(cpu, n * 2);
                     }
+                    cpu[n] = spent;
                     times[n++] = t;
                     if (m.complete() && (count == 0 || r.nextInt(2) == 0)) {
                         done = true;
@@ -236,11 +242,18 @@ public class StructuredBench {
         }
         long[] sorted = Arrays.copyOf(times, n);
         Arrays.sort(sorted);
-        double mean = Arrays.stream(sorted).average().orElse(0);
-        System.out.printf("%nmask %s%n  %d masks (tokens), mean %.1f us, p50 %.1f us, p99 %.1f us, p99.9 %.1f us, "
-                        + "max %.1f ms%n  outputs %d, ended within %d tokens %d, valid %d (%.1f%% of ended)%n",
-                title, n, mean / 1e3, pct(sorted, 0.5) / 1e3, pct(sorted, 0.99) / 1e3, pct(sorted, 0.999) / 1e3,
-                sorted[n - 1] / 1e6, outputs, maxTokens, ended, valid, 100.0 * valid / Math.max(1, ended));
+        long[] sortedCpu = Arrays.copyOf(cpu, n);
+        Arrays.sort(sortedCpu);
+        System.out.printf("%nmask %s%n  %d masks (tokens)%n", title, n);
+        System.out.printf("  wall time:   mean %.1f us, p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f ms%n",
+                Arrays.stream(sorted).average().orElse(0) / 1e3, pct(sorted, 0.5) / 1e3, pct(sorted, 0.99) / 1e3,
+                pct(sorted, 0.999) / 1e3, sorted[n - 1] / 1e6);
+        System.out.printf("  thread CPU:  mean %.1f us, p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f ms"
+                        + " (not counting time other processes held the core)%n",
+                Arrays.stream(sortedCpu).average().orElse(0) / 1e3, pct(sortedCpu, 0.5) / 1e3,
+                pct(sortedCpu, 0.99) / 1e3, pct(sortedCpu, 0.999) / 1e3, sortedCpu[n - 1] / 1e6);
+        System.out.printf("  outputs %d, ended within %d tokens %d, valid %d (%.1f%% of ended)%n", outputs,
+                maxTokens, ended, valid, 100.0 * valid / Math.max(1, ended));
         invalid.stream().limit(5).forEach(x -> System.out.println("  INVALID " + x));
         if (!unended.isEmpty()) {
             System.out.println("  not ended: " + unended);
