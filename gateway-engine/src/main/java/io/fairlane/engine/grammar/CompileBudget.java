@@ -11,9 +11,9 @@ package io.fairlane.engine.grammar;
 final class CompileBudget {
 
     /** Automaton states (character and byte NFAs, DFAs) one compilation may create. */
-    static final int DEFAULT_STATES = 2_000_000;
+    static final int DEFAULT_STATES = 1_000_000;
     /** The most wall time one compilation may take. */
-    static final long DEFAULT_NANOS = 2_000_000_000L;
+    static final long DEFAULT_NANOS = 1_000_000_000L;
 
     private final int maxStates;
     private final long deadline;
