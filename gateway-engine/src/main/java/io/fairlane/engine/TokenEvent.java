@@ -27,11 +27,23 @@ public sealed interface TokenEvent {
      * @param text     text released by this token; may be empty while a UTF-8 sequence or a possible stop
      *                 string is incomplete, and may carry text held back from earlier tokens
      * @param logprob  the token's log probability and alternatives, or null when not requested
+     * @param reasoning whether the token belongs to the model's thinking rather than its answer: a token inside a
+     *                 {@code <think>…</think>} block, either tag, or whitespace right after {@code </think>} (see
+     *                 {@link ThinkingMode}); its {@code text} is still the raw text, tags included, so a reader
+     *                 that ignores the flag sees what it always saw. A token whose bytes run from {@code </think>}
+     *                 into the answer is not reasoning. Always false for models that do not think.
      */
-    record Token(int choice, int tokenId, String text, TokenLogprob logprob) implements TokenEvent {
+    record Token(int choice, int tokenId, String text, TokenLogprob logprob, boolean reasoning)
+            implements TokenEvent {
+
+        /** An answer token ({@code reasoning} false). */
+        public Token(int choice, int tokenId, String text, TokenLogprob logprob) {
+            this(choice, tokenId, text, logprob, false);
+        }
+
         @Override
         public String toString() {
-            return "Token[choice=" + choice + ", chars=" + text.length() + "]";
+            return "Token[choice=" + choice + ", chars=" + text.length() + (reasoning ? ", reasoning" : "") + "]";
         }
     }
 

@@ -2,6 +2,7 @@ package io.fairlane.engine.runtime;
 
 import io.fairlane.engine.ModelInfo;
 import io.fairlane.engine.SamplingParams;
+import io.fairlane.engine.ThinkingMode;
 import io.fairlane.engine.kv.KvSequence;
 import io.fairlane.engine.sampling.ConstraintVocabulary;
 import io.fairlane.engine.sampling.SamplingState;
@@ -35,8 +36,11 @@ final class ChoiceFactory {
     /** Choice {@code index} of {@code job}, over sequence {@code seq}. */
     Choice newChoice(GenerationJob job, int index, KvSequence seq) {
         SamplingParams params = job.request.sampling();
-        ConstraintVocabulary vocabulary = params.constraint() == null ? null : constraintVocabulary();
-        return new Choice(job, index, seq, SamplingState.of(params, job.requestSeed, index, vocabulary),
+        ThinkingMode thinking = job.request.prompt().thinking();
+        // A thinking model needs the vocabulary even without a constraint: the sampler tracks where the thinking ends.
+        ConstraintVocabulary vocabulary = params.constraint() == null && thinking == ThinkingMode.NONE
+                ? null : constraintVocabulary();
+        return new Choice(job, index, seq, SamplingState.of(params, job.requestSeed, index, vocabulary, thinking),
                 new StopConditions(eosTokens, params, model.contextLength()), text.newDecoder(),
                 new StopMatcher(params.stop()));
     }

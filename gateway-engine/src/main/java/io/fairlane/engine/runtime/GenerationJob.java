@@ -36,6 +36,8 @@ final class GenerationJob implements Work {
     boolean forked;
     int finishedChoices;
     int completionTokens;
+    /** Output tokens of all choices that were reasoning (think block). */
+    int reasoningTokens;
     /** Output tokens produced in the current step, reported to the tenant scheduler as progress. */
     int stepTokens;
     /** Most prompt tokens ever computed or found cached, for the cost of an aborted job. */

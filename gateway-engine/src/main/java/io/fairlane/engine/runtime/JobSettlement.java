@@ -123,7 +123,7 @@ final class JobSettlement {
         job.finishedChoices++;
         if (job.finishedChoices == job.n()) {
             int cached = job.root.cachedPromptTokens();
-            Usage usage = new Usage(job.promptTokens(), cached, job.completionTokens);
+            Usage usage = new Usage(job.promptTokens(), cached, job.completionTokens, job.reasoningTokens);
             reportProgress(job);
             waiting.complete(job.ticket(), new ActualCost(job.promptTokens(), cached, job.completionTokens));
             terminate(job, new TokenEvent.Finished(usage));

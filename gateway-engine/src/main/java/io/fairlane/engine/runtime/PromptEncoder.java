@@ -4,6 +4,7 @@ import io.fairlane.engine.EngineException;
 import io.fairlane.engine.EngineException.Kind;
 import io.fairlane.engine.PreparedPrompt;
 import io.fairlane.engine.Prompt;
+import io.fairlane.engine.ThinkingMode;
 import io.fairlane.engine.template.ChatTemplate;
 import io.fairlane.engine.template.TemplateException;
 import io.fairlane.engine.tokenizer.Tokenizer;
@@ -29,10 +30,17 @@ final class PromptEncoder implements PromptPreparer {
 
     private final Tokenizer tokenizer;
     private final Optional<ChatTemplate> chatTemplate;
+    /** Whether the template writes think blocks: the model reasons before it answers. */
+    private final boolean thinks;
 
     PromptEncoder(Tokenizer tokenizer, Optional<ChatTemplate> chatTemplate) {
+        this(tokenizer, chatTemplate, false);
+    }
+
+    PromptEncoder(Tokenizer tokenizer, Optional<ChatTemplate> chatTemplate, boolean thinks) {
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
         this.chatTemplate = Objects.requireNonNull(chatTemplate, "chatTemplate");
+        this.thinks = thinks;
     }
 
     /**
@@ -45,8 +53,10 @@ final class PromptEncoder implements PromptPreparer {
      */
     static PromptEncoder load(Path modelDir, Tokenizer tokenizer) throws IOException {
         TokenizerConfig config = TokenizerConfig.load(modelDir);
+        boolean thinks = config.chatTemplates().values().stream()
+                .anyMatch(source -> source.contains(ThinkingMode.CLOSE_TAG));
         return new PromptEncoder(tokenizer, config.chatTemplates().isEmpty()
-                ? Optional.empty() : Optional.of(ChatTemplate.of(config)));
+                ? Optional.empty() : Optional.of(ChatTemplate.of(config)), thinks);
     }
 
     boolean hasChatTemplate() {
@@ -64,7 +74,7 @@ final class PromptEncoder implements PromptPreparer {
             }
             case Prompt.Chat c -> {
                 String text = render(c);
-                yield new PreparedPrompt(tokenizer.encode(text, false), text);
+                yield new PreparedPrompt(tokenizer.encode(text, false), text, ThinkingMode.detect(text, thinks));
             }
         };
     }

@@ -5,8 +5,11 @@ import io.fairlane.engine.EngineException;
 import io.fairlane.engine.EngineException.Kind;
 import io.fairlane.engine.GenerationRequest;
 import io.fairlane.engine.ModelInfo;
+import io.fairlane.engine.OutputConstraint;
 import io.fairlane.engine.PreparedPrompt;
 import io.fairlane.engine.SamplingParams;
+import io.fairlane.engine.grammar.Grammars;
+import io.fairlane.engine.grammar.SchemaException;
 
 /**
  * Checks a request against what the loaded model and engine can serve, before it is queued. Every refusal
@@ -61,11 +64,32 @@ final class RequestValidation {
             throw new EngineException(Kind.INVALID_REQUEST, "top_logprobs must be at most " + MAX_TOP_LOGPROBS
                     + ", was " + sampling.topLogprobs() + ".", "top_logprobs");
         }
+        if (sampling.constraint() != null) {
+            checkConstraint(sampling.constraint());
+        }
         for (Integer token : sampling.logitBias().keySet()) {
             if (token < 0 || token >= model.vocabSize()) {
                 throw new EngineException(Kind.INVALID_REQUEST, "logit_bias names token " + token
                         + ", outside this model's vocabulary of " + model.vocabSize() + " tokens.", "logit_bias");
             }
+        }
+    }
+
+    /**
+     * Compiles a constraint's schema now (into the grammar cache), so that a schema that cannot be enforced is a
+     * 400 at submission, never a failure in the engine loop. The cause is the
+     * {@link io.fairlane.engine.grammar.SchemaException} naming the keyword and its JSON pointer; the parameter is
+     * the one OpenAI's chat API would blame ({@code response_format} or {@code tools}).
+     */
+    private static void checkConstraint(OutputConstraint constraint) {
+        if (!Grammars.needsGrammar(constraint)) {
+            return;
+        }
+        try {
+            Grammars.compile(constraint);
+        } catch (SchemaException e) {
+            String param = constraint instanceof OutputConstraint.JsonSchema ? "response_format" : "tools";
+            throw new EngineException(Kind.INVALID_REQUEST, "Invalid schema: " + e.getMessage(), param, null, e);
         }
     }
 

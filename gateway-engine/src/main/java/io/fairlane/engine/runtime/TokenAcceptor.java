@@ -58,7 +58,11 @@ final class TokenAcceptor {
                 }
             }
         }
-        if (!job.emit(new TokenEvent.Token(c.index, id, released.toString(), logprob(sampled)))) {
+        boolean reasoning = c.sampling.lastTokenReasoning();
+        if (reasoning) {
+            job.reasoningTokens++;
+        }
+        if (!job.emit(new TokenEvent.Token(c.index, id, released.toString(), logprob(sampled), reasoning))) {
             settlement.brokenSink(job);
             return;
         }

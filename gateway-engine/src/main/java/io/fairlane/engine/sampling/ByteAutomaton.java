@@ -48,6 +48,8 @@ final class ByteAutomaton {
             List<Object> segments = new ArrayList<>();
             switch (constraint) {
                 case OutputConstraint.JsonObject j -> segments.add(JSON);
+                case OutputConstraint.JsonSchema s ->
+                        throw new IllegalArgumentException("a JSON Schema is enforced by a grammar, not this automaton");
                 case OutputConstraint.ToolCall c -> {
                     segments.add(utf8(OutputConstraint.ToolCall.NAME_PREFIX));
                     segments.add(new NameTrie(c.names()));

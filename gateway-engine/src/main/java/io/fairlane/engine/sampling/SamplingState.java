@@ -1,6 +1,7 @@
 package io.fairlane.engine.sampling;
 
 import io.fairlane.engine.SamplingParams;
+import io.fairlane.engine.ThinkingMode;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -22,14 +23,20 @@ public final class SamplingState {
     private final boolean penalised;
     /** Null when the output is free. */
     private final TokenConstraint constraint;
+    /** Null unless the model thinks; then with the vocabulary whose bytes it reads. */
+    private final ReasoningTracker reasoning;
+    private final ConstraintVocabulary vocabulary;
     private int generated;
     private LogitAdjustments cached;
 
-    private SamplingState(SamplingParams params, long seed, TokenConstraint constraint) {
+    private SamplingState(SamplingParams params, long seed, TokenConstraint constraint, ReasoningTracker reasoning,
+                          ConstraintVocabulary vocabulary) {
         this.params = Objects.requireNonNull(params, "params");
         this.seed = seed;
         this.penalised = params.presencePenalty() != 0 || params.frequencyPenalty() != 0;
         this.constraint = constraint;
+        this.reasoning = reasoning;
+        this.vocabulary = vocabulary;
     }
 
     /**
@@ -51,15 +58,32 @@ public final class SamplingState {
      */
     public static SamplingState of(SamplingParams params, long requestSeed, int choice,
                                    ConstraintVocabulary vocabulary) {
+        return of(params, requestSeed, choice, vocabulary, ThinkingMode.NONE);
+    }
+
+    /**
+     * The state of choice {@code choice} of a thinking model's output that starts as {@code thinking} says: its
+     * reasoning tokens are told apart ({@link #lastTokenReasoning()}) and a constraint applies to the answer only.
+     * {@code vocabulary} may be null only when the output is free and {@code thinking} is
+     * {@link ThinkingMode#NONE}.
+     */
+    public static SamplingState of(SamplingParams params, long requestSeed, int choice,
+                                   ConstraintVocabulary vocabulary, ThinkingMode thinking) {
         Objects.requireNonNull(params, "params");
+        Objects.requireNonNull(thinking, "thinking");
         if (choice < 0) {
             throw new IllegalArgumentException("choice must be >= 0, was " + choice);
         }
+        ReasoningTracker reasoning = ReasoningTracker.start(thinking);
+        if (reasoning != null || params.constraint() != null) {
+            Objects.requireNonNull(vocabulary, "vocabulary");
+        }
         TokenConstraint constraint = null;
         if (params.constraint() != null) {
-            constraint = new TokenConstraint(params.constraint(), Objects.requireNonNull(vocabulary, "vocabulary"));
+            constraint = new TokenConstraint(params.constraint(), vocabulary, reasoning);
         }
-        return new SamplingState(params, CounterRng.choiceSeed(requestSeed, choice), constraint);
+        return new SamplingState(params, CounterRng.choiceSeed(requestSeed, choice), constraint, reasoning,
+                vocabulary);
     }
 
     /** Seeded from {@code params.seed()} when given, else from a fresh random request seed. */
@@ -108,11 +132,19 @@ public final class SamplingState {
         return params.topLogprobs();
     }
 
-    /** Records an emitted token: advances the counter, the penalty counts and the constraint. */
+    /** Whether the last token {@link #accept accepted} was reasoning (see {@link ThinkingMode}). */
+    public boolean lastTokenReasoning() {
+        return reasoning != null && reasoning.lastReasoning();
+    }
+
+    /** Records an emitted token: advances the counter, the penalty counts, the constraint and the think block. */
     public void accept(int tokenId) {
         generated++;
         if (constraint != null) {
             constraint.advance(tokenId);
+        }
+        if (reasoning != null) {
+            reasoning.advance(tokenId >= 0 && tokenId < vocabulary.size() ? vocabulary.bytes(tokenId) : new byte[0]);
         }
         if (penalised) {
             counts.merge(tokenId, 1, Integer::sum);

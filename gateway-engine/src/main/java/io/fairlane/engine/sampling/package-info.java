@@ -8,6 +8,11 @@
  * walks a {@link io.fairlane.engine.sampling.ByteAutomaton} over the token bytes of a
  * {@link io.fairlane.engine.sampling.ConstraintVocabulary} to mask what may not come next.
  *
+ * <p>Constrained decoding: {@link io.fairlane.engine.sampling.TokenConstraint} masks what an
+ * {@link io.fairlane.engine.OutputConstraint} forbids, through the fixed JSON automaton or a JSON-Schema grammar
+ * ({@code io.fairlane.engine.grammar}); {@link io.fairlane.engine.sampling.ReasoningTracker} holds a constraint back
+ * while a thinking model is inside its {@code <think>} block and tells reasoning tokens apart.
+ *
  * <p>The sampler is the same algorithm the CUDA backend runs on the device (sampling.cu): an exponential race
  * whose uniforms are a hash of (seed, counter, token id), so a seeded request draws the same tokens whatever
  * else shares its batch, and on either backend up to float rounding of the logits. Constrained choices are
