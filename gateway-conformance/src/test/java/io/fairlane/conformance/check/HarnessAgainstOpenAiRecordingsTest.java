@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fairlane.conformance.Fixtures;
 import io.fairlane.conformance.report.Report;
 import io.fairlane.conformance.report.ReportWriter;
+import io.fairlane.conformance.schema.OpenApiSchemas;
 import io.fairlane.conformance.stub.CaptureUpstreamServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +26,7 @@ class HarnessAgainstOpenAiRecordingsTest {
 
     @BeforeAll
     static void run() throws Exception {
-        Path captures = Fixtures.dir().resolve("openai-sse-captures");
+        Path captures = Fixtures.sseCapturesDir();
         upstream = CaptureUpstreamServer.start(captures);
         report = new Harness(recordingOptions(upstream)).run();
         System.out.println(ReportWriter.table(report));
@@ -34,14 +35,16 @@ class HarnessAgainstOpenAiRecordingsTest {
     /** Options for a run against the recordings: what fixed recordings cannot show is declared n/a. */
     static HarnessOptions recordingOptions(CaptureUpstreamServer upstream) {
         String fixed = "the upstream replays fixed recordings";
-        return HarnessOptions.builder(upstream.baseUrl(), CaptureUpstreamServer.KEY, CaptureUpstreamServer.MODEL)
+        HarnessOptions.Builder options = HarnessOptions.builder(upstream.baseUrl(), CaptureUpstreamServer.KEY,
+                        CaptureUpstreamServer.MODEL)
                 .suite(Suite.STREAMING).suite(Suite.USAGE).suite(Suite.TOOLS).suite(Suite.CHAT).suite(Suite.MODELS)
                 .suite(Suite.SCHEMA)
                 .notApplicable("chat.stop", fixed + " and cannot honour stop sequences")
                 .notApplicable("chat.seed", fixed + "; the seed cannot change them")
                 .notApplicable("chat.logprobs", "the logprobs recording was made without top_logprobs")
-                .timeout(Duration.ofSeconds(20))
-                .build();
+                .timeout(Duration.ofSeconds(20));
+        Fixtures.find(OpenApiSchemas.FIXTURE_PATH).ifPresent(options::openapi);
+        return options.build();
     }
 
     @AfterAll

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fairlane.conformance.Fixtures;
 import io.fairlane.conformance.Main;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -44,7 +44,7 @@ class RecordAndReplayTest {
         local = Lanes.local();
         localExchanges = recordLocalTraffic(local.fairlane().baseUrl());
         local.fairlane().flushCapture();
-        if (Files.isDirectory(Lanes.capturesDir())) {
+        if (Fixtures.findSseCaptures().isPresent()) {
             Lanes.Lane upstream = Lanes.upstream();
             recordUpstreamTraffic(upstream.fairlane().baseUrl());
             upstream.fairlane().flushCapture();
@@ -127,7 +127,7 @@ class RecordAndReplayTest {
 
     @Test
     void replay_upstreamLaneCaptureAgainstTheUpstreamLane_reportsNoDifference() throws Exception {
-        Assumptions.assumeTrue(Files.isDirectory(Lanes.capturesDir()), "no shared captures: no upstream lane");
+        Fixtures.sseCapturesDir(); // the upstream lane replays the recorded streams
         Lanes.Lane upstream = Lanes.upstream();
         assertThat(Files.readAllLines(upstream.captureFile())).as("upstream capture").hasSize(3);
 

@@ -32,8 +32,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,9 +44,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 @ExtendWith(GatewayExtension.class)
 class UpstreamProxyTest {
 
-    static Stream<String> captures() {
-        List<String> names = Fixtures.captureNames();
-        return names.isEmpty() ? Stream.of("(none)") : names.stream();
+    static List<String> captures() {
+        return Fixtures.captureNamesOrMissing();
     }
 
     private static ChatCompletionCreateParams.Builder params(String user) {
@@ -104,10 +101,9 @@ class UpstreamProxyTest {
     @ParameterizedTest
     @MethodSource("captures")
     void recordedStream_reassemblesToWhatOpenAiSent(String capture, TestGateway g) throws Exception {
-        Assumptions.assumeFalse(capture.equals("(none)"), "skipped: no recorded streams in ../shared/fixtures");
+        Map<Integer, Expected> want = expected(capture);
         ChatCompletion c = accumulate(g.client(), params(capture)
                 .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build());
-        Map<Integer, Expected> want = expected(capture);
         for (var choice : c.choices()) {
             Expected e = want.get((int) choice.index());
             assertThat(choice.message().content().orElse("")).isEqualTo(e.content());
@@ -125,8 +121,8 @@ class UpstreamProxyTest {
 
     @Test
     void streamWithIncludeUsage_endsWithIntegerUsageIncludingCachedTokens(TestGateway g) throws Exception {
-        String capture = Fixtures.captureNames().isEmpty() ? null : "chat-stream-01";
-        Assumptions.assumeTrue(capture != null, "skipped: no recorded streams in ../shared/fixtures");
+        String capture = "chat-stream-01";
+        Fixtures.requireCapture(capture);
         ChatCompletion c = accumulate(g.client(), params(capture)
                 .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build());
         assertThat(c.usage().orElseThrow().promptTokensDetails().orElseThrow().cachedTokens()).contains(0L);
@@ -134,7 +130,7 @@ class UpstreamProxyTest {
 
     @Test
     void streamWithoutIncludeUsage_hasNoUsageChunkAndEndsWithDone(TestGateway g) throws Exception {
-        Assumptions.assumeFalse(Fixtures.captureNames().isEmpty(), "skipped: no recorded streams in ../shared/fixtures");
+        Fixtures.requireCapture("chat-stream-01");
         HttpResponse<String> r = g.post("/v1/chat/completions", "{\"model\":\"gpt-stub\",\"stream\":true,"
                 + "\"user\":\"chat-stream-01\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertThat(r.body()).doesNotContain("\"usage\"").endsWith("data: [DONE]\n\n");
@@ -142,7 +138,7 @@ class UpstreamProxyTest {
 
     @Test
     void stream_forwardsIncludeUsageUpstreamToMeterTokens(TestGateway g) throws Exception {
-        Assumptions.assumeFalse(Fixtures.captureNames().isEmpty(), "skipped: no recorded streams in ../shared/fixtures");
+        Fixtures.requireCapture("chat-stream-03");
         g.post("/v1/chat/completions", "{\"model\":\"gpt-stub\",\"stream\":true,\"user\":\"chat-stream-03\","
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"x_custom_field\":{\"kept\":true}}");
         g.wireMock().verify(postRequestedFor(urlEqualTo("/v1/chat/completions"))
@@ -154,7 +150,7 @@ class UpstreamProxyTest {
 
     @Test
     void parallelToolCalls_reassembleWithDistinctIndexes(TestGateway g) throws Exception {
-        Assumptions.assumeTrue(Fixtures.captureNames().contains("chat-stream-12"), "skipped: chat-stream-12.sse absent");
+        Fixtures.requireCapture("chat-stream-12");
         ChatCompletion c = accumulate(g.client(), params("chat-stream-12").build());
         List<ChatCompletionMessageToolCall> calls = c.choices().getFirst().message().toolCalls().orElseThrow();
         assertThat(calls.stream().map(t -> t.asFunction().id()).distinct()).hasSize(calls.size()).hasSizeGreaterThan(1);
@@ -165,7 +161,7 @@ class UpstreamProxyTest {
 
     @Test
     void singleToolCall_reassemblesWithFinishReasonToolCalls(TestGateway g) throws Exception {
-        Assumptions.assumeTrue(Fixtures.captureNames().contains("chat-stream-02"), "skipped: chat-stream-02.sse absent");
+        Fixtures.requireCapture("chat-stream-02");
         ChatCompletion c = accumulate(g.client(), params("chat-stream-02").build());
         assertThat(c.choices().getFirst().finishReason().asString()).isEqualTo("tool_calls");
         assertThat(c.choices().getFirst().message().toolCalls().orElseThrow()).hasSize(1);

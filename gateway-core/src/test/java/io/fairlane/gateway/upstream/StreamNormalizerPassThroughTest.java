@@ -122,7 +122,7 @@ class StreamNormalizerPassThroughTest {
     }
 
     static List<String> captures() {
-        return Fixtures.captureNames();
+        return Fixtures.captureNamesOrMissing();
     }
 
     /** Every recorded OpenAI stream comes out the same, chunk for chunk, whichever path each chunk takes. */
