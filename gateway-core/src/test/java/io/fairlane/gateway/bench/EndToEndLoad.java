@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
- * The end-to-end measurement of issue 9: a running gateway driven over HTTP by two tenants, and the same
+ * An end-to-end measurement: a running gateway driven over HTTP by two tenants, and the same
  * closed-loop workload on the engine API in-process, so the HTTP layer's cost can be read as the difference.
  *
  * <pre>

@@ -48,7 +48,8 @@ final class ResponseRepair {
         ResponseScan scan = ResponseScan.of(new ByteBufInputStream(buffered.duplicate()), tier);
         if (scan != null) {
             TokenUsage usage = scan.hasUsage()
-                    ? new TokenUsage(scan.promptTokens(), scan.cachedTokens(), scan.completionTokens()) : TokenUsage.NONE;
+                    ? new TokenUsage(scan.promptTokens(), scan.cachedTokens(), scan.completionTokens())
+                    : TokenUsage.NONE;
             ByteBuf original = buffered.retainedDuplicate();
             return new Repaired(scan.spliceTier() ? spliceTier(original, tier, true, alloc) : original, usage,
                     scan.carriedOutput());
@@ -134,7 +135,8 @@ final class ResponseRepair {
         int open = original.indexOf(original.readerIndex(), original.writerIndex(), (byte) '{');
         ByteBuf head = alloc.buffer(32);
         head.writeBytes(original, original.readerIndex(), open + 1 - original.readerIndex());
-        head.writeCharSequence("\"service_tier\":\"" + tier + "\"" + (moreFields ? "," : ""), StandardCharsets.US_ASCII);
+        head.writeCharSequence("\"service_tier\":\"" + tier + "\"" + (moreFields ? "," : ""),
+                StandardCharsets.US_ASCII);
         original.readerIndex(open + 1);
         return alloc.compositeBuffer(2).addComponents(true, head, original);
     }

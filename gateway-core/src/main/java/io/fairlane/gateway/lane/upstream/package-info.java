@@ -7,7 +7,8 @@
  * ({@link io.fairlane.gateway.lane.upstream.ForwardedBody}), the stream relay with backpressure
  * ({@link io.fairlane.gateway.lane.upstream.StreamRelay}, over {@link io.fairlane.gateway.lane.upstream.SseDecoder}
  * and {@link io.fairlane.gateway.lane.upstream.StreamNormalizer}), the repair of complete answers
- * ({@link io.fairlane.gateway.lane.upstream.ResponseRepair}, over {@link io.fairlane.gateway.lane.upstream.ResponseScan}),
+ * ({@link io.fairlane.gateway.lane.upstream.ResponseRepair}, over
+ * {@link io.fairlane.gateway.lane.upstream.ResponseScan}),
  * the translation of upstream failures into OpenAI errors ({@link io.fairlane.gateway.lane.upstream.UpstreamErrors})
  * and the read deadline ({@link io.fairlane.gateway.lane.upstream.Deadline}). Connections are pooled per event loop
  * ({@link io.fairlane.gateway.lane.upstream.UpstreamClient}), so a request's upstream connection lives on its
