@@ -6,6 +6,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -17,6 +18,9 @@ import org.slf4j.LoggerFactory;
  * large JSON answer. An event loop serves every connection it owns, so a 1.5 MB prompt tokenised on it would
  * hold all of them up; here the loop hands such work over and continues with the result, on the connection's
  * own loop (an {@link Exchange} is confined to it), when it is ready.
+ *
+ * <p>The workers run at a lower CPU priority ({@link BackgroundPriority}): on a machine short of cores the event
+ * loops and the engine's loop get the CPU first, and the pool takes what they leave.
  *
  * <p>Bounded: {@code threads} workers and at most {@code queueCapacity} jobs waiting. A job beyond that is
  * refused at once with 503, {@code retry-after} and a message saying that the prompt-preparation queue is full,
@@ -52,6 +56,7 @@ public final class PreparationPool implements AutoCloseable {
     private final int threads;
     private final int queueCapacity;
     private final LongAdder rejections = new LongAdder();
+    private final AtomicBoolean priorityLogged = new AtomicBoolean();
 
     /**
      * Work handed to the pool and what happens with its result.
@@ -107,8 +112,23 @@ public final class PreparationPool implements AutoCloseable {
         AtomicInteger n = new AtomicInteger();
         this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(queueCapacity),
-                r -> Thread.ofPlatform().daemon().name("fairlane-prepare-" + n.getAndIncrement()).unstarted(r),
+                r -> Thread.ofPlatform().daemon().name("fairlane-prepare-" + n.getAndIncrement()).unstarted(() -> {
+                    backgroundPriority();
+                    r.run();
+                }),
                 new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    /** Runs first on each worker: yield the CPU to the event loops and the engine when cores are short. */
+    private void backgroundPriority() {
+        boolean lowered = BackgroundPriority.lowerCurrentThread();
+        if (lowered && !priorityLogged.getAndSet(true)) {
+            LOG.info("preparation pool: {} threads at nice +{}, queue {}", threads, BackgroundPriority.NICE,
+                    queueCapacity);
+        } else if (!lowered && !priorityLogged.getAndSet(true)) {
+            LOG.info("preparation pool: {} threads at normal priority (could not lower it on this system), queue {}",
+                    threads, queueCapacity);
+        }
     }
 
     /** Half the cores, at least one: the event loops and the engine keep the rest. */
