@@ -39,6 +39,10 @@ public record ServerConfig(
         int preparationThreads,
         int preparationQueue) {
 
+    /** Defaults of the preparation pool: threads (0 = half the cores) and queue. */
+    public static final int DEFAULT_PREPARATION_THREADS = 0;
+    public static final int DEFAULT_PREPARATION_QUEUE = 256;
+
     public ServerConfig {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
@@ -54,10 +58,6 @@ public record ServerConfig(
                     + preparationThreads + " and " + preparationQueue);
         }
     }
-
-    /** Defaults of the preparation pool: threads (0 = half the cores) and queue. */
-    public static final int DEFAULT_PREPARATION_THREADS = 0;
-    public static final int DEFAULT_PREPARATION_QUEUE = 256;
 
     public ServerConfig withHost(String newHost) {
         return new ServerConfig(newHost, port, eventLoops, maxBodyBytes, maxHeaderBytes, maxUriLength, idleTimeout,

@@ -38,15 +38,16 @@ import org.slf4j.LoggerFactory;
 public final class PreparationPool implements AutoCloseable {
 
     /**
-     * Request bodies up to this size are parsed on the event loop: about 30 µs of Jackson at this size, the cost
-     * of a few hand-overs, and a bound on how long one request can hold up its loop (docs/benchmarks.md).
+     * Request bodies up to this size are parsed on the event loop: some tens of microseconds of Jackson at this
+     * size, a few hand-overs' worth, and a bound on how long one request can hold up its loop
+     * (docs/benchmarks.md, "Event loops under a large-prompt load").
      */
     public static final int PARSE_INLINE_LIMIT = 32 * 1024;
 
     /**
-     * Requests whose body is up to this size render, tokenise and submit their prompt on the event loop: about
-     * 30 µs on the CPU for a short chat, against some 10 µs for the round trip through the pool alone, and a
-     * short prompt never waits behind a long one in the pool's queue (docs/benchmarks.md).
+     * Requests whose body is up to this size render, tokenise and submit their prompt on the event loop: 20 to 60
+     * µs for a short chat, against 10 µs or more for the round trip through the pool alone, and a short prompt
+     * never waits behind a long one in the pool's queue (docs/benchmarks.md).
      */
     public static final int PREPARE_INLINE_LIMIT = 1024;
 
