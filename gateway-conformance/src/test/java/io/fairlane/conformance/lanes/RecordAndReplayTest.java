@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,12 +44,27 @@ class RecordAndReplayTest {
     void record() throws Exception {
         local = Lanes.local();
         localExchanges = recordLocalTraffic(local.fairlane().baseUrl());
-        local.fairlane().flushCapture();
+        flushCapture(local, localExchanges);
         if (Fixtures.findSseCaptures().isPresent()) {
             Lanes.Lane upstream = Lanes.upstream();
             recordUpstreamTraffic(upstream.fairlane().baseUrl());
-            upstream.fairlane().flushCapture();
+            flushCapture(upstream, 3);
         }
+    }
+
+    /**
+     * Flushes the lane's capture until it holds {@code lines} exchanges (or 5 s pass): an exchange is recorded
+     * when it ends, just after its last byte went out, so the client can be a moment ahead of the recorder.
+     */
+    private static void flushCapture(Lanes.Lane lane, int lines) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        do {
+            lane.fairlane().flushCapture();
+            if (Files.exists(lane.captureFile()) && Files.readAllLines(lane.captureFile()).size() >= lines) {
+                return;
+            }
+            Thread.sleep(10);
+        } while (System.nanoTime() < deadline);
     }
 
     @AfterAll
