@@ -16,6 +16,7 @@ import io.fairlane.gateway.config.TenantConfig;
 import io.fairlane.gateway.config.UpstreamModelConfig;
 import io.fairlane.gateway.http.HttpHandler;
 import io.fairlane.gateway.http.HttpServer;
+import io.fairlane.gateway.http.PreparationPool;
 import io.fairlane.gateway.http.Router;
 import io.fairlane.gateway.http.ServerState;
 import io.fairlane.gateway.http.Transport;
@@ -24,16 +25,16 @@ import io.fairlane.gateway.idempotency.IdempotentRequests;
 import io.fairlane.gateway.lane.Backend;
 import io.fairlane.gateway.lane.Lane;
 import io.fairlane.gateway.lane.Lanes;
-import io.fairlane.gateway.lane.LocalEngineBackend;
-import io.fairlane.gateway.lane.UpstreamBackend;
+import io.fairlane.gateway.lane.local.LocalEngineBackend;
+import io.fairlane.gateway.lane.upstream.UpstreamBackend;
+import io.fairlane.gateway.lane.upstream.UpstreamClient;
 import io.fairlane.gateway.metrics.GatewayMetrics;
 import io.fairlane.gateway.metrics.LaneMetrics;
-import io.fairlane.gateway.slo.SloReporter;
+import io.fairlane.gateway.metrics.SloReporter;
+import io.fairlane.gateway.metrics.SloTracker;
 import io.fairlane.gateway.slo.SloSpec;
-import io.fairlane.gateway.slo.SloTracker;
 import io.fairlane.gateway.tenant.Authenticator;
 import io.fairlane.gateway.tenant.TenantDirectory;
-import io.fairlane.gateway.upstream.UpstreamClient;
 import io.fairlane.scheduler.Ticker;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -84,6 +85,7 @@ public final class Gateway implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final SloTracker slos;
     private final UpstreamClient upstreamClient;
+    private final PreparationPool preparation;
     private final IdempotencyStore idempotency;
     private final CaptureRecorder captureRecorder;
     private final ServerState state = new ServerState();
@@ -115,6 +117,10 @@ public final class Gateway implements AutoCloseable {
         this.metrics = new GatewayMetrics(registry, GatewayMetrics.buckets(config.metrics(), config.tenants()));
         this.slos = new SloTracker(registry, Ticker.system());
         this.upstreamClient = new UpstreamClient(transport);
+        int prepThreads = config.server().preparationThreads() > 0 ? config.server().preparationThreads()
+                : PreparationPool.defaultThreads(Runtime.getRuntime().availableProcessors());
+        this.preparation = new PreparationPool(prepThreads, config.server().preparationQueue());
+        metrics.bindPreparation(preparation);
         this.idempotency = new IdempotencyStore(config.idempotency(), Ticker.system());
         this.captureRecorder = config.capture().file().map(CaptureRecorder::new).orElse(null);
     }
@@ -142,7 +148,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private Router router() {
-        OpenAiApi api = new OpenAiApi(lanes::get, metrics);
+        OpenAiApi api = new OpenAiApi(lanes::get, metrics, preparation);
         Function<HttpHandler, HttpHandler> authenticated = authenticated();
         Function<HttpHandler, HttpHandler> idempotent = authenticated.compose(new IdempotentRequests(idempotency));
         Router r = new Router()
@@ -225,13 +231,13 @@ public final class Gateway implements AutoCloseable {
     private Optional<Backend> open(ModelConfig m, FairlaneConfig cfg) {
         return switch (m) {
             case UpstreamModelConfig u -> Optional.of(new UpstreamBackend(u, cfg.tenants(), upstreamClient, metrics,
-                    workers.next()));
+                    workers.next(), preparation));
             case LocalModelConfig l -> {
                 LaneMetrics laneMetrics = metrics.lane(l.id());
                 try {
                     InferenceEngine engine = engineOpener.open(l, cfg.tenants().stream().map(TenantConfig::toSpec)
                             .toList(), laneMetrics);
-                    yield Optional.of(new LocalEngineBackend(l, engine, cfg.server(), laneMetrics));
+                    yield Optional.of(new LocalEngineBackend(l, engine, cfg.server(), laneMetrics, preparation));
                 } catch (UnsupportedOperationException e) {
                     LOG.warn("model {} is not served: the local engine is not available in this build ({})", l.id(),
                             e.getMessage());
@@ -353,6 +359,7 @@ public final class Gateway implements AutoCloseable {
         if (server != null) {
             server.close();
         }
+        preparation.close(); // before the engines close: no prompt is submitted to a closing engine
         for (Lane l : lanes.get().all()) {
             try {
                 l.backend().close();

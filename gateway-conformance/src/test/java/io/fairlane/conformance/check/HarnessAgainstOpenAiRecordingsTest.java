@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fairlane.conformance.Fixtures;
 import io.fairlane.conformance.report.Report;
 import io.fairlane.conformance.report.ReportWriter;
+import io.fairlane.conformance.schema.OpenApiSchemas;
 import io.fairlane.conformance.stub.CaptureUpstreamServer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,25 +26,36 @@ class HarnessAgainstOpenAiRecordingsTest {
     private static CaptureUpstreamServer upstream;
     private static Report report;
 
+    /** Runs the harness once when the recordings are there; each test then says why it is skipped if not. */
     @BeforeAll
     static void run() throws Exception {
-        Path captures = Fixtures.dir().resolve("openai-sse-captures");
-        upstream = CaptureUpstreamServer.start(captures);
+        Optional<Path> captures = Fixtures.findSseCaptures();
+        if (captures.isEmpty()) {
+            return;
+        }
+        upstream = CaptureUpstreamServer.start(captures.get());
         report = new Harness(recordingOptions(upstream)).run();
         System.out.println(ReportWriter.table(report));
+    }
+
+    @BeforeEach
+    void requireRecordings() {
+        Fixtures.sseCapturesDir();
     }
 
     /** Options for a run against the recordings: what fixed recordings cannot show is declared n/a. */
     static HarnessOptions recordingOptions(CaptureUpstreamServer upstream) {
         String fixed = "the upstream replays fixed recordings";
-        return HarnessOptions.builder(upstream.baseUrl(), CaptureUpstreamServer.KEY, CaptureUpstreamServer.MODEL)
+        HarnessOptions.Builder options = HarnessOptions.builder(upstream.baseUrl(), CaptureUpstreamServer.KEY,
+                        CaptureUpstreamServer.MODEL)
                 .suite(Suite.STREAMING).suite(Suite.USAGE).suite(Suite.TOOLS).suite(Suite.CHAT).suite(Suite.MODELS)
                 .suite(Suite.SCHEMA)
                 .notApplicable("chat.stop", fixed + " and cannot honour stop sequences")
                 .notApplicable("chat.seed", fixed + "; the seed cannot change them")
                 .notApplicable("chat.logprobs", "the logprobs recording was made without top_logprobs")
-                .timeout(Duration.ofSeconds(20))
-                .build();
+                .timeout(Duration.ofSeconds(20));
+        Fixtures.find(OpenApiSchemas.FIXTURE_PATH).ifPresent(options::openapi);
+        return options.build();
     }
 
     @AfterAll

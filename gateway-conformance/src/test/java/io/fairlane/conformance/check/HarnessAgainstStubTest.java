@@ -2,17 +2,16 @@ package io.fairlane.conformance.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fairlane.conformance.Fixtures;
 import io.fairlane.conformance.report.Report;
 import io.fairlane.conformance.schema.OpenApiSchemas;
 import io.fairlane.conformance.stub.Breakage;
 import io.fairlane.conformance.stub.StubOpenAiServer;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -24,19 +23,21 @@ import org.junit.jupiter.params.provider.EnumSource;
 class HarnessAgainstStubTest {
 
     static HarnessOptions options(StubOpenAiServer stub) {
-        return HarnessOptions.builder(stub.baseUrl(), StubOpenAiServer.KEY, StubOpenAiServer.CHAT_MODEL)
+        HarnessOptions.Builder options = HarnessOptions.builder(stub.baseUrl(), StubOpenAiServer.KEY,
+                        StubOpenAiServer.CHAT_MODEL)
                 .embeddingModel(StubOpenAiServer.EMBEDDING_MODEL)
                 .rateLimitKey(StubOpenAiServer.RATE_LIMITED_KEY)
                 .rateLimitAttempts(StubOpenAiServer.RATE_LIMIT + 3)
                 .quotaKey(StubOpenAiServer.NO_QUOTA_KEY)
                 .midStreamErrorModel(StubOpenAiServer.MID_STREAM_ERROR_MODEL)
                 .oversizedBodyBytes(StubOpenAiServer.MAX_BODY_BYTES * 2L)
-                .timeout(Duration.ofSeconds(20))
-                .build();
+                .timeout(Duration.ofSeconds(20));
+        Fixtures.find(OpenApiSchemas.FIXTURE_PATH).ifPresent(options::openapi);
+        return options.build();
     }
 
     static boolean schemasPresent() {
-        return OpenApiSchemas.locate(Optional.empty()).isPresent();
+        return Fixtures.find(OpenApiSchemas.FIXTURE_PATH).isPresent();
     }
 
     static Set<String> ids(Report report, Status status) {
@@ -90,8 +91,9 @@ class HarnessAgainstStubTest {
     @EnumSource(Breakage.class)
     void run_stubWithOneViolation_failsExactlyTheTargetedChecks(Breakage breakage) throws Exception {
         boolean needsSchemas = breakage.expectedFailures().stream().anyMatch(id -> id.startsWith("schema."));
-        Assumptions.assumeTrue(!needsSchemas || schemasPresent(),
-                "OpenAPI fixture absent: schema checks are not applicable, so their breakages cannot show");
+        if (needsSchemas) {
+            Fixtures.openapi(); // without it schema checks are not applicable, so their breakages cannot show
+        }
         try (StubOpenAiServer stub = StubOpenAiServer.start(breakage)) {
             Report report = new Harness(options(stub)).run();
 

@@ -5,6 +5,7 @@ import io.fairlane.conformance.check.HarnessOptions;
 import io.fairlane.conformance.clients.ConformanceKit;
 import io.fairlane.conformance.clients.ConformanceKit.Target;
 import io.fairlane.conformance.report.Report;
+import io.fairlane.conformance.schema.OpenApiSchemas;
 import io.fairlane.conformance.stub.CaptureUpstreamServer;
 import io.fairlane.conformance.stub.ResettingUpstream;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Fairlane's two conformance lanes, each one real Fairlane started on first use and shared by every test class
@@ -86,14 +86,17 @@ final class Lanes {
      * the reason where the shared captures are absent.
      */
     static synchronized Lane upstream() throws Exception {
-        Assumptions.assumeTrue(upstreamSkipped == null, upstreamSkipped);
+        if (upstreamSkipped != null) {
+            Fixtures.stop(upstreamSkipped, System.getenv());
+        }
         if (upstream == null) {
-            Path captures = capturesDir();
-            if (!Files.isDirectory(captures)) {
-                upstreamSkipped = "no openai-sse-captures in " + captures.getParent().toAbsolutePath()
-                        + ": the upstream lane replays them";
-                Assumptions.abort(upstreamSkipped);
+            Optional<Path> found = Fixtures.findSseCaptures();
+            if (found.isEmpty()) {
+                upstreamSkipped = "the upstream lane replays the recorded streams: "
+                        + Fixtures.sseCapturesMissingReason();
+                Fixtures.stop(upstreamSkipped, System.getenv());
             }
+            Path captures = found.orElseThrow();
             CaptureUpstreamServer recordings = CaptureUpstreamServer.start(captures, false);
             closeAtExit(recordings);
             ResettingUpstream resetting = ResettingUpstream.start();
@@ -127,27 +130,25 @@ final class Lanes {
     /** Both lanes that can run here (the upstream lane only where the shared captures are present). */
     static List<Lane> available() throws Exception {
         List<Lane> lanes = new ArrayList<>(List.of(local()));
-        if (Files.isDirectory(capturesDir())) {
+        if (Fixtures.findSseCaptures().isPresent()) {
             lanes.add(upstream());
         }
         return lanes;
     }
 
-    /** The options both lanes share: the provoking tenants, the body limit, a generous timeout for 2 cores. */
+    /**
+     * The options both lanes share: the provoking tenants, the body limit, a generous timeout for 2 cores, and
+     * the OpenAPI document wherever {@link Fixtures} found it.
+     */
     private static HarnessOptions.Builder commonOptions(FairlaneUnderTest fairlane, String model) {
-        return HarnessOptions.builder(fairlane.baseUrl(), FairlaneUnderTest.KEY, model)
+        HarnessOptions.Builder options = HarnessOptions.builder(fairlane.baseUrl(), FairlaneUnderTest.KEY, model)
                 .rateLimitKey(FairlaneUnderTest.LIMITED_KEY)
                 .rateLimitAttempts(5)
                 .quotaKey(FairlaneUnderTest.NO_QUOTA_KEY)
                 .oversizedBodyBytes(FairlaneUnderTest.MAX_BODY_BYTES * 2)
                 .timeout(Duration.ofSeconds(30));
-    }
-
-    /** The shared captures, without skipping the caller when they are absent (the local lane needs none). */
-    static Path capturesDir() {
-        String property = System.getProperty("fairlane.fixtures.dir");
-        Path fixtures = property != null && !property.isBlank() ? Path.of(property) : Path.of("..", "shared", "fixtures");
-        return fixtures.resolve("openai-sse-captures");
+        Fixtures.find(OpenApiSchemas.FIXTURE_PATH).ifPresent(options::openapi);
+        return options;
     }
 
     /** The lane's capture file, emptied: the recorder appends, and an earlier run's lines would be replayed. */

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -22,12 +21,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class OpenAiCapturesTest {
 
-    static Stream<Path> captures() {
-        return Fixtures.sseCaptures().stream();
+    static List<Path> captures() {
+        return Fixtures.sseCapturesOrMissing();
     }
 
     private static SseTranscript read(Path capture) throws IOException {
-        return SseTranscript.parse(Files.readAllBytes(capture));
+        return SseTranscript.parse(Files.readAllBytes(Fixtures.present(capture)));
     }
 
     @ParameterizedTest

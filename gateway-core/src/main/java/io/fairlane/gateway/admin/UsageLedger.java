@@ -1,7 +1,7 @@
 package io.fairlane.gateway.admin;
 
 import io.fairlane.gateway.metrics.FairlaneMeter;
-import io.fairlane.gateway.slo.SloTracker;
+import io.fairlane.gateway.metrics.SloTracker;
 import io.micrometer.core.instrument.Measurement;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;

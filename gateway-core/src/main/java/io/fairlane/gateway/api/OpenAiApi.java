@@ -6,6 +6,7 @@ import io.fairlane.gateway.config.TenantConfig;
 import io.fairlane.gateway.http.Exchange;
 import io.fairlane.gateway.http.HttpHandler;
 import io.fairlane.gateway.http.Json;
+import io.fairlane.gateway.http.PreparationPool;
 import io.fairlane.gateway.lane.Lane;
 import io.fairlane.gateway.lane.Lanes;
 import io.fairlane.gateway.lane.RequestContext;
@@ -24,46 +25,51 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * The {@code /v1} endpoints: parse and validate the body, resolve the model to its lane and the service
- * tier for the tenant, count the request in flight, hand it to the lane's backend. Runs after the
- * authentication decorator, so a tenant is always present.
+ * The {@code /v1} endpoints: parse and validate the body (in the {@link PreparationPool} when it is large),
+ * resolve the model to its lane and the service tier for the tenant, count the request in flight, hand it to the
+ * lane's backend. Runs after the authentication decorator, so a tenant is always present.
  */
 public final class OpenAiApi {
 
     private final Supplier<Lanes> lanes;
     private final GatewayMetrics metrics;
+    private final PreparationPool pool;
 
-    public OpenAiApi(Supplier<Lanes> lanes, GatewayMetrics metrics) {
+    public OpenAiApi(Supplier<Lanes> lanes, GatewayMetrics metrics, PreparationPool pool) {
         this.lanes = Objects.requireNonNull(lanes, "lanes");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.pool = Objects.requireNonNull(pool, "pool");
     }
 
     public HttpHandler chatCompletions() {
         return exchange -> {
             exchange.log().endpoint = "chat";
-            ChatCompletionRequest request = ChatCompletionRequest.parse(Bodies.parse(exchange.body()));
-            exchange.log().stream = request.stream();
-            Lane lane = lanes.get().resolve(request.model());
-            lane.backend().chat(exchange, request, context(exchange, lane, request.serviceTier()));
+            pool.parse(exchange, body -> ChatCompletionRequest.parse(Bodies.parse(body)), request -> {
+                exchange.log().stream = request.stream();
+                Lane lane = lanes.get().resolve(request.model());
+                lane.backend().chat(exchange, request, context(exchange, lane, request.serviceTier()));
+            });
         };
     }
 
     public HttpHandler completions() {
         return exchange -> {
             exchange.log().endpoint = "completions";
-            CompletionRequest request = CompletionRequest.parse(Bodies.parse(exchange.body()));
-            exchange.log().stream = request.stream();
-            Lane lane = lanes.get().resolve(request.model());
-            lane.backend().completions(exchange, request, context(exchange, lane, request.serviceTier()));
+            pool.parse(exchange, body -> CompletionRequest.parse(Bodies.parse(body)), request -> {
+                exchange.log().stream = request.stream();
+                Lane lane = lanes.get().resolve(request.model());
+                lane.backend().completions(exchange, request, context(exchange, lane, request.serviceTier()));
+            });
         };
     }
 
     public HttpHandler embeddings() {
         return exchange -> {
             exchange.log().endpoint = "embeddings";
-            EmbeddingsRequest request = EmbeddingsRequest.parse(Bodies.parse(exchange.body()));
-            Lane lane = lanes.get().resolve(request.model());
-            lane.backend().embeddings(exchange, request, context(exchange, lane, null));
+            pool.parse(exchange, body -> EmbeddingsRequest.parse(Bodies.parse(body)), request -> {
+                Lane lane = lanes.get().resolve(request.model());
+                lane.backend().embeddings(exchange, request, context(exchange, lane, null));
+            });
         };
     }
 

@@ -150,11 +150,19 @@ public final class ConfigLoader {
             timeouts.finish();
         }
         Duration shutdown = positive(n, "shutdown_deadline", Duration.ofSeconds(30));
+        int prepThreads = ServerConfig.DEFAULT_PREPARATION_THREADS;
+        int prepQueue = ServerConfig.DEFAULT_PREPARATION_QUEUE;
+        ConfigNode preparation = n.section("preparation").orElse(null);
+        if (preparation != null) {
+            prepThreads = (int) preparation.integer("threads", prepThreads, 0, 1024);
+            prepQueue = (int) preparation.integer("queue", prepQueue, 1, 1_000_000);
+            preparation.finish();
+        }
         String cache = n.string("cache_dir", null);
         Path cacheDir = cache == null ? defaultCacheDir() : expandHome(cache);
         n.finish();
         return new ServerConfig(host, port, loops, body, header, uri, idle, headerRead, shutdown, slowClient,
-                buffered, cacheDir);
+                buffered, cacheDir, prepThreads, prepQueue);
     }
 
     /** {@code $FAIRLANE_CACHE}, else {@code ~/.cache/fairlane}. */

@@ -19,6 +19,9 @@ import java.util.Objects;
  * @param slowClientTimeout    a streaming client that stays unwritable this long has its request aborted
  * @param maxBufferedOutput    bytes a response may hold queued for a slow client before it is aborted
  * @param cacheDir             where synthetic models and other generated files are kept
+ * @param preparationThreads   threads of the pool that prepares large requests off the event loops (parsing,
+ *                             chat templates, tokenising, block hashing); 0 means half the cores
+ * @param preparationQueue     requests that may wait for a preparation thread; beyond it they get 503
  */
 public record ServerConfig(
         String host,
@@ -32,7 +35,13 @@ public record ServerConfig(
         Duration shutdownDeadline,
         Duration slowClientTimeout,
         long maxBufferedOutput,
-        Path cacheDir) {
+        Path cacheDir,
+        int preparationThreads,
+        int preparationQueue) {
+
+    /** Defaults of the preparation pool: threads (0 = half the cores) and queue. */
+    public static final int DEFAULT_PREPARATION_THREADS = 0;
+    public static final int DEFAULT_PREPARATION_QUEUE = 256;
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -44,15 +53,21 @@ public record ServerConfig(
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be in [0, 65535], was " + port);
         }
+        if (preparationThreads < 0 || preparationQueue < 1) {
+            throw new IllegalArgumentException("preparation threads must be >= 0 and queue >= 1, were "
+                    + preparationThreads + " and " + preparationQueue);
+        }
     }
 
     public ServerConfig withHost(String newHost) {
         return new ServerConfig(newHost, port, eventLoops, maxBodyBytes, maxHeaderBytes, maxUriLength, idleTimeout,
-                headerReadTimeout, shutdownDeadline, slowClientTimeout, maxBufferedOutput, cacheDir);
+                headerReadTimeout, shutdownDeadline, slowClientTimeout, maxBufferedOutput, cacheDir, preparationThreads,
+                preparationQueue);
     }
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, eventLoops, maxBodyBytes, maxHeaderBytes, maxUriLength, idleTimeout,
-                headerReadTimeout, shutdownDeadline, slowClientTimeout, maxBufferedOutput, cacheDir);
+                headerReadTimeout, shutdownDeadline, slowClientTimeout, maxBufferedOutput, cacheDir, preparationThreads,
+                preparationQueue);
     }
 }

@@ -22,7 +22,7 @@ import java.util.Set;
  * @param maxQueuedTokens   queued tokens per lane beyond which it gets 429
  * @param rateLimits        requests and tokens per minute (0 = unlimited)
  * @param cacheGroup        tenants with the same group share prefix-cache entries; empty means private
- * @param slos              its service-level objectives (tracked by {@link io.fairlane.gateway.slo.SloTracker})
+ * @param slos              its service-level objectives (tracked by the metrics package's {@code SloTracker})
  * @param capture           whether its traffic is recorded to the capture file (off unless opted in)
  */
 public record TenantConfig(

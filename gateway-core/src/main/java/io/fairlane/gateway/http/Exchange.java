@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -154,6 +155,20 @@ public final class Exchange {
     /** Runs {@code task} on this exchange's event loop. */
     public void execute(Runnable task) {
         channel.eventLoop().execute(task);
+    }
+
+    /**
+     * Runs {@code task} on this exchange's event loop, for work finishing on another thread (an engine, the
+     * preparation pool); false, and {@code task} never runs, when the loop no longer takes tasks because the server
+     * is stopping, in which case the exchange goes with it.
+     */
+    public boolean tryExecute(Runnable task) {
+        try {
+            channel.eventLoop().execute(task);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
     }
 
     public boolean isDone() {

@@ -41,6 +41,13 @@ public final class RequestLog {
     /** Nanos of the previous output token, for inter-token latency. */
     private long lastTokenNanos = -1;
 
+    /** Records the tokens the request used, for the access log and the token counters. */
+    public void recordTokens(int prompt, int cached, int completion) {
+        promptTokens = prompt;
+        cachedTokens = cached;
+        completionTokens = completion;
+    }
+
     /**
      * Marks an output token sent at {@code nowNanos} of a request that arrived at {@code startNanos}: the
      * first sets the TTFT, each later one returns its gap to the previous one (else -1).

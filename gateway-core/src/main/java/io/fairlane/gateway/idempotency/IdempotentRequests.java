@@ -11,7 +11,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,24 +80,21 @@ public final class IdempotentRequests implements Function<HttpHandler, HttpHandl
     /** The first attempt of the key ended: replay its response, or claim the key again if it was abandoned. */
     private void afterWait(HttpHandler next, Exchange exchange, String key, byte[] fingerprint,
                            Optional<StoredResponse> settled) {
-        try {
-            exchange.execute(() -> {
-                if (exchange.isDone()) {
-                    return;
+        // When the loop no longer takes tasks the server is stopping; the waiting exchange goes with it.
+        exchange.tryExecute(() -> {
+            if (exchange.isDone()) {
+                return;
+            }
+            try {
+                if (settled.isPresent()) {
+                    replay(exchange, settled.get());
+                } else {
+                    serve(next, exchange, key, fingerprint);
                 }
-                try {
-                    if (settled.isPresent()) {
-                        replay(exchange, settled.get());
-                    } else {
-                        serve(next, exchange, key, fingerprint);
-                    }
-                } catch (Throwable t) {
-                    exchange.fail(t);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            // the server is stopping; the waiting exchange goes with it
-        }
+            } catch (Throwable t) {
+                exchange.fail(t);
+            }
+        });
     }
 
     static void replay(Exchange exchange, StoredResponse response) {

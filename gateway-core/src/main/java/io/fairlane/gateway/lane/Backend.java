@@ -14,14 +14,19 @@ import java.util.List;
  *
  * <p>Methods are called on the exchange's event loop and must not block; the backend answers through the
  * exchange, from that loop, whenever the answer is ready.
+ *
+ * <p>The two implementations, {@code lane.local.LocalEngineBackend} and {@code lane.upstream.UpstreamBackend},
+ * live in their own packages, so this interface cannot be sealed: outside a named module the Java language
+ * allows a sealed type's subclasses only in its own package. The set is closed by convention; only
+ * {@code Gateway} creates backends.
  */
-public sealed interface Backend extends AutoCloseable permits LocalEngineBackend, UpstreamBackend {
+public interface Backend extends AutoCloseable {
 
-    void chat(Exchange exchange, ChatCompletionRequest request, RequestContext context);
+    void chat(Exchange exchange, ChatCompletionRequest request, RequestContext context) throws Exception;
 
-    void completions(Exchange exchange, CompletionRequest request, RequestContext context);
+    void completions(Exchange exchange, CompletionRequest request, RequestContext context) throws Exception;
 
-    void embeddings(Exchange exchange, EmbeddingsRequest request, RequestContext context);
+    void embeddings(Exchange exchange, EmbeddingsRequest request, RequestContext context) throws Exception;
 
     /** Applies a reloaded tenant set to the lane's scheduler. */
     void updateTenants(List<TenantConfig> tenants);

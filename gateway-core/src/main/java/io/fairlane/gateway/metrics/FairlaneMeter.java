@@ -63,6 +63,13 @@ public enum FairlaneMeter {
             "From sending a request upstream to its response's last byte.", "target"),
     UPSTREAM_HEALTHY("fairlane.upstream.healthy", Type.GAUGE, null,
             "1 while the target's last attempt reached it, 0 after a connect failure or 5xx.", "target"),
+    PREPARATION_QUEUE_DEPTH("fairlane.preparation.queue.depth", Type.GAUGE, null,
+            "Requests waiting for a thread of the preparation pool, where large bodies are parsed and prompts rendered, "
+                    + "tokenised and submitted off the event loops."),
+    PREPARATION_ACTIVE("fairlane.preparation.active", Type.GAUGE, null,
+            "Preparation-pool threads busy now."),
+    PREPARATION_REJECTIONS("fairlane.preparation.rejections", Type.COUNTER, null,
+            "Requests answered 503 because the preparation pool's queue was full."),
     SLO_EVENTS("fairlane.slo.events", Type.COUNTER, null,
             "Requests classified against a tenant's SLO: failures on Fairlane's side are bad, the tenant's own 4xx "
                     + "are not counted.", "tenant", "slo", "outcome"),

@@ -4,10 +4,12 @@ import io.fairlane.gateway.config.MetricsConfig;
 import io.fairlane.gateway.config.TenantConfig;
 import io.fairlane.gateway.http.Exchange;
 import io.fairlane.gateway.http.HttpHandler;
+import io.fairlane.gateway.http.PreparationPool;
 import io.fairlane.gateway.http.RequestLog;
 import io.fairlane.gateway.slo.SloSpec;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -164,6 +166,16 @@ public final class GatewayMetrics implements AutoCloseable {
         if (log.completionTokens > 0) {
             m.completionTokens().increment(log.completionTokens);
         }
+    }
+
+    /** Gauges and the rejection counter of the preparation pool, read from it at each scrape. */
+    public void bindPreparation(PreparationPool pool) {
+        Gauge.builder(FairlaneMeter.PREPARATION_QUEUE_DEPTH.meterName(), pool, PreparationPool::queueDepth)
+                .description(FairlaneMeter.PREPARATION_QUEUE_DEPTH.description()).register(registry);
+        Gauge.builder(FairlaneMeter.PREPARATION_ACTIVE.meterName(), pool, PreparationPool::active)
+                .description(FairlaneMeter.PREPARATION_ACTIVE.description()).register(registry);
+        FunctionCounter.builder(FairlaneMeter.PREPARATION_REJECTIONS.meterName(), pool, PreparationPool::rejections)
+                .description(FairlaneMeter.PREPARATION_REJECTIONS.description()).register(registry);
     }
 
     /** Meters of one upstream target. */

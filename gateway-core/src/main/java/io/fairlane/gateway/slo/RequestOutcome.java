@@ -8,7 +8,7 @@ import java.util.Optional;
  * How one request ended, as far as SLOs care. The request path reports each request at most once.
  *
  * <p>Which requests are reported is the caller's decision, made once in the request path
- * ({@link SloReporter}): requests the tenant itself got wrong (4xx: bad input, bad key, its own rate limit)
+ * (the metrics package's {@code SloReporter}): requests the tenant itself got wrong (4xx: bad input, bad key, its own rate limit)
  * are not reported at all, since no SLO promises anything about them; server faults, upstream failures and
  * timeouts are reported as {@link Failed}, which is bad for every SLO that applies; requests whose client
  * left first are reported as {@link Abandoned}, which counts only what was already settled.

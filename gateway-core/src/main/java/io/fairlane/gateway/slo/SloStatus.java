@@ -1,6 +1,9 @@
 package io.fairlane.gateway.slo;
 
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -29,6 +32,25 @@ public record SloStatus(String tenant, String slo, String expression, double obj
         Objects.requireNonNull(expression, "expression");
         windows = List.copyOf(windows);
         Objects.requireNonNull(alert, "alert");
+    }
+
+    /** The state of {@code spec} for {@code tenant} as its burn-rate buckets hold it now. */
+    public static SloStatus of(String tenant, SloSpec spec, BurnRateTracker buckets) {
+        Map<BurnWindow, Double> burn = new EnumMap<>(BurnWindow.class);
+        List<Window> windows = new ArrayList<>();
+        for (BurnWindow window : BurnWindow.values()) {
+            WindowCounts counts = buckets.counts(window);
+            double rate = counts.burnRate(spec.objective());
+            burn.put(window, rate);
+            windows.add(new Window(window.label(), counts.good(), counts.bad(), rate));
+        }
+        Alert alert = Alert.NONE;
+        if (burn.get(BurnWindow.ONE_HOUR) > FAST_BURN && burn.get(BurnWindow.FIVE_MINUTES) > FAST_BURN) {
+            alert = Alert.FAST_BURN;
+        } else if (burn.get(BurnWindow.SIX_HOURS) > SLOW_BURN && burn.get(BurnWindow.THIRTY_MINUTES) > SLOW_BURN) {
+            alert = Alert.SLOW_BURN;
+        }
+        return new SloStatus(tenant, spec.name(), spec.expression(), spec.objective(), windows, alert);
     }
 
     /** Whether either paging condition holds. */

@@ -1,12 +1,15 @@
 /**
- * Per-tenant service level objectives and their error-budget burn rates.
+ * Per-tenant service level objectives: what they are and how their error budget burns. No metrics library and
+ * no HTTP here, so the configuration can hold SLOs without depending on either.
  *
  * <p>A tenant's config names its SLOs ({@link io.fairlane.gateway.slo.SloSpec}, e.g.
  * {@code ttft <= 500ms for 99%}). The request path reports each finished request once, as a
- * {@link io.fairlane.gateway.slo.RequestOutcome}, to the {@link io.fairlane.gateway.slo.SloTracker}, which
- * classifies it as good or bad for each of the tenant's SLOs, counts it ({@code fairlane.slo.events}) and
- * keeps a ring of time buckets per SLO from which it reads the burn rate over 5 m, 30 m, 1 h and 6 h
- * ({@code fairlane.slo.burn.rate}).
+ * {@link io.fairlane.gateway.slo.RequestOutcome}, which each SLO classifies as good, bad or not applicable. A
+ * {@link io.fairlane.gateway.slo.BurnRateTracker} keeps a ring of time buckets per SLO from which it reads the
+ * burn rate over 5 m, 30 m, 1 h and 6 h ({@link io.fairlane.gateway.slo.BurnWindow}), and
+ * {@link io.fairlane.gateway.slo.SloStatus} is one SLO's state as the usage API shows it. The metrics package
+ * binds all of this to Micrometer ({@code SloTracker}: {@code fairlane.slo.events},
+ * {@code fairlane.slo.burn.rate}) and reports each request ({@code SloReporter}).
  *
  * <p>Burn rate follows the Google SRE Workbook (ch. 5, "Alerting on SLOs"): the share of bad events in a
  * window divided by the share the objective allows, {@code (bad / total) / (1 - objective)}. A burn rate of

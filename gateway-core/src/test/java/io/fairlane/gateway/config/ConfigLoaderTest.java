@@ -94,6 +94,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void preparation_defaultsToHalfTheCoresAndA256Queue() {
+        ServerConfig s = loader.parse(minimal("", ""), "test").server();
+
+        assertThat(new int[] {s.preparationThreads(), s.preparationQueue()}).containsExactly(0, 256);
+    }
+
+    @Test
+    void preparation_sectionSetsThreadsAndQueue() {
+        ServerConfig s = loader.parse("server: {preparation: {threads: 3, queue: 10}}\n" + minimal("", ""), "test")
+                .server();
+
+        assertThat(new int[] {s.preparationThreads(), s.preparationQueue()}).containsExactly(3, 10);
+    }
+
+    @Test
+    void preparationQueueOfZero_isAnErrorWithItsPath() {
+        assertThat(errors("server: {preparation: {queue: 0}}\n" + minimal("", ""))).extracting(ConfigError::path)
+                .containsExactly("server.preparation.queue");
+    }
+
+    @Test
     void cacheDir_defaultsUnderHome() {
         assertThat(loader.parse(minimal("", ""), "test").server().cacheDir()).isEqualTo(Path.of("/home/test/.cache/fairlane"));
     }

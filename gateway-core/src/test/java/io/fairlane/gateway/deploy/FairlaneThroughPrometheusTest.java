@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 8's Prometheus integration: Debian's {@code prometheus} (scripts/prereq.d/10-prometheus.sh) scrapes a
+ * Prometheus end to end: Debian's {@code prometheus} (scripts/prereq.d/10-prometheus.sh) scrapes a
  * Fairlane running in this JVM on an ephemeral port, every second, and evaluates the shipped rules, while two
  * tenants send traffic to an upstream lane (a stub upstream) and to a local lane (the CPU engine with the
  * synthetic {@code tiny} model, so the engine panels have data). Then every PromQL expression of the Grafana

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Every error the gateway itself answers, as the official Java SDK in strict mode sees it: each must
  * arrive as the SDK's typed exception for its status, with the OpenAI error fields the SDK reads.
- * (Errors passed through from an upstream are in {@link UpstreamProxyTest}.)
+ * (Errors passed through from an upstream are in {@code lane.upstream.UpstreamProxyTest}.)
  */
 @ExtendWith(GatewayExtension.class)
 class SdkErrorPathsTest {

@@ -1,7 +1,6 @@
 package io.fairlane.gateway.lane;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fairlane.gateway.testing.Fixtures;
 import io.fairlane.gateway.testing.GatewayExtension;
@@ -53,8 +52,8 @@ class ServiceTierEchoTest {
 
     @Test
     void upstreamStreamWithoutTier_everyChunkCarriesTheTierUsed(TestGateway g) throws Exception {
-        assumeTrue(!Fixtures.captureNames().isEmpty(), "shared fixtures (recorded OpenAI streams) not found");
-        String capture = Fixtures.captureNames().getFirst();
+        String capture = Fixtures.captureNamesOrMissing().getFirst();
+        Fixtures.requireCapture(capture);
         HttpResponse<String> r = g.post("/v1/chat/completions", chat("gpt-stub", capture, "default", true));
         assertThat(dataEventsWithTier(r, "default")).isEqualTo(dataEvents(r)).isPositive();
     }

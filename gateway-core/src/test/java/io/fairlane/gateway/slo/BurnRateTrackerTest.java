@@ -1,12 +1,12 @@
 package io.fairlane.gateway.slo;
 
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+
+import io.fairlane.gateway.testing.ManualTicker;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 
 class BurnRateTrackerTest {
 

@@ -6,6 +6,7 @@ import io.fairlane.gateway.Gateway;
 import io.fairlane.gateway.config.ApiKeyHash;
 import io.fairlane.gateway.config.ConfigLoader;
 import io.fairlane.gateway.config.FairlaneConfig;
+import io.fairlane.gateway.metrics.SloTracker;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -17,12 +17,14 @@ import io.fairlane.engine.TokenSink;
 import io.fairlane.engine.Usage;
 import io.fairlane.scheduler.TenantSpec;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,9 +38,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>default: "Hello from the fake engine." in word tokens (cut at max_tokens: finish {@code length});</li>
  *   <li>{@code [tool]}: one Hermes-style tool call split across tokens; {@code [tools2]}: two calls;</li>
  *   <li>{@code [slow]}: a token every 20 ms, 500 of them, until aborted;</li>
- *   <li>{@code [fail]}: one token, then an engine fault.</li>
+ *   <li>{@code [fail]}: one token, then an engine fault;</li>
+ *   <li>{@code [hold]}: {@code prepare} waits until {@link #releaseHeld()} (after {@link #holdPrepares()}).</li>
  * </ul>
- * Records aborted request ids.
+ * Records aborted request ids and the thread each request was submitted from.
  */
 public final class FakeEngine implements InferenceEngine {
 
@@ -50,6 +53,9 @@ public final class FakeEngine implements InferenceEngine {
     private final Set<String> aborted = ConcurrentHashMap.newKeySet();
     private final Map<String, Boolean> running = new ConcurrentHashMap<>();
     private final List<GenerationRequest> submitted = new CopyOnWriteArrayList<>();
+    private final Map<String, String> submittedOn = new ConcurrentHashMap<>();
+    private volatile CountDownLatch holdEntered = new CountDownLatch(0);
+    private volatile CountDownLatch holdReleased = new CountDownLatch(0);
 
     @Override
     public ModelInfo model() {
@@ -58,6 +64,39 @@ public final class FakeEngine implements InferenceEngine {
 
     @Override
     public PreparedPrompt prepare(Prompt prompt) {
+        PreparedPrompt prepared = render(prompt);
+        if (prepared.text().contains("[hold]")) {
+            holdEntered.countDown();
+            try {
+                holdReleased.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return prepared;
+    }
+
+    /** From now on a prompt with {@code [hold]} waits in {@code prepare} until {@link #releaseHeld()}. */
+    public void holdPrepares() {
+        holdEntered = new CountDownLatch(1);
+        holdReleased = new CountDownLatch(1);
+    }
+
+    /** Waits until a held prompt is in {@code prepare}; false after {@code timeout}. */
+    public boolean awaitHeld(Duration timeout) throws InterruptedException {
+        return holdEntered.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public void releaseHeld() {
+        holdReleased.countDown();
+    }
+
+    /** The name of the thread that submitted request {@code requestId}, or null. */
+    public String submittedOn(String requestId) {
+        return submittedOn.get(requestId);
+    }
+
+    private static PreparedPrompt render(Prompt prompt) {
         String text = switch (prompt) {
             case Prompt.Text t -> t.text();
             case Prompt.TokenIds ids -> {
@@ -91,6 +130,7 @@ public final class FakeEngine implements InferenceEngine {
                     + "length is " + CONTEXT + " tokens.", "messages");
         }
         submitted.add(request);
+        submittedOn.put(request.requestId(), Thread.currentThread().getName());
         running.put(request.requestId(), true);
         String text = request.prompt().text();
         List<String> script;

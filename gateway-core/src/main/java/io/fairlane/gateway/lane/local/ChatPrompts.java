@@ -1,0 +1,83 @@
+package io.fairlane.gateway.lane.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fairlane.engine.Prompt;
+import io.fairlane.gateway.http.Json;
+import io.fairlane.gateway.openai.ChatCompletionRequest;
+import io.fairlane.gateway.openai.ChatMessage;
+import io.fairlane.gateway.openai.ToolDefinition;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A chat request as the model's chat template sees it: messages and tools as plain maps. Work proportional to
+ * the conversation, so it runs where the prompt is prepared (in the preparation pool for large requests).
+ */
+final class ChatPrompts {
+
+    private ChatPrompts() {
+    }
+
+    /** The engine's prompt for {@code request}; {@link Refusals#chat} has already refused what it cannot hold. */
+    static Prompt.Chat of(ChatCompletionRequest request) {
+        List<Map<String, Object>> messages = new ArrayList<>(request.messages().size());
+        for (ChatMessage m : request.messages()) {
+            messages.add(templateMessage(m));
+        }
+        List<Map<String, Object>> tools = new ArrayList<>(request.tools().size());
+        if (!"none".equals(request.toolChoice())) {
+            for (ToolDefinition t : request.tools()) {
+                tools.add(asMap(t.raw()));
+            }
+        }
+        return new Prompt.Chat(messages, tools, true, request.templateArguments());
+    }
+
+    /**
+     * A message as a chat template sees it: plain maps, content flattened to a string when it was a list
+     * of text parts (templates of open models expect a string).
+     */
+    static Map<String, Object> templateMessage(ChatMessage m) {
+        Map<String, Object> out = asMap(m.raw());
+        if (m.content() != null && m.content().isArray()) {
+            out.put("content", m.text());
+        }
+        if (m.toolCalls().isEmpty()) {
+            return out;
+        }
+        // Templates render arguments as objects (Qwen, Hermes): parse the JSON strings where they are JSON.
+        List<Map<String, Object>> calls = new ArrayList<>();
+        for (ChatMessage.ToolCall c : m.toolCalls()) {
+            Map<String, Object> fn = new LinkedHashMap<>();
+            fn.put("name", c.name());
+            fn.put("arguments", argumentsValue(c.arguments()));
+            Map<String, Object> call = new LinkedHashMap<>();
+            call.put("id", c.id());
+            call.put("type", "function");
+            call.put("function", fn);
+            calls.add(call);
+        }
+        out.put("tool_calls", calls);
+        return out;
+    }
+
+    private static Object argumentsValue(String arguments) {
+        try {
+            JsonNode n = Json.MAPPER.readTree(arguments);
+            if (n != null && n.isObject()) {
+                return Json.MAPPER.convertValue(n, Map.class);
+            }
+        } catch (IOException e) {
+            // not JSON: the template gets the string
+        }
+        return arguments;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(JsonNode node) {
+        return Json.MAPPER.convertValue(node, LinkedHashMap.class);
+    }
+}

@@ -1,0 +1,116 @@
+package io.fairlane.gateway.lane.upstream;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fairlane.gateway.config.UpstreamModelConfig;
+import io.fairlane.gateway.http.Exchange;
+import io.fairlane.gateway.http.Headers;
+import io.fairlane.gateway.http.Json;
+import io.fairlane.gateway.http.PreparationPool;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.UncheckedIOException;
+
+/**
+ * The request an upstream target receives: the client's JSON with only {@code model} renamed (when the target
+ * renames it) and, on streams, usage asked for ({@code stream_options.include_usage}) so that tokens can be
+ * metered. When nothing changes the client's bytes go upstream untouched. A rewritten body is serialised once per
+ * model name; for a large body that happens in the preparation pool ({@link #prepare}) before the request is
+ * queued, so the event loop only sends bytes.
+ *
+ * <p>Confined to the exchange's event loop, but for the serialisation {@link #prepare} hands to the pool, which
+ * runs while nothing else touches the tree.
+ */
+final class ForwardedBody {
+
+    private final Exchange exchange;
+    private final ObjectNode tree;
+    private final String clientModel;
+    private final String path;
+    private final boolean stream;
+    private boolean changed;
+    private String serialisedFor;
+    private byte[] serialised;
+
+    /**
+     * @param tree   the client's body, parsed (rewritten in place when it must change)
+     * @param path   the endpoint's path below the target's base path ({@code /chat/completions}, ...)
+     * @param stream whether the client asked for a stream
+     */
+    ForwardedBody(Exchange exchange, ObjectNode tree, String path, boolean stream) {
+        this.exchange = exchange;
+        this.tree = tree;
+        this.clientModel = tree.path("model").asText();
+        this.path = path;
+        this.stream = stream;
+        if (stream && !tree.path("stream_options").path("include_usage").asBoolean(false)) {
+            ObjectNode so = tree.get("stream_options") instanceof ObjectNode o ? o : tree.putObject("stream_options");
+            so.put("include_usage", true);
+            changed = true;
+        }
+    }
+
+    /**
+     * Serialises the body for the lane's first target ahead of time, in the pool when it is large (nothing to do
+     * when the client's bytes go as they are), then runs {@code then} on the event loop.
+     */
+    void prepare(PreparationPool pool, UpstreamModelConfig config, Runnable then) throws Exception {
+        String model = modelFor(config, config.targets().getFirst());
+        if (!rewritten(model)) {
+            then.run();
+            return;
+        }
+        boolean inline = exchange.body().readableBytes() <= PreparationPool.PARSE_INLINE_LIMIT;
+        pool.run(exchange, inline, () -> serialise(model), bytes -> then.run());
+    }
+
+    /** The HTTP request for {@code target}: the body as that target must see it, and the proxy's headers. */
+    FullHttpRequest request(UpstreamModelConfig config, UpstreamModelConfig.Target target) {
+        String model = modelFor(config, target);
+        ByteBuf content = rewritten(model) ? Unpooled.wrappedBuffer(serialise(model))
+                : exchange.body().retainedDuplicate();
+        FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
+                target.basePath() + path, content, Headers.OUTGOING, Headers.NO_TRAILERS);
+        HttpHeaders h = r.headers();
+        h.set(HttpHeaderNames.HOST, target.url().getPort() > 0 ? target.url().getHost() + ":" + target.url().getPort()
+                : target.url().getHost());
+        h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        h.setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+        h.set(HttpHeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json");
+        h.set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
+        h.set(HttpHeaderNames.USER_AGENT, "fairlane");
+        h.set("x-request-id", exchange.requestId());
+        target.apiKeyEnv().map(System::getenv).filter(k -> !k.isEmpty())
+                .ifPresent(key -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + key));
+        return r;
+    }
+
+    private static String modelFor(UpstreamModelConfig config, UpstreamModelConfig.Target target) {
+        return target.model().orElse(config.id());
+    }
+
+    /** Whether {@code model}'s body differs from what the client sent. */
+    private boolean rewritten(String model) {
+        return changed || !model.equals(clientModel);
+    }
+
+    private byte[] serialise(String model) {
+        if (!model.equals(serialisedFor)) {
+            tree.put("model", model);
+            try {
+                serialised = Json.MAPPER.writeValueAsBytes(tree);
+            } catch (JsonProcessingException e) {
+                throw new UncheckedIOException(e);
+            }
+            serialisedFor = model;
+        }
+        return serialised;
+    }
+}

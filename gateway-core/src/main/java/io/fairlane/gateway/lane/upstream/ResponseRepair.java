@@ -1,0 +1,143 @@
+package io.fairlane.gateway.lane.upstream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fairlane.gateway.http.Json;
+import io.fairlane.gateway.openai.TokenUsage;
+import io.fairlane.gateway.openai.Usages;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufInputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A complete (unstreamed) upstream answer made into what OpenAI would have sent: usage counts as integers with
+ * their detail objects, tool calls typed, {@code finish_reason: tool_calls} where calls were made, and the tier the
+ * gateway scheduled the request in. The common case costs no re-serialisation: {@link ResponseScan} reads the
+ * answer once as tokens and, when nothing needs repair, its bytes go out as they came, with {@code service_tier}
+ * spliced in after the opening brace when it was missing; otherwise the answer is parsed into a tree, repaired
+ * and written again.
+ */
+final class ResponseRepair {
+
+    /**
+     * The answer to send.
+     *
+     * @param body          the bytes for the client (the caller owns them)
+     * @param usage         the tokens the answer reports, or {@link TokenUsage#NONE} when it has no usage
+     * @param carriedOutput whether it holds generated output (content, text or tool calls), for TTFT
+     */
+    record Repaired(ByteBuf body, TokenUsage usage, boolean carriedOutput) {
+    }
+
+    private ResponseRepair() {
+    }
+
+    /**
+     * The repaired answer, or null when it is not a JSON object.
+     *
+     * @param buffered    the upstream's bytes (not consumed)
+     * @param tier        the tier to state, or null for embeddings (which carry none)
+     * @param choices     whether the answer has choices to repair (not for embeddings)
+     */
+    static Repaired of(ByteBuf buffered, String tier, boolean choices, ByteBufAllocator alloc) {
+        if (!buffered.isReadable()) {
+            return null;
+        }
+        ResponseScan scan = ResponseScan.of(new ByteBufInputStream(buffered.duplicate()), tier);
+        if (scan != null) {
+            TokenUsage usage = scan.hasUsage()
+                    ? new TokenUsage(scan.promptTokens(), scan.cachedTokens(), scan.completionTokens())
+                    : TokenUsage.NONE;
+            ByteBuf original = buffered.retainedDuplicate();
+            return new Repaired(scan.spliceTier() ? spliceTier(original, tier, true, alloc) : original, usage,
+                    scan.carriedOutput());
+        }
+        if (!(UpstreamErrors.parse(buffered) instanceof ObjectNode response)) {
+            return null;
+        }
+        return repairTree(response, buffered, tier, choices, alloc);
+    }
+
+    /** The tree path, for an answer {@link ResponseScan} declined. */
+    private static Repaired repairTree(ObjectNode response, ByteBuf buffered, String tier, boolean choices,
+                                       ByteBufAllocator alloc) {
+        boolean changed = false;
+        TokenUsage usage = TokenUsage.NONE;
+        if (response.get("usage") instanceof ObjectNode u) {
+            changed = Usages.normalise(u, choices);
+            usage = TokenUsage.of(u);
+        }
+        boolean spliceTier = false;
+        boolean output = false;
+        if (choices) {
+            JsonNode sent = response.get("service_tier");
+            if (sent == null || sent.isNull()) {
+                spliceTier = sent == null;
+                changed |= sent != null;
+                response.put("service_tier", tier);
+            } else if (!tier.equals(sent.asText())) {
+                response.put("service_tier", tier);
+                changed = true;
+            }
+            int repaired = repairChoices(response);
+            changed |= (repaired & CHANGED) != 0;
+            output = (repaired & OUTPUT) != 0;
+        }
+        if (changed) {
+            return new Repaired(Json.write(alloc, response), usage, output);
+        }
+        ByteBuf original = buffered.retainedDuplicate();
+        return new Repaired(spliceTier ? spliceTier(original, tier, response.size() > 1, alloc) : original, usage,
+                output);
+    }
+
+    private static final int CHANGED = 1;
+    private static final int OUTPUT = 2;
+
+    /**
+     * Types tool calls and sets {@code finish_reason: tool_calls} where calls were made; returns {@link #CHANGED}
+     * if it changed anything, {@link #OUTPUT} if a choice carries output.
+     */
+    private static int repairChoices(ObjectNode response) {
+        boolean changed = false;
+        boolean output = false;
+        if (response.get("choices") instanceof ArrayNode choices) {
+            for (JsonNode c : choices) {
+                if (!(c instanceof ObjectNode choice)) {
+                    continue;
+                }
+                JsonNode message = choice.get("message");
+                if (message != null && message.get("tool_calls") instanceof ArrayNode calls && !calls.isEmpty()) {
+                    output = true;
+                    for (JsonNode call : calls) {
+                        if (call instanceof ObjectNode o && !o.has("type")) {
+                            o.put("type", "function");
+                            changed = true;
+                        }
+                    }
+                    if ("stop".equals(choice.path("finish_reason").asText())) {
+                        choice.put("finish_reason", "tool_calls");
+                        changed = true;
+                    }
+                }
+                if (message != null && message.path("content").isTextual() || choice.path("text").isTextual()) {
+                    output = true;
+                }
+            }
+        }
+        return (changed ? CHANGED : 0) | (output ? OUTPUT : 0);
+    }
+
+    /** {@code original} with {@code "service_tier":"<tier>"} put first in its object (takes {@code original}). */
+    private static ByteBuf spliceTier(ByteBuf original, String tier, boolean moreFields, ByteBufAllocator alloc) {
+        int open = original.indexOf(original.readerIndex(), original.writerIndex(), (byte) '{');
+        ByteBuf head = alloc.buffer(32);
+        head.writeBytes(original, original.readerIndex(), open + 1 - original.readerIndex());
+        head.writeCharSequence("\"service_tier\":\"" + tier + "\"" + (moreFields ? "," : ""),
+                StandardCharsets.US_ASCII);
+        original.readerIndex(open + 1);
+        return alloc.compositeBuffer(2).addComponents(true, head, original);
+    }
+}

@@ -1,0 +1,226 @@
+package io.fairlane.gateway.lane.upstream;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.fairlane.gateway.http.Json;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * The fast path for a complete (non-stream) upstream answer: one pass of Jackson's token stream, no tree,
+ * deciding whether the answer already keeps the contract, so that its bytes can be sent as they came.
+ * It does when its {@code usage} (if any) has every count a non-negative integer and both detail objects
+ * with {@code cached_tokens} and {@code reasoning_tokens} (embeddings: prompt and total only), its
+ * {@code service_tier} is the one scheduled or absent (to be spliced in), and no choice holds tool calls
+ * (those may need typing). Anything else, duplicate fields and trailing bytes included, is declined and the
+ * caller takes the tree path, which repairs.
+ *
+ * @param spliceTier     whether {@code service_tier} is missing and must be added
+ * @param carriedOutput  whether some choice holds text content
+ * @param hasUsage       whether a usage object was read (the counts are 0 otherwise)
+ */
+public record ResponseScan(boolean spliceTier, boolean carriedOutput, boolean hasUsage, int promptTokens,
+                           int completionTokens, int cachedTokens) {
+
+    /** The counts OpenAI's usage detail objects hold, which must not be null or fractional. */
+    private static final java.util.Set<String> DETAIL_COUNTS = java.util.Set.of("cached_tokens", "audio_tokens",
+            "reasoning_tokens", "accepted_prediction_tokens", "rejected_prediction_tokens", "text_tokens",
+            "image_tokens");
+
+    /**
+     * Scans {@code body}; null when it needs the tree path.
+     *
+     * @param tier the tier to echo, or null for an answer that carries none (embeddings)
+     */
+    public static ResponseScan of(InputStream body, String tier) {
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(body)) {
+            return scan(p, tier);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static ResponseScan scan(JsonParser p, String tier) throws IOException {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+            return null;
+        }
+        boolean withDetails = tier != null;
+        int[] usage = null;
+        String tierSent = null;
+        boolean sawChoices = false;
+        boolean output = false;
+        int fields = 0;
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            fields++;
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            switch (name) {
+                case "usage" -> {
+                    if (usage != null || value != JsonToken.START_OBJECT) {
+                        return null;
+                    }
+                    usage = usage(p, withDetails);
+                    if (usage == null) {
+                        return null;
+                    }
+                }
+                case "service_tier" -> {
+                    if (tierSent != null || value != JsonToken.VALUE_STRING) {
+                        return null;
+                    }
+                    tierSent = p.getText();
+                }
+                case "choices" -> {
+                    if (sawChoices) {
+                        return null;
+                    }
+                    sawChoices = true;
+                    if (value != JsonToken.START_ARRAY) {
+                        p.skipChildren();
+                        continue;
+                    }
+                    while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                        int c = choice(p, t);
+                        if (c < 0) {
+                            return null;
+                        }
+                        output |= c > 0;
+                    }
+                }
+                default -> p.skipChildren();
+            }
+        }
+        if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+            return null;
+        }
+        boolean splice = false;
+        if (tier != null) {
+            if (tierSent == null) {
+                splice = true;
+            } else if (!tier.equals(tierSent)) {
+                return null;
+            }
+        }
+        if (splice && fields == 0) {
+            return null; // nothing to put a comma before; the tree path writes it
+        }
+        return usage == null ? new ResponseScan(splice, output, false, 0, 0, 0)
+                : new ResponseScan(splice, output, true, usage[0], usage[1], usage[2]);
+    }
+
+    /** A choice, its start token read: -1 to decline, 1 if it holds text content, 0 otherwise. */
+    private static int choice(JsonParser p, JsonToken start) throws IOException {
+        if (start != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return 0;
+        }
+        int output = 0;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            if ("message".equals(name) && value == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken v = p.nextToken();
+                    if ("tool_calls".equals(field) && v == JsonToken.START_ARRAY) {
+                        if (p.nextToken() != JsonToken.END_ARRAY) {
+                            return -1; // calls may need their type, the finish reason tool_calls
+                        }
+                    } else if ("content".equals(field) && v == JsonToken.VALUE_STRING) {
+                        output = 1;
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            } else if ("text".equals(name) && value == JsonToken.VALUE_STRING) {
+                output = 1;
+            } else {
+                p.skipChildren();
+            }
+        }
+        return output;
+    }
+
+    /** A usage object, its start read: {prompt, completion, cached}, or null when it needs repair. */
+    private static int[] usage(JsonParser p, boolean withDetails) throws IOException {
+        int prompt = -1;
+        int completion = -1;
+        int total = -1;
+        int cached = -1;
+        int reasoning = -1;
+        boolean promptDetails = false;
+        boolean completionDetails = false;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (name) {
+                case "prompt_tokens" -> prompt = count(p, v, prompt);
+                case "completion_tokens" -> completion = count(p, v, completion);
+                case "total_tokens" -> total = count(p, v, total);
+                case "prompt_tokens_details", "completion_tokens_details" -> {
+                    boolean isPrompt = name.startsWith("prompt");
+                    if (!withDetails || v != JsonToken.START_OBJECT || (isPrompt ? promptDetails : completionDetails)) {
+                        return null;
+                    }
+                    int key = details(p, isPrompt ? "cached_tokens" : "reasoning_tokens");
+                    if (key < 0) {
+                        return null;
+                    }
+                    if (isPrompt) {
+                        promptDetails = true;
+                        cached = key;
+                    } else {
+                        completionDetails = true;
+                        reasoning = key;
+                    }
+                }
+                default -> p.skipChildren();
+            }
+            if (prompt == -2 || completion == -2 || total == -2) {
+                return null;
+            }
+        }
+        if (prompt < 0 || total < 0) {
+            return null;
+        }
+        if (withDetails && (completion < 0 || cached < 0 || reasoning < 0)) {
+            return null;
+        }
+        return new int[] {prompt, Math.max(completion, 0), withDetails ? cached : 0};
+    }
+
+    /** A count: its value when a non-negative int seen once, -2 otherwise. */
+    private static int count(JsonParser p, JsonToken v, int before) throws IOException {
+        if (before != -1 || v != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT) {
+            p.skipChildren();
+            return -2;
+        }
+        int n = p.getIntValue();
+        return n >= 0 ? n : -2;
+    }
+
+    /** A detail object, its start read: the value of {@code key}, or -1 when something needs repair. */
+    private static int details(JsonParser p, String key) throws IOException {
+        int found = -1;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (DETAIL_COUNTS.contains(name)) {
+                if (v == JsonToken.VALUE_NULL || v == JsonToken.VALUE_NUMBER_FLOAT) {
+                    return -1;
+                }
+                if (name.equals(key)) {
+                    int n = count(p, v, found);
+                    if (n < 0) {
+                        return -1;
+                    }
+                    found = n;
+                    continue;
+                }
+            }
+            p.skipChildren();
+        }
+        return found;
+    }
+}
