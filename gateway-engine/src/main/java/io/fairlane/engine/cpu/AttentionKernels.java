@@ -15,11 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
  * once per head into a scratch array; scores run four positions at a time (four independent chains); and the
  * weighted sum keeps up to four output vectors in registers while it walks the positions, storing each once.
  *
- * <p>The arithmetic is the one the per-position kernels did, operation for operation: a score is one vector
- * accumulator fed by fused multiply-adds over the head dimension in order, its lanes folded by
- * {@link VectorKernels#sumLanes}, then the scalar tail; each output element is one fused multiply-add chain over
- * the positions in order, from zero. So results do not depend on how positions are grouped, on the batch or on
- * the thread.
+ * <p>Fixed arithmetic, so results do not depend on how positions are grouped, on the batch or on the thread: a
+ * score is one vector accumulator fed by fused multiply-adds over the head dimension in order, its lanes folded by
+ * {@link VectorKernels#sumLanes}, then the scalar tail; the softmax is {@link VectorMath#softmax}; each output
+ * element is one fused multiply-add chain over the positions in order, from zero.
  */
 final class AttentionKernels {
 
@@ -33,7 +32,7 @@ final class AttentionKernels {
     record Scratch(long[] offsets, float[] scores) {
 
         static Scratch of(int context) {
-            return new Scratch(new long[Math.max(64, context)], new float[Math.max(64, context)]);
+            return new Scratch(new long[Math.max(64, context)], new float[VectorMath.padded(Math.max(64, context))]);
         }
 
         boolean fits(int context) {
@@ -61,25 +60,15 @@ final class AttentionKernels {
                 block++;
             }
         }
-        float max = scores(q, qo, k, offs, n, headDim, scale, s);
-        float sum = 0;
-        for (int j = 0; j < n; j++) {
-            float e = (float) Math.exp(s[j] - max);
-            s[j] = e;
-            sum += e;
-        }
-        float inv = 1 / sum;
-        for (int j = 0; j < n; j++) {
-            s[j] *= inv;
-        }
+        scores(q, qo, k, offs, n, headDim, scale, s);
+        VectorMath.softmax(s, n);
         weightedSum(v, offs, s, n, headDim, out, oo);
     }
 
-    /** {@code s[j] = dot(q, k at offs[j]) · scale} for j in [0, n); returns the largest. */
-    private static float scores(float[] q, int qo, MemorySegment k, long[] offs, int n, int headDim, float scale,
+    /** {@code s[j] = dot(q, k at offs[j]) · scale} for j in [0, n). */
+    private static void scores(float[] q, int qo, MemorySegment k, long[] offs, int n, int headDim, float scale,
                                 float[] s) {
         int bound = F.loopBound(headDim);
-        float max = Float.NEGATIVE_INFINITY;
         int j = 0;
         for (; j + 4 <= n; j += 4) {
             long o0 = offs[j];
@@ -101,7 +90,6 @@ final class AttentionKernels {
             s[j + 1] = tail(q, qo, k, o1, bound, headDim, VectorKernels.sumLanes(a1)) * scale;
             s[j + 2] = tail(q, qo, k, o2, bound, headDim, VectorKernels.sumLanes(a2)) * scale;
             s[j + 3] = tail(q, qo, k, o3, bound, headDim, VectorKernels.sumLanes(a3)) * scale;
-            max = Math.max(max, Math.max(Math.max(s[j], s[j + 1]), Math.max(s[j + 2], s[j + 3])));
         }
         for (; j < n; j++) {
             long o = offs[j];
@@ -110,9 +98,7 @@ final class AttentionKernels {
                 a = FloatVector.fromArray(F, q, qo + c).fma(VectorKernels.f32(k, o + c), a);
             }
             s[j] = tail(q, qo, k, o, bound, headDim, VectorKernels.sumLanes(a)) * scale;
-            max = Math.max(max, s[j]);
         }
-        return max;
     }
 
     private static float tail(float[] q, int qo, MemorySegment k, long o, int bound, int headDim, float acc) {

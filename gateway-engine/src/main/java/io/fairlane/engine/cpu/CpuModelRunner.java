@@ -450,11 +450,7 @@ public final class CpuModelRunner implements AutoCloseable {
                     accs[worker]);
             VectorKernels.matmul(w.up(), xb, tokens, up, inter, 0, r0, r1, rowBufs[worker], accs[worker]);
             for (int t = 0; t < tokens; t++) {
-                int o = t * inter;
-                for (int r = r0; r < r1; r++) {
-                    float g = gate[o + r];
-                    gate[o + r] = g / (1 + (float) Math.exp(-g)) * up[o + r];
-                }
+                VectorMath.swiGlu(gate, up, t * inter + r0, t * inter + r1);
             }
         });
     }
