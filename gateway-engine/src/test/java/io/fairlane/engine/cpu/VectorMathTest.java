@@ -96,4 +96,56 @@ class VectorMathTest {
             assertThat(Math.abs(got[i] - want)).as("gate %s", gate[i]).isLessThanOrEqualTo(4 * Math.ulp((float) want));
         }
     }
+
+    @Test
+    void rmsNorm_matchesDoublePrecisionWithin1e5AndInPlaceGivesTheSameBits() {
+        int n = 4 * L + 3;
+        SplittableRandom rnd = new SplittableRandom(3);
+        float[] in = new float[n + 7];
+        float[] w = new float[n];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = (float) (rnd.nextGaussian() * 3);
+        }
+        for (int i = 0; i < n; i++) {
+            w[i] = (float) (1 + rnd.nextGaussian() * 0.1);
+        }
+        int off = 7;
+        double ss = 0;
+        for (int i = 0; i < n; i++) {
+            ss += (double) in[off + i] * in[off + i];
+        }
+        double inv = 1 / Math.sqrt(ss / n + 1e-6);
+        float[] out = new float[n];
+        VectorMath.rmsNorm(in, off, w, out, 0, n, 1e-6f);
+        for (int i = 0; i < n; i++) {
+            assertThat((double) out[i]).as("element %d", i)
+                    .isCloseTo(in[off + i] * inv * w[i], org.assertj.core.data.Offset.offset(1e-5));
+        }
+        float[] same = in.clone();
+        VectorMath.rmsNorm(same, off, w, same, off, n, 1e-6f);
+        assertThat(java.util.Arrays.copyOfRange(same, off, off + n)).containsExactly(out);
+    }
+
+    @Test
+    void addInPlace_withABias_addsItToEveryRowAndTheTail() {
+        int width = 2 * L + 3;
+        int rows = 3;
+        float[] bias = new float[width];
+        float[] x = new float[rows * width];
+        float[] d = new float[rows * width];
+        for (int i = 0; i < width; i++) {
+            bias[i] = i * 0.5f;
+        }
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i;
+            d[i] = -2f * i;
+        }
+        VectorMath.addInPlace(x, d, bias, x.length);
+        for (int i = 0; i < x.length; i++) {
+            assertThat(x[i]).as("element %d", i).isEqualTo(i + (-2f * i + (i % width) * 0.5f));
+        }
+        float[] y = {1f, 2f, 3f};
+        VectorMath.addInPlace(y, new float[] {0.5f, 0.25f, -3f}, null, 3);
+        assertThat(y).containsExactly(1.5f, 2.25f, 0f);
+    }
 }
