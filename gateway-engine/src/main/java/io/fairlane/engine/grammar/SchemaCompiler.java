@@ -9,7 +9,6 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -72,43 +71,6 @@ final class SchemaCompiler {
     static {
         JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(200).build());
     }
-
-    private static final Set<String> ANNOTATIONS = Set.of("title", "description", "default", "examples",
-            "$comment", "deprecated", "readOnly", "writeOnly", "$schema", "$id");
-    private static final Set<String> OBJECT_KEYWORDS = Set.of("properties", "required", "additionalProperties");
-    private static final Set<String> ARRAY_KEYWORDS = Set.of("items", "minItems", "maxItems");
-    private static final Set<String> STRING_KEYWORDS = Set.of("pattern", "format", "minLength", "maxLength");
-    private static final Set<String> NUMBER_KEYWORDS = Set.of("minimum", "maximum", "exclusiveMinimum",
-            "exclusiveMaximum", "multipleOf");
-    private static final Set<String> STRUCTURE = Set.of("type", "enum", "const", "anyOf", "$ref", "$defs",
-            "definitions");
-    private static final Map<String, String> REFUSED = Map.ofEntries(
-            Map.entry("allOf", "allOf is not supported; merge the subschemas into one"),
-            Map.entry("oneOf", "oneOf is not supported; use anyOf"),
-            Map.entry("not", "not is not supported"),
-            Map.entry("if", "if/then/else is not supported"),
-            Map.entry("then", "if/then/else is not supported"),
-            Map.entry("else", "if/then/else is not supported"),
-            Map.entry("dependentRequired", "dependentRequired is not supported"),
-            Map.entry("dependentSchemas", "dependentSchemas is not supported"),
-            Map.entry("dependencies", "dependencies is not supported"),
-            Map.entry("patternProperties", "patternProperties is not supported"),
-            Map.entry("propertyNames", "propertyNames is not supported"),
-            Map.entry("unevaluatedProperties", "unevaluatedProperties is not supported"),
-            Map.entry("unevaluatedItems", "unevaluatedItems is not supported"),
-            Map.entry("prefixItems", "prefixItems is not supported"),
-            Map.entry("contains", "contains is not supported"),
-            Map.entry("minContains", "minContains is not supported"),
-            Map.entry("maxContains", "maxContains is not supported"),
-            Map.entry("uniqueItems", "uniqueItems is not supported"),
-            Map.entry("minProperties", "minProperties is not supported"),
-            Map.entry("maxProperties", "maxProperties is not supported"),
-            Map.entry("$dynamicRef", "$dynamicRef is not supported"),
-            Map.entry("$recursiveRef", "$recursiveRef is not supported"),
-            Map.entry("nullable", "nullable is not JSON Schema; use \"type\": [\"T\", \"null\"]"));
-
-    private static final List<String> TYPES = List.of("object", "array", "string", "number", "integer", "boolean",
-            "null");
 
     /** One schema document: its root, its mode, and its recursive {@code $ref}s as rules. */
     private static final class Document {
@@ -229,13 +191,13 @@ final class SchemaCompiler {
         if (!schema.isObject()) {
             throw new SchemaException("a schema must be a JSON object or a boolean", "", ptr);
         }
-        checkKeywords(schema, ptr);
+        SchemaKeywords.check(schema, ptr);
         if (schema.has("$ref")) {
-            requireOnly(schema, ptr, "$ref");
+            SchemaKeywords.requireOnly(schema, ptr, "$ref");
             return ref(nfa, doc, schema.get("$ref"), ptr, depth);
         }
         if (schema.has("anyOf")) {
-            requireOnly(schema, ptr, "anyOf");
+            SchemaKeywords.requireOnly(schema, ptr, "anyOf");
             JsonNode list = schema.get("anyOf");
             if (!list.isArray() || list.isEmpty()) {
                 throw new SchemaException("anyOf must be a non-empty array of schemas", "anyOf", ptr);
@@ -246,7 +208,7 @@ final class SchemaCompiler {
             }
             return nfa.union(alternatives);
         }
-        List<String> types = types(schema, ptr);
+        List<String> types = SchemaKeywords.types(schema, ptr);
         if (schema.has("enum") || schema.has("const")) {
             return literals(nfa, doc, schema, ptr, types);
         }
@@ -266,92 +228,6 @@ final class SchemaCompiler {
             });
         }
         return nfa.union(branches);
-    }
-
-    private void checkKeywords(JsonNode schema, String ptr) {
-        for (Iterator<String> it = schema.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (ANNOTATIONS.contains(k) || STRUCTURE.contains(k) || OBJECT_KEYWORDS.contains(k)
-                    || ARRAY_KEYWORDS.contains(k) || STRING_KEYWORDS.contains(k) || NUMBER_KEYWORDS.contains(k)
-                    || k.startsWith("x-")) {
-                continue;
-            }
-            String why = REFUSED.get(k);
-            throw new SchemaException(why != null ? why : "keyword '" + k + "' is not supported", k, ptr);
-        }
-    }
-
-    /** Refuses validation keywords beside {@code keyword} (annotations and $defs may stay). */
-    private static void requireOnly(JsonNode schema, String ptr, String keyword) {
-        for (Iterator<String> it = schema.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!k.equals(keyword) && !ANNOTATIONS.contains(k) && !k.equals("$defs") && !k.equals("definitions")
-                    && !k.startsWith("x-")) {
-                throw new SchemaException(keyword + " cannot be combined with '" + k + "' in one schema; move '" + k
-                        + "' into the " + (keyword.equals("anyOf") ? "alternatives" : "referenced schema"), k, ptr);
-            }
-        }
-    }
-
-    /** The types a schema admits, in {@link #TYPES} order. */
-    private static List<String> types(JsonNode schema, String ptr) {
-        JsonNode t = schema.get("type");
-        List<String> out = new ArrayList<>();
-        if (t != null) {
-            List<JsonNode> named = new ArrayList<>();
-            if (t.isTextual()) {
-                named.add(t);
-            } else if (t.isArray() && !t.isEmpty()) {
-                t.forEach(named::add);
-            } else {
-                throw new SchemaException("type must be a type name or a non-empty array of them", "type", ptr);
-            }
-            Set<String> seen = new LinkedHashSet<>();
-            for (JsonNode n : named) {
-                if (!n.isTextual() || !TYPES.contains(n.asText())) {
-                    throw new SchemaException("unknown type " + n + "; expected one of " + TYPES, "type", ptr);
-                }
-                seen.add(n.asText());
-            }
-            for (String type : TYPES) {
-                if (seen.contains(type)) {
-                    out.add(type);
-                }
-            }
-            if (out.contains("number") && out.contains("integer")) {
-                out.remove("integer");
-            }
-            return out;
-        }
-        boolean object = hasAny(schema, OBJECT_KEYWORDS);
-        boolean array = hasAny(schema, ARRAY_KEYWORDS);
-        boolean string = hasAny(schema, STRING_KEYWORDS);
-        boolean number = hasAny(schema, NUMBER_KEYWORDS);
-        if (!(object || array || string || number)) {
-            return List.of();
-        }
-        if (object) {
-            out.add("object");
-        }
-        if (array) {
-            out.add("array");
-        }
-        if (string) {
-            out.add("string");
-        }
-        if (number) {
-            out.add("number");
-        }
-        return out;
-    }
-
-    private static boolean hasAny(JsonNode schema, Set<String> keywords) {
-        for (String k : keywords) {
-            if (schema.has(k)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private ByteNfa.Frag nothing(ByteNfa nfa) {
@@ -495,7 +371,7 @@ final class SchemaCompiler {
                 case "array" -> v.isArray();
                 case "string" -> v.isTextual();
                 case "number" -> v.isNumber();
-                case "integer" -> v.isNumber() && isIntegral(v.decimalValue());
+                case "integer" -> v.isNumber() && SchemaKeywords.isIntegral(v.decimalValue());
                 case "boolean" -> v.isBoolean();
                 case "null" -> v.isNull();
                 default -> false;
@@ -507,16 +383,12 @@ final class SchemaCompiler {
         return false;
     }
 
-    private static boolean isIntegral(BigDecimal d) {
-        return d.signum() == 0 || d.stripTrailingZeros().scale() <= 0;
-    }
-
     /** Whether an enum or const value satisfies the string and number keywords beside it. */
     private boolean satisfiesSiblings(JsonNode v, JsonNode schema, String ptr) {
-        if (v.isTextual() && hasAny(schema, STRING_KEYWORDS)) {
+        if (v.isTextual() && SchemaKeywords.hasAny(schema, SchemaKeywords.STRING_KEYWORDS)) {
             return stringChars(schema, ptr).matches(v.asText());
         }
-        if (v.isNumber() && hasAny(schema, NUMBER_KEYWORDS)) {
+        if (v.isNumber() && SchemaKeywords.hasAny(schema, SchemaKeywords.NUMBER_KEYWORDS)) {
             BigDecimal x = v.decimalValue();
             NumberLanguage.Bound lo = lowerBound(schema, ptr);
             NumberLanguage.Bound hi = upperBound(schema, ptr);
@@ -526,12 +398,12 @@ final class SchemaCompiler {
             if (hi != null && (hi.exclusive() ? x.compareTo(hi.value()) >= 0 : x.compareTo(hi.value()) > 0)) {
                 return false;
             }
-            BigDecimal step = decimal(schema, "multipleOf", ptr);
+            BigDecimal step = SchemaKeywords.decimal(schema, "multipleOf", ptr);
             return step == null || step.signum() > 0 && x.remainder(step).signum() == 0;
         }
         if (v.isArray()) {
-            int min = count(schema, "minItems", ptr, 0);
-            int max = count(schema, "maxItems", ptr, Integer.MAX_VALUE);
+            int min = SchemaKeywords.count(schema, "minItems", ptr, 0);
+            int max = SchemaKeywords.count(schema, "maxItems", ptr, Integer.MAX_VALUE);
             return v.size() >= min && v.size() <= max;
         }
         return true;
@@ -683,8 +555,8 @@ final class SchemaCompiler {
         if (items != null && !items.isObject() && !items.isBoolean()) {
             throw new SchemaException("items must be a schema (tuple forms are not supported)", "items", ptr);
         }
-        int min = count(schema, "minItems", ptr, 0);
-        int max = count(schema, "maxItems", ptr, -1);
+        int min = SchemaKeywords.count(schema, "minItems", ptr, 0);
+        int max = SchemaKeywords.count(schema, "maxItems", ptr, -1);
         if (max >= 0 && max < min) {
             throw new SchemaException("maxItems is below minItems", "maxItems", ptr);
         }
@@ -754,13 +626,13 @@ final class SchemaCompiler {
     // ---- strings
 
     private ByteNfa.Frag string(ByteNfa nfa, JsonNode schema, String ptr) {
-        int min = count(schema, "minLength", ptr, 0);
-        int max = count(schema, "maxLength", ptr, -1);
+        int min = SchemaKeywords.count(schema, "minLength", ptr, 0);
+        int max = SchemaKeywords.count(schema, "maxLength", ptr, -1);
         if (max >= 0 && max < min) {
             throw new SchemaException("maxLength is below minLength", "maxLength", ptr);
         }
-        String pattern = text(schema, "pattern", ptr);
-        String format = text(schema, "format", ptr);
+        String pattern = SchemaKeywords.text(schema, "pattern", ptr);
+        String format = SchemaKeywords.text(schema, "format", ptr);
         if (format != null && !Formats.supported(format)) {
             throw new SchemaException("format '" + format + "' is not supported; supported: "
                     + new java.util.TreeSet<>(Formats.PATTERNS.keySet()), "format", ptr);
@@ -792,10 +664,10 @@ final class SchemaCompiler {
 
     /** The characters of a string with pattern, format and length bounds, as one ε-free automaton. */
     private CharNfa stringChars(JsonNode schema, String ptr) {
-        int min = count(schema, "minLength", ptr, 0);
-        int max = count(schema, "maxLength", ptr, -1);
-        String pattern = text(schema, "pattern", ptr);
-        String format = text(schema, "format", ptr);
+        int min = SchemaKeywords.count(schema, "minLength", ptr, 0);
+        int max = SchemaKeywords.count(schema, "maxLength", ptr, -1);
+        String pattern = SchemaKeywords.text(schema, "pattern", ptr);
+        String format = SchemaKeywords.text(schema, "format", ptr);
         CharClass any = CharClass.ALL.minus(CharClass.range(0xD800, 0xDFFF));
         CharNfa chars = null;
         if (pattern != null) {
@@ -861,7 +733,7 @@ final class SchemaCompiler {
     private ByteNfa.Frag number(ByteNfa nfa, JsonNode schema, String ptr, boolean integer) {
         NumberLanguage.Bound lo = lowerBound(schema, ptr);
         NumberLanguage.Bound hi = upperBound(schema, ptr);
-        BigDecimal step = decimal(schema, "multipleOf", ptr);
+        BigDecimal step = SchemaKeywords.decimal(schema, "multipleOf", ptr);
         String key = (integer ? "integer|" : "number|") + key(lo) + "|" + key(hi) + "|"
                 + (step == null ? "" : step.stripTrailingZeros().toPlainString());
         CharNfa chars = NumberLanguage.compile(integer, lo, hi, step, ptr, budget);
@@ -883,13 +755,13 @@ final class SchemaCompiler {
 
     private static NumberLanguage.Bound bound(JsonNode schema, String ptr, String inclusive, String exclusive,
                                               boolean lower) {
-        BigDecimal in = decimal(schema, inclusive, ptr);
+        BigDecimal in = SchemaKeywords.decimal(schema, inclusive, ptr);
         JsonNode ex = schema.get(exclusive);
         if (ex != null && ex.isBoolean()) {
             throw new SchemaException(exclusive + " must be a number (the draft-04 boolean form is not supported)",
                     exclusive, ptr);
         }
-        BigDecimal exv = decimal(schema, exclusive, ptr);
+        BigDecimal exv = SchemaKeywords.decimal(schema, exclusive, ptr);
         if (in == null && exv == null) {
             return null;
         }
@@ -902,44 +774,6 @@ final class SchemaCompiler {
         int c = exv.compareTo(in);
         boolean exclusiveTighter = lower ? c >= 0 : c <= 0;
         return exclusiveTighter ? new NumberLanguage.Bound(exv, true) : new NumberLanguage.Bound(in, false);
-    }
-
-    // ---- keyword values
-
-    private static BigDecimal decimal(JsonNode schema, String keyword, String ptr) {
-        JsonNode v = schema.get(keyword);
-        if (v == null) {
-            return null;
-        }
-        if (!v.isNumber()) {
-            throw new SchemaException(keyword + " must be a number", keyword, ptr);
-        }
-        return v.decimalValue();
-    }
-
-    private static int count(JsonNode schema, String keyword, String ptr, int absent) {
-        JsonNode v = schema.get(keyword);
-        if (v == null) {
-            return absent;
-        }
-        if (!v.isNumber() || !isIntegral(v.decimalValue()) || v.decimalValue().signum() < 0) {
-            throw new SchemaException(keyword + " must be a non-negative integer", keyword, ptr);
-        }
-        if (v.decimalValue().compareTo(BigDecimal.valueOf(Integer.MAX_VALUE / 2)) > 0) {
-            throw new SchemaException(keyword + " is too large", keyword, ptr);
-        }
-        return v.decimalValue().intValue();
-    }
-
-    private static String text(JsonNode schema, String keyword, String ptr) {
-        JsonNode v = schema.get(keyword);
-        if (v == null) {
-            return null;
-        }
-        if (!v.isTextual()) {
-            throw new SchemaException(keyword + " must be a string", keyword, ptr);
-        }
-        return v.asText();
     }
 
     // ---- any JSON
