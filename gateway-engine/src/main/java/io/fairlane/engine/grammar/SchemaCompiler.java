@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -72,31 +71,16 @@ final class SchemaCompiler {
         JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(200).build());
     }
 
-    /** One schema document: its root, its mode, and its recursive {@code $ref}s as rules. */
-    private static final class Document {
-        final int index;
-        final JsonNode root;
-        final boolean strict;
-        final Map<String, Integer> refRules = new HashMap<>();
-
-        Document(int index, JsonNode root, boolean strict) {
-            this.index = index;
-            this.root = root;
-            this.strict = strict;
-        }
-    }
-
     private final CompileBudget budget;
     private final GrammarBuilder rules;
-    private final List<Document> documents = new ArrayList<>();
-    private final List<Runnable> pendingRules = new ArrayList<>();
-    /** The $ref targets being inlined right now (document index + pointer): a repeat means recursion. */
-    private final LinkedHashSet<String> inlining = new LinkedHashSet<>();
+    private final RefResolver refs;
+    private int documents;
     private int anyRule = -1;
 
     SchemaCompiler(CompileBudget budget) {
         this.budget = budget;
         this.rules = new GrammarBuilder(budget);
+        this.refs = new RefResolver(budget, rules, this::value);
     }
 
     /** Parses and checks a schema document (limits, strict-mode rules); does not build anything yet. */
@@ -126,12 +110,12 @@ final class SchemaCompiler {
 
     /** The grammar of one JSON value valid against {@code root}. */
     Grammar compileValue(JsonNode root, boolean strict, String description) {
-        Document doc = addDocument(root, strict);
+        SchemaDocument doc = addDocument(root, strict);
         int start = rules.declare("#");
         ByteNfa nfa = new ByteNfa(budget);
         ByteNfa.Frag body = value(nfa, doc, root, "", 0);
         rules.define(start, nfa, body);
-        drainPending();
+        refs.drain();
         return rules.build(description);
     }
 
@@ -150,10 +134,10 @@ final class SchemaCompiler {
             if (schema == null) {
                 args = anyObject(nfa);
             } else {
-                Document doc = addDocument(schema, strict.get(name));
+                SchemaDocument doc = addDocument(schema, strict.get(name));
                 try {
                     args = value(nfa, doc, schema, "", 0);
-                    drainPending();
+                    refs.drain();
                 } catch (SchemaException e) {
                     String m = e.getMessage();
                     int at = m.lastIndexOf(" (keyword '");
@@ -165,25 +149,17 @@ final class SchemaCompiler {
         }
         ByteNfa.Frag body = nfa.seq(nfa.literal(namePrefix), nfa.union(calls), nfa.literal(suffix));
         rules.define(start, nfa, body);
-        drainPending();
+        refs.drain();
         return rules.build(description);
     }
 
-    private Document addDocument(JsonNode root, boolean strict) {
-        Document d = new Document(documents.size(), root, strict);
-        documents.add(d);
-        return d;
-    }
-
-    private void drainPending() {
-        while (!pendingRules.isEmpty()) {
-            pendingRules.removeFirst().run();
-        }
+    private SchemaDocument addDocument(JsonNode root, boolean strict) {
+        return new SchemaDocument(documents++, root, strict);
     }
 
     // ---- values
 
-    private ByteNfa.Frag value(ByteNfa nfa, Document doc, JsonNode schema, String ptr, int depth) {
+    private ByteNfa.Frag value(ByteNfa nfa, SchemaDocument doc, JsonNode schema, String ptr, int depth) {
         budget.tick();
         if (schema.isBoolean()) {
             return schema.asBoolean() ? anyValue(nfa) : nothing(nfa);
@@ -194,7 +170,7 @@ final class SchemaCompiler {
         SchemaKeywords.check(schema, ptr);
         if (schema.has("$ref")) {
             SchemaKeywords.requireOnly(schema, ptr, "$ref");
-            return ref(nfa, doc, schema.get("$ref"), ptr, depth);
+            return refs.ref(nfa, doc, schema.get("$ref"), ptr, depth);
         }
         if (schema.has("anyOf")) {
             SchemaKeywords.requireOnly(schema, ptr, "anyOf");
@@ -234,89 +210,9 @@ final class SchemaCompiler {
         return new ByteNfa.Frag(nfa.newState(), nfa.newState());
     }
 
-    // ---- $ref
-
-    private ByteNfa.Frag ref(ByteNfa nfa, Document doc, JsonNode refNode, String ptr, int depth) {
-        if (!refNode.isTextual()) {
-            throw new SchemaException("$ref must be a string", "$ref", ptr);
-        }
-        String ref = refNode.asText();
-        if (!ref.startsWith("#")) {
-            throw new SchemaException("only references within the schema (starting with '#') are supported, not '"
-                    + ref + "'", "$ref", ptr);
-        }
-        String target = decodeFragment(ref.substring(1), ptr);
-        JsonNode node = resolve(doc.root, target, ptr);
-        String key = doc.index + "#" + target;
-        if (inlining.contains(key) || doc.refRules.containsKey(target)) {
-            return nfa.call(refRule(doc, node, target, key));
-        }
-        if (inlining.size() > MAX_NESTING) {
-            throw new SchemaException("$ref chains deeper than " + MAX_NESTING + " are not supported", "$ref", ptr);
-        }
-        inlining.add(key);
-        try {
-            return value(nfa, doc, node, target, depth);
-        } finally {
-            inlining.remove(key);
-        }
-    }
-
-    /** The rule for a recursive reference, declared once and built after the current rule. */
-    private int refRule(Document doc, JsonNode node, String target, String key) {
-        Integer known = doc.refRules.get(target);
-        if (known != null) {
-            return known;
-        }
-        int rule = rules.declare("#" + target);
-        doc.refRules.put(target, rule);
-        pendingRules.add(() -> {
-            LinkedHashSet<String> saved = new LinkedHashSet<>(inlining);
-            inlining.clear();
-            inlining.add(key);
-            ByteNfa nfa = new ByteNfa(budget);
-            ByteNfa.Frag body = value(nfa, doc, node, target, 0);
-            rules.define(rule, nfa, body);
-            inlining.clear();
-            inlining.addAll(saved);
-        });
-        return rule;
-    }
-
-    private static String decodeFragment(String fragment, String ptr) {
-        try {
-            return java.net.URLDecoder.decode(fragment.replace("+", "%2B"), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw new SchemaException("$ref '#" + fragment + "' is not a valid URI fragment", "$ref", ptr);
-        }
-    }
-
-    private static JsonNode resolve(JsonNode root, String pointer, String ptr) {
-        if (pointer.isEmpty()) {
-            return root;
-        }
-        if (!pointer.startsWith("/")) {
-            throw new SchemaException("$ref '#" + pointer + "' is not a JSON pointer (anchors are not supported)",
-                    "$ref", ptr);
-        }
-        JsonNode at = root;
-        for (String part : pointer.substring(1).split("/", -1)) {
-            String key = part.replace("~1", "/").replace("~0", "~");
-            if (at.isArray() && key.matches("\\d+")) {
-                at = at.get(Integer.parseInt(key));
-            } else {
-                at = at.get(key);
-            }
-            if (at == null) {
-                throw new SchemaException("$ref '#" + pointer + "' points at nothing in the schema", "$ref", ptr);
-            }
-        }
-        return at;
-    }
-
     // ---- literals: enum and const
 
-    private ByteNfa.Frag literals(ByteNfa nfa, Document doc, JsonNode schema, String ptr, List<String> types) {
+    private ByteNfa.Frag literals(ByteNfa nfa, SchemaDocument doc, JsonNode schema, String ptr, List<String> types) {
         List<JsonNode> values = new ArrayList<>();
         String keyword = schema.has("enum") ? "enum" : "const";
         if (schema.has("enum")) {
@@ -411,7 +307,7 @@ final class SchemaCompiler {
 
     // ---- objects
 
-    private ByteNfa.Frag object(ByteNfa nfa, Document doc, JsonNode schema, String ptr, int depth) {
+    private ByteNfa.Frag object(ByteNfa nfa, SchemaDocument doc, JsonNode schema, String ptr, int depth) {
         checkDepth(doc, ptr, depth, "properties");
         JsonNode props = schema.get("properties");
         if (props != null && !props.isObject()) {
@@ -453,7 +349,7 @@ final class SchemaCompiler {
             }
         }
         Map<String, String> pointers = new LinkedHashMap<>();
-        properties.keySet().forEach(n -> pointers.put(n, ptr + "/properties/" + escape(n)));
+        properties.keySet().forEach(n -> pointers.put(n, ptr + "/properties/" + RefResolver.escape(n)));
         for (String name : required) {
             if (!properties.containsKey(name)) {
                 if (closed) {
@@ -526,11 +422,11 @@ final class SchemaCompiler {
     }
 
     /** {@code {}} or {@code {"k": v, ...}} with free keys; values of {@code valueSchema} (null: any value). */
-    private ByteNfa.Frag map(ByteNfa nfa, Document doc, JsonNode valueSchema, String ptr, int depth) {
+    private ByteNfa.Frag map(ByteNfa nfa, SchemaDocument doc, JsonNode valueSchema, String ptr, int depth) {
         return list(nfa, "{", member(nfa, doc, valueSchema, ptr, depth), "}");
     }
 
-    private ByteNfa.Frag member(ByteNfa nfa, Document doc, JsonNode valueSchema, String ptr, int depth) {
+    private ByteNfa.Frag member(ByteNfa nfa, SchemaDocument doc, JsonNode valueSchema, String ptr, int depth) {
         ByteNfa.Frag v = valueSchema == null ? anyValue(nfa) : value(nfa, doc, valueSchema, ptr, depth);
         return nfa.seq(nfa.literal("\""), nfa.call(freeString()), nfa.literal(":"), space(nfa), v);
     }
@@ -539,7 +435,7 @@ final class SchemaCompiler {
         return nfa.optional(nfa.literal(" "));
     }
 
-    private void checkDepth(Document doc, String ptr, int depth, String keyword) {
+    private void checkDepth(SchemaDocument doc, String ptr, int depth, String keyword) {
         int max = doc.strict ? STRICT_MAX_NESTING : MAX_NESTING;
         if (depth > max) {
             throw new SchemaException("objects and arrays nest more than " + max + " levels deep"
@@ -549,7 +445,7 @@ final class SchemaCompiler {
 
     // ---- arrays
 
-    private ByteNfa.Frag array(ByteNfa nfa, Document doc, JsonNode schema, String ptr, int depth) {
+    private ByteNfa.Frag array(ByteNfa nfa, SchemaDocument doc, JsonNode schema, String ptr, int depth) {
         checkDepth(doc, ptr, depth, "items");
         JsonNode items = schema.get("items");
         if (items != null && !items.isObject() && !items.isBoolean()) {
@@ -601,7 +497,7 @@ final class SchemaCompiler {
     private final Map<String, Integer> itemRules = new HashMap<>();
 
     /** Array items as a rule of their own, so that bounded arrays repeat a call rather than a copy. */
-    private int itemRule(Document doc, JsonNode items, String itemPtr, int depth) {
+    private int itemRule(SchemaDocument doc, JsonNode items, String itemPtr, int depth) {
         String key = doc.index + "@" + itemPtr + "@" + depth;
         Integer known = itemRules.get(key);
         if (known != null) {
@@ -609,17 +505,8 @@ final class SchemaCompiler {
         }
         int rule = rules.declare("#" + itemPtr);
         itemRules.put(key, rule);
-        LinkedHashSet<String> context = new LinkedHashSet<>(inlining);
-        pendingRules.add(() -> {
-            LinkedHashSet<String> saved = new LinkedHashSet<>(inlining);
-            inlining.clear();
-            inlining.addAll(context);
-            ByteNfa nfa = new ByteNfa(budget);
-            ByteNfa.Frag body = items == null ? anyValue(nfa) : value(nfa, doc, items, itemPtr, depth);
-            rules.define(rule, nfa, body);
-            inlining.clear();
-            inlining.addAll(saved);
-        });
+        refs.later(rule, refs.inliningNow(),
+                nfa -> items == null ? anyValue(nfa) : value(nfa, doc, items, itemPtr, depth));
         return rule;
     }
 
@@ -817,10 +704,6 @@ final class SchemaCompiler {
         }
     }
 
-    static String escape(String key) {
-        return key.replace("~", "~0").replace("/", "~1");
-    }
-
     /** OpenAI's size limits, and strict-mode nesting, over the schema document as written. */
     private static final class LimitCheck {
         private final boolean strict;
@@ -854,7 +737,7 @@ final class SchemaCompiler {
                         throw new SchemaException("the schema has more than " + MAX_PROPERTIES + " properties",
                                 "properties", ptr);
                     }
-                    walk(e.getValue(), ptr + "/properties/" + escape(e.getKey()), level);
+                    walk(e.getValue(), ptr + "/properties/" + RefResolver.escape(e.getKey()), level);
                 }
             }
             for (String defs : List.of("$defs", "definitions")) {
@@ -862,7 +745,7 @@ final class SchemaCompiler {
                 if (d != null && d.isObject()) {
                     for (Map.Entry<String, JsonNode> e : d.properties()) {
                         chars += e.getKey().length();
-                        walk(e.getValue(), ptr + "/" + defs + "/" + escape(e.getKey()), 0);
+                        walk(e.getValue(), ptr + "/" + defs + "/" + RefResolver.escape(e.getKey()), 0);
                     }
                 }
             }
