@@ -51,8 +51,8 @@ final class RefResolver {
         if (inlining.contains(key) || doc.refRules.containsKey(target)) {
             return nfa.call(refRule(doc, node, target, key));
         }
-        if (inlining.size() > SchemaCompiler.MAX_NESTING) {
-            throw new SchemaException("$ref chains deeper than " + SchemaCompiler.MAX_NESTING + " are not supported",
+        if (inlining.size() > SchemaParser.MAX_NESTING) {
+            throw new SchemaException("$ref chains deeper than " + SchemaParser.MAX_NESTING + " are not supported",
                     "$ref", ptr);
         }
         inlining.add(key);

@@ -1,10 +1,7 @@
 package io.fairlane.engine.grammar;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,9 +41,10 @@ import java.util.Set;
  * extensions are ignored; every other keyword is refused with a {@link SchemaException} naming it and its path.
  *
  * <p>Strict mode adds OpenAI's rules: the root is an object, every object sets {@code additionalProperties:
- * false} and lists every property in {@code required}, and nesting is at most {@value #STRICT_MAX_NESTING}
- * levels. Both modes enforce OpenAI's size limits (REFERENCES.md: 5,000 properties, 1,000 enum values, 120,000
- * characters of property names, definition names, enum and const values) and the {@link CompileBudget}.
+ * false} and lists every property in {@code required}, and nesting is at most
+ * {@value SchemaParser#STRICT_MAX_NESTING} levels. Both modes enforce OpenAI's size limits (REFERENCES.md: 5,000
+ * properties, 1,000 enum values, 120,000 characters of property names, definition names, enum and const values)
+ * and the {@link CompileBudget}; {@link SchemaParser} checks all of these rules.
  *
  * <p>Strings and numbers become calls of shared lexeme rules ({@link GrammarBuilder#lexeme}) so that their token
  * masks are computed once per vocabulary for every grammar that uses them.
@@ -54,22 +52,6 @@ import java.util.Set;
  * <p>Mutable; one instance compiles one grammar on one thread.
  */
 final class SchemaCompiler {
-
-    static final int MAX_PROPERTIES = 5_000;
-    static final int MAX_ENUM_VALUES = 1_000;
-    static final int MAX_SCHEMA_CHARS = 120_000;
-    static final int MAX_LARGE_ENUM_CHARS = 15_000;
-    static final int LARGE_ENUM = 250;
-    static final int STRICT_MAX_NESTING = 10;
-    static final int MAX_NESTING = 64;
-    /** The most characters of schema text accepted at all (the named limits count only some of them). */
-    static final int MAX_TEXT_CHARS = 4_000_000;
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    static {
-        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(200).build());
-    }
 
     private final CompileBudget budget;
     private final GrammarBuilder rules;
@@ -81,31 +63,6 @@ final class SchemaCompiler {
         this.budget = budget;
         this.rules = new GrammarBuilder(budget);
         this.refs = new RefResolver(budget, rules, this::value);
-    }
-
-    /** Parses and checks a schema document (limits, strict-mode rules); does not build anything yet. */
-    static JsonNode parse(String schema, boolean strict) {
-        if (schema.length() > MAX_TEXT_CHARS) {
-            throw new SchemaException("the schema is longer than " + MAX_TEXT_CHARS + " characters", "", "");
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(schema);
-        } catch (JsonProcessingException e) {
-            throw new SchemaException("the schema is not valid JSON: " + e.getOriginalMessage(), "", "");
-        }
-        if (root == null || !(root.isObject() || root.isBoolean())) {
-            throw new SchemaException("a schema must be a JSON object", "", "");
-        }
-        new LimitCheck(strict).walk(root, "", 0);
-        if (strict) {
-            JsonNode type = root.get("type");
-            if (root.has("anyOf") || type == null || !type.isTextual() || !type.asText().equals("object")) {
-                throw new SchemaException("in strict mode the root schema must be of type \"object\" (not anyOf)",
-                        root.has("anyOf") ? "anyOf" : "type", "");
-            }
-        }
-        return root;
     }
 
     /** The grammar of one JSON value valid against {@code root}. */
@@ -236,12 +193,7 @@ final class SchemaCompiler {
             if (!satisfiesSiblings(v, schema, ptr)) {
                 continue;
             }
-            String text;
-            try {
-                text = JSON.writeValueAsString(v);
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
+            String text = SchemaParser.json(v);
             if (seen.add(text)) {
                 parts.add(nfa.literal(text));
             }
@@ -308,7 +260,7 @@ final class SchemaCompiler {
     // ---- objects
 
     private ByteNfa.Frag object(ByteNfa nfa, SchemaDocument doc, JsonNode schema, String ptr, int depth) {
-        checkDepth(doc, ptr, depth, "properties");
+        SchemaParser.checkNesting(doc.strict, depth, "properties", ptr);
         JsonNode props = schema.get("properties");
         if (props != null && !props.isObject()) {
             throw new SchemaException("properties must be an object", "properties", ptr);
@@ -337,16 +289,7 @@ final class SchemaCompiler {
             props.properties().forEach(e -> properties.put(e.getKey(), e.getValue()));
         }
         if (doc.strict) {
-            if (!closed) {
-                throw new SchemaException("in strict mode every object must set \"additionalProperties\": false",
-                        "additionalProperties", ptr);
-            }
-            for (String name : properties.keySet()) {
-                if (!required.contains(name)) {
-                    throw new SchemaException("in strict mode every property must be listed in required; '" + name
-                            + "' is not (make it optional with a \"null\" type instead)", "required", ptr);
-                }
-            }
+            SchemaParser.checkStrictObject(closed, properties.keySet(), required, ptr);
         }
         Map<String, String> pointers = new LinkedHashMap<>();
         properties.keySet().forEach(n -> pointers.put(n, ptr + "/properties/" + RefResolver.escape(n)));
@@ -357,7 +300,7 @@ final class SchemaCompiler {
                             + " additionalProperties is false: no object can satisfy it", "required", ptr);
                 }
                 properties.put(name, additional != null && additional.isObject() ? additional
-                        : JSON.getNodeFactory().booleanNode(true));
+                        : BooleanNode.TRUE);
                 pointers.put(name, additional != null && additional.isObject() ? ptr + "/additionalProperties"
                         : ptr + "/required");
             }
@@ -381,7 +324,7 @@ final class SchemaCompiler {
         nfa.epsilon(brace.end(), none[0]);
         for (int i = 0; i < n; i++) {
             String name = names.get(i);
-            ByteNfa.Frag member = nfa.seq(nfa.literal(quote(name) + ":"), space(nfa),
+            ByteNfa.Frag member = nfa.seq(nfa.literal(SchemaParser.json(name) + ":"), space(nfa),
                     value(nfa, doc, properties.get(name), pointers.get(name), depth));
             ByteNfa.Frag comma = nfa.seq(nfa.literal(","), space(nfa));
             nfa.epsilon(none[i], member.start());
@@ -435,18 +378,10 @@ final class SchemaCompiler {
         return nfa.optional(nfa.literal(" "));
     }
 
-    private void checkDepth(SchemaDocument doc, String ptr, int depth, String keyword) {
-        int max = doc.strict ? STRICT_MAX_NESTING : MAX_NESTING;
-        if (depth > max) {
-            throw new SchemaException("objects and arrays nest more than " + max + " levels deep"
-                    + (doc.strict ? " (OpenAI's strict-mode limit)" : ""), keyword, ptr);
-        }
-    }
-
     // ---- arrays
 
     private ByteNfa.Frag array(ByteNfa nfa, SchemaDocument doc, JsonNode schema, String ptr, int depth) {
-        checkDepth(doc, ptr, depth, "items");
+        SchemaParser.checkNesting(doc.strict, depth, "items", ptr);
         JsonNode items = schema.get("items");
         if (items != null && !items.isObject() && !items.isBoolean()) {
             throw new SchemaException("items must be a schema (tuple forms are not supported)", "items", ptr);
@@ -692,106 +627,5 @@ final class SchemaCompiler {
                 nfa.call(number), nfa.literal("true"), nfa.literal("false"), nfa.literal("null")));
         rules.define(self, nfa, body);
         return self;
-    }
-
-    // ---- helpers
-
-    private static String quote(String name) {
-        try {
-            return JSON.writeValueAsString(name);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** OpenAI's size limits, and strict-mode nesting, over the schema document as written. */
-    private static final class LimitCheck {
-        private final boolean strict;
-        private int properties;
-        private int enumValues;
-        private long chars;
-
-        LimitCheck(boolean strict) {
-            this.strict = strict;
-        }
-
-        void walk(JsonNode schema, String ptr, int depth) {
-            if (!schema.isObject()) {
-                return;
-            }
-            boolean nests = schema.has("properties") || schema.has("items")
-                    || "object".equals(schema.path("type").asText()) || "array".equals(schema.path("type").asText());
-            int level = nests ? depth + 1 : depth;
-            int max = strict ? STRICT_MAX_NESTING : MAX_NESTING;
-            if (level > max) {
-                throw new SchemaException("objects and arrays nest more than " + max + " levels deep"
-                        + (strict ? " (OpenAI's strict-mode limit)" : ""), schema.has("items") ? "items" : "properties",
-                        ptr);
-            }
-            JsonNode props = schema.get("properties");
-            if (props != null && props.isObject()) {
-                for (Map.Entry<String, JsonNode> e : props.properties()) {
-                    properties++;
-                    chars += e.getKey().length();
-                    if (properties > MAX_PROPERTIES) {
-                        throw new SchemaException("the schema has more than " + MAX_PROPERTIES + " properties",
-                                "properties", ptr);
-                    }
-                    walk(e.getValue(), ptr + "/properties/" + RefResolver.escape(e.getKey()), level);
-                }
-            }
-            for (String defs : List.of("$defs", "definitions")) {
-                JsonNode d = schema.get(defs);
-                if (d != null && d.isObject()) {
-                    for (Map.Entry<String, JsonNode> e : d.properties()) {
-                        chars += e.getKey().length();
-                        walk(e.getValue(), ptr + "/" + defs + "/" + RefResolver.escape(e.getKey()), 0);
-                    }
-                }
-            }
-            JsonNode items = schema.get("items");
-            if (items != null) {
-                walk(items, ptr + "/items", level);
-            }
-            JsonNode additional = schema.get("additionalProperties");
-            if (additional != null) {
-                walk(additional, ptr + "/additionalProperties", level);
-            }
-            JsonNode any = schema.get("anyOf");
-            if (any != null && any.isArray()) {
-                for (int i = 0; i < any.size(); i++) {
-                    walk(any.get(i), ptr + "/anyOf/" + i, depth);
-                }
-            }
-            JsonNode e = schema.get("enum");
-            if (e instanceof ArrayNode values) {
-                enumValues += values.size();
-                if (enumValues > MAX_ENUM_VALUES) {
-                    throw new SchemaException("the schema has more than " + MAX_ENUM_VALUES + " enum values", "enum",
-                            ptr);
-                }
-                long own = 0;
-                int strings = 0;
-                for (JsonNode v : values) {
-                    if (v.isTextual()) {
-                        own += v.asText().length();
-                        strings++;
-                    }
-                }
-                chars += own;
-                if (strings > LARGE_ENUM && own > MAX_LARGE_ENUM_CHARS) {
-                    throw new SchemaException("an enum of more than " + LARGE_ENUM + " strings may hold at most "
-                            + MAX_LARGE_ENUM_CHARS + " characters in all", "enum", ptr);
-                }
-            }
-            JsonNode c = schema.get("const");
-            if (c != null && c.isTextual()) {
-                chars += c.asText().length();
-            }
-            if (chars > MAX_SCHEMA_CHARS) {
-                throw new SchemaException("property names, definition names, enum and const values add up to more"
-                        + " than " + MAX_SCHEMA_CHARS + " characters", "", ptr);
-            }
-        }
     }
 }
