@@ -2,7 +2,6 @@ package io.fairlane.engine.grammar;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -56,6 +55,7 @@ final class SchemaCompiler {
     private final CompileBudget budget;
     private final GrammarBuilder rules;
     private final RefResolver refs;
+    private final StringsAndNumbers scalars;
     private int documents;
     private int anyRule = -1;
 
@@ -63,6 +63,7 @@ final class SchemaCompiler {
         this.budget = budget;
         this.rules = new GrammarBuilder(budget);
         this.refs = new RefResolver(budget, rules, this::value);
+        this.scalars = new StringsAndNumbers(budget, rules);
     }
 
     /** The grammar of one JSON value valid against {@code root}. */
@@ -153,8 +154,8 @@ final class SchemaCompiler {
             branches.add(switch (type) {
                 case "object" -> object(nfa, doc, schema, ptr, depth + 1);
                 case "array" -> array(nfa, doc, schema, ptr, depth + 1);
-                case "string" -> string(nfa, schema, ptr);
-                case "number", "integer" -> number(nfa, schema, ptr, type.equals("integer"));
+                case "string" -> scalars.string(nfa, schema, ptr);
+                case "number", "integer" -> scalars.number(nfa, schema, ptr, type.equals("integer"));
                 case "boolean" -> nfa.union(List.of(nfa.literal("true"), nfa.literal("false")));
                 case "null" -> nfa.literal("null");
                 default -> throw new IllegalStateException(type);
@@ -234,20 +235,10 @@ final class SchemaCompiler {
     /** Whether an enum or const value satisfies the string and number keywords beside it. */
     private boolean satisfiesSiblings(JsonNode v, JsonNode schema, String ptr) {
         if (v.isTextual() && SchemaKeywords.hasAny(schema, SchemaKeywords.STRING_KEYWORDS)) {
-            return stringChars(schema, ptr).matches(v.asText());
+            return scalars.stringMeets(v.asText(), schema, ptr);
         }
         if (v.isNumber() && SchemaKeywords.hasAny(schema, SchemaKeywords.NUMBER_KEYWORDS)) {
-            BigDecimal x = v.decimalValue();
-            NumberLanguage.Bound lo = lowerBound(schema, ptr);
-            NumberLanguage.Bound hi = upperBound(schema, ptr);
-            if (lo != null && (lo.exclusive() ? x.compareTo(lo.value()) <= 0 : x.compareTo(lo.value()) < 0)) {
-                return false;
-            }
-            if (hi != null && (hi.exclusive() ? x.compareTo(hi.value()) >= 0 : x.compareTo(hi.value()) > 0)) {
-                return false;
-            }
-            BigDecimal step = SchemaKeywords.decimal(schema, "multipleOf", ptr);
-            return step == null || step.signum() > 0 && x.remainder(step).signum() == 0;
+            return StringsAndNumbers.numberMeets(v.decimalValue(), schema, ptr);
         }
         if (v.isArray()) {
             int min = SchemaKeywords.count(schema, "minItems", ptr, 0);
@@ -371,7 +362,7 @@ final class SchemaCompiler {
 
     private ByteNfa.Frag member(ByteNfa nfa, SchemaDocument doc, JsonNode valueSchema, String ptr, int depth) {
         ByteNfa.Frag v = valueSchema == null ? anyValue(nfa) : value(nfa, doc, valueSchema, ptr, depth);
-        return nfa.seq(nfa.literal("\""), nfa.call(freeString()), nfa.literal(":"), space(nfa), v);
+        return nfa.seq(nfa.literal("\""), nfa.call(scalars.freeString()), nfa.literal(":"), space(nfa), v);
     }
 
     private static ByteNfa.Frag space(ByteNfa nfa) {
@@ -445,159 +436,6 @@ final class SchemaCompiler {
         return rule;
     }
 
-    // ---- strings
-
-    private ByteNfa.Frag string(ByteNfa nfa, JsonNode schema, String ptr) {
-        int min = SchemaKeywords.count(schema, "minLength", ptr, 0);
-        int max = SchemaKeywords.count(schema, "maxLength", ptr, -1);
-        if (max >= 0 && max < min) {
-            throw new SchemaException("maxLength is below minLength", "maxLength", ptr);
-        }
-        String pattern = SchemaKeywords.text(schema, "pattern", ptr);
-        String format = SchemaKeywords.text(schema, "format", ptr);
-        if (format != null && !Formats.supported(format)) {
-            throw new SchemaException("format '" + format + "' is not supported; supported: "
-                    + new java.util.TreeSet<>(Formats.PATTERNS.keySet()), "format", ptr);
-        }
-        int rule;
-        if (pattern == null && format == null && min == 0 && max < 0) {
-            rule = freeString();
-        } else {
-            String key = "string|" + (pattern == null ? "" : pattern.length() + ":" + pattern) + "|"
-                    + (format == null ? "" : format) + "|" + min + "|" + max;
-            CharNfa chars = stringChars(schema, ptr);
-            if (!chars.nonEmpty()) {
-                throw new SchemaException("no string satisfies pattern, format and length bounds together",
-                        pattern != null ? "pattern" : format != null ? "format" : "minLength", ptr);
-            }
-            rule = rules.lexeme(key, b -> b.seq(b.jsonChars(chars), b.literal("\"")));
-            if (pattern == null && format == null && max >= 0) {
-                CharClass any = CharClass.ALL.minus(CharClass.range(0xD800, 0xDFFF));
-                int base = rules.lexeme("string|||0|-1", b -> {
-                    CharNfa unbounded = new CharNfa(budget);
-                    unbounded = unbounded.finish(unbounded.repeatChars(any, 0, -1)).withoutEpsilon();
-                    return b.seq(b.jsonChars(unbounded), b.literal("\""));
-                });
-                rules.counted(rule, base, min, max);
-            }
-        }
-        return nfa.seq(nfa.literal("\""), nfa.call(rule));
-    }
-
-    /** The characters of a string with pattern, format and length bounds, as one ε-free automaton. */
-    private CharNfa stringChars(JsonNode schema, String ptr) {
-        int min = SchemaKeywords.count(schema, "minLength", ptr, 0);
-        int max = SchemaKeywords.count(schema, "maxLength", ptr, -1);
-        String pattern = SchemaKeywords.text(schema, "pattern", ptr);
-        String format = SchemaKeywords.text(schema, "format", ptr);
-        CharClass any = CharClass.ALL.minus(CharClass.range(0xD800, 0xDFFF));
-        CharNfa chars = null;
-        if (pattern != null) {
-            chars = Regex.compile(pattern, ptr, budget);
-        }
-        if (format != null) {
-            CharNfa f = Formats.compile(format, ptr, budget);
-            chars = chars == null ? f : CharNfa.intersect(chars, f, budget);
-        }
-        if (min > 0 || max >= 0 || chars == null) {
-            if (max > Regex.MAX_REPEAT * 10 || min > Regex.MAX_REPEAT * 10) {
-                throw new SchemaException("length bounds above " + Regex.MAX_REPEAT * 10 + " are not supported",
-                        max > Regex.MAX_REPEAT * 10 ? "maxLength" : "minLength", ptr);
-            }
-            CharNfa length = new CharNfa(budget);
-            length = length.finish(length.repeatChars(any, min, max)).withoutEpsilon();
-            chars = chars == null ? length : CharNfa.intersect(chars, length, budget);
-        }
-        return chars;
-    }
-
-    /**
-     * The body of any JSON string after its opening quote, through the closing quote: raw UTF-8 (no control
-     * characters), the short escapes and backslash-u escapes for anything but a surrogate.
-     */
-    private int freeString() {
-        return rules.lexeme("string", b -> {
-            int body = b.newState();
-            int end = b.newState();
-            CharClass raw = CharClass.range(0x20, CharClass.MAX).minus(CharClass.chars("\"\\"));
-            b.charEdge(body, raw, body);
-            int esc = b.newState();
-            b.bytes(body, '\\', '\\', esc);
-            for (char c : "\"\\/bfnrt".toCharArray()) {
-                b.bytes(esc, c, c, body);
-            }
-            int u = b.newState();
-            b.bytes(esc, 'u', 'u', u);
-            int h2 = b.newState();
-            int h3 = b.newState();
-            int h4 = b.newState();
-            hex(b, u, h2, "0123456789abcefABCEF");
-            int d = b.newState();
-            b.bytes(u, 'd', 'd', d);
-            b.bytes(u, 'D', 'D', d);
-            hex(b, d, h3, "01234567");
-            hex(b, h2, h3, "0123456789abcdefABCDEF");
-            hex(b, h3, h4, "0123456789abcdefABCDEF");
-            hex(b, h4, body, "0123456789abcdefABCDEF");
-            b.bytes(body, '"', '"', end);
-            return new ByteNfa.Frag(body, end);
-        });
-    }
-
-    private static void hex(ByteNfa b, int from, int to, String digits) {
-        for (char c : digits.toCharArray()) {
-            b.bytes(from, c, c, to);
-        }
-    }
-
-    // ---- numbers
-
-    private ByteNfa.Frag number(ByteNfa nfa, JsonNode schema, String ptr, boolean integer) {
-        NumberLanguage.Bound lo = lowerBound(schema, ptr);
-        NumberLanguage.Bound hi = upperBound(schema, ptr);
-        BigDecimal step = SchemaKeywords.decimal(schema, "multipleOf", ptr);
-        String key = (integer ? "integer|" : "number|") + key(lo) + "|" + key(hi) + "|"
-                + (step == null ? "" : step.stripTrailingZeros().toPlainString());
-        CharNfa chars = NumberLanguage.compile(integer, lo, hi, step, ptr, budget);
-        int rule = rules.lexeme(key, b -> b.jsonChars(chars));
-        return nfa.call(rule);
-    }
-
-    private static String key(NumberLanguage.Bound b) {
-        return b == null ? "" : (b.exclusive() ? "(" : "[") + b.value().stripTrailingZeros().toPlainString();
-    }
-
-    private static NumberLanguage.Bound lowerBound(JsonNode schema, String ptr) {
-        return bound(schema, ptr, "minimum", "exclusiveMinimum", true);
-    }
-
-    private static NumberLanguage.Bound upperBound(JsonNode schema, String ptr) {
-        return bound(schema, ptr, "maximum", "exclusiveMaximum", false);
-    }
-
-    private static NumberLanguage.Bound bound(JsonNode schema, String ptr, String inclusive, String exclusive,
-                                              boolean lower) {
-        BigDecimal in = SchemaKeywords.decimal(schema, inclusive, ptr);
-        JsonNode ex = schema.get(exclusive);
-        if (ex != null && ex.isBoolean()) {
-            throw new SchemaException(exclusive + " must be a number (the draft-04 boolean form is not supported)",
-                    exclusive, ptr);
-        }
-        BigDecimal exv = SchemaKeywords.decimal(schema, exclusive, ptr);
-        if (in == null && exv == null) {
-            return null;
-        }
-        if (in == null) {
-            return new NumberLanguage.Bound(exv, true);
-        }
-        if (exv == null) {
-            return new NumberLanguage.Bound(in, false);
-        }
-        int c = exv.compareTo(in);
-        boolean exclusiveTighter = lower ? c >= 0 : c <= 0;
-        return exclusiveTighter ? new NumberLanguage.Bound(exv, true) : new NumberLanguage.Bound(in, false);
-    }
-
     // ---- any JSON
 
     /** Any JSON value, through one recursive rule. */
@@ -607,7 +445,7 @@ final class SchemaCompiler {
 
     private ByteNfa.Frag anyObject(ByteNfa nfa) {
         int value = anyRule();
-        ByteNfa.Frag member = nfa.seq(nfa.literal("\""), nfa.call(freeString()), nfa.literal(":"), space(nfa),
+        ByteNfa.Frag member = nfa.seq(nfa.literal("\""), nfa.call(scalars.freeString()), nfa.literal(":"), space(nfa),
                 nfa.call(value));
         return list(nfa, "{", member, "}");
     }
@@ -621,9 +459,8 @@ final class SchemaCompiler {
         ByteNfa nfa = new ByteNfa(budget);
         ByteNfa.Frag object = anyObject(nfa);
         ByteNfa.Frag array = list(nfa, "[", nfa.call(self), "]");
-        int number = rules.lexeme("number||||", b -> b.jsonChars(NumberLanguage.compile(false, null, null, null, "",
-                budget)));
-        ByteNfa.Frag body = nfa.union(List.of(object, array, nfa.seq(nfa.literal("\""), nfa.call(freeString())),
+        int number = scalars.anyNumber();
+        ByteNfa.Frag body = nfa.union(List.of(object, array, nfa.seq(nfa.literal("\""), nfa.call(scalars.freeString())),
                 nfa.call(number), nfa.literal("true"), nfa.literal("false"), nfa.literal("null")));
         rules.define(self, nfa, body);
         return self;
