@@ -56,6 +56,7 @@ final class SchemaCompiler {
     private final GrammarBuilder rules;
     private final RefResolver refs;
     private final StringsAndNumbers scalars;
+    private final Literals literals;
     private int documents;
     private int anyRule = -1;
 
@@ -64,6 +65,7 @@ final class SchemaCompiler {
         this.rules = new GrammarBuilder(budget);
         this.refs = new RefResolver(budget, rules, this::value);
         this.scalars = new StringsAndNumbers(budget, rules);
+        this.literals = new Literals(scalars);
     }
 
     /** The grammar of one JSON value valid against {@code root}. */
@@ -144,7 +146,7 @@ final class SchemaCompiler {
         }
         List<String> types = SchemaKeywords.types(schema, ptr);
         if (schema.has("enum") || schema.has("const")) {
-            return literals(nfa, doc, schema, ptr, types);
+            return literals.literals(nfa, schema, ptr, types);
         }
         if (types.isEmpty()) {
             return anyValue(nfa);
@@ -166,86 +168,6 @@ final class SchemaCompiler {
 
     private ByteNfa.Frag nothing(ByteNfa nfa) {
         return new ByteNfa.Frag(nfa.newState(), nfa.newState());
-    }
-
-    // ---- literals: enum and const
-
-    private ByteNfa.Frag literals(ByteNfa nfa, SchemaDocument doc, JsonNode schema, String ptr, List<String> types) {
-        List<JsonNode> values = new ArrayList<>();
-        String keyword = schema.has("enum") ? "enum" : "const";
-        if (schema.has("enum")) {
-            JsonNode e = schema.get("enum");
-            if (!e.isArray() || e.isEmpty()) {
-                throw new SchemaException("enum must be a non-empty array", "enum", ptr);
-            }
-            e.forEach(values::add);
-        }
-        if (schema.has("const")) {
-            JsonNode c = schema.get("const");
-            values = schema.has("enum") ? values.stream().filter(v -> jsonEquals(v, c)).toList() : List.of(c);
-        }
-        List<ByteNfa.Frag> parts = new ArrayList<>();
-        Set<String> seen = new LinkedHashSet<>();
-        boolean typed = schema.has("type");
-        for (JsonNode v : values) {
-            if (typed && !hasType(v, types)) {
-                continue;
-            }
-            if (!satisfiesSiblings(v, schema, ptr)) {
-                continue;
-            }
-            String text = SchemaParser.json(v);
-            if (seen.add(text)) {
-                parts.add(nfa.literal(text));
-            }
-        }
-        if (parts.isEmpty()) {
-            throw new SchemaException(keyword + " has no value that also satisfies the schema's other keywords",
-                    keyword, ptr);
-        }
-        return nfa.union(parts);
-    }
-
-    private static boolean jsonEquals(JsonNode a, JsonNode b) {
-        if (a.isNumber() && b.isNumber()) {
-            return a.decimalValue().compareTo(b.decimalValue()) == 0;
-        }
-        return a.equals(b);
-    }
-
-    private static boolean hasType(JsonNode v, List<String> types) {
-        for (String t : types) {
-            boolean ok = switch (t) {
-                case "object" -> v.isObject();
-                case "array" -> v.isArray();
-                case "string" -> v.isTextual();
-                case "number" -> v.isNumber();
-                case "integer" -> v.isNumber() && SchemaKeywords.isIntegral(v.decimalValue());
-                case "boolean" -> v.isBoolean();
-                case "null" -> v.isNull();
-                default -> false;
-            };
-            if (ok) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Whether an enum or const value satisfies the string and number keywords beside it. */
-    private boolean satisfiesSiblings(JsonNode v, JsonNode schema, String ptr) {
-        if (v.isTextual() && SchemaKeywords.hasAny(schema, SchemaKeywords.STRING_KEYWORDS)) {
-            return scalars.stringMeets(v.asText(), schema, ptr);
-        }
-        if (v.isNumber() && SchemaKeywords.hasAny(schema, SchemaKeywords.NUMBER_KEYWORDS)) {
-            return StringsAndNumbers.numberMeets(v.decimalValue(), schema, ptr);
-        }
-        if (v.isArray()) {
-            int min = SchemaKeywords.count(schema, "minItems", ptr, 0);
-            int max = SchemaKeywords.count(schema, "maxItems", ptr, Integer.MAX_VALUE);
-            return v.size() >= min && v.size() <= max;
-        }
-        return true;
     }
 
     // ---- objects
