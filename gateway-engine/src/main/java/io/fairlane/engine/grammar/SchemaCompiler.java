@@ -1,14 +1,9 @@
 package io.fairlane.engine.grammar;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.BooleanNode;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Turns JSON Schemas into a {@link Grammar} whose sentences are exactly the JSON texts Fairlane lets a model write
@@ -48,7 +43,13 @@ import java.util.Set;
  * <p>Strings and numbers become calls of shared lexeme rules ({@link GrammarBuilder#lexeme}) so that their token
  * masks are computed once per vocabulary for every grammar that uses them.
  *
- * <p>Mutable; one instance compiles one grammar on one thread.
+ * <p>This class only orchestrates: it starts a grammar, dispatches each schema node on its keywords and unions
+ * {@code anyOf} and type lists. The work is done by {@link SchemaParser} (reading the text, OpenAI's limits and
+ * strict-mode rules), {@link SchemaKeywords} (the vocabulary and the readers of keyword values),
+ * {@link RefResolver} ({@code $ref}s and the rules built after the current one), {@link Literals} ({@code enum}
+ * and {@code const}), {@link ObjectsAndArrays} (and any value) and {@link StringsAndNumbers}.
+ *
+ * <p>Mutable; one instance compiles one grammar on one thread, and so do the parts it creates.
  */
 final class SchemaCompiler {
 
@@ -57,8 +58,8 @@ final class SchemaCompiler {
     private final RefResolver refs;
     private final StringsAndNumbers scalars;
     private final Literals literals;
+    private final ObjectsAndArrays containers;
     private int documents;
-    private int anyRule = -1;
 
     SchemaCompiler(CompileBudget budget) {
         this.budget = budget;
@@ -66,6 +67,7 @@ final class SchemaCompiler {
         this.refs = new RefResolver(budget, rules, this::value);
         this.scalars = new StringsAndNumbers(budget, rules);
         this.literals = new Literals(scalars);
+        this.containers = new ObjectsAndArrays(budget, rules, this::value, refs, scalars);
     }
 
     /** The grammar of one JSON value valid against {@code root}. */
@@ -92,7 +94,7 @@ final class SchemaCompiler {
             JsonNode schema = schemas.get(name);
             ByteNfa.Frag args;
             if (schema == null) {
-                args = anyObject(nfa);
+                args = containers.anyObject(nfa);
             } else {
                 SchemaDocument doc = addDocument(schema, strict.get(name));
                 try {
@@ -117,12 +119,14 @@ final class SchemaCompiler {
         return new SchemaDocument(documents++, root, strict);
     }
 
-    // ---- values
-
+    /**
+     * The fragment of one schema node: dispatches on its keywords to the part that builds it, and recurses into
+     * {@code anyOf}; the parts call back here (as their {@link ValueCompiler}) for the values nested in theirs.
+     */
     private ByteNfa.Frag value(ByteNfa nfa, SchemaDocument doc, JsonNode schema, String ptr, int depth) {
         budget.tick();
         if (schema.isBoolean()) {
-            return schema.asBoolean() ? anyValue(nfa) : nothing(nfa);
+            return schema.asBoolean() ? containers.anyValue(nfa) : nothing(nfa);
         }
         if (!schema.isObject()) {
             throw new SchemaException("a schema must be a JSON object or a boolean", "", ptr);
@@ -149,13 +153,13 @@ final class SchemaCompiler {
             return literals.literals(nfa, schema, ptr, types);
         }
         if (types.isEmpty()) {
-            return anyValue(nfa);
+            return containers.anyValue(nfa);
         }
         List<ByteNfa.Frag> branches = new ArrayList<>();
         for (String type : types) {
             branches.add(switch (type) {
-                case "object" -> object(nfa, doc, schema, ptr, depth + 1);
-                case "array" -> array(nfa, doc, schema, ptr, depth + 1);
+                case "object" -> containers.object(nfa, doc, schema, ptr, depth + 1);
+                case "array" -> containers.array(nfa, doc, schema, ptr, depth + 1);
                 case "string" -> scalars.string(nfa, schema, ptr);
                 case "number", "integer" -> scalars.number(nfa, schema, ptr, type.equals("integer"));
                 case "boolean" -> nfa.union(List.of(nfa.literal("true"), nfa.literal("false")));
@@ -166,225 +170,8 @@ final class SchemaCompiler {
         return nfa.union(branches);
     }
 
+    /** No value at all (the {@code false} schema): a fragment whose end cannot be reached. */
     private ByteNfa.Frag nothing(ByteNfa nfa) {
         return new ByteNfa.Frag(nfa.newState(), nfa.newState());
-    }
-
-    // ---- objects
-
-    private ByteNfa.Frag object(ByteNfa nfa, SchemaDocument doc, JsonNode schema, String ptr, int depth) {
-        SchemaParser.checkNesting(doc.strict, depth, "properties", ptr);
-        JsonNode props = schema.get("properties");
-        if (props != null && !props.isObject()) {
-            throw new SchemaException("properties must be an object", "properties", ptr);
-        }
-        JsonNode additional = schema.get("additionalProperties");
-        if (additional != null && !additional.isBoolean() && !additional.isObject()) {
-            throw new SchemaException("additionalProperties must be a boolean or a schema", "additionalProperties",
-                    ptr);
-        }
-        boolean closed = additional != null && additional.isBoolean() && !additional.asBoolean();
-        Set<String> required = new LinkedHashSet<>();
-        JsonNode req = schema.get("required");
-        if (req != null) {
-            if (!req.isArray()) {
-                throw new SchemaException("required must be an array of property names", "required", ptr);
-            }
-            for (JsonNode r : req) {
-                if (!r.isTextual()) {
-                    throw new SchemaException("required must be an array of property names", "required", ptr);
-                }
-                required.add(r.asText());
-            }
-        }
-        Map<String, JsonNode> properties = new LinkedHashMap<>();
-        if (props != null) {
-            props.properties().forEach(e -> properties.put(e.getKey(), e.getValue()));
-        }
-        if (doc.strict) {
-            SchemaParser.checkStrictObject(closed, properties.keySet(), required, ptr);
-        }
-        Map<String, String> pointers = new LinkedHashMap<>();
-        properties.keySet().forEach(n -> pointers.put(n, ptr + "/properties/" + RefResolver.escape(n)));
-        for (String name : required) {
-            if (!properties.containsKey(name)) {
-                if (closed) {
-                    throw new SchemaException("required names '" + name + "', which is not in properties while"
-                            + " additionalProperties is false: no object can satisfy it", "required", ptr);
-                }
-                properties.put(name, additional != null && additional.isObject() ? additional
-                        : BooleanNode.TRUE);
-                pointers.put(name, additional != null && additional.isObject() ? ptr + "/additionalProperties"
-                        : ptr + "/required");
-            }
-        }
-        if (properties.isEmpty() && !closed) {
-            // A map: any keys, values of the additionalProperties schema (or any value).
-            return map(nfa, doc, additional != null && additional.isObject() ? additional : null,
-                    ptr + "/additionalProperties", depth);
-        }
-        // Properties in order. none(i): before property i, nothing written yet; some(i): something written, so
-        // property i needs a comma first. Each value is built once: both ways in lead to the same member.
-        List<String> names = new ArrayList<>(properties.keySet());
-        int n = names.size();
-        int[] none = new int[n + 1];
-        int[] some = new int[n + 1];
-        for (int i = 0; i <= n; i++) {
-            none[i] = nfa.newState();
-            some[i] = nfa.newState();
-        }
-        ByteNfa.Frag brace = nfa.literal("{");
-        nfa.epsilon(brace.end(), none[0]);
-        for (int i = 0; i < n; i++) {
-            String name = names.get(i);
-            ByteNfa.Frag member = nfa.seq(nfa.literal(SchemaParser.json(name) + ":"), space(nfa),
-                    value(nfa, doc, properties.get(name), pointers.get(name), depth));
-            ByteNfa.Frag comma = nfa.seq(nfa.literal(","), space(nfa));
-            nfa.epsilon(none[i], member.start());
-            nfa.epsilon(some[i], comma.start());
-            nfa.epsilon(comma.end(), member.start());
-            nfa.epsilon(member.end(), some[i + 1]);
-            if (!required.contains(name)) {
-                nfa.epsilon(none[i], none[i + 1]);
-                nfa.epsilon(some[i], some[i + 1]);
-            }
-        }
-        ByteNfa.Frag close = nfa.literal("}");
-        nfa.epsilon(none[n], close.start());
-        nfa.epsilon(some[n], close.start());
-        return new ByteNfa.Frag(brace.start(), close.end());
-    }
-
-    /**
-     * {@code open} then zero or more {@code item}s separated by a comma and an optional space, then
-     * {@code close}, with {@code item} built once (a loop, not copies).
-     */
-    private static ByteNfa.Frag list(ByteNfa nfa, String open, ByteNfa.Frag item, String close) {
-        return list(nfa, open, item, close, true);
-    }
-
-    private static ByteNfa.Frag list(ByteNfa nfa, String open, ByteNfa.Frag item, String close, boolean empty) {
-        ByteNfa.Frag o = nfa.literal(open);
-        ByteNfa.Frag c = nfa.literal(close);
-        ByteNfa.Frag comma = nfa.seq(nfa.literal(","), space(nfa));
-        nfa.epsilon(o.end(), item.start());
-        if (empty) {
-            nfa.epsilon(o.end(), c.start());
-        }
-        nfa.epsilon(item.end(), c.start());
-        nfa.epsilon(item.end(), comma.start());
-        nfa.epsilon(comma.end(), item.start());
-        return new ByteNfa.Frag(o.start(), c.end());
-    }
-
-    /** {@code {}} or {@code {"k": v, ...}} with free keys; values of {@code valueSchema} (null: any value). */
-    private ByteNfa.Frag map(ByteNfa nfa, SchemaDocument doc, JsonNode valueSchema, String ptr, int depth) {
-        return list(nfa, "{", member(nfa, doc, valueSchema, ptr, depth), "}");
-    }
-
-    private ByteNfa.Frag member(ByteNfa nfa, SchemaDocument doc, JsonNode valueSchema, String ptr, int depth) {
-        ByteNfa.Frag v = valueSchema == null ? anyValue(nfa) : value(nfa, doc, valueSchema, ptr, depth);
-        return nfa.seq(nfa.literal("\""), nfa.call(scalars.freeString()), nfa.literal(":"), space(nfa), v);
-    }
-
-    private static ByteNfa.Frag space(ByteNfa nfa) {
-        return nfa.optional(nfa.literal(" "));
-    }
-
-    // ---- arrays
-
-    private ByteNfa.Frag array(ByteNfa nfa, SchemaDocument doc, JsonNode schema, String ptr, int depth) {
-        SchemaParser.checkNesting(doc.strict, depth, "items", ptr);
-        JsonNode items = schema.get("items");
-        if (items != null && !items.isObject() && !items.isBoolean()) {
-            throw new SchemaException("items must be a schema (tuple forms are not supported)", "items", ptr);
-        }
-        int min = SchemaKeywords.count(schema, "minItems", ptr, 0);
-        int max = SchemaKeywords.count(schema, "maxItems", ptr, -1);
-        if (max >= 0 && max < min) {
-            throw new SchemaException("maxItems is below minItems", "maxItems", ptr);
-        }
-        if (items != null && items.isBoolean() && !items.asBoolean()) {
-            if (min > 0) {
-                throw new SchemaException("items is false but minItems is above 0", "items", ptr);
-            }
-            return nfa.literal("[]");
-        }
-        String itemPtr = ptr + "/items";
-        if (max == 0) {
-            return nfa.literal("[]");
-        }
-        if (min <= 1 && max < 0) {
-            ByteNfa.Frag item = items == null ? anyValue(nfa) : value(nfa, doc, items, itemPtr, depth);
-            return list(nfa, "[", item, "]", min == 0);
-        }
-        // Counted: the item is a rule of its own, so each position is one call edge, not a copy of the item.
-        int rule = itemRule(doc, items, itemPtr, depth);
-        List<ByteNfa.Frag> parts = new ArrayList<>();
-        parts.add(nfa.call(rule));
-        for (int i = 1; i < min; i++) {
-            parts.add(nfa.seq(nfa.literal(","), space(nfa), nfa.call(rule)));
-        }
-        if (max < 0) {
-            parts.add(nfa.star(nfa.seq(nfa.literal(","), space(nfa), nfa.call(rule))));
-        } else {
-            ByteNfa.Frag optional = null;
-            for (int i = Math.max(min, 1); i < max; i++) {
-                ByteNfa.Frag one = nfa.seq(nfa.literal(","), space(nfa), nfa.call(rule));
-                optional = optional == null ? nfa.optional(one) : nfa.optional(nfa.seq(one, optional));
-            }
-            if (optional != null) {
-                parts.add(optional);
-            }
-        }
-        ByteNfa.Frag body = nfa.seq(parts);
-        budget.tick();
-        return nfa.seq(nfa.literal("["), min > 0 ? body : nfa.optional(body), nfa.literal("]"));
-    }
-
-    private final Map<String, Integer> itemRules = new HashMap<>();
-
-    /** Array items as a rule of their own, so that bounded arrays repeat a call rather than a copy. */
-    private int itemRule(SchemaDocument doc, JsonNode items, String itemPtr, int depth) {
-        String key = doc.index + "@" + itemPtr + "@" + depth;
-        Integer known = itemRules.get(key);
-        if (known != null) {
-            return known;
-        }
-        int rule = rules.declare("#" + itemPtr);
-        itemRules.put(key, rule);
-        refs.later(rule, refs.inliningNow(),
-                nfa -> items == null ? anyValue(nfa) : value(nfa, doc, items, itemPtr, depth));
-        return rule;
-    }
-
-    // ---- any JSON
-
-    /** Any JSON value, through one recursive rule. */
-    private ByteNfa.Frag anyValue(ByteNfa nfa) {
-        return nfa.call(anyRule());
-    }
-
-    private ByteNfa.Frag anyObject(ByteNfa nfa) {
-        int value = anyRule();
-        ByteNfa.Frag member = nfa.seq(nfa.literal("\""), nfa.call(scalars.freeString()), nfa.literal(":"), space(nfa),
-                nfa.call(value));
-        return list(nfa, "{", member, "}");
-    }
-
-    private int anyRule() {
-        if (anyRule >= 0) {
-            return anyRule;
-        }
-        anyRule = rules.declare("any");
-        int self = anyRule;
-        ByteNfa nfa = new ByteNfa(budget);
-        ByteNfa.Frag object = anyObject(nfa);
-        ByteNfa.Frag array = list(nfa, "[", nfa.call(self), "]");
-        int number = scalars.anyNumber();
-        ByteNfa.Frag body = nfa.union(List.of(object, array, nfa.seq(nfa.literal("\""), nfa.call(scalars.freeString())),
-                nfa.call(number), nfa.literal("true"), nfa.literal("false"), nfa.literal("null")));
-        rules.define(self, nfa, body);
-        return self;
     }
 }
