@@ -11,12 +11,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Objects and arrays, the parts of a JSON text that nest: an object's properties in the schema's order, each
- * written once whichever way it is reached, so that the comma before it depends only on whether anything was
- * written yet; a map (free keys) for an object without {@code properties}; an array as a loop over one item,
- * or for {@code minItems}/{@code maxItems} as counted calls of an item rule of its own, so that a bound of a
- * hundred costs a hundred call edges and not a hundred copies of the item. Also the any-value rule (an unconstrained
- * {@code true} schema), which is built from the same object and array shapes.
+ * Objects and arrays, the values that nest. An object is its properties in the schema's order, each property's
+ * value built once whether a comma comes before it or not, or a map with free keys where the schema lists no
+ * properties. An array is a loop over one item, or, for {@code minItems}/{@code maxItems}, counted calls of an
+ * item rule of its own, so that a bound of a hundred costs a hundred call edges rather than a hundred copies of
+ * the item. The any-value rule (a {@code true} schema, or one with no keywords that constrain) lives here too, as
+ * it is built from the same object and array shapes.
  *
  * <p>Mutable (the item rules and the any-value rule, declared once per compilation); confined to the compiling
  * thread.

@@ -21,10 +21,10 @@ import java.util.Set;
  */
 final class SchemaKeywords {
 
-    static final Set<String> ANNOTATIONS = Set.of("title", "description", "default", "examples",
+    private static final Set<String> ANNOTATIONS = Set.of("title", "description", "default", "examples",
             "$comment", "deprecated", "readOnly", "writeOnly", "$schema", "$id");
-    static final Set<String> OBJECT_KEYWORDS = Set.of("properties", "required", "additionalProperties");
-    static final Set<String> ARRAY_KEYWORDS = Set.of("items", "minItems", "maxItems");
+    private static final Set<String> OBJECT_KEYWORDS = Set.of("properties", "required", "additionalProperties");
+    private static final Set<String> ARRAY_KEYWORDS = Set.of("items", "minItems", "maxItems");
     static final Set<String> STRING_KEYWORDS = Set.of("pattern", "format", "minLength", "maxLength");
     static final Set<String> NUMBER_KEYWORDS = Set.of("minimum", "maximum", "exclusiveMinimum",
             "exclusiveMaximum", "multipleOf");
@@ -56,7 +56,7 @@ final class SchemaKeywords {
             Map.entry("nullable", "nullable is not JSON Schema; use \"type\": [\"T\", \"null\"]"));
 
     /** The seven JSON types, in the order a schema's type branches are built. */
-    static final List<String> TYPES = List.of("object", "array", "string", "number", "integer", "boolean",
+    private static final List<String> TYPES = List.of("object", "array", "string", "number", "integer", "boolean",
             "null");
 
     private SchemaKeywords() {

@@ -25,15 +25,15 @@ import java.util.Set;
  */
 final class SchemaParser {
 
-    static final int MAX_PROPERTIES = 5_000;
-    static final int MAX_ENUM_VALUES = 1_000;
-    static final int MAX_SCHEMA_CHARS = 120_000;
-    static final int MAX_LARGE_ENUM_CHARS = 15_000;
-    static final int LARGE_ENUM = 250;
+    private static final int MAX_PROPERTIES = 5_000;
+    private static final int MAX_ENUM_VALUES = 1_000;
+    private static final int MAX_SCHEMA_CHARS = 120_000;
+    private static final int MAX_LARGE_ENUM_CHARS = 15_000;
+    private static final int LARGE_ENUM = 250;
     static final int STRICT_MAX_NESTING = 10;
     static final int MAX_NESTING = 64;
     /** The most characters of schema text accepted at all (the named limits count only some of them). */
-    static final int MAX_TEXT_CHARS = 4_000_000;
+    private static final int MAX_TEXT_CHARS = 4_000_000;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
