@@ -26,6 +26,14 @@ final class Choice {
     boolean finished;
     /** Waiting in the batch scheduler's resume queue (preempted, or admitted without room). */
     boolean waitingToResume;
+    /** Why it waits to resume when it was preempted; null when it was admitted without room or is running. */
+    PreemptionReason preemptedFor;
+    /** When it was last preempted (ticker nanos). */
+    long preemptedAtNanos;
+    /** Tokens whose KV it held when preempted: what a resume recomputes, less what the prefix cache still has. */
+    int computedWhenPreempted;
+    /** Until when (ticker nanos) it may not be preempted for fairness: set when it resumes from a preemption. */
+    long fairnessProtectedUntilNanos = Long.MIN_VALUE;
 
     Choice(GenerationJob job, int index, KvSequence seq, SamplingState sampling, StopConditions stopConditions,
            TextCodec.IncrementalDecoder decoder, StopMatcher stopStrings) {

@@ -9,6 +9,7 @@ import io.fairlane.engine.GenerationRequest;
 import io.fairlane.engine.GenerationStream;
 import io.fairlane.engine.InferenceEngine;
 import io.fairlane.engine.ModelInfo;
+import io.fairlane.engine.Preemption;
 import io.fairlane.engine.PreparedPrompt;
 import io.fairlane.engine.Prompt;
 import io.fairlane.engine.TokenEvent;
@@ -69,16 +70,16 @@ public final class LocalEngine implements InferenceEngine {
      * @param maxBatchTokens      per-step token budget
      * @param maxRunningSequences most sequences in the running batch (and most choices per request)
      * @param tenants             tenants at start (their weights steer preemption)
-     * @param preemptForFairness  preempt over-share tenants for an under-share arrival (off for FCFS)
+     * @param preemption          whether over-share tenants are preempted for an under-share arrival
      */
-    record Limits(int maxBatchTokens, int maxRunningSequences, List<TenantSpec> tenants,
-                  boolean preemptForFairness) {
+    record Limits(int maxBatchTokens, int maxRunningSequences, List<TenantSpec> tenants, Preemption preemption) {
         Limits(int maxBatchTokens, int maxRunningSequences, List<TenantSpec> tenants) {
-            this(maxBatchTokens, maxRunningSequences, tenants, false);
+            this(maxBatchTokens, maxRunningSequences, tenants, Preemption.none());
         }
 
         Limits {
             tenants = List.copyOf(tenants);
+            Objects.requireNonNull(preemption, "preemption");
             if (maxBatchTokens <= 0 || maxRunningSequences <= 0) {
                 throw new IllegalArgumentException("limits must be > 0");
             }
@@ -117,7 +118,7 @@ public final class LocalEngine implements InferenceEngine {
         PrefixMatcher<Work> matcher = work -> work instanceof GenerationJob g ? kv.cachedPrefixTokens(g.root) : 0;
         this.waiting = Objects.requireNonNull(schedulerFactory.apply(matcher), "scheduler");
         this.batch = new BatchScheduler(kv, waiting, ticker, limits.maxBatchTokens(), limits.maxRunningSequences(),
-                limits.tenants(), limits.preemptForFairness());
+                limits.tenants(), limits.preemption());
         ChoiceFactory choices = new ChoiceFactory(model, text);
         EngineCounters counters = new EngineCounters();
         this.intake = new RequestIntake(model, kv, waiting, active, choices, limits.maxRunningSequences(),
