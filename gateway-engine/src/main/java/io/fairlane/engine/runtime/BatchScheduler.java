@@ -60,12 +60,16 @@ final class BatchScheduler {
                     .thenComparingLong(c -> c.order)
                     .thenComparingInt(c -> c.index);
 
+    /** Tenants under their share asked for out of order per admission attempt: bounds a step's planning. */
+    private static final int UNDER_SHARE_TRIES = 4;
+
     private final KvCacheManager kv;
     private final TenantScheduler<Work> waiting;
     private final Ticker ticker;
     private final int maxBatchTokens;
     private final int maxRunning;
     private final Preemptions preemptions;
+    private final QueuedTenants queuedTenants;
     private final List<Choice> running = new ArrayList<>();
     private final PriorityQueue<Choice> resume = new PriorityQueue<>(RESUME_ORDER);
     /** Slots promised to the children of admitted n > 1 jobs that have not forked yet. */
@@ -84,12 +88,15 @@ final class BatchScheduler {
 
     BatchScheduler(KvCacheManager kv, TenantScheduler<Work> waiting, Ticker ticker, int maxBatchTokens,
                    int maxRunning, List<TenantSpec> tenants) {
-        this(kv, waiting, ticker, maxBatchTokens, maxRunning, tenants, Preemption.none());
+        this(kv, waiting, ticker, maxBatchTokens, maxRunning, tenants, Preemption.none(), new QueuedTenants());
     }
 
-    /** @param preemption whether to preempt over-share tenants for an under-share arrival */
+    /**
+     * @param preemption    whether to preempt over-share tenants for an under-share arrival
+     * @param queuedTenants tenants with generations queued, counted by the intake; hand-outs are counted here
+     */
     BatchScheduler(KvCacheManager kv, TenantScheduler<Work> waiting, Ticker ticker, int maxBatchTokens,
-                   int maxRunning, List<TenantSpec> tenants, Preemption preemption) {
+                   int maxRunning, List<TenantSpec> tenants, Preemption preemption, QueuedTenants queuedTenants) {
         this.kv = Objects.requireNonNull(kv, "kv");
         this.waiting = Objects.requireNonNull(waiting, "waiting");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -99,6 +106,7 @@ final class BatchScheduler {
         this.maxBatchTokens = maxBatchTokens;
         this.maxRunning = maxRunning;
         this.preemptions = new Preemptions(kv, maxRunning, preemption, tenants);
+        this.queuedTenants = Objects.requireNonNull(queuedTenants, "queuedTenants");
     }
 
     void updateTenants(List<TenantSpec> tenants) {
@@ -196,11 +204,17 @@ final class BatchScheduler {
         while (budget > 0) {
             Optional<Ticket<Work>> next = waiting.next(capacity);
             if (next.isEmpty()) {
+                next = nextUnderShare(capacity);
+            }
+            if (next.isEmpty()) {
                 return;
             }
             Ticket<Work> ticket = next.get();
             Work work = ticket.work();
             work.ticket(ticket);
+            if (work instanceof GenerationJob) {
+                queuedTenants.left(work.tenant());
+            }
             if (work.abortRequested()) {
                 waiting.cancel(ticket, ActualCost.NONE);
                 abandoned.add(work);
@@ -220,6 +234,25 @@ final class BatchScheduler {
                 }
             }
         }
+    }
+
+    /**
+     * When the policy's choice does not fit: the first request of a tenant under its fair share, which may start by
+     * preempting, out of the policy's order (tenants furthest below their share first, a few per step). Without it
+     * a tenant under its share would still wait whenever the policy picks a tenant above its own.
+     */
+    private Optional<Ticket<Work>> nextUnderShare(Capacity<Work> capacity) {
+        if (!preemptions.fairShare() || running.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> candidates = preemptions.underShare(queuedTenants.tenants(), running);
+        for (int i = 0; i < Math.min(candidates.size(), UNDER_SHARE_TRIES); i++) {
+            Optional<Ticket<Work>> t = waiting.nextOf(candidates.get(i), capacity);
+            if (t.isPresent()) {
+                return t;
+            }
+        }
+        return Optional.empty();
     }
 
     private void dispatch(GenerationJob job, List<GenerationJob> started) {

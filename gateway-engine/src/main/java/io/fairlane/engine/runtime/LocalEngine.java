@@ -117,13 +117,14 @@ public final class LocalEngine implements InferenceEngine {
         Objects.requireNonNull(limits, "limits");
         PrefixMatcher<Work> matcher = work -> work instanceof GenerationJob g ? kv.cachedPrefixTokens(g.root) : 0;
         this.waiting = Objects.requireNonNull(schedulerFactory.apply(matcher), "scheduler");
+        QueuedTenants queuedTenants = new QueuedTenants();
         this.batch = new BatchScheduler(kv, waiting, ticker, limits.maxBatchTokens(), limits.maxRunningSequences(),
-                limits.tenants(), limits.preemption());
+                limits.tenants(), limits.preemption(), queuedTenants);
         ChoiceFactory choices = new ChoiceFactory(model, text);
         EngineCounters counters = new EngineCounters();
-        this.intake = new RequestIntake(model, kv, waiting, active, choices, limits.maxRunningSequences(),
-                this::wakeLoop);
-        this.settlement = new JobSettlement(waiting, batch, active, aborts);
+        this.intake = new RequestIntake(model, kv, waiting, active, choices, queuedTenants,
+                limits.maxRunningSequences(), this::wakeLoop);
+        this.settlement = new JobSettlement(waiting, batch, active, aborts, queuedTenants);
         TokenAcceptor acceptor = new TokenAcceptor(text, settlement, counters);
         this.forward = new ForwardStep(model.id(), executor, kv, acceptor,
                 new Forker(kv, batch, choices, acceptor), settlement, counters);

@@ -156,6 +156,27 @@ final class Preemptions {
     }
 
     /**
+     * Of {@code tenants}, those that could take one more slot and stay within their share, furthest below it first;
+     * empty when preemption for fairness is off.
+     */
+    List<String> underShare(List<String> tenants, List<Choice> running) {
+        if (!fairShare) {
+            return List.of();
+        }
+        Map<String, Double> below = new HashMap<>();
+        for (String t : tenants) {
+            Shares shares = new Shares(running, t);
+            double fair = shares.fairSlots(t);
+            if (shares.slots(t) + 1 <= fair + EPS) {
+                below.put(t, shares.slots(t) / fair);
+            }
+        }
+        List<String> out = new java.util.ArrayList<>(below.keySet());
+        out.sort(Comparator.<String>comparingDouble(below::get).thenComparing(Comparator.naturalOrder()));
+        return out;
+    }
+
+    /**
      * The running choice to preempt so that {@code requester} can grow (the requester itself included): lowest tier
      * first, then one outside its fairness window, then the tenant furthest above its share, then the newest.
      */

@@ -24,6 +24,7 @@ class BatchSchedulerTest {
     private static final int BS = 4;
 
     private final FifoTenantScheduler<Work> queue = new FifoTenantScheduler<>();
+    private final QueuedTenants queuedTenants = new QueuedTenants();
     private long order;
 
     private GenerationJob submit(KvCacheManager kv, String tenant, ServiceTier tier, int promptLength) {
@@ -35,6 +36,7 @@ class BatchSchedulerTest {
                 new StopConditions(List.of(), r.sampling(), 1024), ToyModel.letters().newDecoder(),
                 new StopMatcher(List.of())));
         queue.offer(tenant, job, new CostEstimate(promptLength, 0, 100), tier);
+        queuedTenants.queued(tenant);
         return job;
     }
 
@@ -133,7 +135,7 @@ class BatchSchedulerTest {
 
     /** Four sequence slots, 64-token steps, equal weights. */
     private BatchScheduler fourSlots(KvCacheManager kv, Preemption preemption) {
-        return new BatchScheduler(kv, queue, Ticker.system(), 64, 4, List.of(), preemption);
+        return new BatchScheduler(kv, queue, Ticker.system(), 64, 4, List.of(), preemption, queuedTenants);
     }
 
     /** Four running sequences of "heavy" in a batch of four slots, then one request of "light". */
@@ -203,7 +205,7 @@ class BatchSchedulerTest {
 
     private BatchScheduler fourSlots(KvCacheManager kv, Preemption preemption, Ticker ticker,
                                      List<TenantSpec> tenants) {
-        return new BatchScheduler(kv, queue, ticker, 64, 4, tenants, preemption);
+        return new BatchScheduler(kv, queue, ticker, 64, 4, tenants, preemption, queuedTenants);
     }
 
     /** Runs a choice to its end as the loop does when it finishes: frees its blocks, takes it off the batch. */
@@ -324,5 +326,31 @@ class BatchSchedulerTest {
         simulateStep(kv, batch.schedule());
         // 9 tokens were computed; the resume finds 8 in the cache (two whole blocks): 1 computed again.
         assertThat(batch.preemptionsByTenant().get("heavy").recomputedTokens()).isEqualTo(1L);
+    }
+
+    @Test
+    void schedule_underShareArrivalBehindOverShareQueue_startsOutOfOrder() {
+        // The FIFO queue's head is heavy's fifth request, which cannot start (heavy is above its share); light's
+        // request behind it is asked for by name and preempts.
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        BatchScheduler batch = fourSlots(kv, Preemption.fairShare());
+        for (int i = 0; i < 5; i++) {
+            submit(kv, "heavy", ServiceTier.DEFAULT, 8);
+        }
+        simulateStep(kv, batch.schedule());
+        GenerationJob light = submit(kv, "light", ServiceTier.DEFAULT, 8);
+        assertThat(planned(batch.schedule())).contains(light.choices.getFirst());
+    }
+
+    @Test
+    void schedule_underShareArrivalBehindOverShareQueue_waitsWithoutFairPreemption() {
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        BatchScheduler batch = fourSlots(kv, Preemption.none());
+        for (int i = 0; i < 5; i++) {
+            submit(kv, "heavy", ServiceTier.DEFAULT, 8);
+        }
+        simulateStep(kv, batch.schedule());
+        GenerationJob light = submit(kv, "light", ServiceTier.DEFAULT, 8);
+        assertThat(planned(batch.schedule())).doesNotContain(light.choices.getFirst());
     }
 }
