@@ -26,7 +26,8 @@ import java.util.PriorityQueue;
  * <ol>
  *   <li><b>Decodes</b> of running choices, oldest first: one token each.</li>
  *   <li><b>Prefill chunks</b> of running choices whose prompt is not yet computed, up to the rest of the
- *       step's token budget ({@code maxBatchTokens}).</li>
+ *       step's token budget ({@code maxBatchTokens}); with preemption for a fair share, the chunks of tenants
+ *       furthest below their share first, so a newcomer's prompt is not held back by a neighbour's.</li>
  *   <li>If nothing was preempted in this step: choices waiting to <b>resume</b> (preempted earlier, or
  *       admitted when the pool had no room), oldest first.</li>
  *   <li>If nothing was preempted: <b>new work</b> from the waiting queue, a {@link TenantScheduler}, which
@@ -131,11 +132,17 @@ final class BatchScheduler {
                 scheduleRunning(c);
             }
         }
-        for (Choice c : List.copyOf(running)) {
+        List<Choice> prefilling = new ArrayList<>();
+        for (Choice c : running) {
+            if (!c.waitingToResume && !planned.containsKey(c) && c.seq.uncomputedTokens() > 0) {
+                prefilling.add(c);
+            }
+        }
+        for (Choice c : preemptions.prefillOrder(prefilling, running)) {
             if (budget == 0) {
                 break;
             }
-            if (!c.waitingToResume && !planned.containsKey(c) && c.seq.uncomputedTokens() > 0) {
+            if (running.contains(c) && !planned.containsKey(c)) {
                 scheduleRunning(c);
             }
         }

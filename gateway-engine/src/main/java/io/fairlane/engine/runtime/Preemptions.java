@@ -156,6 +156,20 @@ final class Preemptions {
     }
 
     /**
+     * The order in which {@code prefilling} choices get the step's token budget: with preemption for a fair share,
+     * tenants furthest below their share first (a stable sort: admission order within a tenant); otherwise as given.
+     */
+    List<Choice> prefillOrder(List<Choice> prefilling, List<Choice> running) {
+        if (!fairShare || prefilling.size() < 2) {
+            return prefilling;
+        }
+        Shares shares = new Shares(running, null);
+        List<Choice> out = new java.util.ArrayList<>(prefilling);
+        out.sort(Comparator.comparingDouble(c -> shares.overShare(c.job.tenant())));
+        return out;
+    }
+
+    /**
      * Of {@code tenants}, those that could take one more slot and stay within their share, furthest below it first;
      * empty when preemption for fairness is off.
      */

@@ -353,4 +353,27 @@ class BatchSchedulerTest {
         GenerationJob light = submit(kv, "light", ServiceTier.DEFAULT, 8);
         assertThat(planned(batch.schedule())).doesNotContain(light.choices.getFirst());
     }
+
+    /** The order prefill chunks get the budget in, for heavy (three of four slots) and light (one) prefilling. */
+    private List<String> prefillOrder(Preemption preemption) {
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        List<Choice> running = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            running.add(submit(kv, "heavy", ServiceTier.DEFAULT, 8).choices.getFirst());
+        }
+        running.add(submit(kv, "light", ServiceTier.DEFAULT, 8).choices.getFirst());
+        Preemptions p = new Preemptions(kv, 4, preemption, List.of());
+        return p.prefillOrder(List.of(running.get(2), running.get(3)), running).stream()
+                .map(c -> c.job.tenant()).toList();
+    }
+
+    @Test
+    void prefillOrder_fairPreemption_underShareTenantFirst() {
+        assertThat(prefillOrder(Preemption.fairShare())).containsExactly("light", "heavy");
+    }
+
+    @Test
+    void prefillOrder_noFairPreemption_admissionOrder() {
+        assertThat(prefillOrder(Preemption.none())).containsExactly("heavy", "light");
+    }
 }
