@@ -39,8 +39,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Two tenants of equal weight on one CPU engine with few running slots ({@code --max-running}, default 4). The
  * neighbour ("heavy") is a closed loop of {@code --heavy-in-flight} clients (default 40), each sending its next
- * request as soon as the last one ends; "light" sends Poisson arrivals at {@code --light-rps}. Per engine setting
- * ({@code --preemption fair,none}), after a discarded warm-up, three phases of {@code --seconds} each:
+ * request as soon as the last one ends (64 prompt + 64 output tokens by default); "light" sends Poisson arrivals at
+ * {@code --light-rps} (default 0.25/s, 64 + 32 tokens: rarely more than one in flight, well inside its share of two
+ * slots). Both engine settings ({@code --preemption fair,none}) are opened at once and, after a discarded warm-up
+ * each, measured in {@code --rounds} interleaved rounds (so a shift in the shared machine's load hits both alike),
+ * each round three phases of {@code --seconds} per setting:
  * <ol>
  *   <li><b>solo</b>: light alone, the reference for TTFT;</li>
  *   <li><b>width</b>: heavy holds one slot fewer than the engine has (a closed loop of {@code max-running - 1}), so
@@ -59,7 +62,8 @@ public final class FairPreemptionBench {
 
     static final Set<String> KNOWN = Set.of("shape", "dtype", "context", "model-root", "kv-bytes", "max-running",
             "max-batch-tokens", "threads", "policy", "quantum", "window", "prompt", "max-tokens", "light-prompt",
-            "light-max-tokens", "light-rps", "heavy-in-flight", "seconds", "warmup-seconds", "seed", "preemption");
+            "light-max-tokens", "light-rps", "heavy-in-flight", "seconds", "rounds", "warmup-seconds", "seed",
+            "preemption");
 
     private final BenchArgs args;
     private final Random random;
@@ -88,6 +92,19 @@ public final class FairPreemptionBench {
     record Phase(String name, double[] lightTtft, double[] lightE2e, double[] heavyTtft, double tokensPerSecond,
                  long fairShare, long kvCache, long recomputed) {
 
+        /** The phases' samples together; tokens/s averaged, counts summed. */
+        static Phase merge(String name, List<Phase> phases) {
+            return new Phase(name, concat(phases, Phase::lightTtft), concat(phases, Phase::lightE2e),
+                    concat(phases, Phase::heavyTtft),
+                    phases.stream().mapToDouble(Phase::tokensPerSecond).average().orElse(Double.NaN),
+                    phases.stream().mapToLong(Phase::fairShare).sum(), phases.stream().mapToLong(Phase::kvCache).sum(),
+                    phases.stream().mapToLong(Phase::recomputed).sum());
+        }
+
+        private static double[] concat(List<Phase> phases, java.util.function.Function<Phase, double[]> f) {
+            return phases.stream().flatMapToDouble(p -> Arrays.stream(f.apply(p))).toArray();
+        }
+
         String line(String setting) {
             return String.format(Locale.ROOT, "[%s %s] light n=%d ttft_p50=%.1f ttft_p99=%.1f e2e_p50=%.1f "
                             + "e2e_p99=%.1f ms; heavy n=%d ttft_p50=%.1f ttft_p99=%.1f ms; tokens_per_s=%.1f; "
@@ -104,29 +121,55 @@ public final class FairPreemptionBench {
 
     private void run() throws Exception {
         int maxRunning = (int) args.longValue("max-running", 4);
-        int seconds = (int) args.longValue("seconds", 60);
+        int seconds = (int) args.longValue("seconds", 30);
+        int rounds = (int) args.longValue("rounds", 3);
         int warmup = (int) args.longValue("warmup-seconds", 15);
         int inFlight = (int) args.longValue("heavy-in-flight", 40);
-        System.out.printf(Locale.ROOT, "[setup] shape=%s dtype=%s max_running=%d policy=%s prompt=%d max_tokens=%d "
-                        + "light_prompt=%d light_max_tokens=%d light_rps=%.2f heavy_in_flight=%d seconds=%d cores=%d%n",
-                args.get("shape", "llama-110m"), args.get("dtype", "bf16"), maxRunning, args.get("policy", "drr"),
-                args.longValue("prompt", 64), args.longValue("max-tokens", 64), lightPrompt(), lightMaxTokens(),
-                args.doubleValue("light-rps", 1), inFlight, seconds, Runtime.getRuntime().availableProcessors());
-        java.util.Map<String, List<Phase>> results = new java.util.LinkedHashMap<>();
-        for (String setting : args.get("preemption", "fair,none").split(",")) {
-            try (InferenceEngine engine = open(setting.trim(), maxRunning)) {
+        System.out.printf(Locale.ROOT, "[setup] shape=%s dtype=%s max_running=%d max_batch_tokens=%d policy=%s "
+                        + "prompt=%d max_tokens=%d light_prompt=%d light_max_tokens=%d light_rps=%.2f "
+                        + "heavy_in_flight=%d rounds=%d seconds=%d cores=%d%n",
+                args.get("shape", "llama-110m"), args.get("dtype", "bf16"), maxRunning,
+                args.longValue("max-batch-tokens", 2048), args.get("policy", "drr"), args.longValue("prompt", 64),
+                args.longValue("max-tokens", 64), lightPrompt(), lightMaxTokens(), args.doubleValue("light-rps", 0.25),
+                inFlight, rounds, seconds, Runtime.getRuntime().availableProcessors());
+        // Both engines open at once and their phases interleaved round by round, so that a change in the machine's
+        // load (it is shared) falls on both settings alike; an idle engine's loop only parks.
+        Map<String, InferenceEngine> engines = new java.util.LinkedHashMap<>();
+        Map<String, List<Phase>> results = new java.util.LinkedHashMap<>();
+        try {
+            for (String setting : args.get("preemption", "fair,none").split(",")) {
+                InferenceEngine engine = open(setting.trim(), maxRunning);
+                engines.put(setting.trim(), engine);
                 phase(engine, "warmup", inFlight, warmup);
-                List<Phase> phases = new ArrayList<>();
-                for (var spec : List.of(Map.entry("solo", 0), Map.entry("width", maxRunning - 1),
-                        Map.entry("contended", inFlight))) {
-                    Phase ph = phase(engine, spec.getKey(), spec.getValue(), seconds);
-                    System.out.println(ph.line(setting.trim()));
-                    phases.add(ph);
+                results.put(setting.trim(), new ArrayList<>());
+            }
+            List<Map.Entry<String, Integer>> phases = List.of(Map.entry("solo", 0),
+                    Map.entry("width", maxRunning - 1), Map.entry("contended", inFlight));
+            for (int r = 1; r <= rounds; r++) {
+                for (var e : engines.entrySet()) {
+                    for (var spec : phases) {
+                        Phase ph = phase(e.getValue(), spec.getKey(), spec.getValue(), seconds);
+                        System.out.println(ph.line(e.getKey() + " round " + r));
+                        results.get(e.getKey()).add(ph);
+                    }
                 }
-                results.put(setting.trim(), phases);
+            }
+        } finally {
+            for (InferenceEngine engine : engines.values()) {
+                engine.close();
             }
         }
-        verdict(results);
+        Map<String, List<Phase>> merged = new java.util.LinkedHashMap<>();
+        results.forEach((setting, list) -> {
+            List<Phase> byName = new ArrayList<>();
+            for (var spec : List.of("solo", "width", "contended")) {
+                Phase m = Phase.merge(spec, list.stream().filter(p -> p.name().equals(spec)).toList());
+                System.out.println(m.line(setting + " all rounds"));
+                byName.add(m);
+            }
+            merged.put(setting, byName);
+        });
+        verdict(merged);
     }
 
     private void verdict(Map<String, List<Phase>> results) {
@@ -157,7 +200,7 @@ public final class FairPreemptionBench {
     }
 
     private int lightMaxTokens() {
-        return (int) args.longValue("light-max-tokens", args.longValue("max-tokens", 64));
+        return (int) args.longValue("light-max-tokens", 32);
     }
 
     private InferenceEngine open(String setting, int maxRunning) throws Exception {
@@ -202,7 +245,7 @@ public final class FairPreemptionBench {
         ConcurrentLinkedQueue<CompletableFuture<Outcome>> inFlight = new ConcurrentLinkedQueue<>();
         List<Thread> clients = new ArrayList<>();
         Random lightRandom = new Random(random.nextLong());
-        double rps = args.doubleValue("light-rps", 1);
+        double rps = args.doubleValue("light-rps", 0.25);
         clients.add(Thread.ofVirtual().start(() -> {
             long next = System.nanoTime();
             while (true) {

@@ -78,14 +78,15 @@ final class Scenarios {
      * preemption, beside the light tenant alone and in a batch of the same width (see {@code SimulatorMain}).
      */
     static Scenario fairShareNeighbour() {
-        EngineModel fourSlots = new EngineModel(12_000, 4, 4096, 0.012, 0.00006, 0.0003, 0);
+        EngineModel fourSlots = EngineModel.typical().withChunkedPrefill(4, 256);
         return new Scenario("preemption", "Preemption for a fair share: 4 slots, a neighbour with 40 in flight",
-                "The light tenant sends 0.2 req/s of 512 + 32 tokens (rarely more than one in flight, well inside its "
-                        + "share of two slots); the heavy one keeps 40 requests of 512 + 256 in flight, so every "
-                        + "slot is always taken. Without preemption a light request waits for a heavy one to "
-                        + "finish; with it, it starts in the next step.",
-                1200, fourSlots,
-                List.of(TenantLoad.of(LIGHT, constant(0.2), 512, 32), TenantLoad.closedLoop(HEAVY, 40, 512, 256)),
+                "The light tenant sends 0.1 req/s of 512 + 32 tokens (almost never more than one in flight, well "
+                        + "inside its share of two slots); the heavy one keeps 40 requests of 512 + 256 in flight, so "
+                        + "every slot is always taken. Prompts are prefilled in chunks of 256 tokens. Without "
+                        + "preemption a light request waits for a heavy one to finish; with it, it starts in the "
+                        + "next step.",
+                2400, fourSlots,
+                List.of(TenantLoad.of(LIGHT, constant(0.1), 512, 32), TenantLoad.closedLoop(HEAVY, 40, 512, 256)),
                 LIGHT, 17);
     }
 

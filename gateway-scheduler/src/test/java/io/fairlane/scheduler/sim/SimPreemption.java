@@ -84,6 +84,23 @@ record SimPreemption(double window) {
         return victims;
     }
 
+    /** Per running tenant: slots held over its share (1 = exactly its share). */
+    Map<String, Double> slotRatios(List<? extends Candidate> running, int maxBatch, Map<String, Double> weights) {
+        Map<String, Integer> slots = new HashMap<>();
+        for (Candidate c : running) {
+            slots.merge(c.tenant(), 1, Integer::sum);
+        }
+        double weightSum = 0;
+        for (String t : slots.keySet()) {
+            weightSum += weights.getOrDefault(t, 1.0);
+        }
+        Map<String, Double> out = new HashMap<>();
+        for (Map.Entry<String, Integer> e : slots.entrySet()) {
+            out.put(e.getKey(), e.getValue() / (maxBatch * weights.getOrDefault(e.getKey(), 1.0) / weightSum));
+        }
+        return out;
+    }
+
     /** Of {@code tenants}, those that could take one more slot within their share, furthest below it first. */
     List<String> underShare(List<String> tenants, List<? extends Candidate> running, int maxBatch,
                             Map<String, Double> weights) {

@@ -63,12 +63,18 @@ final class Simulator {
         final int cached;
         final long seq;
         int generated;
+        /** Input tokens still to prefill (a resumed request: its recompute). */
+        int prefillLeft;
+        /** This step's prefill chunk. */
+        int chunk;
+        boolean firstToken;
         double protectedUntil = Double.NEGATIVE_INFINITY;
 
-        Running(Ticket<SimRequest> ticket, int cached, long seq) {
+        Running(Ticket<SimRequest> ticket, int cached, long seq, int prefillLeft) {
             this.ticket = ticket;
             this.cached = cached;
             this.seq = seq;
+            this.prefillLeft = prefillLeft;
         }
 
         @Override
@@ -96,7 +102,10 @@ final class Simulator {
     /** Preempted requests waiting to resume, oldest admission first. */
     private final List<Running> resume = new ArrayList<>();
     private long kvUsed;
+    /** Input tokens admitted or resumed in this step (the whole-input model's budget check). */
     private long stepPrefill;
+    /** Chunked model: prefill the running requests still want, at most a step's budget. */
+    private long runningPrefill;
     private int stepAdmitted;
     private long admissions;
     private long preemptions;
@@ -157,9 +166,10 @@ final class Simulator {
         @Override
         public boolean fits(SimRequest r, CostEstimate estimate) {
             victims = null;
+            boolean budget = engine.chunkedPrefill() ? runningPrefill + stepPrefill < engine.prefillBudget()
+                    : stepAdmitted == 0 || stepPrefill + r.input() - cache.peek(r) <= engine.prefillBudget();
             boolean fits = !onlyUnderShare && running.size() + stepAdmitted + 1 <= engine.maxBatch()
-                    && kvUsed + r.input() + r.output() <= engine.kvTokens()
-                    && (stepAdmitted == 0 || stepPrefill + r.input() - cache.peek(r) <= engine.prefillBudget());
+                    && kvUsed + r.input() + r.output() <= engine.kvTokens() && budget;
             if (fits || preemption == null) {
                 return fits;
             }
@@ -219,10 +229,39 @@ final class Simulator {
             int tokens = SimPreemption.recomputeTokens(r.ticket.work().input() + r.generated);
             kvUsed += r.reservedTokens();
             stepPrefill += tokens;
+            r.prefillLeft = tokens;
             recomputed += tokens;
             r.protectedUntil = now + preemption.window();
             running.add(r);
         }
+    }
+
+    /**
+     * Sets each running request's prefill chunk for this step and returns the step's prefill tokens. The whole-input
+     * model prefills everything admitted; the chunked one hands out the budget, running prefills first (with
+     * preemption, tenants furthest below their share first, as the engine does), then what was admitted.
+     */
+    private long planPrefill() {
+        List<Running> prefilling = new ArrayList<>();
+        for (Running run : running) {
+            run.chunk = 0;
+            if (run.prefillLeft > 0) {
+                prefilling.add(run);
+            }
+        }
+        if (preemption != null && engine.chunkedPrefill()) {
+            Map<String, Double> ratio = preemption.slotRatios(running, engine.maxBatch(), weightOf);
+            prefilling.sort(java.util.Comparator.<Running>comparingDouble(r -> ratio.get(r.tenant()))
+                    .thenComparingLong(Running::admittedSeq));
+        }
+        long budget = engine.chunkedPrefill() ? engine.prefillBudget() : Long.MAX_VALUE;
+        long total = 0;
+        for (Running run : prefilling) {
+            run.chunk = (int) Math.min(run.prefillLeft, budget);
+            budget -= run.chunk;
+            total += run.chunk;
+        }
+        return total;
     }
 
     /** A closed-loop client sends its next request the moment the last one ended. */
@@ -286,6 +325,10 @@ final class Simulator {
             // Admission.
             stepPrefill = 0;
             stepAdmitted = 0;
+            runningPrefill = 0;
+            for (Running run : running) {
+                runningPrefill += run.prefillLeft;
+            }
             if (preemption != null) {
                 resumeWaiting();
             }
@@ -304,7 +347,7 @@ final class Simulator {
                 promptTokens += r.input();
                 cachedTokens += cached;
                 service[ti] += weights.extend() * (r.input() - cached);
-                admitted.add(new Running(t.get(), cached, admissions++));
+                admitted.add(new Running(t.get(), cached, admissions++, r.input() - cached));
                 if (preempted) {
                     break; // as in the engine: a step that preempted for a share admits only that request
                 }
@@ -317,18 +360,23 @@ final class Simulator {
                 continue;
             }
             running.addAll(admitted);
-            now += engine.stepSeconds(stepPrefill, running.size());
+            now += engine.stepSeconds(planPrefill(), running.size());
 
-            // One token for every request in the batch; first tokens of the newly admitted ones.
-            for (Running run : admitted) {
-                SimRequest r = run.ticket.work();
-                ttfts.get(index.get(r.tenant())).add(now - r.arrival());
-            }
+            // A token for every request whose input is all in (a decode, or the last prefill chunk); that is the
+            // first token of a request admitted with its prompt.
             List<String> ended = new ArrayList<>();
             for (var it = running.iterator(); it.hasNext(); ) {
                 Running run = it.next();
                 SimRequest r = run.ticket.work();
                 int ti = index.get(r.tenant());
+                run.prefillLeft -= run.chunk;
+                if (run.prefillLeft > 0) {
+                    continue;
+                }
+                if (!run.firstToken) {
+                    run.firstToken = true;
+                    ttfts.get(ti).add(now - r.arrival());
+                }
                 run.generated++;
                 scheduler.progress(run.ticket, 1);
                 service[ti] += weights.output();
