@@ -128,13 +128,13 @@ final class BatchScheduler {
             if (budget == 0) {
                 break;
             }
-            if (c.decoding() && !c.waitingToResume) {
+            if (c.decoding() && !c.waitingToResume && c.schedulable()) {
                 scheduleRunning(c);
             }
         }
         List<Choice> prefilling = new ArrayList<>();
         for (Choice c : running) {
-            if (!c.waitingToResume && !planned.containsKey(c) && c.seq.uncomputedTokens() > 0) {
+            if (!c.waitingToResume && !planned.containsKey(c) && c.seq.uncomputedTokens() > 0 && c.schedulable()) {
                 prefilling.add(c);
             }
         }
@@ -177,6 +177,9 @@ final class BatchScheduler {
     private void resumeWaiting(List<GenerationJob> started) {
         while (budget > 0 && !resume.isEmpty() && running.size() + reservedSlots < maxRunning) {
             Choice c = resume.peek();
+            if (c.seq.pendingTokens() > 0) {
+                return; // preempted while its last token was being sampled: it resumes once that id is known
+            }
             int reserve = running.isEmpty() ? 0 : headroom();
             if (kv.freeBlocks() - reserve < kv.blocksNeededForPrefill(c.seq, budget)) {
                 return;

@@ -71,10 +71,17 @@ public final class LocalEngine implements InferenceEngine {
      * @param maxRunningSequences most sequences in the running batch (and most choices per request)
      * @param tenants             tenants at start (their weights steer preemption)
      * @param preemption          whether over-share tenants are preempted for an under-share arrival
+     * @param overlap             whether to keep one step in flight while the host takes the previous one in, where
+     *                            the executor {@linkplain StepExecutor#feedsSampledTokens feeds sampled tokens}
      */
-    record Limits(int maxBatchTokens, int maxRunningSequences, List<TenantSpec> tenants, Preemption preemption) {
+    record Limits(int maxBatchTokens, int maxRunningSequences, List<TenantSpec> tenants, Preemption preemption,
+                  boolean overlap) {
         Limits(int maxBatchTokens, int maxRunningSequences, List<TenantSpec> tenants) {
-            this(maxBatchTokens, maxRunningSequences, tenants, Preemption.none());
+            this(maxBatchTokens, maxRunningSequences, tenants, Preemption.none(), false);
+        }
+
+        Limits(int maxBatchTokens, int maxRunningSequences, List<TenantSpec> tenants, Preemption preemption) {
+            this(maxBatchTokens, maxRunningSequences, tenants, preemption, false);
         }
 
         Limits {
@@ -99,6 +106,8 @@ public final class LocalEngine implements InferenceEngine {
     private final ForwardStep forward;
     private final EmbeddingRunner embeddings;
     private final SnapshotPublisher snapshots;
+    private final boolean overlap;
+    private final EngineCounters counters;
     private final Thread loop;
     private volatile boolean closed;
 
@@ -121,7 +130,7 @@ public final class LocalEngine implements InferenceEngine {
         this.batch = new BatchScheduler(kv, waiting, ticker, limits.maxBatchTokens(), limits.maxRunningSequences(),
                 limits.tenants(), limits.preemption(), queuedTenants);
         ChoiceFactory choices = new ChoiceFactory(model, text);
-        EngineCounters counters = new EngineCounters();
+        this.counters = new EngineCounters();
         this.intake = new RequestIntake(model, kv, waiting, active, choices, queuedTenants,
                 limits.maxRunningSequences(), this::wakeLoop);
         this.settlement = new JobSettlement(waiting, batch, active, aborts, queuedTenants);
@@ -130,6 +139,7 @@ public final class LocalEngine implements InferenceEngine {
                 new Forker(kv, batch, choices, acceptor), settlement, counters);
         this.embeddings = new EmbeddingRunner(model.id(), executor, settlement, counters);
         this.snapshots = new SnapshotPublisher(kv, batch, waiting, executor, ticker, counters);
+        this.overlap = limits.overlap() && executor.feedsSampledTokens();
         this.loop = Thread.ofPlatform().name("fairlane-engine-" + model.id()).daemon(true).unstarted(this::runLoop);
         loop.start();
     }
@@ -228,23 +238,37 @@ public final class LocalEngine implements InferenceEngine {
     // The loop thread.
 
     private void runLoop() {
+        ForwardStep.Submitted inFlight = null;
         while (!closed) {
             try {
                 aborts.drain(settlement::abort);
+                if (inFlight != null && needsIdsFirst(inFlight)) {
+                    forward.finish(inFlight);
+                    inFlight = null;
+                }
                 StepPlan plan = batch.schedule();
                 if (plan.isEmpty()) {
+                    if (inFlight != null) {
+                        forward.finish(inFlight); // nothing to plan until its tokens are in
+                        inFlight = null;
+                        snapshots.publish(false);
+                        continue;
+                    }
                     snapshots.publish(true);
                     LockSupport.parkNanos(batch.idle() ? IDLE_PARK_NANOS : BLOCKED_PARK_NANOS);
                     continue;
                 }
-                runStep(plan);
+                inFlight = runStep(plan, inFlight);
                 snapshots.publish(false);
             } catch (RuntimeException | Error e) {
                 LOG.error("engine step failed for model {}; failing the requests in flight", model.id(), e);
+                ForwardStep.awaitQuietly(inFlight);
+                inFlight = null;
                 settlement.failAll(new EngineException(Kind.INTERNAL, "the engine failed: " + e.getMessage(), null,
                         null, e));
             }
         }
+        ForwardStep.awaitQuietly(inFlight);
         settlement.failAll(new EngineException(Kind.UNAVAILABLE, "the engine for model " + model.id() + " shut down",
                 null));
         snapshots.publish(true);
@@ -255,7 +279,26 @@ public final class LocalEngine implements InferenceEngine {
         }
     }
 
-    private void runStep(StepPlan plan) {
+    /**
+     * Whether the step in flight sampled for a choice whose next draw needs that token on the host (penalties, an
+     * output constraint): then the loop takes that step in before planning the next.
+     */
+    private static boolean needsIdsFirst(ForwardStep.Submitted inFlight) {
+        for (StepPlan.Chunk chunk : inFlight.chunks) {
+            Choice c = chunk.choice();
+            if (c.seq.pendingTokens() > 0 && !c.job.terminated && !c.finished && !c.samplesWithoutLookingBack()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Runs one planned step. Without overlap: forward, take in, done. With overlap: submit this step, take the one in
+     * flight in while the device runs it, then record this one in the KV bookkeeping; it is returned as the new step
+     * in flight. Embeddings reuse the device, so a step with embeddings first takes everything in flight in.
+     */
+    private ForwardStep.Submitted runStep(StepPlan plan, ForwardStep.Submitted inFlight) {
         for (Work w : plan.abandoned()) {
             settlement.abandon(w);
         }
@@ -265,12 +308,36 @@ public final class LocalEngine implements InferenceEngine {
                 settlement.brokenSink(job);
             }
         }
-        if (!plan.chunks().isEmpty()) {
-            forward.run(plan.chunks());
+        ForwardStep.Submitted next = null;
+        if (!plan.chunks().isEmpty() && overlap) {
+            next = forward.submitAhead(plan.chunks());
+            if (inFlight != null) {
+                if (next != null) {
+                    counters.stepsAhead++;
+                }
+                forward.finish(inFlight);
+            }
+            if (next != null) {
+                forward.commit(next);
+            }
+        } else {
+            if (inFlight != null) {
+                forward.finish(inFlight);
+            }
+            if (!plan.chunks().isEmpty()) {
+                forward.run(plan.chunks());
+            }
         }
-        for (EmbeddingJob job : plan.embeddings()) {
-            embeddings.run(job);
+        if (!plan.embeddings().isEmpty()) {
+            if (next != null) {
+                forward.finish(next);
+                next = null;
+            }
+            for (EmbeddingJob job : plan.embeddings()) {
+                embeddings.run(job);
+            }
         }
+        return next;
     }
 
     /** The handle {@link #submit} returns. */
@@ -295,6 +362,11 @@ public final class LocalEngine implements InferenceEngine {
         public String toString() {
             return "GenerationStream[" + requestId + "]";
         }
+    }
+
+    /** Steps queued while the previous one was still in flight: 0 unless the loop overlaps host and device work. */
+    long stepsSubmittedAhead() {
+        return counters.stepsAhead;
     }
 
     @Override

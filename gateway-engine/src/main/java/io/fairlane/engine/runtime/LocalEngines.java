@@ -103,7 +103,7 @@ public final class LocalEngines {
                     kv.totalBlocks() < fullContextBlocks ? "; fewer than one full-context sequence needs ("
                             + fullContextBlocks + "), so longer requests are refused" : "");
             LocalEngine.Limits limits = new LocalEngine.Limits(config.maxBatchTokens(), config.maxRunningSequences(),
-                    config.tenants(), config.preemption());
+                    config.tenants(), config.preemption(), config.overlap() == EngineConfig.Overlap.AUTO);
             return new LocalEngine(info, StepExecutor.of(backend), codec(tokenizer), prompts, kv,
                     matcher -> TenantSchedulers.create(config.policy(), config.tenants(), CostWeights.DEFAULT, matcher,
                             Ticker.system(), stats),

@@ -39,7 +39,8 @@ class LocalEnginePreemptionTest {
 
     /** One arrival pattern's outcome under both settings. */
     private record Outcome(long seed, List<SteppedEngine.Arrival> arrivals, List<List<TokenEvent>> none,
-                           List<List<TokenEvent>> fair, Map<String, Double> serviceNone,
+                           List<List<TokenEvent>> fair, List<List<TokenEvent>> fairOverlap,
+                           long fairOverlapPreemptions, Map<String, Double> serviceNone,
                            Map<String, Double> serviceFair, long fairSharePreemptions, long kvPreemptions,
                            int blocksLeftFair, int runningLeftFair) {
     }
@@ -68,10 +69,12 @@ class LocalEnginePreemptionTest {
             arrivals.add(arrival(random, between(random, 1, 40), random.nextInt(4) == 0 ? "mid" : "light",
                     maxRunning));
         }
-        Run none = runOnce(arrivals, blocks, blockSize, maxRunning, policy, Preemption.none());
-        Run fair = runOnce(arrivals, blocks, blockSize, maxRunning, policy,
-                new Preemption.FairShare(Duration.ofNanos(3 * SteppedEngine.STEP_NANOS)));
-        return new Outcome(seed, arrivals, none.events, fair.events, none.service, fair.service, fair.fairShare,
+        Preemption fairShare = new Preemption.FairShare(Duration.ofNanos(3 * SteppedEngine.STEP_NANOS));
+        Run none = runOnce(arrivals, blocks, blockSize, maxRunning, policy, Preemption.none(), false);
+        Run fair = runOnce(arrivals, blocks, blockSize, maxRunning, policy, fairShare, false);
+        Run overlapped = runOnce(arrivals, blocks, blockSize, maxRunning, policy, fairShare, true);
+        return new Outcome(seed, arrivals, none.events, fair.events, overlapped.events,
+                overlapped.fairShare + overlapped.kvCache, none.service, fair.service, fair.fairShare,
                 fair.kvCache, fair.blocksLeft, fair.runningLeft);
     }
 
@@ -90,9 +93,9 @@ class LocalEnginePreemptionTest {
     }
 
     private static Run runOnce(List<SteppedEngine.Arrival> arrivals, int blocks, int blockSize, int maxRunning,
-                               Policy policy, Preemption preemption) {
+                               Policy policy, Preemption preemption, boolean overlap) {
         try (SteppedEngine stepped = new SteppedEngine(blocks, blockSize, 64, maxRunning, policy, TENANTS,
-                preemption)) {
+                preemption, overlap)) {
             List<RecordingSink> sinks = stepped.run(arrivals);
             List<List<TokenEvent>> events = sinks.stream().map(RecordingSink::events).toList();
             SchedulerSnapshot queue = stepped.queue.snapshot();
@@ -142,6 +145,23 @@ class LocalEnginePreemptionTest {
                 }
             }
         }
+    }
+
+    @Test
+    void greedy_withFairPreemptionAndTheLoopAStepAhead_sameTokensAsThePlainModel() {
+        for (Outcome o : OUTCOMES) {
+            for (int i = 0; i < o.arrivals.size(); i++) {
+                GenerationRequest r = o.arrivals.get(i).request();
+                for (int c = 0; c < r.n(); c++) {
+                    assertThat(tokens(o.fairOverlap.get(i), c)).as("seed %d, request %d, choice %d", o.seed, i, c)
+                            .isEqualTo(reference(r, o.fairOverlap.get(i), c));
+                }
+                assertThat(EventOrder.violations(o.fairOverlap.get(i), r.n())).as("seed %d, request %d", o.seed, i)
+                        .isEmpty();
+            }
+        }
+        assertThat(OUTCOMES.stream().filter(o -> o.fairOverlapPreemptions > 0).count())
+                .as("runs a step ahead that preempted").isGreaterThan(RUNS / 3);
     }
 
     @Test

@@ -41,8 +41,15 @@ final class SteppedEngine implements AutoCloseable {
 
     SteppedEngine(int blocks, int blockSize, int maxBatchTokens, int maxRunning, Policy policy,
                   List<TenantSpec> tenants, Preemption preemption) {
+        this(blocks, blockSize, maxBatchTokens, maxRunning, policy, tenants, preemption, false);
+    }
+
+    /** @param overlap whether the loop keeps a step in flight (the toy then feeds sampled tokens as a device would) */
+    SteppedEngine(int blocks, int blockSize, int maxBatchTokens, int maxRunning, Policy policy,
+                  List<TenantSpec> tenants, Preemption preemption, boolean overlap) {
         this.toy = new ToyModel(blocks, blockSize);
         toy.gate = new Semaphore(0);
+        toy.feedsSampled = overlap;
         Ticker ticker = () -> toy.steps.get() * STEP_NANOS;
         AtomicReference<TenantScheduler<Work>> created = new AtomicReference<>();
         this.engine = new LocalEngine(ToyModel.info(4096, List.of()), toy, ToyModel.letters(), ToyModel.preparer(),
@@ -50,7 +57,7 @@ final class SteppedEngine implements AutoCloseable {
                     created.set(TenantSchedulers.create(policy, tenants, CostWeights.DEFAULT, matcher, ticker,
                             SchedulerStats.disabled()));
                     return created.get();
-                }, ticker, new LocalEngine.Limits(maxBatchTokens, maxRunning, tenants, preemption));
+                }, ticker, new LocalEngine.Limits(maxBatchTokens, maxRunning, tenants, preemption, overlap));
         this.queue = created.get();
     }
 
