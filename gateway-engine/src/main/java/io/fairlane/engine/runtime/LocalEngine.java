@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The local inference engine: one model, one backend, one loop thread running abort → schedule → forward →
- * sample → emit. This class wires the parts and runs the loop; each part has one job:
+ * sample → emit; on a backend that feeds sampled tokens on the device, with step N + 1 queued before step N's tokens
+ * are taken in, so the host's share of a step runs while the device computes ({@link ForwardStep}). This class wires
+ * the parts and runs the loop; each part has one job:
  *
  * <ul>
  *   <li>{@link RequestIntake}: validation, prompt hashing, registration and the offer to the waiting queue;</li>
