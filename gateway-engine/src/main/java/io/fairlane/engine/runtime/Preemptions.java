@@ -177,12 +177,14 @@ final class Preemptions {
         if (!fairShare) {
             return List.of();
         }
+        Shares shares = new Shares(running, null); // one pass over the batch, however many tenants wait
         Map<String, Double> below = new HashMap<>();
         for (String t : tenants) {
-            Shares shares = new Shares(running, t);
-            double fair = shares.fairSlots(t);
-            if (shares.slots(t) + 1 <= fair + EPS) {
-                below.put(t, shares.slots(t) / fair);
+            int held = shares.slots(t);
+            double weightSum = shares.weightSum + (held == 0 ? shares.weight(t) : 0);
+            double fair = maxRunning * shares.weight(t) / weightSum;
+            if (held + 1 <= fair + EPS) {
+                below.put(t, held / fair);
             }
         }
         List<String> out = new java.util.ArrayList<>(below.keySet());
