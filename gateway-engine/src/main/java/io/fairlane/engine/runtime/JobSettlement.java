@@ -30,12 +30,15 @@ final class JobSettlement {
     private final BatchScheduler batch;
     private final ActiveRequests active;
     private final AbortRequests aborts;
+    private final QueuedTenants queuedTenants;
 
-    JobSettlement(TenantScheduler<Work> waiting, BatchScheduler batch, ActiveRequests active, AbortRequests aborts) {
+    JobSettlement(TenantScheduler<Work> waiting, BatchScheduler batch, ActiveRequests active, AbortRequests aborts,
+                  QueuedTenants queuedTenants) {
         this.waiting = Objects.requireNonNull(waiting, "waiting");
         this.batch = Objects.requireNonNull(batch, "batch");
         this.active = Objects.requireNonNull(active, "active");
         this.aborts = Objects.requireNonNull(aborts, "aborts");
+        this.queuedTenants = Objects.requireNonNull(queuedTenants, "queuedTenants");
     }
 
     static EngineException aborted(String requestId) {
@@ -70,6 +73,7 @@ final class JobSettlement {
             return;
         }
         if (waiting.cancel(ticket, ActualCost.NONE)) {
+            queuedTenants.left(job.tenant());
             terminate(job, new TokenEvent.Failed(aborted(job.requestId())));
         }
     }
@@ -158,8 +162,9 @@ final class JobSettlement {
         }
         batch.remove(job);
         Ticket<Work> ticket = job.ticket();
-        if (ticket != null) {
-            waiting.cancel(ticket, job.dispatched ? usedSoFar(job) : ActualCost.NONE);
+        if (ticket != null && waiting.cancel(ticket, job.dispatched ? usedSoFar(job) : ActualCost.NONE)
+                && !job.dispatched) {
+            queuedTenants.left(job.tenant());
         }
         terminate(job, new TokenEvent.Failed(error));
     }

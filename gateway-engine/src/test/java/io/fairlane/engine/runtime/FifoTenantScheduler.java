@@ -61,6 +61,22 @@ final class FifoTenantScheduler<W> implements TenantScheduler<W> {
         return Optional.of(head);
     }
 
+    /** The first entry of {@code tenant}, out of arrival order (flex work is not handed out here). */
+    @Override
+    public synchronized Optional<Ticket<W>> nextOf(String tenant, Capacity<W> capacity) {
+        for (Entry<W> e : queue) {
+            if (e.tenant().equals(tenant) && e.tier() != ServiceTier.FLEX) {
+                if (!capacity.fits(e.work(), e.estimate())) {
+                    return Optional.empty();
+                }
+                queue.remove(e);
+                running.add(e);
+                return Optional.of(e);
+            }
+        }
+        return Optional.empty();
+    }
+
     @Override
     public void progress(Ticket<W> ticket, int newOutputTokens) {
         progressTokens.addAndGet(newOutputTokens);
