@@ -1,5 +1,6 @@
 package io.fairlane.gateway.http;
 
+import io.fairlane.gateway.config.ClientLimits;
 import io.fairlane.gateway.config.ServerConfig;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -25,8 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP/1.1 listener. Pipeline per connection:
- * header-read timeout → HTTP codec (URI and header limits) → header completion → idle timer →
- * body aggregator (body limit) → {@link RequestDispatcher}.
+ * header-read timeout → HTTP codec (URI and header limits) → header completion → body-read guard (deadline and
+ * minimum rate) → idle timer → body aggregator (body limit) → {@link RequestDispatcher}. A connection over the
+ * {@link ConnectionGate}'s caps gets a pipeline whose first request is refused (429 or 503) and closed.
  */
 public final class HttpServer implements AutoCloseable {
 
@@ -36,9 +38,12 @@ public final class HttpServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final Channel serverChannel;
     private final ChannelGroup connections;
+    private final ConnectionGate gate;
 
-    private HttpServer(EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel, ChannelGroup connections) {
+    private HttpServer(EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel, ChannelGroup connections,
+                       ConnectionGate gate) {
         this.connections = connections;
+        this.gate = gate;
         this.boss = boss;
         this.workers = workers;
         this.serverChannel = serverChannel;
@@ -53,7 +58,22 @@ public final class HttpServer implements AutoCloseable {
     public static HttpServer start(ServerConfig config, Transport transport, EventLoopGroup workers, Router router,
                                    ServerState state, List<Function<HttpHandler, HttpHandler>> decorators)
             throws InterruptedException {
+        return start(config, transport, workers, router, state, decorators, ConnectionStats.NONE);
+    }
+
+    /**
+     * Binds and starts serving, reporting connection events to {@code stats}.
+     *
+     * @param workers    the event loops that run connections (shared with the upstream client)
+     * @param decorators applied to every request's handler, the first outermost
+     */
+    public static HttpServer start(ServerConfig config, Transport transport, EventLoopGroup workers, Router router,
+                                   ServerState state, List<Function<HttpHandler, HttpHandler>> decorators,
+                                   ConnectionStats stats) throws InterruptedException {
         Objects.requireNonNull(config, "config");
+        ConnectionEvents events = new ConnectionEvents(stats);
+        ClientLimits limits = config.clientLimits();
+        ConnectionGate gate = new ConnectionGate(limits.maxConnections(), limits.maxConnectionsPerAddress());
         EventLoopGroup boss = transport.newGroup(1, "fairlane-accept");
         HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
                 .setMaxInitialLineLength(config.maxUriLength())
@@ -77,15 +97,24 @@ public final class HttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
-                        HeaderReadTimeout headerTimeout = new HeaderReadTimeout(headerNanos);
+                        ConnectionEvent refused = gate.admit(ch);
+                        HeaderReadTimeout headerTimeout = new HeaderReadTimeout(headerNanos, events);
                         ChannelPipeline p = ch.pipeline();
                         p.addLast("header-timeout", headerTimeout);
                         p.addLast("codec", new HttpServerCodec(decoderConfig));
                         p.addLast("headers-complete", headerTimeout.completion());
+                        if (refused != null) {
+                            events.report(refused, ch, "over the limit of " + gate.limitOf(refused)
+                                    + " connections; its first request is refused");
+                            p.addLast("refused", FailedRequests.refuseAll(
+                                    ConnectionGate.refusal(refused, gate.limitOf(refused))));
+                        }
+                        p.addLast(BodyReadGuard.NAME, new BodyReadGuard(limits.bodyRead(), limits.minBodyRate(),
+                                events));
                         // Reader-idle only: an all-idle timer also hooks every write's promise, a cost per response.
                         p.addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
                         p.addLast("aggregator", new BodyAggregator(maxBody));
-                        p.addLast("dispatcher", new RequestDispatcher(router, state, decoratorList));
+                        p.addLast("dispatcher", new RequestDispatcher(router, state, decoratorList, events));
                     }
                 });
         Channel ch;
@@ -95,13 +124,18 @@ public final class HttpServer implements AutoCloseable {
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
-        HttpServer server = new HttpServer(boss, workers, ch, connections);
+        HttpServer server = new HttpServer(boss, workers, ch, connections, gate);
         LOG.info("listening on {}:{} ({} transport)", config.host(), server.port(), transport.name());
         return server;
     }
 
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /** Client connections admitted and open now (those refused over a cap are not counted). */
+    public int openConnections() {
+        return gate.open();
     }
 
     public EventLoopGroup workers() {
