@@ -161,15 +161,7 @@ public final class GatewayMetrics implements AutoCloseable {
                 m.timeToFirstToken().record(log.ttftNanos, TimeUnit.NANOSECONDS);
             }
         }
-        if (log.promptTokens > 0) {
-            m.promptTokens().increment(log.promptTokens);
-        }
-        if (log.cachedTokens > 0) {
-            m.cachedTokens().increment(log.cachedTokens);
-        }
-        if (log.completionTokens > 0) {
-            m.completionTokens().increment(log.completionTokens);
-        }
+        m.countTokens(log.promptTokens, log.cachedTokens, log.completionTokens);
     }
 
     /** Gauges and the rejection counter of the preparation pool, read from it at each scrape. */
