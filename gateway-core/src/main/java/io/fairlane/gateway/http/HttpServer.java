@@ -6,15 +6,11 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -25,10 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP/1.1 listener. Pipeline per connection:
- * header-read timeout → HTTP codec (URI and header limits) → header completion → body-read guard (deadline and
- * minimum rate) → idle timer → body aggregator (body limit) → {@link RequestDispatcher}. A connection over the
- * {@link ConnectionGate}'s caps gets a pipeline whose first request is refused (429 or 503) and closed.
+ * The HTTP/1.1 listener: accepts connections and gives each the handlers of {@link ConnectionPipeline} (timeouts,
+ * codec, body guard and aggregator, dispatcher). A connection over the {@link ConnectionGate}'s caps gets a
+ * pipeline whose first request is refused (429 or 503) and closed.
  */
 public final class HttpServer implements AutoCloseable {
 
@@ -75,15 +70,7 @@ public final class HttpServer implements AutoCloseable {
         ClientLimits limits = config.clientLimits();
         ConnectionGate gate = new ConnectionGate(limits.maxConnections(), limits.maxConnectionsPerAddress());
         EventLoopGroup boss = transport.newGroup(1, "fairlane-accept");
-        HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
-                .setMaxInitialLineLength(config.maxUriLength())
-                .setMaxHeaderSize(config.maxHeaderBytes())
-                .setMaxChunkSize(64 * 1024)
-                .setTrailersFactory(Headers.DECODED_TRAILERS);
-        long headerNanos = config.headerReadTimeout().toNanos();
-        long idleNanos = config.idleTimeout().toNanos();
-        int maxBody = (int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes());
-        List<Function<HttpHandler, HttpHandler>> decoratorList = List.copyOf(decorators);
+        ConnectionPipeline pipeline = new ConnectionPipeline(config, gate, events, router, state, decorators);
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -97,24 +84,7 @@ public final class HttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
-                        ConnectionEvent refused = gate.admit(ch);
-                        HeaderReadTimeout headerTimeout = new HeaderReadTimeout(headerNanos, events);
-                        ChannelPipeline p = ch.pipeline();
-                        p.addLast("header-timeout", headerTimeout);
-                        p.addLast("codec", new HttpServerCodec(decoderConfig));
-                        p.addLast("headers-complete", headerTimeout.completion());
-                        if (refused != null) {
-                            events.report(refused, ch, "over the limit of " + gate.limitOf(refused)
-                                    + " connections; its first request is refused");
-                            p.addLast("refused", FailedRequests.refuseAll(
-                                    ConnectionGate.refusal(refused, gate.limitOf(refused))));
-                        }
-                        p.addLast(BodyReadGuard.NAME, new BodyReadGuard(limits.bodyRead(), limits.minBodyRate(),
-                                events));
-                        // Reader-idle only: an all-idle timer also hooks every write's promise, a cost per response.
-                        p.addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
-                        p.addLast("aggregator", new BodyAggregator(maxBody));
-                        p.addLast("dispatcher", new RequestDispatcher(router, state, decoratorList, events));
+                        pipeline.init(ch);
                     }
                 });
         Channel ch;
