@@ -138,7 +138,9 @@ public final class Gateway implements AutoCloseable {
             g.tenants.set(new TenantDirectory(config.tenants()));
             g.slos.configure(sloMap(config.tenants()));
             g.lanes.set(new Lanes(g.openLanes(config, Map.of())));
-            g.server = HttpServer.start(config.server(), g.transport, g.workers, g.router(), g.state, g.decorators());
+            g.server = HttpServer.start(config.server(), g.transport, g.workers, g.router(), g.state, g.decorators(),
+                    g.metrics.connectionStats());
+            g.metrics.bindConnections(g.server::openConnections);
             g.state.setReady(true);
             return g;
         } catch (RuntimeException | InterruptedException e) {

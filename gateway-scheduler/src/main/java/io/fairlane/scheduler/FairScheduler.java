@@ -478,10 +478,16 @@ final class FairScheduler<W> implements TenantScheduler<W> {
         dropIfGone(a);
     }
 
+    /** Gives back the reservation's unused tokens, or charges what was used beyond it. */
     private static void refundTokens(QueuedTicket<?> t, ActualCost used, long now) {
         TenantAccount a = t.flow.account;
         if (t.reservedTokens > 0 && a.tokenBucket != null) {
-            a.tokenBucket.refund(t.reservedTokens - ((long) used.promptTokens() + used.outputTokens()), now);
+            long unused = t.reservedTokens - ((long) used.promptTokens() + used.outputTokens());
+            if (unused >= 0) {
+                a.tokenBucket.refund(unused, now);
+            } else {
+                a.tokenBucket.charge(-unused, now);
+            }
         }
     }
 

@@ -133,11 +133,13 @@ public final class ConfigLoader {
         int header = 16 * 1024;
         int uri = 8 * 1024;
         long buffered = 4L * 1024 * 1024;
+        ClientLimits clientLimits = ClientLimits.DEFAULT;
         if (limits != null) {
             body = positiveSize(limits, "max_body_size", body, Integer.MAX_VALUE);
             header = (int) positiveSize(limits, "max_header_size", header, 1 << 20);
             uri = (int) positiveSize(limits, "max_uri_length", uri, 1 << 20);
             buffered = positiveSize(limits, "max_buffered_output", buffered, Integer.MAX_VALUE);
+            clientLimits = ClientLimitsReader.limits(limits, clientLimits);
             limits.finish();
         }
         ConfigNode timeouts = n.section("timeouts").orElse(null);
@@ -148,6 +150,7 @@ public final class ConfigLoader {
             idle = positive(timeouts, "idle", idle);
             headerRead = positive(timeouts, "header_read", headerRead);
             slowClient = positive(timeouts, "slow_client", slowClient);
+            clientLimits = ClientLimitsReader.timeouts(timeouts, clientLimits);
             timeouts.finish();
         }
         Duration shutdown = positive(n, "shutdown_deadline", Duration.ofSeconds(30));
@@ -163,7 +166,7 @@ public final class ConfigLoader {
         Path cacheDir = cache == null ? defaultCacheDir() : expandHome(cache);
         n.finish();
         return new ServerConfig(host, port, loops, body, header, uri, idle, headerRead, shutdown, slowClient,
-                buffered, cacheDir, prepThreads, prepQueue);
+                buffered, cacheDir, prepThreads, prepQueue, clientLimits);
     }
 
     /** {@code $FAIRLANE_CACHE}, else {@code ~/.cache/fairlane}. */

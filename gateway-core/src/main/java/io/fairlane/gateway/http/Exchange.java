@@ -31,6 +31,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,9 +71,14 @@ public final class Exchange {
     private HttpHeaders responseHeaders;
     private final RequestLog log = new RequestLog();
     private final List<Runnable> goneListeners = new ArrayList<>(2);
+    private final List<Runnable> endingListeners = new ArrayList<>(1);
     private final List<Consumer<Exchange>> doneListeners = new ArrayList<>(4);
     private final List<ResponseTap> taps = new ArrayList<>(0);
     private State state = State.OPEN;
+    /** Work still to report what the request used; the done listeners wait for it (see {@link #holdSettlement}). */
+    private int settlementHolds;
+    private boolean donePending;
+    private ScheduledFuture<?> settlementTimer;
     private boolean keepAlive;
     private TenantConfig tenant;
 
@@ -193,6 +200,39 @@ public final class Exchange {
     public void onDone(Consumer<Exchange> listener) {
         doneListeners.add(Objects.requireNonNull(listener, "listener"));
     }
+
+    /**
+     * Called once when the response has ended or the client has left, before the done listeners read the
+     * request's {@link #log()}: where work that settles what the request used writes it down, whichever way the
+     * request ended.
+     */
+    public void onEnding(Runnable listener) {
+        endingListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Keeps the done listeners (access log, metrics, SLOs) waiting, once the exchange has ended, until the work
+     * behind it has reported what it used: a local generation whose client left is still running until the engine
+     * acts on the abort, and only then says how many tokens it generated. Returns the release (idempotent). The
+     * response itself, the request's buffers and the in-flight count are not held; only the bookkeeping waits, and
+     * at most {@value #SETTLEMENT_WAIT_MILLIS} ms after the end.
+     */
+    public Runnable holdSettlement() {
+        settlementHolds++;
+        boolean[] released = {false};
+        return () -> {
+            if (!released[0]) {
+                released[0] = true;
+                settlementHolds--;
+                if (settlementHolds == 0 && donePending) {
+                    notifyDone();
+                }
+            }
+        };
+    }
+
+    /** How long an ended exchange waits for held settlements before its done listeners run anyway. */
+    static final long SETTLEMENT_WAIT_MILLIS = 5_000;
 
     /** Shows {@code tap} the response from here on (add it before anything is sent). */
     public void tap(ResponseTap tap) {
@@ -405,6 +445,37 @@ public final class Exchange {
         log.durationNanos = System.nanoTime() - startNanos;
         request.release();
         server.requestEnded();
+        for (Runnable l : endingListeners) {
+            try {
+                l.run();
+            } catch (RuntimeException e) {
+                LOG.warn("settlement of request {} failed", requestId, e);
+            }
+        }
+        if (settlementHolds > 0) {
+            donePending = true;
+            try {
+                settlementTimer = channel.eventLoop().schedule(() -> {
+                    if (donePending) {
+                        LOG.debug("request {}: usage not reported within {} ms of its end", requestId,
+                                SETTLEMENT_WAIT_MILLIS);
+                        notifyDone();
+                    }
+                }, SETTLEMENT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+                return;
+            } catch (RejectedExecutionException e) {
+                // The server is stopping: nothing will report any more.
+            }
+        }
+        notifyDone();
+    }
+
+    private void notifyDone() {
+        donePending = false;
+        if (settlementTimer != null) {
+            settlementTimer.cancel(false);
+            settlementTimer = null;
+        }
         for (Consumer<Exchange> l : doneListeners) {
             try {
                 l.accept(this);

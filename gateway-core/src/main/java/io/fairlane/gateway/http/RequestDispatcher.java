@@ -3,6 +3,7 @@ package io.fairlane.gateway.http;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -19,6 +20,12 @@ import org.slf4j.LoggerFactory;
  * mapper. HTTP/1.1 answers requests in order, so a pipelined request waits until the one before it ended.
  * When the connection drops, the exchange in progress is told, so its work is cancelled.
  *
+ * <p>A request the decoder could not read, or that the front end refused before its body (too large, too slow,
+ * over a connection cap), arrives as a failed request and is answered by {@link ErrorMapper#framing} through the
+ * same decorators, so the access log and the counters see every answer, then the connection closes. Whatever
+ * else reaches this handler as an exception is one {@link ConnectionEvents} line: a client that left mid-request
+ * is routine, not a stack trace.
+ *
  * <p>One instance per connection, confined to its event loop.
  */
 final class RequestDispatcher extends ChannelInboundHandlerAdapter {
@@ -29,14 +36,17 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final Router router;
     private final ServerState state;
     private final List<Function<HttpHandler, HttpHandler>> decorators;
+    private final ConnectionEvents events;
     private final ArrayDeque<FullHttpRequest> pipelined = new ArrayDeque<>(0);
     private ChannelHandlerContext ctx;
     private Exchange current;
 
-    RequestDispatcher(Router router, ServerState state, List<Function<HttpHandler, HttpHandler>> decorators) {
+    RequestDispatcher(Router router, ServerState state, List<Function<HttpHandler, HttpHandler>> decorators,
+                      ConnectionEvents events) {
         this.router = router;
         this.state = state;
         this.decorators = decorators;
+        this.events = events;
     }
 
     @Override
@@ -69,12 +79,16 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 !malformed && HttpUtil.isKeepAlive(request));
         current = exchange;
         exchange.onDone(this::ended);
-        if (malformed) {
-            exchange.fail(request.decoderResult().cause());
-            return;
-        }
         HttpHandler handler;
-        if (state.isDraining()) {
+        if (malformed) {
+            ApiError error = ErrorMapper.framing(request.decoderResult().cause());
+            if (error.status() == 400) {
+                events.report(ConnectionEvent.MALFORMED_REQUEST, ctx.channel(), error.message());
+            }
+            handler = e -> {
+                throw new ApiException(error);
+            };
+        } else if (state.isDraining()) {
             handler = e -> {
                 throw ApiException.unavailable("The server is shutting down; retry on another instance.", 1);
             };
@@ -130,10 +144,18 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
-        if (cause instanceof IOException) {
-            LOG.debug("connection {} failed: {}", context.channel(), cause.toString());
-        } else {
-            LOG.warn("unexpected error on connection {}", context.channel(), cause);
+        if (cause instanceof IOException || cause instanceof PrematureChannelClosureException) {
+            // The client reset or closed the connection. Mid-body (the aggregator's complaint) it is worth a line,
+            // rate-limited; a reset alone, or a close we made ourselves for a reason already reported, is not.
+            if (cause instanceof PrematureChannelClosureException
+                    && !ConnectionEvents.alreadyReported(context.channel())) {
+                events.report(ConnectionEvent.CLIENT_GONE_MID_REQUEST, context.channel(),
+                        "closed the connection before its request was complete");
+            } else {
+                LOG.debug("connection {} failed: {}", context.channel(), cause.toString());
+            }
+        } else if (!ConnectionEvents.alreadyReported(context.channel())) {
+            events.report(ConnectionEvent.UNEXPECTED_ERROR, context.channel(), "closed after " + cause, cause);
         }
         context.close();
     }

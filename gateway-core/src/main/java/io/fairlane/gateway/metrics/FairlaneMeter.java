@@ -78,6 +78,12 @@ public enum FairlaneMeter {
             "Preparation-pool threads busy now."),
     PREPARATION_REJECTIONS("fairlane.preparation.rejections", Type.COUNTER, null,
             "Requests answered 503 because the preparation pool's queue was full."),
+    CONNECTIONS_OPEN("fairlane.connections.open", Type.GAUGE, null,
+            "Client connections open now (those refused over a connection cap are not counted)."),
+    CONNECTION_EVENTS("fairlane.connection.events", Type.COUNTER, null,
+            "Connection events outside a request's normal course, by kind (header_timeout, body_timeout, "
+                    + "client_gone_mid_request, malformed_request, refused_address_limit, refused_total_limit, "
+                    + "unexpected_error); each is also one log line, rate-limited.", "kind"),
     SLO_EVENTS("fairlane.slo.events", Type.COUNTER, null,
             "Requests classified against a tenant's SLO: failures on Fairlane's side are bad, the tenant's own 4xx "
                     + "are not counted.", "tenant", "slo", "outcome"),

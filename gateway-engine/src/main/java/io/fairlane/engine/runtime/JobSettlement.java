@@ -64,7 +64,7 @@ final class JobSettlement {
         if (job.dispatched) {
             batch.remove(job);
             waiting.cancel(job.ticket(), usedSoFar(job));
-            terminate(job, new TokenEvent.Failed(aborted(job.requestId())));
+            terminate(job, new TokenEvent.Failed(aborted(job.requestId()), usageSoFar(job)));
             return;
         }
         Ticket<Work> ticket = job.ticket();
@@ -166,7 +166,7 @@ final class JobSettlement {
                 && !job.dispatched) {
             queuedTenants.left(job.tenant());
         }
-        terminate(job, new TokenEvent.Failed(error));
+        terminate(job, new TokenEvent.Failed(error, job.dispatched ? usageSoFar(job) : Usage.NONE));
     }
 
     /** Fails every request the engine knows of, queued or running, and frees their blocks. */
@@ -188,9 +188,17 @@ final class JobSettlement {
         }
     }
 
-    private ActualCost usedSoFar(GenerationJob job) {
+    /** What a job that ends early is charged: exactly the usage its {@code Failed} event reports. */
+    private static ActualCost usedSoFar(GenerationJob job) {
+        Usage u = usageSoFar(job);
+        return new ActualCost(u.promptTokens(), u.cachedTokens(), u.completionTokens());
+    }
+
+    /** What a job that ends early used: the prompt tokens it reached and the tokens it generated. */
+    private static Usage usageSoFar(GenerationJob job) {
         int prompt = job.promptTokensReached;
-        return new ActualCost(prompt, Math.min(prompt, job.root.cachedPromptTokens()), job.completionTokens);
+        return new Usage(prompt, Math.min(prompt, job.root.cachedPromptTokens()), job.completionTokens,
+                Math.min(job.reasoningTokens, job.completionTokens));
     }
 
     private void terminate(GenerationJob job, TokenEvent last) {
