@@ -84,7 +84,7 @@ public final class HttpServer implements AutoCloseable {
                         p.addLast("headers-complete", headerTimeout.completion());
                         // Reader-idle only: an all-idle timer also hooks every write's promise, a cost per response.
                         p.addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
-                        p.addLast("aggregator", new BodyAggregator(maxBody));
+                        p.addLast("aggregator", new BodyAggregator(maxBody, router::isStreaming));
                         p.addLast("dispatcher", new RequestDispatcher(router, state, decoratorList));
                     }
                 });

@@ -142,6 +142,8 @@ public final class TestGateway implements AutoCloseable {
                   - id: local-tiny
                     local: {synthetic: {shape: tiny}, backend: cpu}
                 admin_keys: ["%8$s"]
+                files: {max_file_size: 2MiB, max_storage_per_tenant: 8MiB}
+                batches: {lease: 2s}
                 """.formatted(wireMockPort, scriptedPort, deadPort, cacheDir, ApiKeyHash.of(DEMO_KEY),
                 ApiKeyHash.of(LIMITED_KEY), ApiKeyHash.of(SMALL_KEY), ApiKeyHash.of(ADMIN_KEY));
     }
@@ -199,6 +201,11 @@ public final class TestGateway implements AutoCloseable {
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
                 .header("Authorization", "Bearer " + DEMO_KEY).GET().build());
+    }
+
+    /** The plain HTTP client the helpers use, for other body handlers. */
+    public HttpClient http() {
+        return http;
     }
 
     public HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
