@@ -86,7 +86,8 @@ final class FilesAndBatches implements AutoCloseable {
             }
             try {
                 batches.complete(Batches.start(fileStore.database(), fileStore, LineDispatcher.inProcess(requests),
-                        lanes, () -> config.get().batches(), maxLineBytes, meters));
+                        model -> lanes.get().find(model).isPresent(), () -> config.get().batches(), maxLineBytes,
+                        meters));
             } catch (RuntimeException e) {
                 LOG.error("batches could not start: /v1/batches is unavailable until a restart", e);
                 batches.completeExceptionally(e);

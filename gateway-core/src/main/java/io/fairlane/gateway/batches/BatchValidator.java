@@ -6,14 +6,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fairlane.gateway.http.ApiException;
 import io.fairlane.gateway.http.Json;
-import io.fairlane.gateway.lane.Lanes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Supplier;
+import java.util.function.Predicate;
 
 /**
  * Validates a batch's input file before any line runs, reading it once as a stream: every line must be a JSON object
@@ -43,12 +42,13 @@ final class BatchValidator {
     record Invalid(JsonNode errors, long total) implements Outcome {
     }
 
-    private final Supplier<Lanes> lanes;
+    private final Predicate<String> served;
     private final int maxLines;
     private final int maxLineBytes;
 
-    BatchValidator(Supplier<Lanes> lanes, int maxLines, int maxLineBytes) {
-        this.lanes = lanes;
+    /** @param served whether this gateway serves a model id (looked up anew for each batch, so reloads count) */
+    BatchValidator(Predicate<String> served, int maxLines, int maxLineBytes) {
+        this.served = served;
         this.maxLines = maxLines;
         this.maxLineBytes = maxLineBytes;
     }
@@ -64,7 +64,6 @@ final class BatchValidator {
         long requests = 0;
         int lineNo = 0;
         List<Integer> blanks = new ArrayList<>();
-        Lanes served = lanes.get();
         for (LineReader.Line raw = reader.next(); raw != null; raw = reader.next()) {
             lineNo++;
             if (raw.tooLong()) {
@@ -161,13 +160,14 @@ final class BatchValidator {
     }
 
     /** The body's own problems (model, stream, the endpoint's checks), reported; the first message or null. */
-    private static String checkBody(ObjectNode request, String model, Lanes served, BatchEndpoints.BodyCheck check,
+    private static String checkBody(ObjectNode request, String model, Predicate<String> served,
+                                    BatchEndpoints.BodyCheck check,
                                     int lineNo, ArrayNode errors, int[] dropped) {
         if (model == null) {
             return error(errors, dropped, "missing_model", "Line " + lineNo + ": body.model is required.",
                     "body.model", lineNo);
         }
-        if (served.find(model).isEmpty()) {
+        if (!served.test(model)) {
             return error(errors, dropped, "model_not_found", "Line " + lineNo + ": the model '" + model
                     + "' is not served by this gateway.", "body.model", lineNo);
         }

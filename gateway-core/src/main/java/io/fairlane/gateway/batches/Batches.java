@@ -3,11 +3,11 @@ package io.fairlane.gateway.batches;
 import io.fairlane.gateway.config.BatchesConfig;
 import io.fairlane.gateway.files.FileStore;
 import io.fairlane.gateway.files.Ids;
-import io.fairlane.gateway.lane.Lanes;
 import io.fairlane.gateway.metrics.BatchMeters;
 import io.fairlane.gateway.store.Database;
 import io.fairlane.gateway.store.StoreSettings;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,14 +31,16 @@ public final class Batches implements AutoCloseable {
     /**
      * Opens the batch tables and starts the runner.
      *
+     * @param modelServed  whether a model id is served now (lines naming another fail validation)
      * @param maxLineBytes the longest line an input file may hold (the server's body limit: a line is a request)
      */
-    public static Batches start(Database database, FileStore files, LineDispatcher dispatcher, Supplier<Lanes> lanes,
-                                Supplier<BatchesConfig> config, int maxLineBytes, BatchMeters meters) {
+    public static Batches start(Database database, FileStore files, LineDispatcher dispatcher,
+                                Predicate<String> modelServed, Supplier<BatchesConfig> config, int maxLineBytes,
+                                BatchMeters meters) {
         Objects.requireNonNull(database, "database");
         BatchStore store = BatchStore.open(database);
         String owner = Ids.random("replica-");
-        BatchValidator validator = new BatchValidator(lanes, config.get().maxLines(), maxLineBytes);
+        BatchValidator validator = new BatchValidator(modelServed, config.get().maxLines(), maxLineBytes);
         BatchJobs jobs = new BatchJobs(store, files, validator, meters, config, owner);
         BatchRunner runner = new BatchRunner(store, dispatcher, config, meters, jobs, owner);
         boolean soleProcess = database.settings() instanceof StoreSettings.Embedded;
