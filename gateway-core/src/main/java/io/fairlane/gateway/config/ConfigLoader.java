@@ -88,7 +88,7 @@ public final class ConfigLoader {
                     "capture.file", "is required: tenant '" + t.id() + "' opts in to capture")));
         }
         List<ApiKeyHash> adminKeys = adminKeys(top, tenants, errors);
-        StoreConfig storage = StoreConfig.read(top.raw("storage"), environment, defaultStateDir(), errors);
+        StoreConfig storage = StoreConfig.read(top.raw("storage"), environment, home(), errors);
         FilesConfig files = FilesConfig.read(top.section("files"));
         BatchesConfig batches = BatchesConfig.read(top.section("batches"));
         top.finish();
@@ -176,15 +176,6 @@ public final class ConfigLoader {
             return expandHome(env);
         }
         return home().resolve(".cache").resolve("fairlane");
-    }
-
-    /** {@code $XDG_DATA_HOME/fairlane}, else {@code ~/.local/share/fairlane}: durable state, never the cache. */
-    private Path defaultStateDir() {
-        String xdg = environment.get("XDG_DATA_HOME");
-        if (xdg != null && !xdg.isBlank()) {
-            return expandHome(xdg).resolve("fairlane");
-        }
-        return home().resolve(".local").resolve("share").resolve("fairlane");
     }
 
     private Path home() {

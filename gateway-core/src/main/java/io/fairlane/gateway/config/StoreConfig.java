@@ -34,17 +34,27 @@ public record StoreConfig(Optional<StoreSettings> settings) {
         Objects.requireNonNull(settings, "settings");
     }
 
+    /** {@code $XDG_DATA_HOME/fairlane}, else {@code ~/.local/share/fairlane}. */
+    static Path defaultDirectory(Map<String, String> environment, Path home) {
+        String xdg = environment.get("XDG_DATA_HOME");
+        if (xdg != null && !xdg.isBlank()) {
+            return Path.of(xdg).resolve("fairlane");
+        }
+        return home.resolve(".local").resolve("share").resolve("fairlane");
+    }
+
     /** An embedded store in {@code directory}. */
     public static StoreConfig embedded(Path directory) {
         return new StoreConfig(Optional.of(new StoreSettings.Embedded(directory)));
     }
 
     /**
-     * Reads the section (absent: an embedded store in {@code defaultDirectory}), adding every problem to
-     * {@code errors} with its path.
+     * Reads the section (absent: an embedded store in the default directory), adding every problem to {@code errors}
+     * with its path.
      */
-    static StoreConfig read(Optional<JsonNode> section, Map<String, String> environment, Path defaultDirectory,
+    static StoreConfig read(Optional<JsonNode> section, Map<String, String> environment, Path home,
                             List<ConfigError> errors) {
+        Path defaultDirectory = defaultDirectory(environment, home);
         if (section.isEmpty()) {
             return embedded(defaultDirectory);
         }

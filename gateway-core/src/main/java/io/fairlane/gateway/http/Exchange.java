@@ -463,15 +463,18 @@ public final class Exchange {
      * this response).
      */
     private void closeUnlessKeptAlive(ChannelFuture f) {
-        if (keepAlive || (streamedBody != null && !streamedBody.isComplete())) {
+        if (keepAlive || endedBeforeBody()) {
             return;
         }
         f.addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** Whether the response ended while the streamed request body was still arriving. */
+    /**
+     * Whether the response ended while the streamed request body was still arriving from a client worth waiting for
+     * (not one cut off for sending too slowly).
+     */
     boolean endedBeforeBody() {
-        return streamedBody != null && !streamedBody.isComplete();
+        return streamedBody != null && !streamedBody.isComplete() && !streamedBody.hasFailed();
     }
 
     private void tapEvent(ByteBuf event) {

@@ -132,6 +132,16 @@ public final class RequestBody {
         }
     }
 
+    /** Whether the body failed (its client left, or sent it too slowly): nothing more is worth reading. */
+    public boolean hasFailed() {
+        lock.lock();
+        try {
+            return failure != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Bytes received so far. */
     public long received() {
         return received;
