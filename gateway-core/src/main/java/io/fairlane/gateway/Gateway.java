@@ -93,6 +93,7 @@ public final class Gateway implements AutoCloseable {
     private final CaptureRecorder captureRecorder;
     private final DurableState durable;
     private final FilesAndBatches filesAndBatches;
+    private final BatchMeters batchMeters;
     private final ServerState state = new ServerState();
     private final AtomicReference<TenantDirectory> tenants = new AtomicReference<>();
     private final AtomicReference<Lanes> lanes = new AtomicReference<>(new Lanes(List.of()));
@@ -129,8 +130,9 @@ public final class Gateway implements AutoCloseable {
         this.idempotency = new IdempotencyStore(config.idempotency(), Ticker.system());
         this.captureRecorder = config.capture().file().map(CaptureRecorder::new).orElse(null);
         this.durable = DurableState.open(config.storage().settings());
-        this.filesAndBatches = new FilesAndBatches(durable, () -> this.config, lanes::get,
-                new BatchMeters(registry, GatewayMetrics.buckets(config.metrics(), config.tenants())));
+        this.batchMeters = new BatchMeters(registry, GatewayMetrics.buckets(config.metrics(), config.tenants()));
+        batchMeters.register(config.tenants().stream().map(TenantConfig::id).toList());
+        this.filesAndBatches = new FilesAndBatches(durable, () -> this.config, lanes::get, batchMeters);
     }
 
     /**
@@ -310,6 +312,7 @@ public final class Gateway implements AutoCloseable {
         }
         tenants.set(new TenantDirectory(next.tenants()));
         slos.configure(sloMap(next.tenants()));
+        batchMeters.register(next.tenants().stream().map(TenantConfig::id).toList());
         List<Duration> inexact = metrics.missingBuckets(GatewayMetrics.buckets(previous.metrics(), next.tenants()));
         if (!inexact.isEmpty()) {
             LOG.warn("SLO thresholds {} are not latency-histogram buckets until a restart; SLO events and burn "

@@ -37,6 +37,24 @@ public final class BatchMeters {
         return new BatchMeters(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), List.of());
     }
 
+    /**
+     * Creates every series of these tenants at zero, so that dashboards and alerts see them before the first upload
+     * or batch (a rate over an absent series is empty, not zero). Called at start and on reload.
+     */
+    public void register(List<String> tenants) {
+        for (String t : tenants) {
+            counter(FairlaneMeter.FILES_UPLOADED, t, null, null);
+            for (String outcome : List.of("completed", "failed", "retried")) {
+                counter(FairlaneMeter.BATCH_LINES, t, "outcome", outcome);
+            }
+            for (String status : List.of("completed", "failed", "expired", "cancelled")) {
+                counter(FairlaneMeter.BATCHES, t, "status", status);
+            }
+            timer(t);
+            gauge(t);
+        }
+    }
+
     public void fileUploaded(String tenant, long bytes) {
         counter(FairlaneMeter.FILES_UPLOADED, tenant, null, null).increment(bytes);
     }
@@ -48,10 +66,7 @@ public final class BatchMeters {
 
     /** A line was sent to its lane after waiting {@code nanos}. */
     public void waited(String tenant, long nanos) {
-        waits.computeIfAbsent(tenant, t -> Timer.builder(FairlaneMeter.BATCH_QUEUE_AGE.meterName())
-                .description(FairlaneMeter.BATCH_QUEUE_AGE.description()).tag("tenant", t)
-                .serviceLevelObjectives(buckets.toArray(Duration[]::new)).register(registry))
-                .record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+        timer(tenant).record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
     }
 
     /** A batch reached a final status. */
@@ -66,12 +81,22 @@ public final class BatchMeters {
                 e.getValue().set(0);
             }
         }
-        byTenant.forEach((tenant, lines) -> pending.computeIfAbsent(tenant, t -> {
+        byTenant.forEach((tenant, lines) -> gauge(tenant).set(lines));
+    }
+
+    private Timer timer(String tenant) {
+        return waits.computeIfAbsent(tenant, t -> Timer.builder(FairlaneMeter.BATCH_QUEUE_AGE.meterName())
+                .description(FairlaneMeter.BATCH_QUEUE_AGE.description()).tag("tenant", t)
+                .serviceLevelObjectives(buckets.toArray(Duration[]::new)).register(registry));
+    }
+
+    private AtomicLong gauge(String tenant) {
+        return pending.computeIfAbsent(tenant, t -> {
             AtomicLong value = new AtomicLong();
             Gauge.builder(FairlaneMeter.BATCH_LINES_PENDING.meterName(), value, AtomicLong::get)
                     .description(FairlaneMeter.BATCH_LINES_PENDING.description()).tag("tenant", t).register(registry);
             return value;
-        }).set(lines));
+        });
     }
 
     private Counter counter(FairlaneMeter meter, String tenant, String tag, String value) {
