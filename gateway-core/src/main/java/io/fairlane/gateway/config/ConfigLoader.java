@@ -89,11 +89,15 @@ public final class ConfigLoader {
                     "capture.file", "is required: tenant '" + t.id() + "' opts in to capture")));
         }
         List<ApiKeyHash> adminKeys = adminKeys(top, tenants, errors);
+        StoreConfig storage = StoreConfig.read(top.raw("storage"), environment, home(), errors);
+        FilesConfig files = FilesConfig.read(top.section("files"));
+        BatchesConfig batches = BatchesConfig.read(top.section("batches"));
         top.finish();
         if (!errors.isEmpty()) {
             throw new ConfigException(source, errors);
         }
-        return new FairlaneConfig(server, tenants, models, metrics, idempotency, capture, adminKeys);
+        return new FairlaneConfig(server, tenants, models, metrics, idempotency, capture, adminKeys, storage, files,
+                batches);
     }
 
     /**

@@ -2,10 +2,13 @@ package io.fairlane.gateway.http;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
+import java.util.function.BiPredicate;
 
 /**
  * Collects a request body up to the configured limit. A larger body (by its {@code Content-Length} or as
@@ -13,14 +16,33 @@ import io.netty.handler.codec.http.HttpRequest;
  * Netty's empty one, and the connection closes, since the rest of the body would still be on its way. The
  * refusal goes on to the dispatcher as a failed request ({@link FailedRequests}), so it is answered in order and
  * the access log and request counters see it.
+ *
+ * <p>Requests on streaming routes (file uploads) pass through uncollected, head and chunks as they arrive: their
+ * handlers read the body as a stream ({@link RequestBody}) and apply their own limits.
  */
 final class BodyAggregator extends HttpObjectAggregator {
 
     private final long maxBytes;
+    private final BiPredicate<HttpMethod, String> streaming;
 
-    BodyAggregator(int maxBytes) {
+    BodyAggregator(int maxBytes, BiPredicate<HttpMethod, String> streaming) {
         super(maxBytes, true);
         this.maxBytes = maxBytes;
+        this.streaming = streaming;
+    }
+
+    @Override
+    public boolean acceptInboundMessage(Object msg) throws Exception {
+        if (msg instanceof HttpRequest head && !(msg instanceof FullHttpRequest) && head.decoderResult().isSuccess()
+                && streaming.test(head.method(), pathOf(head.uri()))) {
+            return false;
+        }
+        return super.acceptInboundMessage(msg);
+    }
+
+    private static String pathOf(String uri) {
+        int q = uri.indexOf('?');
+        return q < 0 ? uri : uri.substring(0, q);
     }
 
     @Override

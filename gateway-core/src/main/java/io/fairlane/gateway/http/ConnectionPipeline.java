@@ -67,7 +67,7 @@ final class ConnectionPipeline {
         p.addLast(BodyReadGuard.NAME, new BodyReadGuard(limits.bodyRead(), limits.minBodyRate(), events));
         // Reader-idle only: an all-idle timer also hooks every write's promise, a cost per response.
         p.addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
-        p.addLast("aggregator", new BodyAggregator(maxBody));
+        p.addLast("aggregator", new BodyAggregator(maxBody, router::isStreaming));
         p.addLast("dispatcher", new RequestDispatcher(router, state, decorators, events));
     }
 }

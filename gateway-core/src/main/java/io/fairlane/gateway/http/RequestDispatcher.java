@@ -2,14 +2,20 @@ package io.fairlane.gateway.http;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.PrematureChannelClosureException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,12 +32,18 @@ import org.slf4j.LoggerFactory;
  * else reaches this handler as an exception is one {@link ConnectionEvents} line: a client that left mid-request
  * is routine, not a stack trace.
  *
+ * <p>Requests on streaming routes ({@link Router#routeStreaming}) arrive as a head and then chunks, which go to the
+ * exchange's {@link RequestBody} as they come. When such an exchange ends before its body did, the rest of the body
+ * is read and dropped for up to {@value #LINGER_SECONDS} s before the connection closes, so the client reads the
+ * answer rather than a reset.
+ *
  * <p>One instance per connection, confined to its event loop.
  */
 final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestDispatcher.class);
     private static final int MAX_PIPELINED = 16;
+    static final int LINGER_SECONDS = 5;
 
     private final Router router;
     private final ServerState state;
@@ -40,6 +52,8 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<FullHttpRequest> pipelined = new ArrayDeque<>(0);
     private ChannelHandlerContext ctx;
     private Exchange current;
+    private RequestBody streaming;
+    private boolean lingering;
 
     RequestDispatcher(Router router, ServerState state, List<Function<HttpHandler, HttpHandler>> decorators,
                       ConnectionEvents events) {
@@ -57,7 +71,18 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext context, Object msg) {
         if (!(msg instanceof FullHttpRequest request)) {
-            ReferenceCountUtil.release(msg);
+            if (msg instanceof HttpRequest head) {
+                startStreaming(context, head);
+            } else if (msg instanceof HttpContent content) {
+                bodyChunk(context, content);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+            return;
+        }
+        if (lingering) {
+            request.release();
+            context.close();
             return;
         }
         if (current != null) {
@@ -74,9 +99,13 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     }
 
     private void start(FullHttpRequest request) {
+        start(request, null);
+    }
+
+    private void start(FullHttpRequest request, RequestBody body) {
         boolean malformed = request.decoderResult().isFailure();
         Exchange exchange = new Exchange(ctx.channel(), request, RequestIds.fromHeaders(request.headers()), state,
-                !malformed && HttpUtil.isKeepAlive(request));
+                !malformed && HttpUtil.isKeepAlive(request), body);
         current = exchange;
         exchange.onDone(this::ended);
         HttpHandler handler;
@@ -102,9 +131,47 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The head of a request on a streaming route: its body follows as chunks. */
+    private void startStreaming(ChannelHandlerContext context, HttpRequest head) {
+        ReferenceCountUtil.release(head);
+        if (current != null || lingering || head.decoderResult().isFailure()) {
+            // Pipelining behind another request, or a broken head: the body cannot be told apart from what follows.
+            context.close();
+            return;
+        }
+        FullHttpRequest shell = new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
+                Unpooled.EMPTY_BUFFER, head.headers(), Headers.DECODED_TRAILERS.newEmptyHeaders());
+        RequestBody body = new RequestBody(context.channel());
+        streaming = body;
+        start(shell, body);
+    }
+
+    private void bodyChunk(ChannelHandlerContext context, HttpContent content) {
+        if (streaming != null) {
+            RequestBody body = streaming;
+            if (content instanceof LastHttpContent) {
+                streaming = null;
+            }
+            body.offer(content);
+            if (lingering && content instanceof LastHttpContent) {
+                context.close();
+            }
+            return;
+        }
+        content.release();
+    }
+
     private void ended(Exchange exchange) {
         if (current == exchange) {
             current = null;
+        }
+        if (exchange.endedBeforeBody()) {
+            lingering = true;
+            ctx.channel().config().setAutoRead(true);
+            ctx.executor().schedule(() -> {
+                ctx.close();
+            }, LINGER_SECONDS, TimeUnit.SECONDS);
+            return;
         }
         if (!pipelined.isEmpty()) {
             // Start the next one after the current call stack unwinds, never inside a listener.

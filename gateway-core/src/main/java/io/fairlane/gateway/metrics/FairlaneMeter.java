@@ -91,7 +91,21 @@ public enum FairlaneMeter {
             "The SLO's target share of good requests.", "tenant", "slo"),
     SLO_BURN_RATE("fairlane.slo.burn.rate", Type.GAUGE, null,
             "In-process error-budget burn rate over a window: (bad/total) / (1 - objective); 0 without events.",
-            "tenant", "slo", "window");
+            "tenant", "slo", "window"),
+    FILES_UPLOADED("fairlane.files.uploaded", Type.COUNTER, "bytes",
+            "Bytes of files the tenant uploaded to /v1/files.", "tenant"),
+    BATCH_LINES("fairlane.batch.lines", Type.COUNTER, null,
+            "Batch lines finished, by outcome: completed (2xx answer), failed (an error answer, written to the error "
+                    + "file) or retried (refused for now with 429/503, or a server error with attempts left).",
+            "tenant", "outcome"),
+    BATCH_QUEUE_AGE("fairlane.batch.queue.age", Type.TIMER, "seconds",
+            "How long a batch line waited, from its batch starting (or its previous try) until it was sent to its "
+                    + "lane.", "tenant"),
+    BATCH_LINES_PENDING("fairlane.batch.lines.pending", Type.GAUGE, null,
+            "Lines of the tenant's running batches not answered yet (all replicas), read from the store every few "
+                    + "seconds.", "tenant"),
+    BATCHES("fairlane.batches", Type.COUNTER, null,
+            "Batches that reached a final status (completed, failed, expired, cancelled).", "tenant", "status");
 
     /** Micrometer meter types used here. */
     public enum Type { COUNTER, GAUGE, TIMER, SUMMARY }

@@ -47,12 +47,16 @@ final class UpstreamCall implements UpstreamListener {
     private static final int MAX_BODY = 64 * 1024 * 1024;
 
     enum Kind {
-        CHAT("/chat/completions"), COMPLETIONS("/completions"), EMBEDDINGS("/embeddings");
+        CHAT("/chat/completions", true), COMPLETIONS("/completions", true), EMBEDDINGS("/embeddings", false),
+        MODERATIONS("/moderations", false);
 
         final String path;
+        /** Whether answers have choices (and a service tier) to repair; embeddings and moderations have neither. */
+        final boolean choices;
 
-        Kind(String path) {
+        Kind(String path, boolean choices) {
             this.path = path;
+            this.choices = choices;
         }
     }
 
@@ -244,9 +248,8 @@ final class UpstreamCall implements UpstreamListener {
     private void responded() {
         int status = head.status().code();
         if (status == 200) {
-            String tier = kind == Kind.EMBEDDINGS ? null : ServiceTiers.wire(context.tier());
-            ResponseRepair.Repaired answer = ResponseRepair.of(buffered, tier, kind != Kind.EMBEDDINGS,
-                    exchange.alloc());
+            String tier = kind.choices ? ServiceTiers.wire(context.tier()) : null;
+            ResponseRepair.Repaired answer = ResponseRepair.of(buffered, tier, kind.choices, exchange.alloc());
             if (answer == null) {
                 failAfterHead(UpstreamErrors.notAnObject(), "bad_response");
                 return;
