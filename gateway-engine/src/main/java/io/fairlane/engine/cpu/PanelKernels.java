@@ -151,7 +151,7 @@ final class PanelKernels {
      * loads in flight to hide memory latency: a demand miss stalls it. This loop of bare loads keeps many lines
      * in flight at once, so the panel arrives at the memory's bandwidth, and the tiles then read it from the L2
      * cache. On this project's AVX-512 development machine it lifted 16-token matmuls over weights far larger
-     * than the caches by about 10 % (docs/engine.md).
+     * than the caches by about 10 %.
      */
     private static void touch(MemorySegment w, long from, long bytes) {
         if (TOUCH_STRIDE <= 0) {
