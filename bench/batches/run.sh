@@ -134,7 +134,7 @@ fi
 if [ "$scenario" = all ] || [ "$scenario" = durability ]; then
   echo "== durability: ${KILLS:-5} kills, ${CRASH_LINES:-3000} lines, load $(cut -d' ' -f1-3 /proc/loadavg)"
   # shellcheck disable=SC2086
-  ./mvnw -B ${MVN_FLAGS:-} -pl gateway-core -Dfairlane.skipNpm=true test -Dtest=BatchCrashTest \
+  ./mvnw -B ${MVN_FLAGS:-} -pl gateway-core -Dfairlane.skipNpm=true -Dfairlane.fuzz.skip=true test -Dtest=BatchCrashTest \
     -Dsurefire.failIfNoSpecifiedTests=false -Dfairlane.batch.crash.kills="${KILLS:-5}" \
     -Dfairlane.batch.crash.lines="${CRASH_LINES:-3000}" >"$work/durability.log" 2>&1 && ok=PASS || ok=FAIL
   grep -h "batch crash test:" "$work/durability.log" gateway-core/target/surefire-reports/*BatchCrashTest*-output.txt \
