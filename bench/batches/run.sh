@@ -123,8 +123,14 @@ storage: {directory: "$work/state-throughput"}
 $(batches_yaml)
 YAML
   echo "== throughput: load $(cut -d' ' -f1-3 /proc/loadavg)"
-  bench stub --port "$STUB_PORT" >"$work/stub.log" 2>&1 &
+  # The JVM itself in the background (not a function's subshell), so that stop_all's kill reaches it.
+  "${JAVA[@]}" -cp "$CP" io.fairlane.bench.batches.BatchBench stub --port "$STUB_PORT" >"$work/stub.log" 2>&1 &
   pids+=($!)
+  for _ in $(seq 1 120); do
+    grep -q "stub listening" "$work/stub.log" 2>/dev/null && break
+    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$work/stub.log" >&2; exit 1; }
+    sleep 0.5
+  done
   start_server throughput
   bench throughput --base-url "http://127.0.0.1:$PORT/v1" --model stub --api-key $BATCH_KEY \
     --lines "${THROUGHPUT_LINES:-10000}" | sed 's/^/[throughput] /'
@@ -133,8 +139,9 @@ fi
 
 if [ "$scenario" = all ] || [ "$scenario" = durability ]; then
   echo "== durability: ${KILLS:-5} kills, ${CRASH_LINES:-3000} lines, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  # -am: the modules gateway-core needs come from this tree, not from whatever the local repository holds.
   # shellcheck disable=SC2086
-  ./mvnw -B ${MVN_FLAGS:-} -pl gateway-core -Dfairlane.skipNpm=true -Dfairlane.fuzz.skip=true test -Dtest=BatchCrashTest \
+  ./mvnw -B ${MVN_FLAGS:-} -pl gateway-core -am -Dfairlane.skipNpm=true -Dfairlane.fuzz.skip=true test -Dtest=BatchCrashTest \
     -Dsurefire.failIfNoSpecifiedTests=false -Dfairlane.batch.crash.kills="${KILLS:-5}" \
     -Dfairlane.batch.crash.lines="${CRASH_LINES:-3000}" >"$work/durability.log" 2>&1 && ok=PASS || ok=FAIL
   grep -h "batch crash test:" "$work/durability.log" gateway-core/target/surefire-reports/*BatchCrashTest*-output.txt \
