@@ -9,6 +9,7 @@ import io.fairlane.gateway.api.OpenAiApi;
 import io.fairlane.gateway.api.Operations;
 import io.fairlane.gateway.capture.CaptureRecorder;
 import io.fairlane.gateway.capture.TrafficCapture;
+import io.fairlane.gateway.cluster.EngineLoad;
 import io.fairlane.gateway.config.FairlaneConfig;
 import io.fairlane.gateway.config.LocalModelConfig;
 import io.fairlane.gateway.config.ModelConfig;
@@ -187,7 +188,8 @@ public final class Gateway implements AutoCloseable {
                         authenticated.apply(api.getModel(MODELS_PREFIX))))
                 .route(HttpMethod.POST, "/v1/moderations", endpoint("moderations", limited.apply(api.moderations())))
                 .route(HttpMethod.GET, "/health/live", endpoint("health", Operations.live()))
-                .route(HttpMethod.GET, "/health/ready", endpoint("health", Operations.ready(state)));
+                .route(HttpMethod.GET, "/health/ready", endpoint("health", Operations.ready(state)))
+                .route(HttpMethod.GET, "/internal/load", endpoint("load", EngineLoad.handler(lanes::get)));
         filesAndBatches.routes(r, authenticated, idempotent, Gateway::endpoint);
         UsageApi usage = new UsageApi(new UsageLedger(registry, slos),
                 () -> config.tenants().stream().map(TenantConfig::id).toList(), Clock.systemUTC());
