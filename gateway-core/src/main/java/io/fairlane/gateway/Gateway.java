@@ -137,6 +137,9 @@ public final class Gateway implements AutoCloseable {
         metrics.bindPreparation(preparation);
         IdempotencyStore localKeys = new IdempotencyStore(config.idempotency(), Ticker.system());
         this.redis = config.shared().enabled() ? RedisLink.open(config.shared(), Ticker.system(), registry) : null;
+        if (redis == null) {
+            RedisLink.registerIdle(registry);
+        }
         this.idempotency = redis == null ? localKeys : new SharedIdempotency(redis, localKeys);
         this.captureRecorder = config.capture().file().map(CaptureRecorder::new).orElse(null);
         this.durable = DurableState.open(config.storage().settings());

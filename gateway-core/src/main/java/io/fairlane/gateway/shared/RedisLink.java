@@ -45,10 +45,24 @@ public final class RedisLink implements AutoCloseable {
         this.jedis = Objects.requireNonNull(jedis, "jedis");
         this.config = Objects.requireNonNull(config, "config");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
-        Gauge.builder(FairlaneMeter.SHARED_STATE_FALLBACK.meterName(), lost, b -> b.get() ? 1 : 0)
-                .description(FairlaneMeter.SHARED_STATE_FALLBACK.description()).register(registry);
+        registerMeters(registry, lost);
         this.localLimits = localCounter(registry, "rate_limit");
         this.localKeys = localCounter(registry, "idempotency_key");
+    }
+
+    /**
+     * Registers the shared-state meters of a replica that shares nothing (gauge and counters at 0), so dashboards
+     * and alerts see the same series on every replica.
+     */
+    public static void registerIdle(MeterRegistry registry) {
+        registerMeters(registry, new AtomicBoolean());
+        localCounter(registry, "rate_limit");
+        localCounter(registry, "idempotency_key");
+    }
+
+    private static void registerMeters(MeterRegistry registry, AtomicBoolean lost) {
+        Gauge.builder(FairlaneMeter.SHARED_STATE_FALLBACK.meterName(), lost, b -> b.get() ? 1 : 0)
+                .description(FairlaneMeter.SHARED_STATE_FALLBACK.description()).register(registry);
     }
 
     private static Counter localCounter(MeterRegistry registry, String kind) {

@@ -28,7 +28,8 @@ public final class SharedRateLimiter {
     /**
      * Refills both buckets to the server's time, refuses when either lacks what is asked, else takes from both.
      * KEYS: request bucket, token bucket. ARGV: requests per minute, tokens per minute (0: unlimited), tokens to
-     * take. Returns {granted (1/0), retry after in ms, remaining requests, remaining tokens}.
+     * take. Returns {granted (1/0), retry after in ms, remaining requests, remaining tokens, whether the token budget
+     * refused (1/0)}.
      */
     private static final String RESERVE = """
             local t = redis.call('TIME')
@@ -49,11 +50,11 @@ public final class SharedRateLimiter {
             local rl, tl = 0, 0
             if rpm > 0 then
               rl = level(KEYS[1], rpm)
-              if rl < 1 then return {0, math.ceil((1 - rl) * 60000 / rpm), math.floor(rl), -1} end
+              if rl < 1 then return {0, math.ceil((1 - rl) * 60000 / rpm), math.floor(rl), -1, 0} end
             end
             if tpm > 0 then
               tl = level(KEYS[2], tpm)
-              if tl < n then return {0, math.ceil((n - tl) * 60000 / tpm), math.floor(rl), math.floor(tl)} end
+              if tl < n then return {0, math.ceil((n - tl) * 60000 / tpm), math.floor(rl), math.floor(tl), 1} end
             end
             if rpm > 0 then put(KEYS[1], rl - 1) end
             if tpm > 0 then put(KEYS[2], tl - n) end
@@ -123,8 +124,7 @@ public final class SharedRateLimiter {
             if (((Long) r.get(0)) == 1L) {
                 return new Granted(tenant, limits, take, true);
             }
-            long remainingRequests = (Long) r.get(2);
-            return new Denied(remainingRequests >= 1, Duration.ofMillis((Long) r.get(1)), remainingRequests,
+            return new Denied((Long) r.get(4) == 1L, Duration.ofMillis((Long) r.get(1)), (Long) r.get(2),
                     (Long) r.get(3));
         }
         redis.countLocalLimit();
