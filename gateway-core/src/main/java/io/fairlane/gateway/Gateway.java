@@ -9,6 +9,7 @@ import io.fairlane.gateway.api.OpenAiApi;
 import io.fairlane.gateway.api.Operations;
 import io.fairlane.gateway.capture.CaptureRecorder;
 import io.fairlane.gateway.capture.TrafficCapture;
+import io.fairlane.gateway.cluster.EngineLoad;
 import io.fairlane.gateway.config.FairlaneConfig;
 import io.fairlane.gateway.config.LocalModelConfig;
 import io.fairlane.gateway.config.ModelConfig;
@@ -21,8 +22,13 @@ import io.fairlane.gateway.http.PreparationPool;
 import io.fairlane.gateway.http.Router;
 import io.fairlane.gateway.http.ServerState;
 import io.fairlane.gateway.http.Transport;
+import io.fairlane.gateway.idempotency.IdempotencyKeys;
 import io.fairlane.gateway.idempotency.IdempotencyStore;
 import io.fairlane.gateway.idempotency.IdempotentRequests;
+import io.fairlane.gateway.shared.RedisLink;
+import io.fairlane.gateway.shared.SharedIdempotency;
+import io.fairlane.gateway.shared.SharedRateLimiter;
+import io.fairlane.gateway.shared.SharedRateLimits;
 import io.fairlane.gateway.lane.Backend;
 import io.fairlane.gateway.lane.Lane;
 import io.fairlane.gateway.lane.Lanes;
@@ -89,7 +95,9 @@ public final class Gateway implements AutoCloseable {
     private final SloTracker slos;
     private final UpstreamClient upstreamClient;
     private final PreparationPool preparation;
-    private final IdempotencyStore idempotency;
+    private final IdempotencyKeys idempotency;
+    /** Redis shared by replicas, or null when {@code shared_state} names none. */
+    private final RedisLink redis;
     private final CaptureRecorder captureRecorder;
     private final DurableState durable;
     private final FilesAndBatches filesAndBatches;
@@ -127,7 +135,12 @@ public final class Gateway implements AutoCloseable {
                 : PreparationPool.defaultThreads(Runtime.getRuntime().availableProcessors());
         this.preparation = new PreparationPool(prepThreads, config.server().preparationQueue());
         metrics.bindPreparation(preparation);
-        this.idempotency = new IdempotencyStore(config.idempotency(), Ticker.system());
+        IdempotencyStore localKeys = new IdempotencyStore(config.idempotency(), Ticker.system());
+        this.redis = config.shared().enabled() ? RedisLink.open(config.shared(), Ticker.system(), registry) : null;
+        if (redis == null) {
+            RedisLink.registerIdle(registry);
+        }
+        this.idempotency = redis == null ? localKeys : new SharedIdempotency(redis, localKeys);
         this.captureRecorder = config.capture().file().map(CaptureRecorder::new).orElse(null);
         this.durable = DurableState.open(config.storage().settings());
         this.batchMeters = new BatchMeters(registry, GatewayMetrics.buckets(config.metrics(), config.tenants()));
@@ -166,16 +179,20 @@ public final class Gateway implements AutoCloseable {
         OpenAiApi api = new OpenAiApi(lanes::get, metrics, preparation);
         Function<HttpHandler, HttpHandler> authenticated = authenticated();
         Function<HttpHandler, HttpHandler> idempotent = authenticated.compose(new IdempotentRequests(idempotency));
+        // Inference requests also take from the budgets shared by replicas (when Redis is configured).
+        Function<HttpHandler, HttpHandler> limited = redis == null ? idempotent
+                : idempotent.compose(new SharedRateLimits(new SharedRateLimiter(redis, Ticker.system())));
         Router r = new Router()
-                .route(HttpMethod.POST, "/v1/chat/completions", endpoint("chat", idempotent.apply(api.chatCompletions())))
-                .route(HttpMethod.POST, "/v1/completions", endpoint("completions", idempotent.apply(api.completions())))
-                .route(HttpMethod.POST, "/v1/embeddings", endpoint("embeddings", idempotent.apply(api.embeddings())))
+                .route(HttpMethod.POST, "/v1/chat/completions", endpoint("chat", limited.apply(api.chatCompletions())))
+                .route(HttpMethod.POST, "/v1/completions", endpoint("completions", limited.apply(api.completions())))
+                .route(HttpMethod.POST, "/v1/embeddings", endpoint("embeddings", limited.apply(api.embeddings())))
                 .route(HttpMethod.GET, "/v1/models", endpoint("models", authenticated.apply(api.listModels())))
                 .routePrefix(HttpMethod.GET, MODELS_PREFIX, endpoint("models",
                         authenticated.apply(api.getModel(MODELS_PREFIX))))
-                .route(HttpMethod.POST, "/v1/moderations", endpoint("moderations", idempotent.apply(api.moderations())))
+                .route(HttpMethod.POST, "/v1/moderations", endpoint("moderations", limited.apply(api.moderations())))
                 .route(HttpMethod.GET, "/health/live", endpoint("health", Operations.live()))
-                .route(HttpMethod.GET, "/health/ready", endpoint("health", Operations.ready(state)));
+                .route(HttpMethod.GET, "/health/ready", endpoint("health", Operations.ready(state)))
+                .route(HttpMethod.GET, "/internal/load", endpoint("load", EngineLoad.handler(lanes::get)));
         filesAndBatches.routes(r, authenticated, idempotent, Gateway::endpoint);
         UsageApi usage = new UsageApi(new UsageLedger(registry, slos),
                 () -> config.tenants().stream().map(TenantConfig::id).toList(), Clock.systemUTC());
@@ -338,12 +355,12 @@ public final class Gateway implements AutoCloseable {
             LOG.warn("idempotency or capture settings changed; restart Fairlane to apply them (tenants' capture "
                     + "opt-in applies now)");
         }
-        if (!previous.storage().equals(next.storage())) {
-            LOG.warn("storage settings changed; restart Fairlane to apply them");
+        if (!previous.storage().equals(next.storage()) || !previous.shared().equals(next.shared())) {
+            LOG.warn("storage or shared_state settings changed; restart Fairlane to apply them");
         }
         config = new FairlaneConfig(previous.server(), next.tenants(), next.models(), previous.metrics(),
                 previous.idempotency(), previous.capture(), next.adminKeys(), previous.storage(), next.files(),
-                next.batches());
+                next.batches(), previous.shared());
         LOG.info("configuration applied: {} tenants, models {}", next.tenants().size(),
                 opened.stream().map(Lane::id).collect(Collectors.joining(", ")));
     }
@@ -396,6 +413,9 @@ public final class Gateway implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         if (captureRecorder != null) {
             captureRecorder.close();
+        }
+        if (redis != null) {
+            redis.close();
         }
         metrics.close();
         gcMetrics.close();

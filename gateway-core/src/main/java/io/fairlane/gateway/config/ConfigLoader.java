@@ -92,12 +92,13 @@ public final class ConfigLoader {
         StoreConfig storage = StoreConfig.read(top.raw("storage"), environment, home(), errors);
         FilesConfig files = FilesConfig.read(top.section("files"));
         BatchesConfig batches = BatchesConfig.read(top.section("batches"));
+        SharedStateConfig shared = SharedStateConfigReader.read(top.section("shared_state"));
         top.finish();
         if (!errors.isEmpty()) {
             throw new ConfigException(source, errors);
         }
         return new FairlaneConfig(server, tenants, models, metrics, idempotency, capture, adminKeys, storage, files,
-                batches);
+                batches, shared);
     }
 
     /**

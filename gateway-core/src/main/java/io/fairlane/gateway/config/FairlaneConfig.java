@@ -18,13 +18,15 @@ import java.util.Optional;
  * @param storage     where durable state lives (files, batches, stored responses); read once at start
  * @param files       limits of {@code /v1/files}
  * @param batches     how {@code /v1/batches} runs
+ * @param shared      what gateway replicas share through Redis (rate limits, idempotency keys); read once at start
  */
 public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
                              MetricsConfig metrics, IdempotencyConfig idempotency, CaptureConfig capture,
                              List<ApiKeyHash> adminKeys, StoreConfig storage, FilesConfig files,
-                             BatchesConfig batches) {
+                             BatchesConfig batches, SharedStateConfig shared) {
 
     public FairlaneConfig {
+        Objects.requireNonNull(shared, "shared");
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(idempotency, "idempotency");
@@ -42,7 +44,15 @@ public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, Li
                           MetricsConfig metrics, IdempotencyConfig idempotency, CaptureConfig capture,
                           List<ApiKeyHash> adminKeys) {
         this(server, tenants, models, metrics, idempotency, capture, adminKeys, StoreConfig.NONE, FilesConfig.DEFAULT,
-                BatchesConfig.DEFAULT);
+                BatchesConfig.DEFAULT, SharedStateConfig.NONE);
+    }
+
+    /** With nothing shared between replicas (the default for one replica). */
+    public FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
+                          MetricsConfig metrics, IdempotencyConfig idempotency, CaptureConfig capture,
+                          List<ApiKeyHash> adminKeys, StoreConfig storage, FilesConfig files, BatchesConfig batches) {
+        this(server, tenants, models, metrics, idempotency, capture, adminKeys, storage, files, batches,
+                SharedStateConfig.NONE);
     }
 
     /** With the default idempotency settings, no capture and no admin keys (the admin API answers no one). */
@@ -65,15 +75,21 @@ public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, Li
         return tenants.stream().filter(t -> t.id().equals(id)).findFirst();
     }
 
+    /** The same configuration sharing state as {@code newShared} says. */
+    public FairlaneConfig withShared(SharedStateConfig newShared) {
+        return new FairlaneConfig(server, tenants, models, metrics, idempotency, capture, adminKeys, storage, files,
+                batches, newShared);
+    }
+
     /** The same configuration listening on another port ({@code --port}). */
     public FairlaneConfig withPort(int port) {
         return new FairlaneConfig(server.withPort(port), tenants, models, metrics, idempotency, capture, adminKeys,
-                storage, files, batches);
+                storage, files, batches, shared);
     }
 
     /** The same configuration listening on another address ({@code --host}). */
     public FairlaneConfig withHost(String host) {
         return new FairlaneConfig(server.withHost(host), tenants, models, metrics, idempotency, capture, adminKeys,
-                storage, files, batches);
+                storage, files, batches, shared);
     }
 }

@@ -105,7 +105,13 @@ public enum FairlaneMeter {
             "Lines of the tenant's running batches not answered yet (all replicas), read from the store every few "
                     + "seconds.", "tenant"),
     BATCHES("fairlane.batches", Type.COUNTER, null,
-            "Batches that reached a final status (completed, failed, expired, cancelled).", "tenant", "status");
+            "Batches that reached a final status (completed, failed, expired, cancelled).", "tenant", "status"),
+    SHARED_STATE_FALLBACK("fairlane.shared.state.fallback", Type.GAUGE, null,
+            "1 while this replica cannot reach the Redis named in shared_state and decides rate limits (on buckets cut "
+                    + "to fallback_share of each limit) and idempotency keys on its own; 0 otherwise."),
+    SHARED_STATE_LOCAL_DECISIONS("fairlane.shared.state.local.decisions", Type.COUNTER, null,
+            "Decisions this replica took alone because Redis was unreachable, by kind (rate_limit, "
+                    + "idempotency_key).", "kind");
 
     /** Micrometer meter types used here. */
     public enum Type { COUNTER, GAUGE, TIMER, SUMMARY }
