@@ -12,6 +12,7 @@ import io.fairlane.gateway.capture.TrafficCapture;
 import io.fairlane.gateway.config.FairlaneConfig;
 import io.fairlane.gateway.config.LocalModelConfig;
 import io.fairlane.gateway.config.ModelConfig;
+import io.fairlane.gateway.config.RoutingDiff;
 import io.fairlane.gateway.config.TenantConfig;
 import io.fairlane.gateway.config.UpstreamModelConfig;
 import io.fairlane.gateway.http.HttpHandler;
@@ -219,7 +220,7 @@ public final class Gateway implements AutoCloseable {
                 out.add(existing);
                 continue;
             }
-            Optional<Backend> backend = open(m, cfg);
+            Optional<Backend> backend = open(m, cfg, existing == null ? null : existing.backend());
             backend.ifPresent(b -> {
                 out.add(new Lane(m, b, existing == null ? now : existing.created()));
                 LOG.info("model {} served by {} backend", m.id(), b.kind());
@@ -228,10 +229,12 @@ public final class Gateway implements AutoCloseable {
         return out;
     }
 
-    private Optional<Backend> open(ModelConfig m, FairlaneConfig cfg) {
+    /** A backend for {@code m}; {@code previous} is the one it replaces after a reload (null for a new model). */
+    private Optional<Backend> open(ModelConfig m, FairlaneConfig cfg, Backend previous) {
         return switch (m) {
             case UpstreamModelConfig u -> Optional.of(new UpstreamBackend(u, cfg.tenants(), upstreamClient, metrics,
-                    workers.next(), preparation));
+                    workers.next(), preparation, cfg.server().slowClientTimeout(),
+                    previous instanceof UpstreamBackend old ? old : null));
             case LocalModelConfig l -> {
                 LaneMetrics laneMetrics = metrics.lane(l.id());
                 try {
@@ -305,6 +308,9 @@ public final class Gateway implements AutoCloseable {
         Map<String, Lane> current = new LinkedHashMap<>();
         for (Lane l : lanes.get().all()) {
             current.put(l.id(), l);
+        }
+        for (String change : RoutingDiff.between(previous.models(), next.models())) {
+            LOG.info("routing change applied: {}", change);
         }
         List<Lane> opened = openLanes(next, current);
         lanes.set(new Lanes(opened));

@@ -358,7 +358,9 @@ public final class Exchange {
         }
         state = State.DONE;
         log.status = 499;
-        log.error = "client_closed_request";
+        if (log.error == null) {
+            log.error = "client_closed_request"; // unless the gateway cut it off and said why (slow_client)
+        }
         for (Runnable r : goneListeners) {
             try {
                 r.run();
