@@ -2,6 +2,7 @@ package io.fairlane.gateway;
 
 import io.fairlane.engine.InferenceEngine;
 import io.fairlane.gateway.admin.AdminAuthenticator;
+import io.fairlane.gateway.admin.RoutingApi;
 import io.fairlane.gateway.admin.UsageApi;
 import io.fairlane.gateway.admin.UsageLedger;
 import io.fairlane.gateway.api.AccessLog;
@@ -27,6 +28,7 @@ import io.fairlane.gateway.lane.Backend;
 import io.fairlane.gateway.lane.Lane;
 import io.fairlane.gateway.lane.Lanes;
 import io.fairlane.gateway.lane.local.LocalEngineBackend;
+import io.fairlane.gateway.lane.routing.ModelRouter;
 import io.fairlane.gateway.lane.upstream.UpstreamBackend;
 import io.fairlane.gateway.lane.upstream.UpstreamClient;
 import io.fairlane.gateway.metrics.GatewayMetrics;
@@ -163,8 +165,10 @@ public final class Gateway implements AutoCloseable {
                 .route(HttpMethod.GET, "/health/ready", endpoint("health", Operations.ready(state)));
         UsageApi usage = new UsageApi(new UsageLedger(registry, slos),
                 () -> config.tenants().stream().map(TenantConfig::id).toList(), Clock.systemUTC());
-        r.route(HttpMethod.GET, "/admin/usage", endpoint("admin",
-                new AdminAuthenticator(() -> config.adminKeys(), tenants::get).apply(usage.handler())));
+        AdminAuthenticator admin = new AdminAuthenticator(() -> config.adminKeys(), tenants::get);
+        r.route(HttpMethod.GET, "/admin/usage", endpoint("admin", admin.apply(usage.handler())));
+        r.route(HttpMethod.GET, "/admin/routing", endpoint("admin",
+                admin.apply(new RoutingApi(this::routers).handler())));
         if (config.metrics().enabled()) {
             r.route(HttpMethod.GET, config.metrics().path(), endpoint("metrics", Operations.metrics(registry)));
         }
@@ -274,6 +278,22 @@ public final class Gateway implements AutoCloseable {
 
     public PrometheusMeterRegistry registry() {
         return registry;
+    }
+
+    /** The routers of the upstream models being served now, in configuration order. */
+    public List<ModelRouter> routers() {
+        List<ModelRouter> out = new ArrayList<>();
+        for (Lane l : lanes.get().all()) {
+            if (l.backend() instanceof UpstreamBackend u) {
+                out.add(u.router());
+            }
+        }
+        return out;
+    }
+
+    /** The router of upstream model {@code id}, if it is served. */
+    public Optional<ModelRouter> router(String id) {
+        return routers().stream().filter(r -> r.model().equals(id)).findFirst();
     }
 
     /** The model ids being served now. */

@@ -18,7 +18,8 @@ final class LatencyWindow {
     private int next;
     private int size;
     private volatile long cachedP99 = -1;
-    private volatile long cachedAt = Long.MIN_VALUE;
+    private volatile long cachedAt;
+    private volatile boolean computed;
     private volatile int cachedSamples;
 
     synchronized void record(long now, long latencyNanos) {
@@ -30,7 +31,8 @@ final class LatencyWindow {
 
     /** The p99 of the samples within {@code windowNanos} of {@code now}, or -1 with fewer than {@code minSamples}. */
     long p99(long now, long windowNanos, int minSamples) {
-        if (now - cachedAt > REFRESH_MILLIS * 1_000_000L || now < cachedAt) {
+        long age = now - cachedAt;
+        if (!computed || age > REFRESH_MILLIS * 1_000_000L || age < 0) {
             refresh(now, windowNanos);
         }
         return cachedSamples >= minSamples ? cachedP99 : -1;
@@ -53,5 +55,6 @@ final class LatencyWindow {
         cachedP99 = n == 0 ? -1 : in[Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1)];
         cachedSamples = n;
         cachedAt = now;
+        computed = true;
     }
 }

@@ -23,7 +23,7 @@ public final class RoutingExplainer {
      * Explains {@code router}'s routing for a request of {@code tenant} (may be null) with an estimated prompt of
      * {@code promptTokens}.
      */
-    public static String explain(Router router, String tenant, long promptTokens) {
+    public static String explain(ModelRouter router, String tenant, long promptTokens) {
         RoutingSnapshot snap = router.snapshot();
         RoutingConfig c = snap.config();
         StringBuilder sb = new StringBuilder();
@@ -71,9 +71,9 @@ public final class RoutingExplainer {
         });
         sb.append("decision for a request").append(tenant == null ? "" : " of tenant " + tenant)
                 .append(promptTokens > 0 ? " of ~" + promptTokens + " prompt tokens" : "").append(" now: ");
-        Router.Placement p = router.wouldPlace(Router.Request.first(promptTokens, 0));
+        ModelRouter.Placement p = router.wouldPlace(ModelRouter.Request.first(promptTokens, 0));
         switch (p) {
-            case Router.Send s -> {
+            case ModelRouter.Send s -> {
                 sb.append("target ").append(s.route().target().name()).append(" in group '")
                         .append(c.groups().get(s.route().group()).name()).append("'");
                 List<String> peers = peers(snap, s.route().group(), s.route().target());
@@ -86,7 +86,7 @@ public final class RoutingExplainer {
                     sb.append(", as a half-open probe");
                 }
             }
-            case Router.Wait w -> sb.append("queued (").append(w.why()).append(")");
+            case ModelRouter.Wait w -> sb.append("queued (").append(w.why()).append(")");
         }
         return sb.append('\n').toString();
     }

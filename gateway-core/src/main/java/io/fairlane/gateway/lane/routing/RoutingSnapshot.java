@@ -41,7 +41,7 @@ public record RoutingSnapshot(String model, RoutingConfig config, List<GroupStat
                              long windowAttempts, long ttftP99Millis, String hot) {
     }
 
-    static RoutingSnapshot of(Router router, Target[][] targets, TargetState[][] states, long now, RetryBudget budget) {
+    static RoutingSnapshot of(ModelRouter router, Target[][] targets, TargetState[][] states, long now, RetryBudget budget) {
         RoutingConfig config = router.config();
         List<GroupState> groups = new ArrayList<>();
         for (int g = 0; g < targets.length; g++) {
@@ -59,7 +59,7 @@ public record RoutingSnapshot(String model, RoutingConfig config, List<GroupStat
                 views.add(new TargetView(t, state(t, s, now), weights == 0 ? 0 : (double) t.weight() / weights,
                         s.inFlight(), s.ejectedFor(now) / 1_000_000, s.throttledFor(now) / 1_000_000, s.ejections(),
                         s.consecutiveFailures(), s.failureRatio(now), s.windowAttempts(now),
-                        p99 < 0 ? -1 : p99 / 1_000_000, Router.hotReason(sat, t, s, now)));
+                        p99 < 0 ? -1 : p99 / 1_000_000, ModelRouter.hotReason(sat, t, s, now)));
             }
             groups.add(new GroupState(group.name(), group.saturation(), views));
         }

@@ -49,6 +49,7 @@ public final class TargetState {
     private volatile Phase phase = Phase.CLOSED;
     private volatile long ejectedUntil;
     private volatile long throttledUntil;
+    private volatile boolean everThrottled;
     private volatile boolean failingNotEjected;
     private volatile int ejections;
     private int consecutiveFailures;
@@ -80,12 +81,12 @@ public final class TargetState {
 
     /** Whether it refuses work because of a {@code retry-after} at {@code now}. */
     public boolean throttled(long now) {
-        return throttledUntil - now > 0;
+        return everThrottled && throttledUntil - now > 0;
     }
 
     /** Nanos until its throttling ends (0 when not throttled). */
     public long throttledFor(long now) {
-        return Math.max(0, throttledUntil - now);
+        return everThrottled ? Math.max(0, throttledUntil - now) : 0;
     }
 
     /** Nanos until its ejection ends (0 when not ejected). */
@@ -160,8 +161,9 @@ public final class TargetState {
 
     /** Refuses work until {@code until} (a {@code retry-after}); a later deadline wins. */
     synchronized void throttle(long until) {
-        if (until - throttledUntil > 0) {
+        if (!everThrottled || until - throttledUntil > 0) {
             throttledUntil = until;
+            everThrottled = true;
         }
     }
 
@@ -217,7 +219,10 @@ public final class TargetState {
             return Verdict.UNCHANGED;
         }
         if (!othersUsable) {
-            phase = Phase.CLOSED;
+            if (phase != Phase.CLOSED) {
+                phase = Phase.CLOSED;
+                closedSince = now;
+            }
             if (failingNotEjected) {
                 return Verdict.UNCHANGED;
             }

@@ -11,7 +11,7 @@ import io.fairlane.gateway.lane.Backend;
 import io.fairlane.gateway.lane.RateLimitHeaders;
 import io.fairlane.gateway.lane.Rejections;
 import io.fairlane.gateway.lane.RequestContext;
-import io.fairlane.gateway.lane.routing.Router;
+import io.fairlane.gateway.lane.routing.ModelRouter;
 import io.fairlane.gateway.lane.routing.TargetState;
 import io.fairlane.gateway.metrics.GatewayMetrics;
 import io.fairlane.gateway.metrics.LaneMetrics;
@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A lane served by upstream OpenAI-compatible servers. Requests wait in the lane's tenant scheduler until the lane
- * has one of its {@code max_concurrency} slots (and, if configured, the token rate) free and its {@link Router}
+ * has one of its {@code max_concurrency} slots (and, if configured, the token rate) free and its {@link ModelRouter}
  * has a target for them; then an {@link UpstreamCall} forwards the client's JSON ({@link ForwardedBody}: only
  * {@code model} renamed, and usage asked for on streams, to meter tokens), relays the answer with backpressure,
  * repairs it on the way, and fails over or retries as the model's routing manifest says. A sample of the requests
@@ -62,7 +62,7 @@ public final class UpstreamBackend implements Backend {
     private final GatewayMetrics metrics;
     private final LaneMetrics laneMetrics;
     private final RoutingMeters routingMeters;
-    private final Router router;
+    private final ModelRouter router;
     private final ShadowMirror shadow;
     private final LaneDispatcher<UpstreamCall> dispatcher;
     private final PreparationPool pool;
@@ -88,7 +88,7 @@ public final class UpstreamBackend implements Backend {
         this.slowClient = Objects.requireNonNull(slowClient, "slowClient");
         this.laneMetrics = metrics.lane(config.id());
         this.routingMeters = metrics.routing();
-        this.router = new Router(config.id(), config.routing(),
+        this.router = new ModelRouter(config.id(), config.routing(),
                 previous == null ? Map.of() : previous.router.states(),
                 previous == null ? List.of() : previous.config.targets(), new Events(config.id(), routingMeters),
                 System::nanoTime, ThreadLocalRandom.current());
@@ -133,7 +133,7 @@ public final class UpstreamBackend implements Backend {
     }
 
     /** The model's routing: live target state for the admin API and the explainer. */
-    public Router router() {
+    public ModelRouter router() {
         return router;
     }
 
@@ -252,7 +252,7 @@ public final class UpstreamBackend implements Backend {
     }
 
     /** The router's reports, as meters and log lines. */
-    private record Events(String model, RoutingMeters meters) implements Router.Listener {
+    private record Events(String model, RoutingMeters meters) implements ModelRouter.Listener {
 
         @Override
         public void spilled(String fromGroup, String toGroup, String reason) {

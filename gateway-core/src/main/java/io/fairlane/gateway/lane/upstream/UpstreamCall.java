@@ -8,7 +8,7 @@ import io.fairlane.gateway.http.ApiException;
 import io.fairlane.gateway.http.Exchange;
 import io.fairlane.gateway.lane.RequestContext;
 import io.fairlane.gateway.lane.routing.Outcome;
-import io.fairlane.gateway.lane.routing.Router;
+import io.fairlane.gateway.lane.routing.ModelRouter;
 import io.fairlane.gateway.openai.ServiceTiers;
 import io.fairlane.gateway.openai.TokenUsage;
 import io.fairlane.scheduler.ActualCost;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One request through an upstream lane, from its placement on a target to its last byte: the state machine that
- * makes attempts ({@link UpstreamAttempt}) on the targets its {@link Router} picks, decides after each failure
+ * makes attempts ({@link UpstreamAttempt}) on the targets its {@link ModelRouter} picks, decides after each failure
  * whether another attempt may follow, and settles the request's ticket. The jobs along the way are done by one
  * piece each: {@link ForwardedBody} (what is sent), {@link StreamRelay} (streams, with backpressure),
  * {@link BufferedAnswer} (complete answers), {@link UpstreamErrors} (what the client is told).
@@ -69,7 +69,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
     private enum Mode { NONE, STREAM, BUFFER }
 
     private final UpstreamBackend lane;
-    private final Router router;
+    private final ModelRouter router;
     private final UpstreamModelConfig config;
     private final Exchange exchange;
     private final RequestContext context;
@@ -82,7 +82,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
     private final long createdNanos = System.nanoTime();
     private final Set<String> tried = new LinkedHashSet<>();
     private Ticket<UpstreamCall> ticket;
-    private volatile Router.Route route;
+    private volatile ModelRouter.Route route;
     private UpstreamAttempt attempt;
     private boolean attemptOpen;
     private boolean started;
@@ -127,8 +127,8 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
         if (route != null) {
             return true;
         }
-        Router.Placement p = router.place(Router.Request.first(promptTokens, System.nanoTime() - createdNanos));
-        if (p instanceof Router.Send s) {
+        ModelRouter.Placement p = router.place(ModelRouter.Request.first(promptTokens, System.nanoTime() - createdNanos));
+        if (p instanceof ModelRouter.Send s) {
             route = s.route();
             return true;
         }
@@ -143,7 +143,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
     private void start(Ticket<UpstreamCall> t) {
         ticket = t;
         if (cancelled || exchange.isDone()) {
-            Router.Route r = route;
+            ModelRouter.Route r = route;
             if (r != null) {
                 router.release(r);
             }
@@ -157,7 +157,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
         attemptOn(route);
     }
 
-    private void attemptOn(Router.Route r) {
+    private void attemptOn(ModelRouter.Route r) {
         route = r;
         attempts++;
         tried.add(r.target().name());
@@ -367,8 +367,8 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
             fail(error);
             return;
         }
-        Router.Placement p = router.place(new Router.Request(promptTokens, Set.copyOf(tried), 0, true));
-        if (p instanceof Router.Send s) {
+        ModelRouter.Placement p = router.place(new ModelRouter.Request(promptTokens, Set.copyOf(tried), 0, true));
+        if (p instanceof ModelRouter.Send s) {
             retryOn(s.route(), error);
             return;
         }
@@ -388,15 +388,15 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
         }
         Set<String> excluded = new LinkedHashSet<>(tried);
         excluded.remove(same);
-        Router.Placement p = router.place(new Router.Request(promptTokens, excluded, 0, true));
-        if (p instanceof Router.Send s) {
+        ModelRouter.Placement p = router.place(new ModelRouter.Request(promptTokens, excluded, 0, true));
+        if (p instanceof ModelRouter.Send s) {
             retryOn(s.route(), lastFailure);
         } else {
             fail(lastFailure);
         }
     }
 
-    private void retryOn(Router.Route next, ApiError error) {
+    private void retryOn(ModelRouter.Route next, ApiError error) {
         if (!router.tryRetry()) {
             router.release(next);
             LOG.debug("request {}: retry budget of {} spent", exchange.requestId(), config.id());
@@ -407,7 +407,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
     }
 
     private void contextFallback(ApiError error) {
-        var next = router.placeContextFallback(new Router.Request(promptTokens, Set.copyOf(tried), 0, true));
+        var next = router.placeContextFallback(new ModelRouter.Request(promptTokens, Set.copyOf(tried), 0, true));
         if (next.isPresent() && attempts < config.routing().retry().maxAttempts()) {
             attemptOn(next.get());
         } else {

@@ -27,7 +27,7 @@ import java.util.random.RandomGenerator;
  * <p>Thread-safe and lock-free on the placement path: target states are read through volatile fields and slots are
  * reserved by compare-and-set; a reservation lost to another thread's makes the walk start again.
  */
-public final class Router {
+public final class ModelRouter {
 
     /** Where a request goes: a target, its group, its state, and whether it is a half-open probe. */
     public record Route(Target target, int group, TargetState state, boolean probe) {
@@ -103,7 +103,7 @@ public final class Router {
      *                  endpoint is unchanged keeps its state
      * @param previous  the earlier manifest's targets, to tell whether an endpoint is unchanged (may be empty)
      */
-    public Router(String model, RoutingConfig config, Map<String, TargetState> inherited, List<Target> previous,
+    public ModelRouter(String model, RoutingConfig config, Map<String, TargetState> inherited, List<Target> previous,
                   Listener listener, LongSupplier clock, RandomGenerator random) {
         this.model = Objects.requireNonNull(model, "model");
         this.config = Objects.requireNonNull(config, "config");
@@ -442,6 +442,6 @@ public final class Router {
 
     @Override
     public String toString() {
-        return "Router[" + model + ", " + byName.size() + " targets]";
+        return "ModelRouter[" + model + ", " + byName.size() + " targets]";
     }
 }
