@@ -99,12 +99,13 @@ final class UpstreamConfigReader {
         if (id == null || targetCount == 0) {
             return null;
         }
-        int lane = laneConcurrency != null ? laneConcurrency : laneDefault(groups);
+        int lane = laneConcurrency != null ? laneConcurrency
+                : names.explicitConcurrency == targetCount ? laneDefault(groups) : DEFAULT_CONCURRENCY;
         return new UpstreamModelConfig(id, new RoutingConfig(groups, retry, breaker, fallbacks, shadow, limits), lane,
                 tps, defaultMax, policy, ownedBy);
     }
 
-    /** Without a lane-wide limit: the targets' own limits added up, when each states one (else the default). */
+    /** Without a lane-wide limit, when every target states one: the targets' own limits added up. */
     private static int laneDefault(List<Group> groups) {
         long sum = 0;
         for (Group g : groups) {
@@ -118,6 +119,8 @@ final class UpstreamConfigReader {
     /** Target names seen so far in one model: explicit ones must be unique, defaults are made so. */
     private static final class Names {
         final Set<String> all = new HashSet<>();
+        /** Targets that state their own max_concurrency. */
+        int explicitConcurrency;
 
         String claim(ConfigNode n, String explicit, URI url) {
             if (explicit != null) {
@@ -195,6 +198,9 @@ final class UpstreamConfigReader {
         Optional<String> model = Optional.ofNullable(n.string("model", null));
         String name = named ? n.string("name", null) : null;
         int weight = named ? (int) n.integer("weight", 1, 0, 1_000_000) : 1;
+        if (named && n.has("max_concurrency")) {
+            names.explicitConcurrency++;
+        }
         int max = named ? (int) n.integer("max_concurrency", concurrency, 1, 1_000_000) : concurrency;
         Timeouts timeouts = named ? n.section("timeouts").map(t -> timeouts(t, inherited)).orElse(inherited) : inherited;
         long window = n.integer("context_window", 0, 0, Long.MAX_VALUE);

@@ -171,8 +171,8 @@ public final class ModelRouter {
     }
 
     /**
-     * A target for a request {@code failed} refused as too long for its context window: the first usable
-     * {@code context_fallbacks} target not tried yet, or empty.
+     * A target for a request another target refused as too long for its context window: the first usable
+     * {@code context_fallbacks} target not tried yet (its slot reserved), or empty. Its weight may be 0.
      */
     public java.util.Optional<Route> placeContextFallback(Request request) {
         long now = clock.getAsLong();
@@ -183,7 +183,8 @@ public final class ModelRouter {
                     if (!t.name().equals(name)) {
                         continue;
                     }
-                    Standing s = standing(g, i, request, now, true);
+                    // A context fallback may have weight 0: it takes no share of the traffic, only long prompts.
+                    Standing s = standing(g, i, request, now, true, true);
                     if (s.free() && reserve(g, i, now)) {
                         return java.util.Optional.of(route(g, i, now));
                     }
@@ -366,12 +367,16 @@ public final class ModelRouter {
 
     /** How target {@code i} of group {@code g} stands for {@code request} at {@code now}. */
     Standing standing(int g, int i, Request request, long now, boolean checkContext) {
+        return standing(g, i, request, now, checkContext, false);
+    }
+
+    private Standing standing(int g, int i, Request request, long now, boolean checkContext, boolean anyWeight) {
         Target t = targets[g][i];
         TargetState s = states[g][i];
         if (!request.excluded().isEmpty() && request.excluded().contains(t.name())) {
             return Standing.TRIED;
         }
-        if (t.weight() == 0) {
+        if (t.weight() == 0 && !anyWeight) {
             return Standing.DRAINED;
         }
         if (checkContext && !t.fits(request.promptTokens())) {
