@@ -37,7 +37,8 @@ import java.util.function.Supplier;
  * </pre>
  *
  * {@code state} is {@code serving}, {@code probing}, {@code throttled}, {@code failing} (kept as the last usable
- * target), {@code ejected} or {@code drained}. With {@code explain=true} the answer is the decision path in words
+ * target), {@code ejected}, {@code drained} (weight 0) or {@code context_fallback} (weight 0, taking only requests
+ * another target refused as too long). With {@code explain=true} the answer is the decision path in words
  * ({@link RoutingExplainer}), as {@code fairlane route} prints it. Runs behind {@link AdminAuthenticator}.
  */
 public final class RoutingApi {

@@ -74,10 +74,14 @@ public final class RoutingExplainer {
         ModelRouter.Placement p = router.wouldPlace(ModelRouter.Request.first(promptTokens, 0));
         switch (p) {
             case ModelRouter.Send s -> {
-                sb.append("target ").append(s.route().target().name()).append(" in group '")
-                        .append(c.groups().get(s.route().group()).name()).append("'");
-                List<String> peers = peers(snap, s.route().group(), s.route().target());
-                sb.append(peers.isEmpty() ? "" : " (picked by weight among " + peers + ")");
+                List<String> peers = peers(snap, s.route().group());
+                if (peers.size() > 1) {
+                    sb.append("group '").append(c.groups().get(s.route().group()).name()).append("', one of ")
+                            .append(String.join(", ", peers)).append(" by weight");
+                } else {
+                    sb.append("target ").append(s.route().target().name()).append(" in group '")
+                            .append(c.groups().get(s.route().group()).name()).append("'");
+                }
                 if (s.spilledFrom() != null) {
                     sb.append(", spilled from '").append(s.spilledFrom()).append("' (").append(s.spillReason())
                             .append(")");
@@ -91,14 +95,21 @@ public final class RoutingExplainer {
         return sb.append('\n').toString();
     }
 
-    private static List<String> peers(RoutingSnapshot snap, int group, Target chosen) {
-        List<String> out = new ArrayList<>();
+    /** The group's targets that could take the request now, with their share of the weight among them. */
+    private static List<String> peers(RoutingSnapshot snap, int group) {
+        List<RoutingSnapshot.TargetView> usable = new ArrayList<>();
         for (RoutingSnapshot.TargetView v : snap.groups().get(group).targets()) {
-            if (v.state().equals("serving") || v.state().equals("failing") || v.state().equals("probing")) {
-                out.add(v.target().name() + " w" + v.target().weight());
+            boolean up = v.state().equals("serving") || v.state().equals("failing") || v.state().equals("probing");
+            if (up && v.hot() == null && v.inFlight() < v.target().maxConcurrency()) {
+                usable.add(v);
             }
         }
-        return out.size() <= 1 ? List.of() : out;
+        long total = usable.stream().mapToLong(v -> v.target().weight()).sum();
+        List<String> out = new ArrayList<>();
+        for (RoutingSnapshot.TargetView v : usable) {
+            out.add(v.target().name() + " (" + pct(total == 0 ? 0 : (double) v.target().weight() / total) + ")");
+        }
+        return out;
     }
 
     private static String target(RoutingSnapshot.TargetView v) {

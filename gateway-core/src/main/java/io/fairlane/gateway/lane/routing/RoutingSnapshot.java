@@ -29,7 +29,7 @@ public record RoutingSnapshot(String model, RoutingConfig config, List<GroupStat
      *
      * @param state               {@code serving}, {@code ejected}, {@code probing} (half-open), {@code throttled} or
      *                            {@code failing} (would be ejected but is the last usable target), {@code drained}
-     *                            (weight 0)
+     *                            (weight 0), {@code context_fallback} (weight 0, for context fallbacks only)
      * @param share               its weight over its group's, 0..1
      * @param ejectedForMillis    left of its ejection
      * @param throttledForMillis  left of its throttling
@@ -56,7 +56,7 @@ public record RoutingSnapshot(String model, RoutingConfig config, List<GroupStat
                 TargetState s = states[g][i];
                 Saturation sat = group.saturation();
                 long p99 = s.ttftP99(now, sat.window().toNanos(), sat.minSamples());
-                views.add(new TargetView(t, state(t, s, now), weights == 0 ? 0 : (double) t.weight() / weights,
+                views.add(new TargetView(t, state(t, s, now, config), weights == 0 ? 0 : (double) t.weight() / weights,
                         s.inFlight(), s.ejectedFor(now) / 1_000_000, s.throttledFor(now) / 1_000_000, s.ejections(),
                         s.consecutiveFailures(), s.failureRatio(now), s.windowAttempts(now),
                         p99 < 0 ? -1 : p99 / 1_000_000, ModelRouter.hotReason(sat, t, s, now)));
@@ -67,9 +67,9 @@ public record RoutingSnapshot(String model, RoutingConfig config, List<GroupStat
                 budget.allowance(now));
     }
 
-    private static String state(Target t, TargetState s, long now) {
-        if (t.weight() == 0) {
-            return "drained";
+    private static String state(Target t, TargetState s, long now, RoutingConfig config) {
+        if (t.weight() == 0 && s.phase(now) != TargetState.Phase.OPEN) {
+            return config.contextFallbacks().contains(t.name()) ? "context_fallback" : "drained";
         }
         return switch (s.phase(now)) {
             case OPEN -> "ejected";
