@@ -124,7 +124,7 @@ public record RoutingConfig(List<Group> groups, Retry retry, Breaker breaker, Li
 
         /** Defaults for a model with {@code targets} targets: every target may be tried once, and at least two. */
         public static Retry defaults(int targets) {
-            return new Retry(DEFAULT_STATUSES, Math.max(2, targets), 0.2, 5, Duration.ofSeconds(2));
+            return new Retry(DEFAULT_STATUSES, Math.max(2, targets), 0.2, 10, Duration.ofSeconds(2));
         }
     }
 

@@ -93,6 +93,13 @@ public final class ModelRouter {
     private final Target[][] targets;
     private final TargetState[][] states;
     private final Map<String, TargetState> byName = new HashMap<>();
+    /** Per group, its saturation thresholds unboxed: in-flight (0 none), TTFT p99 and window in nanos (-1 none). */
+    private final int[] satInFlight;
+    private final long[] satTtftNanos;
+    private final long[] satWindowNanos;
+    private final int[] satMinSamples;
+    /** The largest context window of a target with weight (Long.MAX_VALUE when one states none). */
+    private final long maxContext;
     private final RetryBudget budget;
     private final Listener listener;
     private final LongSupplier clock;
@@ -125,6 +132,24 @@ public final class ModelRouter {
                 byName.put(t.name(), states[g][i]);
             }
         }
+        satInFlight = new int[groups.size()];
+        satTtftNanos = new long[groups.size()];
+        satWindowNanos = new long[groups.size()];
+        satMinSamples = new int[groups.size()];
+        long widest = 0;
+        for (int g = 0; g < groups.size(); g++) {
+            Saturation sat = groups.get(g).saturation();
+            satInFlight[g] = sat.inFlight();
+            satTtftNanos[g] = sat.ttftP99().map(java.time.Duration::toNanos).orElse(-1L);
+            satWindowNanos[g] = sat.window().toNanos();
+            satMinSamples[g] = sat.minSamples();
+            for (Target t : targets[g]) {
+                if (t.weight() > 0) {
+                    widest = t.contextWindow() == 0 ? Long.MAX_VALUE : Math.max(widest, t.contextWindow());
+                }
+            }
+        }
+        this.maxContext = widest;
         this.budget = new RetryBudget(config.retry().budgetRatio(), config.retry().minPerSecond());
     }
 
@@ -270,7 +295,6 @@ public final class ModelRouter {
         int fallback = -1;
         String reason = null;
         for (int g = 0; g < targets.length; g++) {
-            Saturation sat = config.groups().get(g).saturation();
             int usable = 0;
             int cool = 0;
             int hotFree = 0;
@@ -303,6 +327,7 @@ public final class ModelRouter {
             if (hotFree > 0 && fallback < 0) {
                 fallback = g;
             }
+            Saturation sat = config.groups().get(g).saturation();
             boolean allHot = sat.defined() && hot == usable;
             boolean waitedOut = sat.queueWait().isPresent() && request.waitedNanos() >= sat.queueWait().get().toNanos();
             if (!allHot && !waitedOut && !request.retry()) {
@@ -382,6 +407,21 @@ public final class ModelRouter {
         if (checkContext && !t.fits(request.promptTokens())) {
             return Standing.CONTEXT;
         }
+        if (!s.plainlyServing(now)) {
+            Standing unusual = unusual(s, now);
+            if (unusual != null) {
+                return unusual;
+            }
+        }
+        int inFlight = s.inFlight();
+        boolean full = inFlight >= t.maxConcurrency();
+        boolean hot = (satInFlight[g] > 0 && inFlight >= satInFlight[g])
+                || (satTtftNanos[g] >= 0 && s.ttftP99(now, satWindowNanos[g], satMinSamples[g]) > satTtftNanos[g]);
+        return full ? (hot ? Standing.HOT_FULL : Standing.FULL) : (hot ? Standing.HOT : Standing.COOL);
+    }
+
+    /** Ejected, throttled or a busy probe slot: why a target that is not plainly serving is unusable, else null. */
+    private Standing unusual(TargetState s, long now) {
         TargetState.Phase phase = s.phase(now);
         if (phase == TargetState.Phase.OPEN) {
             return Standing.EJECTED;
@@ -392,9 +432,7 @@ public final class ModelRouter {
         if (phase == TargetState.Phase.HALF_OPEN && !s.probeFree(config.breaker().halfOpenProbes())) {
             return Standing.PROBE_BUSY;
         }
-        boolean full = s.inFlight() >= t.maxConcurrency();
-        boolean hot = hotReason(config.groups().get(g).saturation(), t, s, now) != null;
-        return full ? (hot ? Standing.HOT_FULL : Standing.FULL) : (hot ? Standing.HOT : Standing.COOL);
+        return null;
     }
 
     /** Why a target counts as hot under {@code sat}, or null. */
@@ -423,14 +461,7 @@ public final class ModelRouter {
     }
 
     private boolean anyFits(long promptTokens) {
-        for (Target[] group : targets) {
-            for (Target t : group) {
-                if (t.weight() > 0 && t.fits(promptTokens)) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return promptTokens <= maxContext;
     }
 
     private boolean othersUsable(TargetState self, long now) {

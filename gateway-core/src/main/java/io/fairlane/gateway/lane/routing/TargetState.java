@@ -72,6 +72,11 @@ public final class TargetState {
         return p;
     }
 
+    /** Whether it is closed (serving normally) and not throttled at {@code now}: the common case, two reads. */
+    boolean plainlyServing(long now) {
+        return phase == Phase.CLOSED && (!everThrottled || throttledUntil - now <= 0);
+    }
+
     private synchronized Phase halfOpen(long now) {
         if (phase == Phase.OPEN && now - ejectedUntil >= 0) {
             phase = Phase.HALF_OPEN;
