@@ -18,6 +18,7 @@ import io.fairlane.gateway.config.TenantConfig;
 import io.fairlane.gateway.config.UpstreamModelConfig;
 import io.fairlane.gateway.http.HttpHandler;
 import io.fairlane.gateway.http.HttpServer;
+import io.fairlane.gateway.http.InProcessRequests;
 import io.fairlane.gateway.http.PreparationPool;
 import io.fairlane.gateway.http.Router;
 import io.fairlane.gateway.http.ServerState;
@@ -31,11 +32,13 @@ import io.fairlane.gateway.lane.local.LocalEngineBackend;
 import io.fairlane.gateway.lane.routing.ModelRouter;
 import io.fairlane.gateway.lane.upstream.UpstreamBackend;
 import io.fairlane.gateway.lane.upstream.UpstreamClient;
+import io.fairlane.gateway.metrics.BatchMeters;
 import io.fairlane.gateway.metrics.GatewayMetrics;
 import io.fairlane.gateway.metrics.LaneMetrics;
 import io.fairlane.gateway.metrics.SloReporter;
 import io.fairlane.gateway.metrics.SloTracker;
 import io.fairlane.gateway.slo.SloSpec;
+import io.fairlane.gateway.store.DurableState;
 import io.fairlane.gateway.tenant.Authenticator;
 import io.fairlane.gateway.tenant.TenantDirectory;
 import io.fairlane.scheduler.Ticker;
@@ -91,6 +94,9 @@ public final class Gateway implements AutoCloseable {
     private final PreparationPool preparation;
     private final IdempotencyStore idempotency;
     private final CaptureRecorder captureRecorder;
+    private final DurableState durable;
+    private final FilesAndBatches filesAndBatches;
+    private final BatchMeters batchMeters;
     private final ServerState state = new ServerState();
     private final AtomicReference<TenantDirectory> tenants = new AtomicReference<>();
     private final AtomicReference<Lanes> lanes = new AtomicReference<>(new Lanes(List.of()));
@@ -126,6 +132,10 @@ public final class Gateway implements AutoCloseable {
         metrics.bindPreparation(preparation);
         this.idempotency = new IdempotencyStore(config.idempotency(), Ticker.system());
         this.captureRecorder = config.capture().file().map(CaptureRecorder::new).orElse(null);
+        this.durable = DurableState.open(config.storage().settings());
+        this.batchMeters = new BatchMeters(registry, GatewayMetrics.buckets(config.metrics(), config.tenants()));
+        batchMeters.register(config.tenants().stream().map(TenantConfig::id).toList());
+        this.filesAndBatches = new FilesAndBatches(durable, () -> this.config, lanes::get, batchMeters);
     }
 
     /**
@@ -141,7 +151,12 @@ public final class Gateway implements AutoCloseable {
             g.tenants.set(new TenantDirectory(config.tenants()));
             g.slos.configure(sloMap(config.tenants()));
             g.lanes.set(new Lanes(g.openLanes(config, Map.of())));
-            g.server = HttpServer.start(config.server(), g.transport, g.workers, g.router(), g.state, g.decorators());
+            Router router = g.router();
+            g.server = HttpServer.start(config.server(), g.transport, g.workers, router, g.state, g.decorators(),
+                    g.metrics.connectionStats());
+            g.metrics.bindConnections(g.server::openConnections);
+            g.filesAndBatches.startRunner(new InProcessRequests(g.workers, () -> router, g.state, g.decorators()),
+                    (int) Math.min(Integer.MAX_VALUE, config.server().maxBodyBytes()));
             g.state.setReady(true);
             return g;
         } catch (RuntimeException | InterruptedException e) {
@@ -161,8 +176,10 @@ public final class Gateway implements AutoCloseable {
                 .route(HttpMethod.GET, "/v1/models", endpoint("models", authenticated.apply(api.listModels())))
                 .routePrefix(HttpMethod.GET, MODELS_PREFIX, endpoint("models",
                         authenticated.apply(api.getModel(MODELS_PREFIX))))
+                .route(HttpMethod.POST, "/v1/moderations", endpoint("moderations", idempotent.apply(api.moderations())))
                 .route(HttpMethod.GET, "/health/live", endpoint("health", Operations.live()))
                 .route(HttpMethod.GET, "/health/ready", endpoint("health", Operations.ready(state)));
+        filesAndBatches.routes(r, authenticated, idempotent, Gateway::endpoint);
         UsageApi usage = new UsageApi(new UsageLedger(registry, slos),
                 () -> config.tenants().stream().map(TenantConfig::id).toList(), Clock.systemUTC());
         AdminAuthenticator admin = new AdminAuthenticator(() -> config.adminKeys(), tenants::get);
@@ -320,6 +337,7 @@ public final class Gateway implements AutoCloseable {
         }
         tenants.set(new TenantDirectory(next.tenants()));
         slos.configure(sloMap(next.tenants()));
+        batchMeters.register(next.tenants().stream().map(TenantConfig::id).toList());
         List<Duration> inexact = metrics.missingBuckets(GatewayMetrics.buckets(previous.metrics(), next.tenants()));
         if (!inexact.isEmpty()) {
             LOG.warn("SLO thresholds {} are not latency-histogram buckets until a restart; SLO events and burn "
@@ -346,8 +364,12 @@ public final class Gateway implements AutoCloseable {
             LOG.warn("idempotency or capture settings changed; restart Fairlane to apply them (tenants' capture "
                     + "opt-in applies now)");
         }
+        if (!previous.storage().equals(next.storage())) {
+            LOG.warn("storage settings changed; restart Fairlane to apply them");
+        }
         config = new FairlaneConfig(previous.server(), next.tenants(), next.models(), previous.metrics(),
-                previous.idempotency(), previous.capture(), next.adminKeys());
+                previous.idempotency(), previous.capture(), next.adminKeys(), previous.storage(), next.files(),
+                next.batches());
         LOG.info("configuration applied: {} tenants, models {}", next.tenants().size(),
                 opened.stream().map(Lane::id).collect(Collectors.joining(", ")));
     }
@@ -361,6 +383,7 @@ public final class Gateway implements AutoCloseable {
         if (closed) {
             return true;
         }
+        filesAndBatches.stopRunner(); // batch lines in flight are put back, not drained
         state.beginDrain();
         if (server != null) {
             server.stopAccepting();
@@ -380,6 +403,7 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         closed = true;
+        filesAndBatches.stopRunner();
         state.setReady(false);
         state.beginDrain();
         if (server != null) {
@@ -394,6 +418,7 @@ public final class Gateway implements AutoCloseable {
             }
         }
         upstreamClient.close();
+        filesAndBatches.close(); // closes durable state, after everything that writes to it
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         if (captureRecorder != null) {
             captureRecorder.close();

@@ -7,7 +7,12 @@ public enum SchemaKind {
     EMBEDDINGS("CreateEmbeddingResponse"),
     MODEL_LIST("ListModelsResponse"),
     MODEL("Model"),
-    ERROR("ErrorResponse");
+    ERROR("ErrorResponse"),
+    FILE("OpenAIFile"),
+    FILE_LIST("ListFilesResponse"),
+    FILE_DELETED("DeleteFileResponse"),
+    BATCH("Batch"),
+    BATCH_LIST("ListBatchesResponse");
 
     private final String component;
 

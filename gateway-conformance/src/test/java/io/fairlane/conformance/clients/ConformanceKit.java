@@ -125,6 +125,8 @@ public abstract class ConformanceKit {
                 assertThat(client.toolsStream()).isNotEmpty();
             }
             assertThat(client.embeddings().data()).hasSize(2);
+            assertThat(client.batch()).hasSize(2).anyMatch(l -> l.contains("\"java-1\""))
+                    .anyMatch(l -> l.contains("\"java-2\""));
         }
     }
 
@@ -151,7 +153,7 @@ public abstract class ConformanceKit {
         List<NodeClients.Result> results = NodeClients.run(target.baseUrl(), target.apiKey(), target.model(),
                 target.embeddingModel(), target.toolCallsRefused().isPresent());
 
-        assertThat(results).hasSize(15).allSatisfy(r -> assertThat(r.status())
+        assertThat(results).hasSize(16).allSatisfy(r -> assertThat(r.status())
                 .as(r.client() + " " + r.scenario() + ": " + r.detail())
                 .isEqualTo(target.toolCallsRefused().isPresent() && TOOL_SCENARIOS.contains(r.scenario())
                         ? "refused" : "pass"));

@@ -48,7 +48,16 @@ public enum Breakage {
     SCHEMA_CHUNK_OBJECT_WRONG("schema.chat-completion-chunk"),
     EMBEDDINGS_NO_USAGE("schema.embeddings"),
     MODEL_NO_OWNED_BY("schema.models"),
-    ERROR_CODE_INTEGER("schema.error", "errors.envelope");
+    ERROR_CODE_INTEGER("schema.error", "errors.envelope"),
+    FILE_BYTES_WRONG("files.upload"),
+    FILE_LIST_OMITS("files.retrieve"),
+    FILE_CONTENT_TRUNCATED("files.content"),
+    FILE_DELETE_KEEPS("files.delete"),
+    BATCH_WRONG_WINDOW("batches.create"),
+    BATCH_LINE_TWICE("batches.complete"),
+    BATCH_CANCEL_FINISHED_OK("batches.cancel-finished"),
+    BATCH_ERRORS_WITHOUT_LINE("batches.invalid-input"),
+    SCHEMA_FILE_CREATED_STRING("schema.files-batches");
 
     private final Set<String> expectedFailures;
 

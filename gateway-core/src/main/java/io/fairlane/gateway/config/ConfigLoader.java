@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fairlane.engine.EngineConfig;
+import io.fairlane.engine.Preemption;
 import io.fairlane.gateway.slo.SloSpec;
 import io.fairlane.scheduler.Policy;
 import io.fairlane.scheduler.RateLimits;
@@ -86,11 +87,15 @@ public final class ConfigLoader {
                     "capture.file", "is required: tenant '" + t.id() + "' opts in to capture")));
         }
         List<ApiKeyHash> adminKeys = adminKeys(top, tenants, errors);
+        StoreConfig storage = StoreConfig.read(top.raw("storage"), environment, home(), errors);
+        FilesConfig files = FilesConfig.read(top.section("files"));
+        BatchesConfig batches = BatchesConfig.read(top.section("batches"));
         top.finish();
         if (!errors.isEmpty()) {
             throw new ConfigException(source, errors);
         }
-        return new FairlaneConfig(server, tenants, models, metrics, idempotency, capture, adminKeys);
+        return new FairlaneConfig(server, tenants, models, metrics, idempotency, capture, adminKeys, storage, files,
+                batches);
     }
 
     /**
@@ -130,11 +135,13 @@ public final class ConfigLoader {
         int header = 16 * 1024;
         int uri = 8 * 1024;
         long buffered = 4L * 1024 * 1024;
+        ClientLimits clientLimits = ClientLimits.DEFAULT;
         if (limits != null) {
             body = positiveSize(limits, "max_body_size", body, Integer.MAX_VALUE);
             header = (int) positiveSize(limits, "max_header_size", header, 1 << 20);
             uri = (int) positiveSize(limits, "max_uri_length", uri, 1 << 20);
             buffered = positiveSize(limits, "max_buffered_output", buffered, Integer.MAX_VALUE);
+            clientLimits = ClientLimitsReader.limits(limits, clientLimits);
             limits.finish();
         }
         ConfigNode timeouts = n.section("timeouts").orElse(null);
@@ -145,6 +152,7 @@ public final class ConfigLoader {
             idle = positive(timeouts, "idle", idle);
             headerRead = positive(timeouts, "header_read", headerRead);
             slowClient = positive(timeouts, "slow_client", slowClient);
+            clientLimits = ClientLimitsReader.timeouts(timeouts, clientLimits);
             timeouts.finish();
         }
         Duration shutdown = positive(n, "shutdown_deadline", Duration.ofSeconds(30));
@@ -160,7 +168,7 @@ public final class ConfigLoader {
         Path cacheDir = cache == null ? defaultCacheDir() : expandHome(cache);
         n.finish();
         return new ServerConfig(host, port, loops, body, header, uri, idle, headerRead, shutdown, slowClient,
-                buffered, cacheDir, prepThreads, prepQueue);
+                buffered, cacheDir, prepThreads, prepQueue, clientLimits);
     }
 
     /** {@code $FAIRLANE_CACHE}, else {@code ~/.cache/fairlane}. */
@@ -374,7 +382,8 @@ public final class ConfigLoader {
                 m.error("id", "duplicate model id '" + id + "'");
             }
             String ownedBy = m.string("owned_by", null);
-            Policy policy = policy(m);
+            Scheduling scheduling = scheduling(m);
+            Policy policy = scheduling.policy();
             Optional<ConfigNode> local = m.section("local");
             Optional<ConfigNode> upstream = m.section("upstream");
             if (local.isPresent() == upstream.isPresent()) {
@@ -382,8 +391,12 @@ public final class ConfigLoader {
             }
             ModelConfig model = null;
             if (local.isPresent()) {
-                model = local(id, local.get(), policy, ownedBy == null ? "fairlane" : ownedBy, server);
+                model = local(id, local.get(), scheduling, ownedBy == null ? "fairlane" : ownedBy, server);
             } else if (upstream.isPresent()) {
+                if (scheduling.preemptionConfigured()) {
+                    m.error("scheduler.preemption", "applies to local models only: an upstream lane cannot preempt a"
+                            + " request it has already sent");
+                }
                 model = upstreams.read(id, upstream.get(), policy, ownedBy == null ? "upstream" : ownedBy);
             }
             m.finish();
@@ -394,16 +407,23 @@ public final class ConfigLoader {
         return out;
     }
 
-    private static Policy policy(ConfigNode m) {
+    /** A model's {@code scheduler} section: the waiting queue's policy and, for local engines, preemption. */
+    private record Scheduling(Policy policy, Preemption preemption, boolean preemptionConfigured) {
+    }
+
+    private static Scheduling scheduling(ConfigNode m) {
         Optional<ConfigNode> s = m.section("scheduler");
         if (s.isEmpty()) {
-            return new Policy.DeficitRoundRobin(4096);
+            Policy drr = new Policy.DeficitRoundRobin(4096);
+            return new Scheduling(drr, Preemption.defaultFor(drr), false);
         }
         ConfigNode n = s.get();
         String name = n.string("policy", "drr");
         long quantum = n.integer("quantum", 4096, 1, Long.MAX_VALUE);
+        String preemption = n.string("preemption", null);
+        Duration window = n.duration("preemption_window", null);
         n.finish();
-        return switch (name) {
+        Policy policy = switch (name) {
             case "fcfs" -> new Policy.Fcfs();
             case "drr" -> new Policy.DeficitRoundRobin(quantum);
             case "vtc" -> new Policy.VirtualTokenCounter();
@@ -413,9 +433,23 @@ public final class ConfigLoader {
                 yield new Policy.DeficitRoundRobin(quantum);
             }
         };
+        boolean fair = preemption == null ? !(Preemption.defaultFor(policy) instanceof Preemption.None)
+                : preemption.equals("fair");
+        if (preemption != null && !preemption.equals("fair") && !preemption.equals("none")) {
+            n.error("preemption", "expected none or fair, was '" + preemption + "'");
+            fair = false;
+        }
+        if (window != null && !fair && (preemption == null || preemption.equals("none"))) {
+            n.error("preemption_window", "has no meaning without preemption: fair (" + (preemption == null
+                    ? "policy " + name + " defaults to none" : "preemption is none") + ")");
+        }
+        Preemption p = fair ? new Preemption.FairShare(window == null ? Preemption.DEFAULT_WINDOW : window)
+                : Preemption.none();
+        return new Scheduling(policy, p, preemption != null || window != null);
     }
 
-    private LocalModelConfig local(String id, ConfigNode n, Policy policy, String ownedBy, ServerConfig server) {
+    private LocalModelConfig local(String id, ConfigNode n, Scheduling scheduling, String ownedBy,
+                                   ServerConfig server) {
         Optional<ConfigNode> synthetic = n.section("synthetic");
         String path = n.string("path", null);
         EngineConfig.ModelSource source = null;
@@ -460,12 +494,14 @@ public final class ConfigLoader {
         int batchTokens = (int) n.integer("max_batch_tokens", 2048, 1, 1 << 24);
         int running = (int) n.integer("max_running_sequences", 64, 1, 1 << 16);
         int threads = (int) n.integer("cpu_threads", 0, 0, 4096);
+        boolean overlap = n.bool("overlap", true);
         n.finish();
         if (id == null || source == null) {
             return null;
         }
         return new LocalModelConfig(id, source, backend, devices, blockSize, kvBytes, fraction, batchTokens, running,
-                threads, policy, ownedBy);
+                threads, scheduling.policy(), scheduling.preemption(),
+                overlap ? EngineConfig.Overlap.AUTO : EngineConfig.Overlap.OFF, ownedBy);
     }
 
     private static IdempotencyConfig idempotency(ConfigNode n) {

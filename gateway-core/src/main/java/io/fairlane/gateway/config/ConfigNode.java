@@ -158,6 +158,11 @@ final class ConfigNode {
         }
     }
 
+    /** The value under {@code key} as parsed, for a section read by its own rules; empty when absent. */
+    Optional<JsonNode> raw(String key) {
+        return Optional.ofNullable(take(key));
+    }
+
     /** A nested mapping, or empty when absent (an error is recorded when present but not a mapping). */
     Optional<ConfigNode> section(String key) {
         JsonNode v = take(key);

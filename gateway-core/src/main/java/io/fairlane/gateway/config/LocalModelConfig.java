@@ -1,6 +1,7 @@
 package io.fairlane.gateway.config;
 
 import io.fairlane.engine.EngineConfig;
+import io.fairlane.engine.Preemption;
 import io.fairlane.scheduler.Policy;
 import io.fairlane.scheduler.TenantSpec;
 import java.util.List;
@@ -20,6 +21,8 @@ import java.util.Objects;
  * @param maxRunningSequences  most sequences in a batch
  * @param cpuThreads           CPU backend threads; 0 = all cores
  * @param policy               tenant scheduling policy of the engine's waiting queue
+ * @param preemption           whether running sequences are preempted for a tenant under its fair share
+ * @param overlap              whether the engine loop overlaps host work with the device's steps
  * @param ownedBy              {@code owned_by} in the model list
  */
 public record LocalModelConfig(
@@ -34,6 +37,8 @@ public record LocalModelConfig(
         int maxRunningSequences,
         int cpuThreads,
         Policy policy,
+        Preemption preemption,
+        EngineConfig.Overlap overlap,
         String ownedBy) implements ModelConfig {
 
     public LocalModelConfig {
@@ -41,6 +46,8 @@ public record LocalModelConfig(
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(preemption, "preemption");
+        Objects.requireNonNull(overlap, "overlap");
         Objects.requireNonNull(ownedBy, "ownedBy");
         devices = List.copyOf(devices);
     }
@@ -48,6 +55,6 @@ public record LocalModelConfig(
     /** What {@code Engines.open} needs. */
     public EngineConfig toEngineConfig(List<TenantSpec> tenants) {
         return new EngineConfig(id, source, backend, devices, kvBlockSize, kvCacheBytes, deviceMemoryFraction,
-                maxBatchTokens, maxRunningSequences, cpuThreads, policy, tenants);
+                maxBatchTokens, maxRunningSequences, cpuThreads, policy, tenants, preemption, overlap);
     }
 }

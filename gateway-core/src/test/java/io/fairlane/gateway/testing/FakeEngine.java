@@ -41,7 +41,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code [fail]}: one token, then an engine fault;</li>
  *   <li>{@code [hold]}: {@code prepare} waits until {@link #releaseHeld()} (after {@link #holdPrepares()}).</li>
  * </ul>
- * Records aborted request ids and the thread each request was submitted from.
+ * An aborted or failed request ends with {@code Failed} carrying what it used (its prompt and the tokens it
+ * produced), as the real engine's does. Records aborted request ids, the thread each request was submitted from
+ * and the tokens each generated.
  */
 public final class FakeEngine implements InferenceEngine {
 
@@ -54,6 +56,7 @@ public final class FakeEngine implements InferenceEngine {
     private final Map<String, Boolean> running = new ConcurrentHashMap<>();
     private final List<GenerationRequest> submitted = new CopyOnWriteArrayList<>();
     private final Map<String, String> submittedOn = new ConcurrentHashMap<>();
+    private final Map<String, Integer> generated = new ConcurrentHashMap<>();
     private volatile CountDownLatch holdEntered = new CountDownLatch(0);
     private volatile CountDownLatch holdReleased = new CountDownLatch(0);
 
@@ -171,6 +174,8 @@ public final class FakeEngine implements InferenceEngine {
                     }
                     if (aborted.contains(request.requestId())) {
                         running.remove(request.requestId());
+                        sink.accept(new TokenEvent.Failed(new EngineException(EngineException.Kind.ABORTED,
+                                "aborted", null), usage(request, completion + produced)));
                         return;
                     }
                     if (slow) {
@@ -183,10 +188,11 @@ public final class FakeEngine implements InferenceEngine {
                             : null;
                     sink.accept(new TokenEvent.Token(c, produced, piece, lp));
                     produced++;
+                    generated.merge(request.requestId(), 1, Integer::sum);
                     if (fail) {
                         running.remove(request.requestId());
                         sink.accept(new TokenEvent.Failed(new EngineException(EngineException.Kind.INTERNAL,
-                                "simulated engine fault", null)));
+                                "simulated engine fault", null), usage(request, completion + produced)));
                         return;
                     }
                 }
@@ -195,8 +201,7 @@ public final class FakeEngine implements InferenceEngine {
                         ? FinishReason.LENGTH : FinishReason.STOP, produced));
             }
             running.remove(request.requestId());
-            sink.accept(new TokenEvent.Finished(new Usage(request.prompt().length(), request.prompt().length() / 2,
-                    completion)));
+            sink.accept(new TokenEvent.Finished(usage(request, completion)));
         };
         loop.execute(run);
         return new GenerationStream() {
@@ -210,6 +215,15 @@ public final class FakeEngine implements InferenceEngine {
                 abort(request.requestId());
             }
         };
+    }
+
+    private static Usage usage(GenerationRequest request, int completion) {
+        return new Usage(request.prompt().length(), request.prompt().length() / 2, completion);
+    }
+
+    /** Tokens request {@code requestId} generated (0 when none, or unknown). */
+    public int generated(String requestId) {
+        return generated.getOrDefault(requestId, 0);
     }
 
     private static void sleep(long ms) {

@@ -19,6 +19,7 @@ import io.fairlane.gateway.metrics.RoutingMeters;
 import io.fairlane.gateway.openai.ChatCompletionRequest;
 import io.fairlane.gateway.openai.CompletionRequest;
 import io.fairlane.gateway.openai.EmbeddingsRequest;
+import io.fairlane.gateway.openai.ModerationRequest;
 import io.fairlane.scheduler.Admission;
 import io.fairlane.scheduler.ConcurrencyCapacity;
 import io.fairlane.scheduler.CostEstimate;
@@ -189,6 +190,12 @@ public final class UpstreamBackend implements Backend {
     public void embeddings(Exchange exchange, EmbeddingsRequest request, RequestContext context) throws Exception {
         submit(exchange, context, UpstreamCall.Kind.EMBEDDINGS, request.raw(), false, false,
                 new CostEstimate(estimateTokens(request.inputs()), 0, 0), 0);
+    }
+
+    @Override
+    public void moderations(Exchange exchange, ModerationRequest request, RequestContext context) throws Exception {
+        submit(exchange, context, UpstreamCall.Kind.MODERATIONS, request.raw(), false, false,
+                new CostEstimate(estimateTokens(request.inputChars()), 0, 0), 0);
     }
 
     /** About four characters per token: what OpenAI's own guidance uses for English text. */

@@ -44,9 +44,11 @@ import org.slf4j.LoggerFactory;
  * <p>A client that stops reading pauses the upstream (reads wait for the client's writes): its stall is covered by
  * {@code server.timeouts.slow_client}, charged to the client, and leaves the target's health alone.
  *
- * <p>Settlement and accounting: the ticket is settled from the tokens the serving target reported, or, when it
- * reported none, from the estimate and the output chunks relayed; tokens are counted once, for that target. The
- * response says which target served and after how many attempts ({@code x-fairlane-target},
+ * <p>Settlement: the ticket and the request's log (what the meters and {@code /admin/usage} count) are settled
+ * from the same numbers, however the request ends: the tokens the serving target reported ({@link TokenUsage}),
+ * or, when it reported none (a stream the client cut before the usage chunk), the estimated prompt and the output
+ * chunks relayed, one token each; nothing when no upstream answered. Tokens are counted once, for the target that
+ * served; the response says which target that was and after how many attempts ({@code x-fairlane-target},
  * {@code x-fairlane-attempts}).
  *
  * <p>Confined to the client connection's event loop (the upstream connection lives on the same loop), except
@@ -57,12 +59,16 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamCall.class);
 
     enum Kind {
-        CHAT("/chat/completions"), COMPLETIONS("/completions"), EMBEDDINGS("/embeddings");
+        CHAT("/chat/completions", true), COMPLETIONS("/completions", true), EMBEDDINGS("/embeddings", false),
+        MODERATIONS("/moderations", false);
 
         final String path;
+        /** Whether answers have choices (and a service tier) to repair; embeddings and moderations have neither. */
+        final boolean choices;
 
-        Kind(String path) {
+        Kind(String path, boolean choices) {
             this.path = path;
+            this.choices = choices;
         }
     }
 
@@ -120,6 +126,10 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
     void queued(Ticket<UpstreamCall> t) {
         this.ticket = t;
         exchange.onClientGone(this::clientGone);
+        exchange.onEnding(() -> {
+            TokenUsage u = settledUsage();
+            exchange.log().recordTokens(u.promptTokens(), u.cachedTokens(), u.completionTokens());
+        });
     }
 
     /** Asked by the lane dispatcher, under its lock: reserves a target for this request when one has room. */
@@ -280,7 +290,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
 
     /** A 200 complete answer: repaired and sent, or turned into the stream the client asked for. */
     private void answered() {
-        String tier = kind == Kind.EMBEDDINGS ? null : ServiceTiers.wire(context.tier());
+        String tier = kind.choices ? ServiceTiers.wire(context.tier()) : null;
         if (stream) {
             StreamNormalizer normalizer = new StreamNormalizer(clientWantsUsage, tier, rename());
             ByteBuf events = buffered.asStream(normalizer);
@@ -300,7 +310,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
                     normalizer.outputChars()));
             return;
         }
-        ResponseRepair.Repaired answer = buffered.repair(tier, kind != Kind.EMBEDDINGS, rename());
+        ResponseRepair.Repaired answer = buffered.repair(tier, kind.choices, rename());
         if (answer == null) {
             answerFailed(UpstreamErrors.notAnObject());
             return;
@@ -453,6 +463,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
         }
         if (started) {
             lane.routingMeters().served(config.id(), route.target().name(), outcome.wire(), attempts);
+            meterTokens(route.target().name());
         }
         if (mirror != null) {
             mirror.primaryFailed(499);
@@ -513,15 +524,20 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
         exchange.log().upstreamTarget = served;
         exchange.log().upstreamAttempts = attempts;
         lane.routingMeters().served(config.id(), served, outcome == Outcome.OK ? "ok" : "error", attempts);
-        if (outcome == Outcome.OK) {
-            lane.routingMeters().tokens(config.id(), served, usage.promptTokens(), usage.cachedTokens(),
-                    usage.completionTokens());
-        }
+        meterTokens(served);
         if (mirror != null && summary != null) {
             mirror.primaryDone(summary);
         }
         if (ticket != null) {
             lane.dispatcher().finished(ticket, used());
+        }
+    }
+
+    /** The request's tokens, as settled, counted once for the target that served it (none when none answered). */
+    private void meterTokens(String served) {
+        TokenUsage u = settledUsage();
+        if (!u.isEmpty()) {
+            lane.routingMeters().tokens(config.id(), served, u.promptTokens(), u.cachedTokens(), u.completionTokens());
         }
     }
 
@@ -531,14 +547,29 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
         exchange.log().recordTokens(reported.promptTokens(), reported.cachedTokens(), reported.completionTokens());
     }
 
-    /** What settles the ticket: the reported usage, or the estimate and the output chunks when none came. */
+    /** What settles the ticket: {@link #settledUsage()}. */
     private ActualCost used() {
-        if (usage.isEmpty()) {
-            return new ActualCost(ticket == null ? 0 : ticket.estimate().promptTokens(), 0,
-                    relay == null ? 0 : relay.outputChunks());
+        TokenUsage u = settledUsage();
+        return new ActualCost(u.promptTokens(), Math.min(u.promptTokens(), u.cachedTokens()), u.completionTokens());
+    }
+
+    /**
+     * What the request used as far as the gateway can tell: the usage the upstream reported (on a complete answer,
+     * or in a stream's usage chunk); else, once an upstream answered, the estimated prompt and the output chunks
+     * relayed (a stream cut before its usage chunk); else nothing.
+     */
+    private TokenUsage settledUsage() {
+        if (relay != null && !relay.usage().isEmpty()) {
+            return relay.usage();
         }
-        return new ActualCost(usage.promptTokens(), Math.min(usage.promptTokens(), usage.cachedTokens()),
-                usage.completionTokens());
+        if (!usage.isEmpty()) {
+            return usage;
+        }
+        if (relay == null && (head == null || head.status().code() != 200)) {
+            return TokenUsage.NONE;
+        }
+        return new TokenUsage(ticket == null ? 0 : ticket.estimate().promptTokens(), 0,
+                relay == null ? 0 : relay.outputChunks());
     }
 
     /** The name answers must carry in {@code model} when the current target renames the model, else null. */
