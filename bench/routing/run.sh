@@ -7,7 +7,7 @@
 #      of a healthy target (baseline), a dead primary (connect refused), a resetting primary and an accept-and-silent
 #      primary (each with a healthy fallback), and a target whose every request is mirrored to a shadow.
 #
-#   bash bench/routing/run.sh       (env: REQUESTS=5000 RATE=100 ROUNDS=5; JMH_ARGS for the first part)
+#   bash bench/routing/run.sh       (env: REQUESTS=5000 RATE=100 ROUNDS=5 WARMUP=1000; JMH_ARGS for the first part)
 #
 # The weighted split (chi-square over 10,000 requests) is a unit test, ModelRouterTest, not a benchmark.
 set -euo pipefail
@@ -23,4 +23,4 @@ echo "## routing decision cost in thread CPU time (robust to a busy machine)"
 echo
 echo "## failover and shadow latency through the gateway"
 FAIRLANE_ACCESS_LOG=${FAIRLANE_ACCESS_LOG:-OFF} "${BENCH_JAVA[@]}" -XX:+UseZGC -cp "$BENCH_CP" io.fairlane.bench.routing.RoutingLatencyBench \
-  --requests "${REQUESTS:-5000}" --rate "${RATE:-100}" --rounds "${ROUNDS:-5}"
+  --requests "${REQUESTS:-5000}" --rate "${RATE:-100}" --rounds "${ROUNDS:-5}" --warmup "${WARMUP:-1000}"

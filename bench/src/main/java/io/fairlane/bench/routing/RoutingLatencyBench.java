@@ -66,7 +66,7 @@ public final class RoutingLatencyBench {
     public static void main(String[] args) throws Exception {
         BenchArgs a;
         try {
-            a = BenchArgs.parse(List.of(args), Set.of("requests", "rate", "rounds"));
+            a = BenchArgs.parse(List.of(args), Set.of("requests", "rate", "rounds", "warmup"));
         } catch (UsageException e) {
             System.err.println("routing bench: " + e.getMessage());
             System.exit(2);
@@ -75,6 +75,7 @@ public final class RoutingLatencyBench {
         int requests = (int) a.longValue("requests", 10_000);
         double rate = a.doubleValue("rate", 100);
         int rounds = (int) a.longValue("rounds", 5);
+        int warmup = (int) a.longValue("warmup", 1000);
         System.setProperty("sun.net.httpserver.nodelay", "true");
         HttpServer stub = stub();
         HttpServer shadow = stub();
@@ -91,7 +92,7 @@ public final class RoutingLatencyBench {
                         throw new UnsupportedOperationException();
                     });
             try {
-                run(gateway.port(), requests, rate, rounds);
+                run(gateway.port(), requests, rate, rounds, warmup);
             } finally {
                 gateway.close();
             }
@@ -101,21 +102,23 @@ public final class RoutingLatencyBench {
         }
     }
 
-    private static void run(int port, int requests, double rate, int rounds) throws Exception {
+    private static void run(int port, int requests, double rate, int rounds, int warmup) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
         // Warm-up: JIT, connection pools (client side and the gateway's upstream pools); not recorded.
         for (String m : List.of("direct", "shadow")) {
-            measure(http, port, m, 1000, rate);
+            measure(http, port, m, warmup, rate, new ArrayList<>());
         }
         Map<String, List<Long>> all = new LinkedHashMap<>();
         Map<String, Long> first = new LinkedHashMap<>();
+        Map<String, List<String>> failed = new LinkedHashMap<>();
         for (String m : MODELS) {
             all.put(m, new ArrayList<>());
+            failed.put(m, new ArrayList<>());
         }
         for (int r = 0; r < rounds; r++) {
             for (String m : MODELS) {
-                List<Long> l = measure(http, port, m, requests / rounds, rate);
+                List<Long> l = measure(http, port, m, requests / rounds, rate, failed.get(m));
                 if (r == 0) {
                     first.put(m, l.getFirst());
                 }
@@ -123,26 +126,35 @@ public final class RoutingLatencyBench {
             }
         }
         long[] base = sorted(all.get("direct"));
-        System.out.println("| model | requests | p50 ms | p99 ms | p99.9 ms | max ms | extra p99 vs direct ms | first request ms | >= 1 s |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| model | requests | p50 ms | p99 ms | p99.9 ms | max ms | extra p99 vs direct ms | first request ms | >= 1 s | failed |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (String m : MODELS) {
             long[] s = sorted(all.get(m));
             long slow = Arrays.stream(s).filter(n -> n >= 1_000_000_000L).count();
-            System.out.printf(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f | %.1f | %+.2f | %.1f | %d |%n", m, s.length,
-                    ms(pct(s, 0.5)), ms(pct(s, 0.99)), ms(pct(s, 0.999)), ms(s[s.length - 1]),
-                    ms(pct(s, 0.99) - pct(base, 0.99)), ms(first.get(m)), slow);
+            System.out.printf(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f | %.1f | %+.2f | %.1f | %d | %d |%n", m,
+                    s.length, ms(pct(s, 0.5)), ms(pct(s, 0.99)), ms(pct(s, 0.999)), ms(s[s.length - 1]),
+                    ms(pct(s, 0.99) - pct(base, 0.99)), ms(first.get(m)), slow, failed.get(m).size());
+        }
+        for (String m : MODELS) {
+            if (!failed.get(m).isEmpty()) {
+                System.out.println(m + ": " + failed.get(m).size() + " failed, e.g. " + failed.get(m).getFirst());
+            }
         }
     }
 
-    /** {@code n} requests to {@code model} at {@code rate} a second; latencies from each one's due time, in order. */
-    private static List<Long> measure(HttpClient http, int port, String model, int n, double rate) throws Exception {
+    /**
+     * {@code n} requests to {@code model} at {@code rate} a second; latencies from each one's due time, in order
+     * (a failed request's too: it is part of what clients see), and each failure added to {@code failures}.
+     */
+    private static List<Long> measure(HttpClient http, int port, String model, int n, double rate,
+                                      List<String> failures) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
                 .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"max_tokens\":8,"
                         + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build();
         long[] out = new long[n];
         List<Thread> sent = new ArrayList<>(n);
-        List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> failedNow = new java.util.concurrent.CopyOnWriteArrayList<>();
         long start = System.nanoTime();
         long interval = (long) (1e9 / rate);
         for (int i = 0; i < n; i++) {
@@ -155,10 +167,10 @@ public final class RoutingLatencyBench {
                 try {
                     HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
                     if (r.statusCode() != 200) {
-                        failures.add(model + " " + r.statusCode() + " " + r.body());
+                        failedNow.add(r.statusCode() + " " + r.body());
                     }
                 } catch (IOException | InterruptedException e) {
-                    failures.add(model + " " + e);
+                    failedNow.add(e.toString());
                 }
                 out[k] = System.nanoTime() - due;
             }));
@@ -166,9 +178,7 @@ public final class RoutingLatencyBench {
         for (Thread t : sent) {
             t.join();
         }
-        if (!failures.isEmpty()) {
-            throw new IllegalStateException(failures.size() + " failed requests, e.g. " + failures.getFirst());
-        }
+        failures.addAll(failedNow);
         List<Long> l = new ArrayList<>(n);
         for (long v : out) {
             l.add(v);
