@@ -44,12 +44,9 @@ import org.slf4j.LoggerFactory;
  * <p>A client that stops reading pauses the upstream (reads wait for the client's writes): its stall is covered by
  * {@code server.timeouts.slow_client}, charged to the client, and leaves the target's health alone.
  *
- * <p>Settlement: the ticket and the request's log (what the meters and {@code /admin/usage} count) are settled
- * from the same numbers, however the request ends: the tokens the serving target reported ({@link TokenUsage}),
- * or, when it reported none (a stream the client cut before the usage chunk), the estimated prompt and the output
- * chunks relayed, one token each; nothing when no upstream answered. Tokens are counted once, for the target that
- * served; the response says which target that was and after how many attempts ({@code x-fairlane-target},
- * {@code x-fairlane-attempts}).
+ * <p>Settlement: the ticket, the request's log and the per-target meters count the same tokens, once, for the
+ * target that served, however the request ends ({@link #settledUsage}); the response names that target and the
+ * attempts it took ({@code x-fairlane-target}, {@code x-fairlane-attempts}).
  *
  * <p>Confined to the client connection's event loop (the upstream connection lives on the same loop), except
  * {@link #tryPlace} (the lane dispatcher's thread, under its lock) and {@link #dispatched}, which hops.
@@ -535,10 +532,8 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
 
     /** The request's tokens, as settled, counted once for the target that served it (none when none answered). */
     private void meterTokens(String served) {
-        TokenUsage u = settledUsage();
-        if (!u.isEmpty()) {
-            lane.routingMeters().tokens(config.id(), served, u.promptTokens(), u.cachedTokens(), u.completionTokens());
-        }
+        TokenUsage u = settledUsage(); // zero counts are not added
+        lane.routingMeters().tokens(config.id(), served, u.promptTokens(), u.cachedTokens(), u.completionTokens());
     }
 
     /** The tokens the serving target reported: kept for settlement, and written to the request's log. */
