@@ -2,6 +2,7 @@ package io.fairlane.gateway;
 
 import io.fairlane.engine.InferenceEngine;
 import io.fairlane.gateway.admin.AdminAuthenticator;
+import io.fairlane.gateway.admin.RoutingApi;
 import io.fairlane.gateway.admin.UsageApi;
 import io.fairlane.gateway.admin.UsageLedger;
 import io.fairlane.gateway.api.AccessLog;
@@ -13,6 +14,7 @@ import io.fairlane.gateway.cluster.EngineLoad;
 import io.fairlane.gateway.config.FairlaneConfig;
 import io.fairlane.gateway.config.LocalModelConfig;
 import io.fairlane.gateway.config.ModelConfig;
+import io.fairlane.gateway.config.RoutingDiff;
 import io.fairlane.gateway.config.TenantConfig;
 import io.fairlane.gateway.config.UpstreamModelConfig;
 import io.fairlane.gateway.http.HttpHandler;
@@ -33,6 +35,7 @@ import io.fairlane.gateway.lane.Backend;
 import io.fairlane.gateway.lane.Lane;
 import io.fairlane.gateway.lane.Lanes;
 import io.fairlane.gateway.lane.local.LocalEngineBackend;
+import io.fairlane.gateway.lane.routing.ModelRouter;
 import io.fairlane.gateway.lane.upstream.UpstreamBackend;
 import io.fairlane.gateway.lane.upstream.UpstreamClient;
 import io.fairlane.gateway.metrics.BatchMeters;
@@ -196,8 +199,10 @@ public final class Gateway implements AutoCloseable {
         filesAndBatches.routes(r, authenticated, idempotent, Gateway::endpoint);
         UsageApi usage = new UsageApi(new UsageLedger(registry, slos),
                 () -> config.tenants().stream().map(TenantConfig::id).toList(), Clock.systemUTC());
-        r.route(HttpMethod.GET, "/admin/usage", endpoint("admin",
-                new AdminAuthenticator(() -> config.adminKeys(), tenants::get).apply(usage.handler())));
+        AdminAuthenticator admin = new AdminAuthenticator(() -> config.adminKeys(), tenants::get);
+        r.route(HttpMethod.GET, "/admin/usage", endpoint("admin", admin.apply(usage.handler())));
+        r.route(HttpMethod.GET, "/admin/routing", endpoint("admin",
+                admin.apply(new RoutingApi(this::routers).handler())));
         if (config.metrics().enabled()) {
             r.route(HttpMethod.GET, config.metrics().path(), endpoint("metrics", Operations.metrics(registry)));
         }
@@ -253,7 +258,7 @@ public final class Gateway implements AutoCloseable {
                 out.add(existing);
                 continue;
             }
-            Optional<Backend> backend = open(m, cfg);
+            Optional<Backend> backend = open(m, cfg, existing == null ? null : existing.backend());
             backend.ifPresent(b -> {
                 out.add(new Lane(m, b, existing == null ? now : existing.created()));
                 LOG.info("model {} served by {} backend", m.id(), b.kind());
@@ -262,10 +267,12 @@ public final class Gateway implements AutoCloseable {
         return out;
     }
 
-    private Optional<Backend> open(ModelConfig m, FairlaneConfig cfg) {
+    /** A backend for {@code m}; {@code previous} is the one it replaces after a reload (null for a new model). */
+    private Optional<Backend> open(ModelConfig m, FairlaneConfig cfg, Backend previous) {
         return switch (m) {
             case UpstreamModelConfig u -> Optional.of(new UpstreamBackend(u, cfg.tenants(), upstreamClient, metrics,
-                    workers.next(), preparation));
+                    workers.next(), preparation, cfg.server().slowClientTimeout(),
+                    previous instanceof UpstreamBackend old ? old : null));
             case LocalModelConfig l -> {
                 LaneMetrics laneMetrics = metrics.lane(l.id());
                 try {
@@ -307,6 +314,22 @@ public final class Gateway implements AutoCloseable {
         return registry;
     }
 
+    /** The routers of the upstream models being served now, in configuration order. */
+    public List<ModelRouter> routers() {
+        List<ModelRouter> out = new ArrayList<>();
+        for (Lane l : lanes.get().all()) {
+            if (l.backend() instanceof UpstreamBackend u) {
+                out.add(u.router());
+            }
+        }
+        return out;
+    }
+
+    /** The router of upstream model {@code id}, if it is served. */
+    public Optional<ModelRouter> router(String id) {
+        return routers().stream().filter(r -> r.model().equals(id)).findFirst();
+    }
+
     /** The model ids being served now. */
     public List<String> models() {
         return lanes.get().all().stream().map(Lane::id).toList();
@@ -340,6 +363,9 @@ public final class Gateway implements AutoCloseable {
         Map<String, Lane> current = new LinkedHashMap<>();
         for (Lane l : lanes.get().all()) {
             current.put(l.id(), l);
+        }
+        for (String change : RoutingDiff.between(previous.models(), next.models())) {
+            LOG.info("routing change applied: {}", change);
         }
         List<Lane> opened = openLanes(next, current);
         lanes.set(new Lanes(opened));

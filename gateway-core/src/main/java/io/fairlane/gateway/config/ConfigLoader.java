@@ -11,8 +11,6 @@ import io.fairlane.scheduler.Policy;
 import io.fairlane.scheduler.RateLimits;
 import io.fairlane.scheduler.ServiceTier;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,7 +77,7 @@ public final class ConfigLoader {
         ConfigNode top = new ConfigNode(root, "", errors);
         ServerConfig server = server(top.section("server").orElse(new ConfigNode(YAML.createObjectNode(), "server", errors)));
         List<TenantConfig> tenants = tenants(top, errors);
-        List<ModelConfig> models = models(top, server, errors);
+        List<ModelConfig> models = models(top, server, tenants, errors);
         MetricsConfig metrics = metrics(top.section("metrics").orElse(new ConfigNode(YAML.createObjectNode(), "metrics", errors)));
         IdempotencyConfig idempotency = top.section("idempotency").map(ConfigLoader::idempotency)
                 .orElse(IdempotencyConfig.DEFAULT);
@@ -367,7 +365,10 @@ public final class ConfigLoader {
         }
     }
 
-    private List<ModelConfig> models(ConfigNode top, ServerConfig server, List<ConfigError> errors) {
+    private List<ModelConfig> models(ConfigNode top, ServerConfig server, List<TenantConfig> tenants,
+                                     List<ConfigError> errors) {
+        UpstreamConfigReader upstreams = new UpstreamConfigReader(
+                tenants.stream().map(TenantConfig::id).collect(java.util.stream.Collectors.toSet()));
         List<ConfigNode> nodes = top.sections("models");
         if (nodes.isEmpty() && !top.has("models")) {
             errors.add(new ConfigError("models", "at least one model is required"));
@@ -397,7 +398,7 @@ public final class ConfigLoader {
                     m.error("scheduler.preemption", "applies to local models only: an upstream lane cannot preempt a"
                             + " request it has already sent");
                 }
-                model = upstream(id, upstream.get(), policy, ownedBy == null ? "upstream" : ownedBy);
+                model = upstreams.read(id, upstream.get(), policy, ownedBy == null ? "upstream" : ownedBy);
             }
             m.finish();
             if (id != null && model != null) {
@@ -502,77 +503,6 @@ public final class ConfigLoader {
         return new LocalModelConfig(id, source, backend, devices, blockSize, kvBytes, fraction, batchTokens, running,
                 threads, scheduling.policy(), scheduling.preemption(),
                 overlap ? EngineConfig.Overlap.AUTO : EngineConfig.Overlap.OFF, ownedBy);
-    }
-
-    private UpstreamModelConfig upstream(String id, ConfigNode n, Policy policy, String ownedBy) {
-        List<UpstreamModelConfig.Target> targets = new ArrayList<>();
-        if (n.has("url")) {
-            UpstreamModelConfig.Target t = target(n);
-            if (t != null) {
-                targets.add(t);
-            }
-        }
-        List<ConfigNode> targetNodes = n.sections("targets");
-        for (ConfigNode tn : targetNodes) {
-            UpstreamModelConfig.Target t = target(tn);
-            tn.finish();
-            if (t != null) {
-                targets.add(t);
-            }
-        }
-        if (!n.has("url") && targetNodes.isEmpty()) {
-            n.error("url", "is required (or a list of 'targets')");
-        }
-        if (n.has("url") && !targetNodes.isEmpty()) {
-            n.error("targets", "give either 'url' or 'targets', not both");
-        }
-        int concurrency = (int) n.integer("max_concurrency", 64, 1, 1_000_000);
-        long tps = n.integer("tokens_per_second", 0, 0, Long.MAX_VALUE);
-        Duration connect = Duration.ofSeconds(5);
-        Duration firstByte = Duration.ofSeconds(300);
-        Duration read = Duration.ofSeconds(120);
-        Optional<ConfigNode> timeouts = n.section("timeouts");
-        if (timeouts.isPresent()) {
-            connect = positive(timeouts.get(), "connect", connect);
-            firstByte = positive(timeouts.get(), "first_byte", firstByte);
-            read = positive(timeouts.get(), "read", read);
-            timeouts.get().finish();
-        }
-        int defaultMax = (int) n.integer("default_max_tokens", 1024, 1, 10_000_000);
-        n.finish();
-        if (id == null || targets.isEmpty()) {
-            return null;
-        }
-        return new UpstreamModelConfig(id, targets, concurrency, tps, connect, firstByte, read, defaultMax, policy,
-                ownedBy);
-    }
-
-    private static UpstreamModelConfig.Target target(ConfigNode n) {
-        String url = n.requiredString("url");
-        Optional<String> keyEnv = Optional.ofNullable(n.string("api_key_env", null));
-        Optional<String> model = Optional.ofNullable(n.string("model", null));
-        if (url == null) {
-            return null;
-        }
-        try {
-            URI uri = new URI(url);
-            if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())) {
-                n.error("url", "must start with http:// or https://, was '" + url + "'");
-                return null;
-            }
-            if (uri.getHost() == null) {
-                n.error("url", "has no host: '" + url + "'");
-                return null;
-            }
-            if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-                n.error("url", "must not carry a query or fragment: '" + url + "'");
-                return null;
-            }
-            return new UpstreamModelConfig.Target(uri, keyEnv, model);
-        } catch (URISyntaxException e) {
-            n.error("url", "is not a valid URL: " + e.getMessage());
-            return null;
-        }
     }
 
     private static IdempotencyConfig idempotency(ConfigNode n) {

@@ -476,7 +476,7 @@ public final class Exchange {
         }
         state = State.DONE;
         log.status = 499;
-        log.error = "client_closed_request";
+        log.error = log.error == null ? "client_closed_request" : log.error; // or why the gateway cut it off
         if (streamedBody != null) {
             streamedBody.fail(new java.nio.channels.ClosedChannelException());
         }

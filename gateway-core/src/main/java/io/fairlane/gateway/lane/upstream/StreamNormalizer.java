@@ -27,9 +27,13 @@ import java.util.Set;
  *   <li>usage counts are integers, never null, with {@code cached_tokens} and {@code reasoning_tokens};</li>
  *   <li>the usage chunk reaches the client only if it asked for it ({@code include_usage}); the gateway
  *       always asks upstream, to meter tokens, and strips what the client did not ask for;</li>
- *   <li>{@code service_tier} says the tier the gateway scheduled the request in.</li>
+ *   <li>{@code service_tier} says the tier the gateway scheduled the request in;</li>
+ *   <li>{@code model} says the name the client asked for, when the target knows the model by another name.</li>
  * </ul>
- * Records usage and whether a chunk carried output (for TTFT and inter-token latency).
+ * Records usage, whether a chunk carried output (for TTFT and inter-token latency), how much output the stream
+ * carried (chunks and characters of text, which bound what an upstream may send), which choices finished (a stream
+ * that ends before they did was cut short), and the finish reason and tool names of the first choice (what a
+ * shadow comparison looks at).
  *
  * <p>Two ways in. {@link #passThrough} is the fast path for the common chunk (text deltas, a role, a
  * finish): one pass of Jackson's token stream over the upstream's bytes, no tree, and the bytes go out as
@@ -47,6 +51,10 @@ public final class StreamNormalizer {
 
     private final boolean clientWantsUsage;
     private final String serviceTier;
+    /** The model name the client asked for, when chunks must say it instead of the upstream's; else null. */
+    private final String clientModel;
+    /** {@code "<clientModel>"}, JSON-quoted, for the fast path's replacement. */
+    private final byte[] quotedModel;
     /** {@code "service_tier":"<tier>",}: what the fast path splices into a chat chunk without one. */
     private final byte[] tierField;
     /** (choice, upstream index or call id) → our index, per choice. */
@@ -55,6 +63,12 @@ public final class StreamNormalizer {
     private JsonNode usage;
     private boolean lastCarriedOutput;
     private int outputChunks;
+    private long outputChars;
+    /** Choices seen, and those that sent a finish_reason. */
+    private final Set<Integer> choicesSeen = new HashSet<>();
+    private final Set<Integer> choicesFinished = new HashSet<>();
+    private String firstFinishReason;
+    private final java.util.List<String> toolNames = new java.util.ArrayList<>();
 
     private static final class ChoiceCalls {
         final Map<Integer, Integer> byUpstreamIndex = new HashMap<>();
@@ -63,8 +77,15 @@ public final class StreamNormalizer {
     }
 
     public StreamNormalizer(boolean clientWantsUsage, String serviceTier) {
+        this(clientWantsUsage, serviceTier, null);
+    }
+
+    /** @param clientModel the name chunks must carry in {@code model}, or null to leave the upstream's */
+    public StreamNormalizer(boolean clientWantsUsage, String serviceTier, String clientModel) {
         this.clientWantsUsage = clientWantsUsage;
         this.serviceTier = serviceTier;
+        this.clientModel = clientModel;
+        this.quotedModel = clientModel == null ? null : Json.toString(clientModel).getBytes(StandardCharsets.UTF_8);
         this.tierField = serviceTier == null ? null
                 : ("\"service_tier\":" + Json.toString(serviceTier) + ",").getBytes(StandardCharsets.UTF_8);
     }
@@ -88,7 +109,11 @@ public final class StreamNormalizer {
             }
         }
         int scan;
-        cutStart = -1;
+        edits.clear();
+        pendingFinished.clear();
+        pendingSeen.clear();
+        pendingOutputChars = 0;
+        pendingFinish = null;
         try (JsonParser p = Json.MAPPER.getFactory().createParser(json)) {
             scan = scan(p, json);
         } catch (IOException | RuntimeException e) {
@@ -101,25 +126,47 @@ public final class StreamNormalizer {
         if (lastCarriedOutput) {
             outputChunks++;
         }
-        out.writeBytes(DATA);
-        int from = 0;
+        outputChars += pendingOutputChars;
+        choicesSeen.addAll(pendingSeen);
+        choicesFinished.addAll(pendingFinished);
+        if (firstFinishReason == null && pendingFinish != null) {
+            firstFinishReason = pendingFinish;
+        }
         if ((scan & SPLICE_TIER) != 0) {
             int open = 0;
             while (json[open] != '{') {
                 open++;
             }
-            out.writeBytes(json, 0, open + 1);
-            out.writeBytes(tierField);
-            from = open + 1;
+            edits.add(new long[] {open + 1, open + 1, TIER});
         }
-        if (cutStart >= 0) {
-            out.writeBytes(json, from, cutStart - from);
-            from = cutEnd;
+        out.writeBytes(DATA);
+        // By position; an insertion (the tier) before a cut that starts at the same place.
+        edits.sort(java.util.Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1]));
+        int from = 0;
+        for (long[] e : edits) {
+            out.writeBytes(json, from, (int) e[0] - from);
+            if (e[2] == TIER) {
+                out.writeBytes(tierField);
+            } else if (e[2] == MODEL) {
+                out.writeBytes(quotedModel);
+            }
+            from = (int) e[1];
         }
         out.writeBytes(json, from, json.length - from);
         out.writeBytes(EVENT_END);
         return true;
     }
+
+    /** Byte edits of the fast path: {start, end, what}, the range [start, end) replaced by what (nothing, tier, model). */
+    private final java.util.List<long[]> edits = new java.util.ArrayList<>(3);
+    private static final long CUT = 0;
+    private static final long TIER = 1;
+    private static final long MODEL = 2;
+    /** What a chunk read by the fast path adds to the stream's records, committed only when it is sent. */
+    private final Set<Integer> pendingSeen = new HashSet<>();
+    private final Set<Integer> pendingFinished = new HashSet<>();
+    private long pendingOutputChars;
+    private String pendingFinish;
 
     /**
      * Takes {@code "usage":null} out of {@code json}, its field starting at {@code start} and its value ending
@@ -131,16 +178,14 @@ public final class StreamNormalizer {
             after++;
         }
         if (after < json.length && json[after] == ',') {
-            cutStart = start;
-            cutEnd = after + 1;
+            edits.add(new long[] {start, after + 1, CUT});
             return;
         }
         int before = start - 1;
         while (before > 0 && isSpace(json[before])) {
             before--;
         }
-        cutStart = json[before] == ',' ? before : start;
-        cutEnd = end;
+        edits.add(new long[] {json[before] == ',' ? before : start, end, CUT});
     }
 
     private static boolean isSpace(byte b) {
@@ -150,10 +195,6 @@ public final class StreamNormalizer {
     private static final int DECLINE = -1;
     private static final int OUTPUT = 1;
     private static final int SPLICE_TIER = 2;
-
-    /** Where the fast path cuts {@code "usage":null} out, or -1; see {@link #cutField}. */
-    private int cutStart = -1;
-    private int cutEnd;
 
     /**
      * Reads one chunk's tokens: {@link #DECLINE}, or flags {@link #OUTPUT} and {@link #SPLICE_TIER}. A
@@ -167,14 +208,33 @@ public final class StreamNormalizer {
         String object = null;
         String tierSent = null;
         boolean output = false;
+        boolean sawUsage = false;
+        boolean sawModel = false;
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
-            if ("usage".equals(name)) {
-                long start = p.currentTokenLocation().getByteOffset();
-                if (p.nextToken() != JsonToken.VALUE_NULL || cutStart >= 0 || start < 0) {
+            if ("model".equals(name) && quotedModel != null) {
+                if (p.nextToken() != JsonToken.VALUE_STRING || sawModel) {
                     return DECLINE;
                 }
+                sawModel = true;
+                long start = p.currentTokenLocation().getByteOffset();
+                String sent = p.getText();
+                long end = p.currentLocation().getByteOffset();
+                if (start < 0 || end <= start) {
+                    return DECLINE;
+                }
+                if (!clientModel.equals(sent)) {
+                    edits.add(new long[] {start, end, MODEL});
+                }
+                continue;
+            }
+            if ("usage".equals(name)) {
+                long start = p.currentTokenLocation().getByteOffset();
+                if (p.nextToken() != JsonToken.VALUE_NULL || sawUsage || start < 0) {
+                    return DECLINE;
+                }
+                sawUsage = true;
                 if (!clientWantsUsage) {
                     cutField(json, (int) start, (int) p.currentTokenLocation().getByteOffset() + 4);
                 }
@@ -228,14 +288,19 @@ public final class StreamNormalizer {
         return flags;
     }
 
-    /** One choice, its start token read: {@link #DECLINE}, {@link #OUTPUT} or 0. */
-    private static int scanChoice(JsonParser p, JsonToken start) throws IOException {
+    /**
+     * One choice, its start token read: {@link #DECLINE}, {@link #OUTPUT} or 0; notes its index, finish reason and
+     * output bytes as pending.
+     */
+    private int scanChoice(JsonParser p, JsonToken start) throws IOException {
         if (start != JsonToken.START_OBJECT) {
             return DECLINE;
         }
         boolean deltaObject = false;
         boolean deltaOutput = false;
         boolean textOutput = false;
+        int index = 0;
+        String finish = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken value = p.nextToken();
@@ -248,15 +313,40 @@ public final class StreamNormalizer {
                         case "tool_calls" -> {
                             return DECLINE;
                         }
-                        case "content", "refusal", "reasoning_content" ->
-                                deltaOutput |= v == JsonToken.VALUE_STRING && p.getTextLength() > 0;
+                        case "content", "refusal", "reasoning_content" -> {
+                            if (v == JsonToken.VALUE_STRING && p.getTextLength() > 0) {
+                                deltaOutput = true;
+                                pendingOutputChars += p.getTextLength();
+                            }
+                        }
                         default -> p.skipChildren();
                     }
                 }
             } else if ("text".equals(name)) {
-                textOutput |= value == JsonToken.VALUE_STRING && p.getTextLength() > 0;
+                if (value == JsonToken.VALUE_STRING && p.getTextLength() > 0) {
+                    textOutput = true;
+                    pendingOutputChars += p.getTextLength();
+                }
+            } else if ("index".equals(name)) {
+                if (value != JsonToken.VALUE_NUMBER_INT) {
+                    return DECLINE;
+                }
+                index = p.getIntValue();
+            } else if ("finish_reason".equals(name)) {
+                if (value == JsonToken.VALUE_STRING) {
+                    finish = p.getText();
+                } else if (value != JsonToken.VALUE_NULL) {
+                    return DECLINE;
+                }
             } else {
                 p.skipChildren();
+            }
+        }
+        pendingSeen.add(index);
+        if (finish != null) {
+            pendingFinished.add(index);
+            if (index == 0 && pendingFinish == null) {
+                pendingFinish = finish;
             }
         }
         return (deltaObject ? deltaOutput : textOutput) ? OUTPUT : 0;
@@ -285,6 +375,9 @@ public final class StreamNormalizer {
                 || "chat.completion.chunk".equals(chunk.path("object").asText()))) {
             chunk.put("service_tier", serviceTier);
         }
+        if (clientModel != null && chunk.has("model")) {
+            chunk.put("model", clientModel);
+        }
         JsonNode choices = chunk.get("choices");
         if (choices instanceof ArrayNode arr) {
             for (JsonNode c : arr) {
@@ -301,10 +394,14 @@ public final class StreamNormalizer {
 
     private void choice(ObjectNode choice) {
         int index = choice.path("index").asInt(0);
+        choicesSeen.add(index);
         JsonNode delta = choice.get("delta");
         if (delta instanceof ObjectNode d) {
-            if (nonEmpty(d.get("content")) || nonEmpty(d.get("refusal")) || nonEmpty(d.get("reasoning_content"))) {
-                lastCarriedOutput = true;
+            for (String field : new String[] {"content", "refusal", "reasoning_content"}) {
+                if (nonEmpty(d.get(field))) {
+                    lastCarriedOutput = true;
+                    outputChars += d.get(field).textValue().length();
+                }
             }
             JsonNode tc = d.get("tool_calls");
             if (tc instanceof ArrayNode arr && !arr.isEmpty()) {
@@ -319,14 +416,21 @@ public final class StreamNormalizer {
             }
         } else if (nonEmpty(choice.get("text"))) {
             lastCarriedOutput = true;
+            outputChars += choice.get("text").textValue().length();
         }
         JsonNode finish = choice.get("finish_reason");
         if (finish != null && "stop".equals(finish.asText()) && choicesWithCalls.contains(index)) {
             choice.put("finish_reason", "tool_calls");
         }
+        if (finish != null && finish.isTextual()) {
+            choicesFinished.add(index);
+            if (index == 0 && firstFinishReason == null) {
+                firstFinishReason = choice.get("finish_reason").asText();
+            }
+        }
     }
 
-    private static void toolCall(ChoiceCalls state, ObjectNode call, int position) {
+    private void toolCall(ChoiceCalls state, ObjectNode call, int position) {
         int upstreamIndex = call.path("index").isIntegralNumber() ? call.get("index").asInt() : position;
         String id = call.path("id").isTextual() && !call.get("id").asText().isEmpty() ? call.get("id").asText() : null;
         Integer ours = state.byUpstreamIndex.get(upstreamIndex);
@@ -341,6 +445,12 @@ public final class StreamNormalizer {
             first = false;
         }
         call.put("index", ours);
+        if (call.get("function") instanceof ObjectNode fn) {
+            outputChars += fn.path("arguments").asText("").length();
+            if (first && fn.path("name").isTextual() && toolNames.size() < 64) {
+                toolNames.add(fn.get("name").asText());
+            }
+        }
         if (first) {
             call.put("id", state.idByOurIndex.get(ours));
             call.put("type", "function");
@@ -371,5 +481,25 @@ public final class StreamNormalizer {
     /** The last usage the upstream reported (normalised), or null. */
     public JsonNode usage() {
         return usage;
+    }
+
+    /** Characters of output text so far (content, refusals, reasoning, completion text, tool-call arguments). */
+    public long outputChars() {
+        return outputChars;
+    }
+
+    /** Whether some choice was seen and every choice seen sent a {@code finish_reason}. */
+    public boolean allChoicesFinished() {
+        return !choicesSeen.isEmpty() && choicesFinished.containsAll(choicesSeen);
+    }
+
+    /** The first choice's finish reason, or null before it finished. */
+    public String finishReason() {
+        return firstFinishReason;
+    }
+
+    /** The names of the tool calls made so far, in order (at most 64). */
+    public java.util.List<String> toolNames() {
+        return java.util.List.copyOf(toolNames);
     }
 }

@@ -24,6 +24,10 @@ import java.util.concurrent.TimeUnit;
  * Marks output tokens (TTFT, inter-token latency) as chunks carrying output pass. The client's stream starts with
  * the first event that goes out.
  *
+ * <p>It never lets a broken stream pass for a finished one: an event that is not a JSON object, a stream that ends
+ * before {@code [DONE]} while some choice has not finished, and a stream that carries more than the request allows
+ * ({@link OutputBudget}) each end in an {@link UpstreamAnswerException}, after the events before them went out.
+ *
  * <p>Backpressure is the caller's: {@link #feed} answers with the write to wait for before reading on. Confined
  * to the exchange's event loop.
  */
@@ -36,8 +40,11 @@ final class StreamRelay implements AutoCloseable {
     sealed interface Step {
     }
 
-    /** More to come: read on once {@code lastWrite} completed (at once when null: nothing was written). */
-    record More(ChannelFuture lastWrite) implements Step {
+    /**
+     * More to come: read on once {@code lastWrite} completed (at once when null: nothing was written);
+     * {@code progressed} when the read held an event with data (comments alone are not progress).
+     */
+    record More(ChannelFuture lastWrite, boolean progressed) implements Step {
     }
 
     /** The upstream stream ended and the client's ended with {@code [DONE]}. */
@@ -52,33 +59,49 @@ final class StreamRelay implements AutoCloseable {
     private final RequestContext context;
     private final SseDecoder sse;
     private final StreamNormalizer normalizer;
+    private final OutputBudget budget;
+    private long bytesIn;
+    private boolean sawDone;
     private boolean clientStarted;
     private boolean closed;
 
-    StreamRelay(Exchange exchange, RequestContext context, boolean clientWantsUsage) {
+    /**
+     * @param clientModel the name chunks must carry in {@code model}, or null to leave the upstream's
+     */
+    StreamRelay(Exchange exchange, RequestContext context, boolean clientWantsUsage, String clientModel,
+                OutputBudget budget) {
         this.exchange = exchange;
         this.context = context;
+        this.budget = budget;
         this.sse = new SseDecoder(exchange.alloc(), MAX_EVENT);
-        this.normalizer = new StreamNormalizer(clientWantsUsage, ServiceTiers.wire(context.tier()));
+        this.normalizer = new StreamNormalizer(clientWantsUsage, ServiceTiers.wire(context.tier()), clientModel);
     }
 
     /**
      * Relays the events of one upstream read.
      *
-     * @throws RuntimeException when the upstream sent something unreadable; the events before it are written
+     * @throws UpstreamAnswerException when the upstream sent something that cannot be passed on; the events before
+     *                                 it were written
      */
     Step feed(HttpContent content) {
-        List<SseDecoder.Event> events = sse.feed(content.content());
+        bytesIn += content.content().readableBytes();
+        List<SseDecoder.Event> events;
         boolean last = content instanceof LastHttpContent;
-        if (last) {
-            events = new ArrayList<>(events);
-            events.addAll(sse.finish());
+        try {
+            events = sse.feed(content.content());
+            if (last) {
+                events = new ArrayList<>(events);
+                events.addAll(sse.finish());
+            }
+        } catch (IllegalStateException e) {
+            throw new UpstreamAnswerException(UpstreamErrors.unreadable(), e);
         }
         ByteBuf batch = null;
         int committed = 0;
         try {
             for (SseDecoder.Event event : events) {
                 if (event.dataIs(DONE)) {
+                    sawDone = true;
                     continue;
                 }
                 if (batch == null) {
@@ -87,7 +110,7 @@ final class StreamRelay implements AutoCloseable {
                 boolean errorEvent = "error".equals(event.name());
                 if (errorEvent || !normalizer.passThrough(event.bytes(), batch)) {
                     if (!(readTree(event.bytes()) instanceof ObjectNode chunk)) {
-                        continue;
+                        throw new UpstreamAnswerException(UpstreamErrors.unreadable());
                     }
                     if (errorEvent || chunk.has("error")) {
                         ByteBuf before = batch;
@@ -100,6 +123,7 @@ final class StreamRelay implements AutoCloseable {
                     }
                     Json.writeSseEvent(batch, chunk);
                 }
+                budget.check(bytesIn, normalizer.outputChunks(), normalizer.outputChars());
                 committed = batch.writerIndex();
                 if (normalizer.lastCarriedOutput()) {
                     long gap = exchange.markToken();
@@ -108,13 +132,17 @@ final class StreamRelay implements AutoCloseable {
                     }
                 }
             }
+            budget.check(bytesIn, normalizer.outputChunks(), normalizer.outputChars());
+            if (last && !sawDone && !normalizer.allChoicesFinished()) {
+                throw new UpstreamAnswerException(UpstreamErrors.truncated());
+            }
         } catch (RuntimeException e) {
             if (batch != null) {
                 // The events before the bad one still reach the client, ahead of the error event.
                 batch.writerIndex(committed);
                 write(batch);
             }
-            throw e;
+            throw e instanceof UpstreamAnswerException ? e : new UpstreamAnswerException(UpstreamErrors.unreadable(), e);
         }
         ChannelFuture lastWrite = write(batch);
         if (last) {
@@ -125,7 +153,7 @@ final class StreamRelay implements AutoCloseable {
         if (lastWrite != null) {
             exchange.flush(); // every event of this read in one write to the client's socket
         }
-        return new More(lastWrite);
+        return new More(lastWrite, !events.isEmpty());
     }
 
     /** Whether the client has been sent anything (after which a failure can no longer fail over). */
@@ -142,6 +170,11 @@ final class StreamRelay implements AutoCloseable {
     /** Chunks that carried output so far: a stand-in for completion tokens when the upstream reports none. */
     int outputChunks() {
         return normalizer.outputChunks();
+    }
+
+    /** The stream's first finish reason, tool names and output size, for a shadow comparison. */
+    AnswerSummary summary(int status) {
+        return new AnswerSummary(status, normalizer.finishReason(), normalizer.toolNames(), normalizer.outputChars());
     }
 
     /** Frees the decoder's buffer; usage and output counts stay readable. Idempotent. */
@@ -175,9 +208,9 @@ final class StreamRelay implements AutoCloseable {
 
     private static JsonNode readTree(byte[] bytes) {
         try {
-            return Json.MAPPER.readTree(bytes);
+            return UpstreamJson.MAPPER.readTree(bytes);
         } catch (IOException e) {
-            throw new IllegalStateException("upstream sent an event that is not JSON", e);
+            throw new UpstreamAnswerException(UpstreamErrors.unreadable(), e);
         }
     }
 }
