@@ -32,6 +32,10 @@ import io.fairlane.gateway.metrics.GatewayMetrics;
 import io.fairlane.gateway.metrics.LaneMetrics;
 import io.fairlane.gateway.metrics.SloReporter;
 import io.fairlane.gateway.metrics.SloTracker;
+import io.fairlane.gateway.responses.DatabaseResponseStore;
+import io.fairlane.gateway.responses.MemoryResponseStore;
+import io.fairlane.gateway.responses.ResponseStore;
+import io.fairlane.gateway.responses.ResponsesApi;
 import io.fairlane.gateway.slo.SloSpec;
 import io.fairlane.gateway.tenant.Authenticator;
 import io.fairlane.gateway.tenant.TenantDirectory;
@@ -88,6 +92,8 @@ public final class Gateway implements AutoCloseable {
     private final PreparationPool preparation;
     private final IdempotencyStore idempotency;
     private final CaptureRecorder captureRecorder;
+    private final DurableState durable;
+    private final ResponseStore responseStore;
     private final ServerState state = new ServerState();
     private final AtomicReference<TenantDirectory> tenants = new AtomicReference<>();
     private final AtomicReference<Lanes> lanes = new AtomicReference<>(new Lanes(List.of()));
@@ -123,6 +129,10 @@ public final class Gateway implements AutoCloseable {
         metrics.bindPreparation(preparation);
         this.idempotency = new IdempotencyStore(config.idempotency(), Ticker.system());
         this.captureRecorder = config.capture().file().map(CaptureRecorder::new).orElse(null);
+        this.durable = DurableState.open(config.storage(), System.getenv());
+        this.responseStore = durable.database()
+                .<ResponseStore>map(db -> new DatabaseResponseStore(db, config.responses(), System::currentTimeMillis))
+                .orElseGet(() -> new MemoryResponseStore(config.responses(), System::currentTimeMillis));
     }
 
     /**
@@ -149,12 +159,21 @@ public final class Gateway implements AutoCloseable {
 
     private Router router() {
         OpenAiApi api = new OpenAiApi(lanes::get, metrics, preparation);
+        ResponsesApi responses = new ResponsesApi(lanes::get, api::context, preparation, responseStore,
+                config.responses(), System::currentTimeMillis);
         Function<HttpHandler, HttpHandler> authenticated = authenticated();
         Function<HttpHandler, HttpHandler> idempotent = authenticated.compose(new IdempotentRequests(idempotency));
         Router r = new Router()
                 .route(HttpMethod.POST, "/v1/chat/completions", endpoint("chat", idempotent.apply(api.chatCompletions())))
                 .route(HttpMethod.POST, "/v1/completions", endpoint("completions", idempotent.apply(api.completions())))
                 .route(HttpMethod.POST, "/v1/embeddings", endpoint("embeddings", idempotent.apply(api.embeddings())))
+                .route(HttpMethod.POST, "/v1/responses", endpoint("responses", idempotent.apply(responses.create())))
+                .routePrefix(HttpMethod.GET, ResponsesApi.PREFIX, endpoint("responses",
+                        authenticated.apply(responses.retrieve())))
+                .routePrefix(HttpMethod.DELETE, ResponsesApi.PREFIX, endpoint("responses",
+                        authenticated.apply(responses.delete())))
+                .routePrefix(HttpMethod.POST, ResponsesApi.PREFIX, endpoint("responses",
+                        authenticated.apply(responses.other())))
                 .route(HttpMethod.GET, "/v1/models", endpoint("models", authenticated.apply(api.listModels())))
                 .routePrefix(HttpMethod.GET, MODELS_PREFIX, endpoint("models",
                         authenticated.apply(api.getModel(MODELS_PREFIX))))
@@ -320,8 +339,12 @@ public final class Gateway implements AutoCloseable {
             LOG.warn("idempotency or capture settings changed; restart Fairlane to apply them (tenants' capture "
                     + "opt-in applies now)");
         }
+        if (!previous.storage().equals(next.storage()) || !previous.responses().equals(next.responses())) {
+            LOG.warn("storage or responses settings changed; restart Fairlane to apply them");
+        }
         config = new FairlaneConfig(previous.server(), next.tenants(), next.models(), previous.metrics(),
-                previous.idempotency(), previous.capture(), next.adminKeys());
+                previous.idempotency(), previous.capture(), next.adminKeys(), previous.storage(),
+                previous.responses());
         LOG.info("configuration applied: {} tenants, models {}", next.tenants().size(),
                 opened.stream().map(Lane::id).collect(Collectors.joining(", ")));
     }
@@ -369,6 +392,8 @@ public final class Gateway implements AutoCloseable {
         }
         upstreamClient.close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        responseStore.close(); // after the loops: no response finishes (and is stored) any more
+        durable.close();
         if (captureRecorder != null) {
             captureRecorder.close();
         }

@@ -73,7 +73,11 @@ public final class OpenAiApi {
         };
     }
 
-    private RequestContext context(Exchange exchange, Lane lane, String requestedTier) {
+    /**
+     * Resolves the tier {@code requestedTier} for the exchange's tenant and counts the request in flight on
+     * {@code lane}: what every generation endpoint does once its model is resolved.
+     */
+    public RequestContext context(Exchange exchange, Lane lane, String requestedTier) {
         TenantConfig tenant = exchange.tenant();
         ServiceTier tier = ServiceTiers.resolve(requestedTier, tenant);
         exchange.log().serviceTier = ServiceTiers.wire(tier);

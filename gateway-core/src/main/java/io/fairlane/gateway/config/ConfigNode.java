@@ -158,6 +158,11 @@ final class ConfigNode {
         }
     }
 
+    /** The value of {@code key} as it is, for a section another class validates; null when absent. */
+    JsonNode raw(String key) {
+        return take(key);
+    }
+
     /** A nested mapping, or empty when absent (an error is recorded when present but not a mapping). */
     Optional<ConfigNode> section(String key) {
         JsonNode v = take(key);

@@ -15,19 +15,31 @@ import java.util.Optional;
  * @param idempotency how {@code Idempotency-Key} requests are remembered
  * @param capture     where opted-in tenants' traffic is recorded
  * @param adminKeys   digests of the keys that may call the admin API ({@code /admin/...}); never a tenant's
+ * @param storage     where durable state lives, when configured
+ * @param responses   the bounds of the stored responses of {@code /v1/responses}
  */
 public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
                              MetricsConfig metrics, IdempotencyConfig idempotency, CaptureConfig capture,
-                             List<ApiKeyHash> adminKeys) {
+                             List<ApiKeyHash> adminKeys, StoreConfig storage, ResponsesConfig responses) {
 
     public FairlaneConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(idempotency, "idempotency");
         Objects.requireNonNull(capture, "capture");
+        Objects.requireNonNull(storage, "storage");
+        Objects.requireNonNull(responses, "responses");
         tenants = List.copyOf(tenants);
         models = List.copyOf(models);
         adminKeys = List.copyOf(adminKeys);
+    }
+
+    /** Without durable storage, with the default response store bounds. */
+    public FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
+                          MetricsConfig metrics, IdempotencyConfig idempotency, CaptureConfig capture,
+                          List<ApiKeyHash> adminKeys) {
+        this(server, tenants, models, metrics, idempotency, capture, adminKeys, StoreConfig.NONE,
+                ResponsesConfig.DEFAULT);
     }
 
     /** With the default idempotency settings, no capture and no admin keys (the admin API answers no one). */
@@ -52,11 +64,13 @@ public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, Li
 
     /** The same configuration listening on another port ({@code --port}). */
     public FairlaneConfig withPort(int port) {
-        return new FairlaneConfig(server.withPort(port), tenants, models, metrics, idempotency, capture, adminKeys);
+        return new FairlaneConfig(server.withPort(port), tenants, models, metrics, idempotency, capture, adminKeys,
+                storage, responses);
     }
 
     /** The same configuration listening on another address ({@code --host}). */
     public FairlaneConfig withHost(String host) {
-        return new FairlaneConfig(server.withHost(host), tenants, models, metrics, idempotency, capture, adminKeys);
+        return new FairlaneConfig(server.withHost(host), tenants, models, metrics, idempotency, capture, adminKeys,
+                storage, responses);
     }
 }

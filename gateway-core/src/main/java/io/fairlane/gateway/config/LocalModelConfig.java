@@ -5,6 +5,7 @@ import io.fairlane.scheduler.Policy;
 import io.fairlane.scheduler.TenantSpec;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A model served by Fairlane's own engine.
@@ -21,6 +22,9 @@ import java.util.Objects;
  * @param cpuThreads           CPU backend threads; 0 = all cores
  * @param policy               tenant scheduling policy of the engine's waiting queue
  * @param ownedBy              {@code owned_by} in the model list
+ * @param reasoningEffort      the reasoning effort of requests that name none ({@code none} or {@code minimal}
+ *                             switch a thinking model's thinking off through its template's {@code enable_thinking};
+ *                             any other value on); empty leaves the template's own default
  */
 public record LocalModelConfig(
         String id,
@@ -34,15 +38,31 @@ public record LocalModelConfig(
         int maxRunningSequences,
         int cpuThreads,
         Policy policy,
-        String ownedBy) implements ModelConfig {
+        String ownedBy,
+        Optional<String> reasoningEffort) implements ModelConfig {
+
+    /** The reasoning efforts OpenAI's API names, from none to most. */
+    public static final List<String> REASONING_EFFORTS = List.of("none", "minimal", "low", "medium", "high", "xhigh");
 
     public LocalModelConfig {
         Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(reasoningEffort, "reasoningEffort");
+        reasoningEffort.filter(e -> !REASONING_EFFORTS.contains(e)).ifPresent(e -> {
+            throw new IllegalArgumentException("reasoning effort must be one of " + REASONING_EFFORTS + ", was " + e);
+        });
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(ownedBy, "ownedBy");
         devices = List.copyOf(devices);
+    }
+
+    /** Without a default reasoning effort. */
+    public LocalModelConfig(String id, EngineConfig.ModelSource source, String backend, List<Integer> devices,
+                            int kvBlockSize, long kvCacheBytes, double deviceMemoryFraction, int maxBatchTokens,
+                            int maxRunningSequences, int cpuThreads, Policy policy, String ownedBy) {
+        this(id, source, backend, devices, kvBlockSize, kvCacheBytes, deviceMemoryFraction, maxBatchTokens,
+                maxRunningSequences, cpuThreads, policy, ownedBy, Optional.empty());
     }
 
     /** What {@code Engines.open} needs. */

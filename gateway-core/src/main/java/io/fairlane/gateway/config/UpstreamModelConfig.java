@@ -21,6 +21,9 @@ import java.util.Optional;
  * @param defaultMaxTokens  output tokens assumed for cost estimates when a request names no limit
  * @param policy            tenant scheduling policy
  * @param ownedBy           {@code owned_by} in the model list
+ * @param responsesApi      whether the upstream speaks OpenAI's Responses API: {@code /v1/responses} requests are
+ *                          then forwarded to its {@code /responses} as they are; otherwise (the default) they are
+ *                          translated to Chat Completions, which every OpenAI-compatible server speaks
  */
 public record UpstreamModelConfig(
         String id,
@@ -32,7 +35,8 @@ public record UpstreamModelConfig(
         Duration readTimeout,
         int defaultMaxTokens,
         Policy policy,
-        String ownedBy) implements ModelConfig {
+        String ownedBy,
+        boolean responsesApi) implements ModelConfig {
 
     public UpstreamModelConfig {
         Objects.requireNonNull(id, "id");
@@ -45,6 +49,14 @@ public record UpstreamModelConfig(
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("model " + id + " needs at least one upstream target");
         }
+    }
+
+    /** An upstream that speaks Chat Completions only (the default). */
+    public UpstreamModelConfig(String id, List<Target> targets, int maxConcurrency, long tokensPerSecond,
+                               Duration connectTimeout, Duration firstByteTimeout, Duration readTimeout,
+                               int defaultMaxTokens, Policy policy, String ownedBy) {
+        this(id, targets, maxConcurrency, tokensPerSecond, connectTimeout, firstByteTimeout, readTimeout,
+                defaultMaxTokens, policy, ownedBy, false);
     }
 
     /**

@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * <p>A response is either one JSON body ({@link #respond}) or a server-sent event stream
  * ({@link #startStream}, {@link #sendEvent}, {@link #endStream}). {@link #fail} turns any throwable into
  * the OpenAI error body, or, once a stream has begun, into a final {@code data: {"error":...}} event
- * followed by closing the connection (a client cannot otherwise tell a cut stream from a finished one).
+ * followed by closing the connection (a client cannot otherwise tell a cut stream from a finished one). A
+ * {@link ResponseFilter} may rewrite all of it for an endpoint that serves one API on top of another.
  * Every response carries {@code x-request-id} and {@code openai-processing-ms}. {@link ResponseTap}s see the
  * response as it goes out (idempotent replay and traffic capture keep copies through them).
  *
@@ -74,6 +75,7 @@ public final class Exchange {
     private State state = State.OPEN;
     private boolean keepAlive;
     private TenantConfig tenant;
+    private ResponseFilter filter;
 
     Exchange(Channel channel, FullHttpRequest request, String requestId, ServerState server, boolean keepAlive) {
         this.channel = Objects.requireNonNull(channel, "channel");
@@ -199,6 +201,17 @@ public final class Exchange {
         taps.add(Objects.requireNonNull(tap, "tap"));
     }
 
+    /**
+     * Rewrites everything this exchange sends from here on through {@code f} (an endpoint that serves one API on
+     * top of another; see {@link ResponseFilter}). Install it before the response begins.
+     */
+    public void filter(ResponseFilter f) {
+        if (state != State.OPEN) {
+            throw new IllegalStateException("response already started for " + requestId);
+        }
+        this.filter = Objects.requireNonNull(f, "f");
+    }
+
     /** Marks the first output token (TTFT) or a later one (inter-token latency); returns the gap or -1. */
     public long markToken() {
         return log.markToken(System.nanoTime(), startNanos);
@@ -225,6 +238,10 @@ public final class Exchange {
             body.release();
             throw new IllegalStateException("response already started for " + requestId);
         }
+        respondFiltered(status, filter != null && status.code() < 300 ? filter.body(body) : body, contentType);
+    }
+
+    private void respondFiltered(HttpResponseStatus status, ByteBuf body, CharSequence contentType) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, Headers.OUTGOING,
                 Headers.NO_TRAILERS);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
@@ -297,20 +314,57 @@ public final class Exchange {
             event.release();
             return channel.newFailedFuture(new IllegalStateException("no stream open for " + requestId));
         }
+        if (filter != null) {
+            event = filter.events(event);
+            if (!event.isReadable()) {
+                event.release();
+                if (flush) {
+                    channel.flush();
+                }
+                return channel.newSucceededFuture();
+            }
+        }
         tapEvent(event);
         DefaultHttpContent content = new DefaultHttpContent(event);
         return flush ? channel.writeAndFlush(content) : channel.write(content);
     }
 
-    /** Writes {@code data: [DONE]} and ends the response. */
+    /** Writes {@code data: [DONE]} (or what the {@link ResponseFilter} ends a stream with) and ends the response. */
     public void endStream() {
         if (state != State.STREAMING) {
             return;
         }
+        ByteBuf last;
+        if (filter == null) {
+            last = Unpooled.wrappedBuffer(DONE);
+        } else {
+            try {
+                last = filter.end();
+            } catch (RuntimeException e) {
+                fail(e);
+                return;
+            }
+        }
+        endStream(last);
+    }
+
+    /**
+     * Ends the stream with {@code last} as its final bytes, exactly as given (a replay of a stored stream, whose
+     * stored events already hold its end).
+     */
+    public void endStream(ByteBuf last) {
+        if (state != State.STREAMING) {
+            last.release();
+            return;
+        }
         state = State.DONE;
-        ByteBuf done = Unpooled.wrappedBuffer(DONE);
-        tapEvent(done);
-        ChannelFuture f = channel.writeAndFlush(new DefaultLastHttpContent(done, Headers.NO_TRAILERS));
+        if (last.isReadable()) {
+            tapEvent(last);
+        }
+        for (ResponseTap t : taps) {
+            tapSafely(t::streamEnded);
+        }
+        ChannelFuture f = channel.writeAndFlush(new DefaultLastHttpContent(last, Headers.NO_TRAILERS));
         if (!keepAlive) {
             f.addListener(ChannelFutureListener.CLOSE);
         }
@@ -331,6 +385,9 @@ public final class Exchange {
             return;
         }
         ApiError e = ErrorMapper.map(t, requestId);
+        if (filter != null) {
+            e = filter.mapError(e);
+        }
         log.error = e.code() != null ? e.code() : e.type();
         if (state == State.OPEN) {
             e.headers().forEach(responseHeaders()::set);
@@ -340,7 +397,7 @@ public final class Exchange {
         }
         state = State.DONE;
         log.status = e.status();
-        ByteBuf event = Json.sseEvent(channel.alloc(), e.toJson());
+        ByteBuf event = filter != null ? filter.error(e) : Json.sseEvent(channel.alloc(), e.toJson());
         tapEvent(event);
         boolean close = !keepAlive || !channel.isWritable();
         channel.write(new DefaultHttpContent(event));

@@ -52,14 +52,23 @@ final class StreamRelay implements AutoCloseable {
     private final RequestContext context;
     private final SseDecoder sse;
     private final StreamNormalizer normalizer;
+    /** Whether the stream is the Responses API's, forwarded as it is (chat's repairs do not apply). */
+    private final boolean responses;
+    private TokenUsage responsesUsage = TokenUsage.NONE;
+    private int responsesOutput;
     private boolean clientStarted;
     private boolean closed;
 
     StreamRelay(Exchange exchange, RequestContext context, boolean clientWantsUsage) {
+        this(exchange, context, clientWantsUsage, false);
+    }
+
+    StreamRelay(Exchange exchange, RequestContext context, boolean clientWantsUsage, boolean responses) {
         this.exchange = exchange;
         this.context = context;
         this.sse = new SseDecoder(exchange.alloc(), MAX_EVENT);
         this.normalizer = new StreamNormalizer(clientWantsUsage, ServiceTiers.wire(context.tier()));
+        this.responses = responses;
     }
 
     /**
@@ -85,6 +94,27 @@ final class StreamRelay implements AutoCloseable {
                     batch = exchange.alloc().buffer(events.size() * (event.bytes().length + 48));
                 }
                 boolean errorEvent = "error".equals(event.name());
+                if (responses) {
+                    if (!(readTree(event.bytes()) instanceof ObjectNode e)) {
+                        continue;
+                    }
+                    if (errorEvent || "error".equals(e.path("type").asText()) || e.has("error") && !e.has("type")) {
+                        ByteBuf before = batch;
+                        batch = null;
+                        write(before);
+                        return new ErrorEvent(e);
+                    }
+                    if (ResponsesEvents.terminal(e)) {
+                        responsesUsage = ResponsesEvents.usage(e);
+                    }
+                    Json.writeSseEvent(batch, e);
+                    committed = batch.writerIndex();
+                    if (ResponsesEvents.carriesOutput(e)) {
+                        responsesOutput++;
+                        markOutput();
+                    }
+                    continue;
+                }
                 if (errorEvent || !normalizer.passThrough(event.bytes(), batch)) {
                     if (!(readTree(event.bytes()) instanceof ObjectNode chunk)) {
                         continue;
@@ -102,10 +132,7 @@ final class StreamRelay implements AutoCloseable {
                 }
                 committed = batch.writerIndex();
                 if (normalizer.lastCarriedOutput()) {
-                    long gap = exchange.markToken();
-                    if (gap >= 0) {
-                        context.meters().interTokenLatency().record(gap, TimeUnit.NANOSECONDS);
-                    }
+                    markOutput();
                 }
             }
         } catch (RuntimeException e) {
@@ -128,6 +155,14 @@ final class StreamRelay implements AutoCloseable {
         return new More(lastWrite);
     }
 
+    /** An output-carrying event passed: time to first token, or an inter-token gap. */
+    private void markOutput() {
+        long gap = exchange.markToken();
+        if (gap >= 0) {
+            context.meters().interTokenLatency().record(gap, TimeUnit.NANOSECONDS);
+        }
+    }
+
     /** Whether the client has been sent anything (after which a failure can no longer fail over). */
     boolean clientStarted() {
         return clientStarted;
@@ -135,13 +170,16 @@ final class StreamRelay implements AutoCloseable {
 
     /** The usage the upstream reported, or {@link TokenUsage#NONE} when it has not (yet). */
     TokenUsage usage() {
+        if (responses) {
+            return responsesUsage;
+        }
         JsonNode u = normalizer.usage();
         return u == null ? TokenUsage.NONE : TokenUsage.of(u);
     }
 
     /** Chunks that carried output so far: a stand-in for completion tokens when the upstream reports none. */
     int outputChunks() {
-        return normalizer.outputChunks();
+        return responses ? responsesOutput : normalizer.outputChunks();
     }
 
     /** Frees the decoder's buffer; usage and output counts stay readable. Idempotent. */

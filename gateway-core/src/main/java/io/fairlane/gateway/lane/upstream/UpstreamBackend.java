@@ -27,6 +27,7 @@ import io.fairlane.scheduler.Ticker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -111,6 +112,23 @@ public final class UpstreamBackend implements Backend {
                 new CostEstimate(estimateTokens(request.inputs()), 0, 0));
     }
 
+    @Override
+    public boolean speaksResponses() {
+        return config.responsesApi();
+    }
+
+    @Override
+    public void responses(Exchange exchange, ObjectNode body, boolean asSent, boolean stream,
+                          OptionalInt maxOutputTokens, RequestContext context) throws Exception {
+        int prompt = estimateTokens(exchange.body().readableBytes());
+        ForwardedBody forwarded = new ForwardedBody(exchange, body, UpstreamCall.Kind.RESPONSES.path, stream);
+        if (!asSent) {
+            forwarded.rewritten();
+        }
+        submit(exchange, context, UpstreamCall.Kind.RESPONSES, forwarded, stream, false,
+                new CostEstimate(prompt, 0, maxOutputTokens.orElse(config.defaultMaxTokens())));
+    }
+
     /** About four characters per token: what OpenAI's own guidance uses for English text. */
     static int estimateTokens(int chars) {
         return (chars + 3) / 4;
@@ -132,7 +150,12 @@ public final class UpstreamBackend implements Backend {
     /** Prepares the forwarded body (off the loop when large), then queues the call in the tenant scheduler. */
     private void submit(Exchange exchange, RequestContext context, UpstreamCall.Kind kind, ObjectNode raw,
                         boolean stream, boolean includeUsage, CostEstimate estimate) throws Exception {
-        ForwardedBody body = new ForwardedBody(exchange, raw, kind.path, stream);
+        submit(exchange, context, kind, new ForwardedBody(exchange, raw, kind.path, stream), stream, includeUsage,
+                estimate);
+    }
+
+    private void submit(Exchange exchange, RequestContext context, UpstreamCall.Kind kind, ForwardedBody body,
+                        boolean stream, boolean includeUsage, CostEstimate estimate) throws Exception {
         UpstreamCall call = new UpstreamCall(this, exchange, context, kind, body, stream, includeUsage);
         body.prepare(pool, config, () -> {
             Admission<UpstreamCall> admission = dispatcher.submit(context.tenant().id(), call, estimate,

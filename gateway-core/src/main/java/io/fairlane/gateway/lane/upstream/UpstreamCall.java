@@ -45,7 +45,7 @@ final class UpstreamCall implements UpstreamListener {
     private static final int MAX_BODY = 64 * 1024 * 1024;
 
     enum Kind {
-        CHAT("/chat/completions"), COMPLETIONS("/completions"), EMBEDDINGS("/embeddings");
+        CHAT("/chat/completions"), COMPLETIONS("/completions"), EMBEDDINGS("/embeddings"), RESPONSES("/responses");
 
         final String path;
 
@@ -161,7 +161,7 @@ final class UpstreamCall implements UpstreamListener {
         String type = response.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
         if (response.status().code() == 200 && stream && type.startsWith("text/event-stream")) {
             phase = Phase.STREAMING;
-            relay = new StreamRelay(exchange, context, clientWantsUsage);
+            relay = new StreamRelay(exchange, context, clientWantsUsage, kind == Kind.RESPONSES);
         } else {
             phase = Phase.BUFFERING;
             buffered = exchange.alloc().compositeBuffer(8);
@@ -237,6 +237,14 @@ final class UpstreamCall implements UpstreamListener {
 
     private void responded() {
         int status = head.status().code();
+        if (status == 200 && kind == Kind.RESPONSES) {
+            // The Responses API's objects are forwarded as they are: chat's repairs do not apply to them.
+            recordUsage(ResponsesEvents.usage(UpstreamErrors.parse(buffered)));
+            exchange.markToken();
+            exchange.respond(HttpResponseStatus.OK, buffered.retainedDuplicate());
+            complete("ok");
+            return;
+        }
         if (status == 200) {
             String tier = kind == Kind.EMBEDDINGS ? null : ServiceTiers.wire(context.tier());
             ResponseRepair.Repaired answer = ResponseRepair.of(buffered, tier, kind != Kind.EMBEDDINGS,
