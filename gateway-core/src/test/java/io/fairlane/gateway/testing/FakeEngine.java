@@ -55,6 +55,7 @@ public final class FakeEngine implements InferenceEngine {
     private final Set<String> aborted = ConcurrentHashMap.newKeySet();
     private final Map<String, Boolean> running = new ConcurrentHashMap<>();
     private final List<GenerationRequest> submitted = new CopyOnWriteArrayList<>();
+    private final List<Prompt> prepared = new CopyOnWriteArrayList<>();
     private final Map<String, String> submittedOn = new ConcurrentHashMap<>();
     private volatile CountDownLatch holdEntered = new CountDownLatch(0);
     private volatile CountDownLatch holdReleased = new CountDownLatch(0);
@@ -66,6 +67,7 @@ public final class FakeEngine implements InferenceEngine {
 
     @Override
     public PreparedPrompt prepare(Prompt prompt) {
+        this.prepared.add(prompt);
         PreparedPrompt prepared = render(prompt);
         if (prepared.text().contains("[hold]")) {
             holdEntered.countDown();
@@ -91,6 +93,12 @@ public final class FakeEngine implements InferenceEngine {
 
     public void releaseHeld() {
         holdReleased.countDown();
+    }
+
+    /** The chat prompts prepared so far whose messages mention {@code marker}, oldest first. */
+    public List<Prompt.Chat> preparedChats(String marker) {
+        return prepared.stream().filter(p -> p instanceof Prompt.Chat c && c.messages().toString().contains(marker))
+                .map(p -> (Prompt.Chat) p).toList();
     }
 
     /** The name of the thread that submitted request {@code requestId}, or null. */
