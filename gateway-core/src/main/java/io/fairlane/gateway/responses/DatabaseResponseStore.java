@@ -166,6 +166,17 @@ public final class DatabaseResponseStore implements ResponseStore {
         });
     }
 
+    @Override
+    public void flush() {
+        try {
+            writer.submit(() -> { }).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the response store's writer did not catch up", e);
+        }
+    }
+
     private void insert(Connection c, StoredResponse r) throws SQLException {
         try (PreparedStatement d = c.prepareStatement("DELETE FROM responses_stored WHERE tenant = ? AND id = ?")) {
             d.setString(1, r.tenant());

@@ -26,6 +26,10 @@ public interface ResponseStore extends AutoCloseable {
     /** Deletes the tenant's response {@code id}; whether there was one. */
     CompletableFuture<Boolean> delete(String tenant, String id);
 
+    /** Waits until every write made so far is done (tests; a durable store's eviction happens as it writes). */
+    default void flush() {
+    }
+
     /** Finishes the writes under way (within a few seconds) and frees what the store holds. */
     @Override
     void close();
