@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fairlane.engine.EngineConfig;
 import io.fairlane.gateway.slo.SloSpec;
-import io.fairlane.gateway.store.StoreSettings;
 import io.fairlane.scheduler.Policy;
 import io.fairlane.scheduler.RateLimits;
 import io.fairlane.scheduler.ServiceTier;
@@ -89,9 +88,8 @@ public final class ConfigLoader {
                     "capture.file", "is required: tenant '" + t.id() + "' opts in to capture")));
         }
         List<ApiKeyHash> adminKeys = adminKeys(top, tenants, errors);
-        StoreConfig storage = storage(top, errors);
-        ResponsesConfig responses = top.section("responses").map(ConfigLoader::responses)
-                .orElse(ResponsesConfig.DEFAULT);
+        StoreConfig storage = StoreConfig.read(top.raw("storage"), environment, errors);
+        ResponsesConfig responses = top.section("responses").map(ResponsesConfig::read).orElse(ResponsesConfig.DEFAULT);
         top.finish();
         if (!errors.isEmpty()) {
             throw new ConfigException(source, errors);
@@ -194,7 +192,7 @@ public final class ConfigLoader {
         return Path.of(p);
     }
 
-    private static long positiveSize(ConfigNode n, String key, long fallback, long max) {
+    static long positiveSize(ConfigNode n, String key, long fallback, long max) {
         long v = n.bytes(key, fallback);
         if (v <= 0 || v > max) {
             n.error(key, "must be > 0 and at most " + max + " bytes, was " + v);
@@ -203,7 +201,7 @@ public final class ConfigLoader {
         return v;
     }
 
-    private static Duration positive(ConfigNode n, String key, Duration fallback) {
+    static Duration positive(ConfigNode n, String key, Duration fallback) {
         Duration d = n.duration(key, fallback);
         if (d.isZero() || d.isNegative()) {
             n.error(key, "must be longer than 0");
@@ -464,12 +462,7 @@ public final class ConfigLoader {
         int batchTokens = (int) n.integer("max_batch_tokens", 2048, 1, 1 << 24);
         int running = (int) n.integer("max_running_sequences", 64, 1, 1 << 16);
         int threads = (int) n.integer("cpu_threads", 0, 0, 4096);
-        Optional<String> effort = Optional.ofNullable(n.string("reasoning_effort", null));
-        if (effort.isPresent() && !LocalModelConfig.REASONING_EFFORTS.contains(effort.get())) {
-            n.error("reasoning_effort", "expected one of " + String.join(", ", LocalModelConfig.REASONING_EFFORTS)
-                    + ", was '" + effort.get() + "'");
-            effort = Optional.empty();
-        }
+        Optional<String> effort = LocalModelConfig.reasoningEffort(n);
         n.finish();
         if (id == null || source == null) {
             return null;
@@ -513,16 +506,13 @@ public final class ConfigLoader {
             timeouts.get().finish();
         }
         int defaultMax = (int) n.integer("default_max_tokens", 1024, 1, 10_000_000);
-        String api = n.string("api", "chat_completions");
-        if (!api.equals("chat_completions") && !api.equals("responses")) {
-            n.error("api", "expected chat_completions or responses, was '" + api + "'");
-        }
+        boolean responsesApi = UpstreamModelConfig.responsesApi(n);
         n.finish();
         if (id == null || targets.isEmpty()) {
             return null;
         }
         return new UpstreamModelConfig(id, targets, concurrency, tps, connect, firstByte, read, defaultMax, policy,
-                ownedBy, api.equals("responses"));
+                ownedBy, responsesApi);
     }
 
     private static UpstreamModelConfig.Target target(ConfigNode n) {
@@ -566,48 +556,6 @@ public final class ConfigLoader {
         }
         n.finish();
         return new IdempotencyConfig(enabled, window, maxKeys, maxBytes, maxResponse);
-    }
-
-    /**
-     * {@code storage}: read by {@link StoreSettings#fromMap}, which knows the section's rules and names every problem
-     * by its path.
-     */
-    @SuppressWarnings("unchecked")
-    private StoreConfig storage(ConfigNode top, List<ConfigError> errors) {
-        JsonNode section = top.raw("storage");
-        if (section == null) {
-            return StoreConfig.NONE;
-        }
-        if (!section.isObject()) {
-            errors.add(new ConfigError("storage", "expected a mapping, got " + ConfigNode.kind(section)));
-            return StoreConfig.NONE;
-        }
-        try {
-            return new StoreConfig(Optional.of(StoreSettings.fromMap(YAML.convertValue(section, Map.class),
-                    environment)));
-        } catch (StoreSettings.Invalid e) {
-            e.problems().forEach(p -> errors.add(new ConfigError(p.path(), p.message())));
-            return StoreConfig.NONE;
-        }
-    }
-
-    private static ResponsesConfig responses(ConfigNode n) {
-        ResponsesConfig d = ResponsesConfig.DEFAULT;
-        ConfigNode store = n.section("store").orElse(null);
-        n.finish();
-        if (store == null) {
-            return d;
-        }
-        int count = (int) store.integer("max_responses", d.maxResponses(), 1, 1 << 24);
-        long bytes = positiveSize(store, "max_size", d.maxBytes(), Long.MAX_VALUE);
-        long one = positiveSize(store, "max_response_size", Math.min(d.maxResponseBytes(), bytes), Long.MAX_VALUE);
-        if (one > bytes) {
-            store.error("max_response_size", "must not exceed max_size (" + bytes + " bytes)");
-            one = bytes;
-        }
-        Duration ttl = positive(store, "ttl", d.ttl());
-        store.finish();
-        return new ResponsesConfig(count, bytes, one, ttl);
     }
 
     private CaptureConfig capture(ConfigNode n) {

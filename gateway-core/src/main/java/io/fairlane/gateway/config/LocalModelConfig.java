@@ -65,6 +65,17 @@ public record LocalModelConfig(
                 maxRunningSequences, cpuThreads, policy, ownedBy, Optional.empty());
     }
 
+    /** {@code reasoning_effort} of a {@code local} section, an error recorded in {@code n} when unknown. */
+    static Optional<String> reasoningEffort(ConfigNode n) {
+        Optional<String> effort = Optional.ofNullable(n.string("reasoning_effort", null));
+        if (effort.isPresent() && !REASONING_EFFORTS.contains(effort.get())) {
+            n.error("reasoning_effort", "expected one of " + String.join(", ", REASONING_EFFORTS) + ", was '"
+                    + effort.get() + "'");
+            return Optional.empty();
+        }
+        return effort;
+    }
+
     /** What {@code Engines.open} needs. */
     public EngineConfig toEngineConfig(List<TenantSpec> tenants) {
         return new EngineConfig(id, source, backend, devices, kvBlockSize, kvCacheBytes, deviceMemoryFraction,

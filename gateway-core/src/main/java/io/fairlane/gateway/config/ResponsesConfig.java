@@ -31,4 +31,24 @@ public record ResponsesConfig(int maxResponses, long maxBytes, long maxResponseB
             throw new IllegalArgumentException("ttl must be positive, was " + ttl);
         }
     }
+
+    /** The {@code responses} section; problems are recorded in {@code n}'s error list with their paths. */
+    static ResponsesConfig read(ConfigNode n) {
+        ConfigNode store = n.section("store").orElse(null);
+        n.finish();
+        if (store == null) {
+            return DEFAULT;
+        }
+        int count = (int) store.integer("max_responses", DEFAULT.maxResponses(), 1, 1 << 24);
+        long bytes = ConfigLoader.positiveSize(store, "max_size", DEFAULT.maxBytes(), Long.MAX_VALUE);
+        long one = ConfigLoader.positiveSize(store, "max_response_size", Math.min(DEFAULT.maxResponseBytes(), bytes),
+                Long.MAX_VALUE);
+        if (one > bytes) {
+            store.error("max_response_size", "must not exceed max_size (" + bytes + " bytes)");
+            one = bytes;
+        }
+        Duration ttl = ConfigLoader.positive(store, "ttl", DEFAULT.ttl());
+        store.finish();
+        return new ResponsesConfig(count, bytes, one, ttl);
+    }
 }

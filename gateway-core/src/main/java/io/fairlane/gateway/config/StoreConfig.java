@@ -1,6 +1,10 @@
 package io.fairlane.gateway.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fairlane.gateway.store.StoreSettings;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -19,5 +23,27 @@ public record StoreConfig(Optional<StoreSettings> settings) {
 
     public StoreConfig {
         Objects.requireNonNull(settings, "settings");
+    }
+
+    /**
+     * The {@code storage} section ({@code section}, null when absent), read by {@link StoreSettings#fromMap}, which
+     * knows its rules and names every problem by its path; problems go to {@code errors}.
+     */
+    @SuppressWarnings("unchecked")
+    static StoreConfig read(JsonNode section, Map<String, String> environment, List<ConfigError> errors) {
+        if (section == null) {
+            return NONE;
+        }
+        if (!section.isObject()) {
+            errors.add(new ConfigError("storage", "expected a mapping, got " + ConfigNode.kind(section)));
+            return NONE;
+        }
+        try {
+            return new StoreConfig(Optional.of(StoreSettings.fromMap(new ObjectMapper().convertValue(section,
+                    Map.class), environment)));
+        } catch (StoreSettings.Invalid e) {
+            e.problems().forEach(p -> errors.add(new ConfigError(p.path(), p.message())));
+            return NONE;
+        }
     }
 }

@@ -59,6 +59,15 @@ public record UpstreamModelConfig(
                 defaultMaxTokens, policy, ownedBy, false);
     }
 
+    /** {@code api} of an {@code upstream} section: whether it is {@code responses}; an error recorded when unknown. */
+    static boolean responsesApi(ConfigNode n) {
+        String api = n.string("api", "chat_completions");
+        if (!api.equals("chat_completions") && !api.equals("responses")) {
+            n.error("api", "expected chat_completions or responses, was '" + api + "'");
+        }
+        return api.equals("responses");
+    }
+
     /**
      * One upstream server.
      *
