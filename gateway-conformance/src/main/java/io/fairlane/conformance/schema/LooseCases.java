@@ -49,11 +49,34 @@ final class LooseCases {
                         }
                     }
                 }
+                case RESPONSE -> nullResponseFields(root, tolerated);
+                case RESPONSE_STREAM_EVENT -> {
+                    if (root.get("response") instanceof ObjectNode response) {
+                        nullResponseFields(response, tolerated);
+                    }
+                }
                 default -> {
                 }
             }
         }
         return new Normalised(copy, tolerated);
+    }
+
+    /**
+     * The document types a response's {@code usage} as an object and its {@code user} as a string, yet its own
+     * examples of {@code response.created}, {@code response.in_progress} and {@code response.failed} carry
+     * {@code "usage": null} and {@code "user": null}, which is what OpenAI sends while a response has no usage yet
+     * or was made without a user; every SDK types both as optional.
+     */
+    private static void nullResponseFields(ObjectNode response, List<String> tolerated) {
+        for (String field : List.of("usage", "user")) {
+            if (response.has(field) && response.get(field).isNull()) {
+                response.remove(field);
+                if (!tolerated.contains(field + ": null")) {
+                    tolerated.add(field + ": null");
+                }
+            }
+        }
     }
 
     record Normalised(JsonNode document, List<String> tolerated) {

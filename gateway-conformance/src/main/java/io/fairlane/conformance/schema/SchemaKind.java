@@ -7,6 +7,9 @@ public enum SchemaKind {
     EMBEDDINGS("CreateEmbeddingResponse"),
     MODEL_LIST("ListModelsResponse"),
     MODEL("Model"),
+    RESPONSE("Response"),
+    RESPONSE_STREAM_EVENT("ResponseStreamEvent"),
+    RESPONSE_ITEM_LIST("ResponseItemList"),
     ERROR("ErrorResponse");
 
     private final String component;

@@ -48,7 +48,22 @@ public enum Breakage {
     SCHEMA_CHUNK_OBJECT_WRONG("schema.chat-completion-chunk"),
     EMBEDDINGS_NO_USAGE("schema.embeddings"),
     MODEL_NO_OWNED_BY("schema.models"),
-    ERROR_CODE_INTEGER("schema.error", "errors.envelope");
+    ERROR_CODE_INTEGER("schema.error", "errors.envelope"),
+    RESPONSES_ITEM_NO_ROLE("responses.object", "schema.response"),
+    RESPONSES_DELTA_BEFORE_ITEM("responses.stream-order"),
+    RESPONSES_SEQUENCE_REPEATS("responses.sequence-numbers"),
+    RESPONSES_DONE_TEXT_DIFFERS("responses.stream-text"),
+    RESPONSES_USAGE_NO_DETAILS("responses.usage", "schema.response"),
+    RESPONSES_CALL_NO_CALL_ID("responses.function-call", "schema.response"),
+    RESPONSES_CALL_DELTAS_LOSE_A_PIECE("responses.function-call-stream"),
+    RESPONSES_BAD_ITEM_ACCEPTED("responses.errors"),
+    RESPONSES_MID_STREAM_COMPLETED("responses.mid-stream-error"),
+    RESPONSES_STORE_FORGETS("responses.store-roundtrip"),
+    STRUCTURED_CHAT_IGNORES_SCHEMA("structured.chat-json-schema"),
+    STRUCTURED_RESPONSES_IGNORES_SCHEMA("structured.responses-json-schema"),
+    STRUCTURED_TOOL_ARGUMENTS_INVALID("structured.strict-tool"),
+    SCHEMA_RESPONSE_PART_NO_ANNOTATIONS("schema.response-stream-event"),
+    SCHEMA_RESPONSE_ITEMS_NO_FIRST_ID("schema.response-items");
 
     private final Set<String> expectedFailures;
 
