@@ -13,7 +13,8 @@
 # the embedding and lm_head weigh what the real model's do), written by the engine's own `ModelCli synth`.
 # --cpu-smoke: backend cpu, shape tiny (f32), a light load; the same path end to end, for a machine without a GPU.
 # Environment overrides: E2E_BACKEND, E2E_SHAPE, E2E_DTYPE, E2E_PORT (a free one), E2E_LOAD (load generator options,
-# see EndToEndLoad), E2E_WORK (/tmp/fairlane-e2e: model, config, cache).
+# see EndToEndLoad), E2E_OVERLAP (true: the engine loop a step ahead of the device; false: one step at a time),
+# E2E_WORK (/tmp/fairlane-e2e: model, config, cache).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -87,6 +88,7 @@ models:
       kv: {block_size: 16, $kv}
       max_batch_tokens: $batch_tokens
       max_running_sequences: $running
+      overlap: ${E2E_OVERLAP:-true}
 metrics:
   enabled: true
 YAML

@@ -1,16 +1,17 @@
 // Runs the scenarios every real client must pass against an OpenAI-compatible base URL: chat, streamed
 // chat, tools not streamed and streamed, and embeddings, with the openai SDK and the Vercel AI SDK
 // (@ai-sdk/openai-compatible, @ai-sdk/openai through openai.chat(), and @ai-sdk/openai's default provider,
-// which speaks the Responses API); and the openai SDK's Responses API: responses.create, responses.stream,
-// forced strict tool calls both ways, and a conversation continued with previous_response_id. Prints one
-// JSON line per scenario and exits 1 when any failed.
+// which speaks the Responses API); with the openai SDK only (the AI SDK has no batches), a batch: files.create,
+// batches.create, polling, files.content; and the openai SDK's Responses API: responses.create,
+// responses.stream, forced strict tool calls both ways, and a conversation continued with
+// previous_response_id. Prints one JSON line per scenario and exits 1 when any failed.
 //
 //   FAIRLANE_BASE_URL=http://127.0.0.1:8080/v1 FAIRLANE_API_KEY=... FAIRLANE_MODEL=... \
 //   FAIRLANE_EMBEDDING_MODEL=... [FAIRLANE_TOOL_CALLS_REFUSED=1] node clients.mjs
 //
 // FAIRLANE_TOOL_CALLS_REFUSED=1 is for a server that cannot force a tool call (a model without constrained
 // decoding): the tool scenarios then pass as 'refused' only when the client surfaces a 400 naming tool_choice.
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, streamText, embedMany, tool, jsonSchema } from 'ai';
@@ -105,6 +106,27 @@ const openaiNode = {
     check(r.data.length === 2, `${r.data.length} embeddings`);
     check(Array.isArray(r.data[0].embedding) && r.data[0].embedding.every(Number.isFinite), 'not a float vector');
     return `${r.data.length} x ${r.data[0].embedding.length}`;
+  },
+  async batch() {
+    const line = (id) => JSON.stringify({
+      custom_id: id, method: 'POST', url: '/v1/chat/completions',
+      body: { model, max_tokens: 8, messages: [{ role: 'user', content: 'Say hello.' }] },
+    });
+    const jsonl = `${line('node-1')}\n${line('node-2')}\n`;
+    const file = await sdk.files.create({ file: await toFile(Buffer.from(jsonl), 'node.jsonl'), purpose: 'batch' });
+    let batch = await sdk.batches.create({
+      input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h',
+    });
+    const deadline = Date.now() + 120_000;
+    while (['validating', 'in_progress', 'finalizing'].includes(batch.status) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      batch = await sdk.batches.retrieve(batch.id);
+    }
+    check(batch.status === 'completed', `the batch ended ${batch.status}`);
+    const content = await (await sdk.files.content(batch.output_file_id)).text();
+    const ids = content.trim().split('\n').map((l) => JSON.parse(l).custom_id).sort();
+    check(JSON.stringify(ids) === JSON.stringify(['node-1', 'node-2']), `output custom_ids ${ids}`);
+    return `${batch.id}: ${batch.request_counts.completed} of ${batch.request_counts.total} completed`;
   },
 };
 

@@ -16,6 +16,7 @@ import io.fairlane.gateway.config.TenantConfig;
 import io.fairlane.gateway.config.UpstreamModelConfig;
 import io.fairlane.gateway.http.HttpHandler;
 import io.fairlane.gateway.http.HttpServer;
+import io.fairlane.gateway.http.InProcessRequests;
 import io.fairlane.gateway.http.PreparationPool;
 import io.fairlane.gateway.http.Router;
 import io.fairlane.gateway.http.ServerState;
@@ -28,6 +29,7 @@ import io.fairlane.gateway.lane.Lanes;
 import io.fairlane.gateway.lane.local.LocalEngineBackend;
 import io.fairlane.gateway.lane.upstream.UpstreamBackend;
 import io.fairlane.gateway.lane.upstream.UpstreamClient;
+import io.fairlane.gateway.metrics.BatchMeters;
 import io.fairlane.gateway.metrics.GatewayMetrics;
 import io.fairlane.gateway.metrics.LaneMetrics;
 import io.fairlane.gateway.metrics.SloReporter;
@@ -37,6 +39,7 @@ import io.fairlane.gateway.responses.MemoryResponseStore;
 import io.fairlane.gateway.responses.ResponseStore;
 import io.fairlane.gateway.responses.ResponsesApi;
 import io.fairlane.gateway.slo.SloSpec;
+import io.fairlane.gateway.store.DurableState;
 import io.fairlane.gateway.tenant.Authenticator;
 import io.fairlane.gateway.tenant.TenantDirectory;
 import io.fairlane.scheduler.Ticker;
@@ -94,6 +97,8 @@ public final class Gateway implements AutoCloseable {
     private final CaptureRecorder captureRecorder;
     private final DurableState durable;
     private final ResponseStore responseStore;
+    private final FilesAndBatches filesAndBatches;
+    private final BatchMeters batchMeters;
     private final ServerState state = new ServerState();
     private final AtomicReference<TenantDirectory> tenants = new AtomicReference<>();
     private final AtomicReference<Lanes> lanes = new AtomicReference<>(new Lanes(List.of()));
@@ -129,10 +134,13 @@ public final class Gateway implements AutoCloseable {
         metrics.bindPreparation(preparation);
         this.idempotency = new IdempotencyStore(config.idempotency(), Ticker.system());
         this.captureRecorder = config.capture().file().map(CaptureRecorder::new).orElse(null);
-        this.durable = DurableState.open(config.storage(), System.getenv());
-        this.responseStore = durable.database()
-                .<ResponseStore>map(db -> new DatabaseResponseStore(db, config.responses(), System::currentTimeMillis))
-                .orElseGet(() -> new MemoryResponseStore(config.responses(), System::currentTimeMillis));
+        this.durable = DurableState.open(config.storage().settings());
+        this.responseStore = config.storage().settings().isPresent()
+                ? new DatabaseResponseStore(durable.database(), config.responses(), System::currentTimeMillis)
+                : new MemoryResponseStore(config.responses(), System::currentTimeMillis);
+        this.batchMeters = new BatchMeters(registry, GatewayMetrics.buckets(config.metrics(), config.tenants()));
+        batchMeters.register(config.tenants().stream().map(TenantConfig::id).toList());
+        this.filesAndBatches = new FilesAndBatches(durable, () -> this.config, lanes::get, batchMeters);
     }
 
     /**
@@ -148,7 +156,12 @@ public final class Gateway implements AutoCloseable {
             g.tenants.set(new TenantDirectory(config.tenants()));
             g.slos.configure(sloMap(config.tenants()));
             g.lanes.set(new Lanes(g.openLanes(config, Map.of())));
-            g.server = HttpServer.start(config.server(), g.transport, g.workers, g.router(), g.state, g.decorators());
+            Router router = g.router();
+            g.server = HttpServer.start(config.server(), g.transport, g.workers, router, g.state, g.decorators(),
+                    g.metrics.connectionStats());
+            g.metrics.bindConnections(g.server::openConnections);
+            g.filesAndBatches.startRunner(new InProcessRequests(g.workers, () -> router, g.state, g.decorators()),
+                    (int) Math.min(Integer.MAX_VALUE, config.server().maxBodyBytes()));
             g.state.setReady(true);
             return g;
         } catch (RuntimeException | InterruptedException e) {
@@ -177,8 +190,10 @@ public final class Gateway implements AutoCloseable {
                 .route(HttpMethod.GET, "/v1/models", endpoint("models", authenticated.apply(api.listModels())))
                 .routePrefix(HttpMethod.GET, MODELS_PREFIX, endpoint("models",
                         authenticated.apply(api.getModel(MODELS_PREFIX))))
+                .route(HttpMethod.POST, "/v1/moderations", endpoint("moderations", idempotent.apply(api.moderations())))
                 .route(HttpMethod.GET, "/health/live", endpoint("health", Operations.live()))
                 .route(HttpMethod.GET, "/health/ready", endpoint("health", Operations.ready(state)));
+        filesAndBatches.routes(r, authenticated, idempotent, Gateway::endpoint);
         UsageApi usage = new UsageApi(new UsageLedger(registry, slos),
                 () -> config.tenants().stream().map(TenantConfig::id).toList(), Clock.systemUTC());
         r.route(HttpMethod.GET, "/admin/usage", endpoint("admin",
@@ -316,6 +331,7 @@ public final class Gateway implements AutoCloseable {
         }
         tenants.set(new TenantDirectory(next.tenants()));
         slos.configure(sloMap(next.tenants()));
+        batchMeters.register(next.tenants().stream().map(TenantConfig::id).toList());
         List<Duration> inexact = metrics.missingBuckets(GatewayMetrics.buckets(previous.metrics(), next.tenants()));
         if (!inexact.isEmpty()) {
             LOG.warn("SLO thresholds {} are not latency-histogram buckets until a restart; SLO events and burn "
@@ -343,8 +359,8 @@ public final class Gateway implements AutoCloseable {
             LOG.warn("storage or responses settings changed; restart Fairlane to apply them");
         }
         config = new FairlaneConfig(previous.server(), next.tenants(), next.models(), previous.metrics(),
-                previous.idempotency(), previous.capture(), next.adminKeys(), previous.storage(),
-                previous.responses());
+                previous.idempotency(), previous.capture(), next.adminKeys(), previous.storage(), next.files(),
+                next.batches(), previous.responses());
         LOG.info("configuration applied: {} tenants, models {}", next.tenants().size(),
                 opened.stream().map(Lane::id).collect(Collectors.joining(", ")));
     }
@@ -358,6 +374,7 @@ public final class Gateway implements AutoCloseable {
         if (closed) {
             return true;
         }
+        filesAndBatches.stopRunner(); // batch lines in flight are put back, not drained
         state.beginDrain();
         if (server != null) {
             server.stopAccepting();
@@ -377,6 +394,7 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         closed = true;
+        filesAndBatches.stopRunner();
         state.setReady(false);
         state.beginDrain();
         if (server != null) {
@@ -391,9 +409,10 @@ public final class Gateway implements AutoCloseable {
             }
         }
         upstreamClient.close();
+        filesAndBatches.close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         responseStore.close(); // after the loops: no response finishes (and is stored) any more
-        durable.close();
+        durable.close(); // the one place the database closes, after every feature that writes to it
         if (captureRecorder != null) {
             captureRecorder.close();
         }

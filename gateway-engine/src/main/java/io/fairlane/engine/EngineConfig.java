@@ -23,6 +23,9 @@ import java.util.Objects;
  * @param cpuThreads          worker threads of the CPU backend; 0 means all cores
  * @param policy              the tenant scheduling policy of the waiting queue
  * @param tenants             tenants known at start
+ * @param preemption          whether running sequences are preempted for a tenant under its fair share
+ * @param overlap             whether the engine loop prepares the next step while the device runs the current one
+ *                            ({@link Overlap#AUTO}: where the backend feeds sampled tokens on the device)
  */
 public record EngineConfig(
         String modelId,
@@ -36,13 +39,17 @@ public record EngineConfig(
         int maxRunningSequences,
         int cpuThreads,
         Policy policy,
-        List<TenantSpec> tenants) {
+        List<TenantSpec> tenants,
+        Preemption preemption,
+        Overlap overlap) {
 
     public EngineConfig {
         Objects.requireNonNull(modelId, "modelId");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(preemption, "preemption");
+        Objects.requireNonNull(overlap, "overlap");
         devices = List.copyOf(devices);
         tenants = List.copyOf(tenants);
         if (!List.of("cpu", "cuda", "auto").contains(backend)) {
@@ -52,6 +59,25 @@ public record EngineConfig(
                 || cpuThreads < 0 || !(deviceMemoryFraction > 0 && deviceMemoryFraction <= 1)) {
             throw new IllegalArgumentException("invalid engine limits for model " + modelId);
         }
+    }
+
+    /** The policy's default preemption ({@link Preemption#defaultFor}) and overlap where the backend allows it. */
+    public EngineConfig(String modelId, ModelSource source, String backend, List<Integer> devices, int kvBlockSize,
+                        long kvCacheBytes, double deviceMemoryFraction, int maxBatchTokens, int maxRunningSequences,
+                        int cpuThreads, Policy policy, List<TenantSpec> tenants) {
+        this(modelId, source, backend, devices, kvBlockSize, kvCacheBytes, deviceMemoryFraction, maxBatchTokens,
+                maxRunningSequences, cpuThreads, policy, tenants, Preemption.defaultFor(policy), Overlap.AUTO);
+    }
+
+    /**
+     * Whether the engine loop overlaps its host work (planning the next step, detokenising, emitting) with the
+     * device's forward step.
+     */
+    public enum Overlap {
+        /** On where the backend can queue a step whose tokens are sampled by the one before, on the device (CUDA). */
+        AUTO,
+        /** Off: plan, run and take in one step at a time (what a backend without device-side feedback always does). */
+        OFF
     }
 
     /** Where a model's weights and tokenizer come from. */

@@ -67,10 +67,22 @@ public sealed interface TokenEvent {
         }
     }
 
-    /** The generation failed (or was aborted); nothing follows. */
-    record Failed(EngineException error) implements TokenEvent {
+    /**
+     * The generation failed (or was aborted); nothing follows.
+     *
+     * @param error what went wrong ({@link EngineException.Kind#ABORTED} when the client left)
+     * @param usage what the request used before it ended: the prompt tokens computed or found cached and the
+     *              tokens generated, the same numbers its tenant is charged ({@link Usage#NONE} when it never ran)
+     */
+    record Failed(EngineException error, Usage usage) implements TokenEvent {
         public Failed {
             Objects.requireNonNull(error, "error");
+            Objects.requireNonNull(usage, "usage");
+        }
+
+        /** A failure before anything was used. */
+        public Failed(EngineException error) {
+            this(error, Usage.NONE);
         }
     }
 

@@ -11,6 +11,9 @@ package io.fairlane.engine;
  */
 public record Usage(int promptTokens, int cachedTokens, int completionTokens, int reasoningTokens) {
 
+    /** Nothing used. */
+    public static final Usage NONE = new Usage(0, 0, 0, 0);
+
     public Usage {
         if (promptTokens < 0 || cachedTokens < 0 || completionTokens < 0 || cachedTokens > promptTokens
                 || reasoningTokens < 0 || reasoningTokens > completionTokens) {

@@ -215,8 +215,8 @@ final class DeficitDiscipline implements Discipline {
             waiting.update(f, threshold(f), f.enteredSequence);
         } else if (isEligible && !longestPrefixMatch) {
             eligible.update(f, threshold(f), f.enteredSequence);
-        } else if (headChanged && longestPrefixMatch) {
-            eligible.update(f, f.headId(), 0);
+        } else if (headChanged && longestPrefixMatch && isEligible) {
+            eligible.update(f, f.headId(), 0); // a waiting flow is keyed by its threshold, which did not change
         }
     }
 

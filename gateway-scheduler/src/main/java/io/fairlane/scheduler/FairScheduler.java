@@ -26,6 +26,10 @@ import java.util.stream.Collectors;
  * O(log n) in the number of tenants with queued work; nothing scans all tenants or all tickets, except
  * DLPM's longest-prefix-match scan, which only runs while at most {@code lpmWaitingLimit} tickets wait.
  *
+ * <p><b>Out of order.</b> {@code nextOf} dispatches one tenant's first main-class ticket whatever the policy would
+ * pick (an engine preempting for a tenant under its fair share); the charge and the discipline's bookkeeping are
+ * those of any dispatch.
+ *
  * <p><b>Tiers.</b> {@code next} asks the main discipline first and the flex one only when no main flow is
  * dispatchable, so flex work only gets capacity that no priority or default work of any tenant could use.
  * Within a tenant's main flow, priority tickets go before default ones; across tenants the policy decides,
@@ -248,6 +252,30 @@ final class FairScheduler<W> implements TenantScheduler<W> {
         }
     }
 
+    @Override
+    public Optional<Ticket<W>> nextOf(String tenant, Capacity<W> capacity) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(capacity, "capacity");
+        lock.lock();
+        try {
+            updateSlots(capacity.slots());
+            TenantAccount a = accounts.get(tenant);
+            TenantFlow f = a == null ? null : a.flow(ServiceClass.MAIN);
+            if (f == null || !f.scheduled) {
+                return Optional.empty(); // nothing queued, or at its cap
+            }
+            @SuppressWarnings("unchecked")
+            QueuedTicket<W> t = (QueuedTicket<W>) f.head();
+            if (!capacity.fits(t.work(), t.estimate())) {
+                return Optional.empty();
+            }
+            dispatch(t, ticker.nanos());
+            return Optional.of(t);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void dispatch(QueuedTicket<W> t, long now) {
         TenantFlow f = t.flow;
         TenantAccount a = f.account;
@@ -450,10 +478,16 @@ final class FairScheduler<W> implements TenantScheduler<W> {
         dropIfGone(a);
     }
 
+    /** Gives back the reservation's unused tokens, or charges what was used beyond it. */
     private static void refundTokens(QueuedTicket<?> t, ActualCost used, long now) {
         TenantAccount a = t.flow.account;
         if (t.reservedTokens > 0 && a.tokenBucket != null) {
-            a.tokenBucket.refund(t.reservedTokens - ((long) used.promptTokens() + used.outputTokens()), now);
+            long unused = t.reservedTokens - ((long) used.promptTokens() + used.outputTokens());
+            if (unused >= 0) {
+                a.tokenBucket.refund(unused, now);
+            } else {
+                a.tokenBucket.charge(-unused, now);
+            }
         }
     }
 

@@ -28,6 +28,17 @@ public interface TenantScheduler<W> {
      */
     Optional<Ticket<W>> next(Capacity<W> capacity);
 
+    /**
+     * The first queued priority or default ticket of {@code tenant}, out of the policy's order, if it fits
+     * {@code capacity}; charged as {@link #next} charges. For a dispatcher that makes room by preempting running work
+     * for a tenant below its fair share of the lane, when the policy's own choice does not fit: a tenant under its
+     * share is then never kept waiting behind another's queue. Empty when the tenant has no such work, is at its
+     * {@code maxShare} cap, or the work does not fit. Flex work is never handed out here.
+     */
+    default Optional<Ticket<W>> nextOf(String tenant, Capacity<W> capacity) {
+        return Optional.empty();
+    }
+
     /** Reports {@code newOutputTokens} more output produced by running {@code ticket}. */
     void progress(Ticket<W> ticket, int newOutputTokens);
 

@@ -5,7 +5,9 @@ import java.time.Duration;
 /**
  * A per-minute budget as a continuously refilling bucket: it holds at most {@code perMinute} units and
  * regains {@code perMinute} units over 60 seconds. Reservations take units up front; refunds give back
- * what was not used, never above the bucket's size. Guarded by the owning scheduler's lock.
+ * what was not used, never above the bucket's size; a request that used more than it reserved (an upstream
+ * counting more prompt tokens than estimated) is charged the excess, which may leave the bucket in debt until it
+ * refills. Guarded by the owning scheduler's lock.
  */
 final class TokenBucket {
 
@@ -38,10 +40,10 @@ final class TokenBucket {
         }
     }
 
-    /** Units available now, rounded down. */
+    /** Units available now, rounded down (0 while in debt). */
     long remaining(long nowNanos) {
         refill(nowNanos);
-        return (long) Math.floor(level);
+        return Math.max(0, (long) Math.floor(level));
     }
 
     boolean tryTake(long units, long nowNanos) {
@@ -59,6 +61,15 @@ final class TokenBucket {
         }
         refill(nowNanos);
         level = Math.min(perMinute, level + units);
+    }
+
+    /** Takes {@code units} beyond a reservation, even below zero: what was used is owed. */
+    void charge(long units, long nowNanos) {
+        if (units <= 0) {
+            return;
+        }
+        refill(nowNanos);
+        level -= units;
     }
 
     /** Time until {@code units} are available (zero when they are now). */

@@ -136,6 +136,28 @@ class AdmissionTest {
     }
 
     @Test
+    void complete_usedMoreThanReserved_chargesTheExcess() {
+        var s = Schedulers.create(policy, ticker, TenantSpec.of("a", 1).withRateLimits(new RateLimits(0, 1000)));
+        queue(s, "a", "a0", cost(100, 100));
+        Ticket<String> t = s.next(Capacity.unlimited()).orElseThrow();
+        s.complete(t, new ActualCost(500, 0, 100));
+
+        assertThat(s.rateLimitStatus("a").remainingTokens()).isEqualTo(1000 - 600);
+    }
+
+    @Test
+    void complete_usedMoreThanTheBucketHeld_leavesADebtThatDelaysTheNextRequest() {
+        var s = Schedulers.create(policy, ticker, TenantSpec.of("a", 1).withRateLimits(new RateLimits(0, 1000)));
+        queue(s, "a", "a0", cost(100, 100));
+        Ticket<String> t = s.next(Capacity.unlimited()).orElseThrow();
+        s.complete(t, new ActualCost(1200, 0, 300));
+        ticker.advanceMillis(29_000); // refills 483 of the 500 owed: still in debt
+
+        assertThat(reasonOf(s.offer("a", "a1", cost(1, 0), ServiceTier.DEFAULT)))
+                .isEqualTo(Admission.Reason.TOKENS_PER_MINUTE);
+    }
+
+    @Test
     void cancel_queuedTicket_refundsItsRequestAndTokens() {
         var s = Schedulers.create(policy, ticker, TenantSpec.of("a", 1).withRateLimits(new RateLimits(10, 1000)));
         Ticket<String> t = queue(s, "a", "a0", cost(300, 200));

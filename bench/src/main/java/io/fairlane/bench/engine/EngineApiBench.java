@@ -83,10 +83,15 @@ public final class EngineApiBench {
      * only timing matters).
      */
     private Path model() throws Exception {
-        Path root = Path.of(opt("model-root", "target/bench-models"));
-        String shape = opt("shape", "llama-110m");
-        String dtype = opt("dtype", "bf16");
-        int context = intOpt("context", 8192);
+        return model(Path.of(opt("model-root", "target/bench-models")), opt("shape", "llama-110m"),
+                opt("dtype", "bf16"), intOpt("context", 8192));
+    }
+
+    /**
+     * Synthetic {@code shape} in {@code dtype} with the built-in tokenizer under {@code root}, its context raised to
+     * {@code context}; written once, then reused.
+     */
+    static Path model(Path root, String shape, String dtype, int context) throws Exception {
         Path dir = root.resolve(shape + "-" + dtype + "-ctx" + context);
         if (!Files.isDirectory(dir)) {
             Path tok = root.resolve("builtin-tokenizer");

@@ -330,7 +330,7 @@ public final class EndToEndLoad {
     }
 
     /** Nearest-rank percentile; NaN for no values. */
-    static double percentile(double[] values, double p) {
+    public static double percentile(double[] values, double p) {
         if (values.length == 0) {
             return Double.NaN;
         }

@@ -25,6 +25,7 @@ public final class Catalogue {
         checks.addAll(ChatChecks.all());
         checks.addAll(EmbeddingChecks.all());
         checks.addAll(ModelChecks.all());
+        checks.addAll(FileChecks.all());
         checks.addAll(ErrorChecks.statuses());
         checks.addAll(IdempotencyChecks.all());
         checks.addAll(ResponseChecks.all());

@@ -9,6 +9,7 @@ import io.fairlane.conformance.wire.SseEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -32,7 +33,12 @@ final class SchemaChecks {
                 schemaCheck("schema.response-stream-event", SchemaKind.RESPONSE_STREAM_EVENT,
                         "Responses API stream events"),
                 schemaCheck("schema.response-items", SchemaKind.RESPONSE_ITEM_LIST, "input item lists"),
-                schemaCheck("schema.error", SchemaKind.ERROR, "error bodies and error events"));
+                schemaCheck("schema.error", SchemaKind.ERROR, "error bodies and error events"),
+                new Check("schema.files-batches", Suite.SCHEMA,
+                        "file and batch objects and their lists match the OpenAPI document",
+                        (context, findings) -> validate(context, findings, List.of(SchemaKind.FILE,
+                                SchemaKind.FILE_LIST, SchemaKind.FILE_DELETED, SchemaKind.BATCH,
+                                SchemaKind.BATCH_LIST))));
     }
 
     private static Check schemaCheck(String id, SchemaKind kind, String what) {
@@ -75,6 +81,24 @@ final class SchemaChecks {
             findings.observe(documents.size() + " documents valid" + (tolerated.isEmpty() ? ""
                     : "; tolerated loose cases " + tolerated), null);
         }
+    }
+
+    /** The kind of a successful files or batches answer, by method and path; empty for content and the rest. */
+    private static Optional<SchemaKind> filesAndBatches(Exchange exchange, String path) {
+        String method = exchange.request().method();
+        if (path.endsWith("/files")) {
+            return Optional.of(method.equals("GET") ? SchemaKind.FILE_LIST : SchemaKind.FILE);
+        }
+        if (path.matches(".*/files/[^/]+")) {
+            return Optional.of(method.equals("DELETE") ? SchemaKind.FILE_DELETED : SchemaKind.FILE);
+        }
+        if (path.endsWith("/batches")) {
+            return Optional.of(method.equals("GET") ? SchemaKind.BATCH_LIST : SchemaKind.BATCH);
+        }
+        if (path.matches(".*/batches/[^/]+(/cancel)?")) {
+            return Optional.of(SchemaKind.BATCH);
+        }
+        return Optional.empty();
     }
 
     /** Classifies what the run received by endpoint, status and framing. */
@@ -136,6 +160,9 @@ final class SchemaChecks {
             } else if (path.contains("/models/")) {
                 response.json().ifPresent(json -> documents.add(
                         new Document(SchemaKind.MODEL, json, exchange, exchange.purpose())));
+            } else {
+                filesAndBatches(exchange, path).ifPresent(kind -> response.json().ifPresent(json -> documents.add(
+                        new Document(kind, json, exchange, exchange.purpose()))));
             }
         }
         return documents;

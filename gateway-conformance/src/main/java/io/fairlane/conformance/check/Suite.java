@@ -11,6 +11,7 @@ public enum Suite {
     CHAT("chat completion parameters"),
     EMBEDDINGS("embeddings, float and base64"),
     MODELS("model list and retrieval"),
+    FILES("files and batches: upload, content, delete, a batch run to completion"),
     ERRORS("error statuses, bodies and retry headers"),
     IDEMPOTENCY("Idempotency-Key replay"),
     RESPONSES("the Responses API: objects, events, usage, calls, errors, stored responses"),

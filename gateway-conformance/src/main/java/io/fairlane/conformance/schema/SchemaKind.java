@@ -10,7 +10,12 @@ public enum SchemaKind {
     RESPONSE("Response"),
     RESPONSE_STREAM_EVENT("ResponseStreamEvent"),
     RESPONSE_ITEM_LIST("ResponseItemList"),
-    ERROR("ErrorResponse");
+    ERROR("ErrorResponse"),
+    FILE("OpenAIFile"),
+    FILE_LIST("ListFilesResponse"),
+    FILE_DELETED("DeleteFileResponse"),
+    BATCH("Batch"),
+    BATCH_LIST("ListBatchesResponse");
 
     private final String component;
 

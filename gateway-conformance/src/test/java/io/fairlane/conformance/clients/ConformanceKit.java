@@ -126,6 +126,8 @@ public abstract class ConformanceKit {
                 assertThat(client.toolsStream()).isNotEmpty();
             }
             assertThat(client.embeddings().data()).hasSize(2);
+            assertThat(client.batch()).hasSize(2).anyMatch(l -> l.contains("\"java-1\""))
+                    .anyMatch(l -> l.contains("\"java-2\""));
         }
     }
 
@@ -170,7 +172,7 @@ public abstract class ConformanceKit {
         List<NodeClients.Result> results = NodeClients.run(target.baseUrl(), target.apiKey(), target.model(),
                 target.embeddingModel(), target.toolCallsRefused().isPresent());
 
-        assertThat(results).hasSize(25).allSatisfy(r -> assertThat(r.status())
+        assertThat(results).hasSize(26).allSatisfy(r -> assertThat(r.status())
                 .as(r.client() + " " + r.scenario() + ": " + r.detail())
                 .isIn(target.toolCallsRefused().isPresent() && TOOL_SCENARIOS.contains(r.scenario())
                         ? List.of("refused") : "embeddings".equals(r.scenario()) && r.client().endsWith("-responses")

@@ -3,11 +3,14 @@ package io.fairlane.conformance.clients;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
+import com.openai.core.http.HttpResponse;
 import com.openai.core.http.StreamResponse;
 import com.openai.helpers.ChatCompletionAccumulator;
 import com.openai.helpers.ResponseAccumulator;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
+import com.openai.models.batches.Batch;
+import com.openai.models.batches.BatchCreateParams;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
@@ -16,6 +19,9 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
+import com.openai.models.files.FileCreateParams;
+import com.openai.models.files.FileObject;
+import com.openai.models.files.FilePurpose;
 import com.openai.models.responses.FunctionTool;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
@@ -24,8 +30,11 @@ import com.openai.models.responses.ResponseOutputItem;
 import com.openai.models.responses.ResponseStreamEvent;
 import com.openai.models.responses.ToolChoiceOptions;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The scenarios every client must pass, with OpenAI's Java SDK in strict mode ({@code responseValidation(true)}:
@@ -180,6 +189,38 @@ public final class OpenAiJavaScenarios implements AutoCloseable {
     public CreateEmbeddingResponse embeddings() {
         return client.embeddings().create(EmbeddingCreateParams.builder().model(embeddingModel)
                 .inputOfArrayOfStrings(List.of("The quick brown fox", "jumps")).build());
+    }
+
+    /**
+     * A batch as a client runs one: upload a JSONL file of two chat requests ({@code files.create}), create the batch
+     * ({@code batches.create}), poll it until it ends, and read its output file ({@code files.content}); returns the
+     * output's lines.
+     */
+    public List<String> batch() throws Exception {
+        String jsonl = line("java-1") + "\n" + line("java-2") + "\n";
+        FileObject file = client.files().create(FileCreateParams.builder()
+                .file(jsonl.getBytes(StandardCharsets.UTF_8)).purpose(FilePurpose.BATCH).build());
+        Batch batch = client.batches().create(BatchCreateParams.builder().inputFileId(file.id())
+                .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS)
+                .completionWindow(BatchCreateParams.CompletionWindow._24H).build());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        Set<Batch.Status> running = Set.of(Batch.Status.VALIDATING, Batch.Status.IN_PROGRESS, Batch.Status.FINALIZING);
+        while (running.contains(batch.status()) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            batch = client.batches().retrieve(batch.id());
+        }
+        if (!batch.status().equals(Batch.Status.COMPLETED)) {
+            throw new IllegalStateException("the batch ended " + batch.status() + ": " + batch);
+        }
+        try (HttpResponse content = client.files().content(batch.outputFileId().orElseThrow())) {
+            return new String(content.body().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        }
+    }
+
+    private String line(String customId) {
+        return "{\"custom_id\":\"" + customId + "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\","
+                + "\"body\":{\"model\":\"" + model + "\",\"max_tokens\":8,\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"Say hello.\"}]}}";
     }
 
     @Override

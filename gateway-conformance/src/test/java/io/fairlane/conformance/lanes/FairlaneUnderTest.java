@@ -94,9 +94,19 @@ final class FairlaneUnderTest implements AutoCloseable {
                 metrics:
                   enabled: false
                 capture: {file: "%s"}
+                storage: {directory: "%s"}
                 """.formatted(CACHE_DIR, MAX_BODY_BYTES, ApiKeyHash.of(KEY), RECORDED_TENANT,
                 ApiKeyHash.of(RECORDED_KEY), ApiKeyHash.of(LIMITED_KEY), ApiKeyHash.of(NO_QUOTA_KEY),
-                models.strip().indent(2).stripTrailing(), captureFile);
+                models.strip().indent(2).stripTrailing(), captureFile, stateDir());
+    }
+
+    /** A fresh directory for this Fairlane's durable state (files, batches): each lane has its own store. */
+    private static Path stateDir() {
+        try {
+            return java.nio.file.Files.createTempDirectory("fairlane-conformance-state");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     URI baseUrl() {

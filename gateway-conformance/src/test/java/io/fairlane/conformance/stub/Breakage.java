@@ -63,7 +63,16 @@ public enum Breakage {
     STRUCTURED_RESPONSES_IGNORES_SCHEMA("structured.responses-json-schema"),
     STRUCTURED_TOOL_ARGUMENTS_INVALID("structured.strict-tool"),
     SCHEMA_RESPONSE_PART_NO_ANNOTATIONS("schema.response-stream-event"),
-    SCHEMA_RESPONSE_ITEMS_NO_FIRST_ID("schema.response-items");
+    SCHEMA_RESPONSE_ITEMS_NO_FIRST_ID("schema.response-items"),
+    FILE_BYTES_WRONG("files.upload"),
+    FILE_LIST_OMITS("files.retrieve"),
+    FILE_CONTENT_TRUNCATED("files.content"),
+    FILE_DELETE_KEEPS("files.delete"),
+    BATCH_WRONG_WINDOW("batches.create"),
+    BATCH_LINE_TWICE("batches.complete"),
+    BATCH_CANCEL_FINISHED_OK("batches.cancel-finished"),
+    BATCH_ERRORS_WITHOUT_LINE("batches.invalid-input"),
+    SCHEMA_FILE_CREATED_STRING("schema.files-batches");
 
     private final Set<String> expectedFailures;
 

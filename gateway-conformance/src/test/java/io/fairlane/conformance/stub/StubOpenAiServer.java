@@ -64,6 +64,7 @@ public final class StubOpenAiServer implements AutoCloseable {
     private final Map<String, StoredResponse> idempotency = new ConcurrentHashMap<>();
     private final Random unseeded = new Random();
     private final StubResponses responses = new StubResponses(this);
+    private final StubFiles files;
 
     private record StoredResponse(JsonNode requestBody, byte[] response) {
     }
@@ -71,6 +72,7 @@ public final class StubOpenAiServer implements AutoCloseable {
     private StubOpenAiServer(Set<Breakage> breakages, boolean refusesForcedToolCalls) throws IOException {
         this.breakages = breakages.isEmpty() ? EnumSet.noneOf(Breakage.class) : EnumSet.copyOf(breakages);
         this.refusesForcedToolCalls = refusesForcedToolCalls;
+        this.files = new StubFiles(this.breakages);
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
         server.setExecutor(executor);
@@ -169,7 +171,16 @@ public final class StubOpenAiServer implements AutoCloseable {
                 embeddings(exchange, request);
             }
         } else {
-            sendError(exchange, 404, "invalid_request_error", "Unknown path " + path, null, "not_found");
+            StubFiles.Reply reply = files.handle(method, path, exchange.getRequestURI().getRawQuery(),
+                    exchange.getRequestHeaders().getFirst("Content-Type"), body);
+            switch (reply) {
+                case null -> sendError(exchange, 404, "invalid_request_error", "Unknown path " + path, null,
+                        "not_found");
+                case StubFiles.Json j -> sendJson(exchange, j.status(), j.body());
+                case StubFiles.Bytes b -> sendBytes(exchange, 200, "application/octet-stream", b.body());
+                case StubFiles.Error e -> sendError(exchange, e.status(), "invalid_request_error", e.message(),
+                        e.param(), e.code());
+            }
         }
     }
 

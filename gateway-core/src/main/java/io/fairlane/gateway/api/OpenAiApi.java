@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fairlane.gateway.config.TenantConfig;
 import io.fairlane.gateway.http.Exchange;
 import io.fairlane.gateway.http.HttpHandler;
+import io.fairlane.gateway.http.InProcessRequests;
 import io.fairlane.gateway.http.Json;
 import io.fairlane.gateway.http.PreparationPool;
 import io.fairlane.gateway.lane.Lane;
@@ -16,6 +17,9 @@ import io.fairlane.gateway.openai.Bodies;
 import io.fairlane.gateway.openai.ChatCompletionRequest;
 import io.fairlane.gateway.openai.CompletionRequest;
 import io.fairlane.gateway.openai.EmbeddingsRequest;
+import io.fairlane.gateway.openai.ModerationRequest;
+import io.fairlane.gateway.http.ApiError;
+import io.fairlane.gateway.http.ApiException;
 import io.fairlane.gateway.openai.ServiceTiers;
 import io.fairlane.scheduler.ServiceTier;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -74,12 +78,32 @@ public final class OpenAiApi {
     }
 
     /**
+     * {@code POST /v1/moderations}: forwarded to the upstream model it names (or {@code omni-moderation-latest}).
+     * Without such a model in the configuration it is a 404 saying what to configure.
+     */
+    public HttpHandler moderations() {
+        return exchange -> {
+            exchange.log().endpoint = "moderations";
+            pool.parse(exchange, body -> ModerationRequest.parse(Bodies.parse(body)), request -> {
+                Lane lane = lanes.get().find(request.model()).orElseThrow(() -> new ApiException(new ApiError(404,
+                        "The model `" + request.model() + "` does not exist or you do not have access to it. "
+                                + "/v1/moderations is forwarded to an upstream: configure a model with id `"
+                                + request.model() + "` under `models` with an `upstream` (an OpenAI-compatible "
+                                + "server that serves moderations).", "invalid_request_error", "model",
+                        "model_not_found")));
+                lane.backend().moderations(exchange, request, context(exchange, lane, null));
+            });
+        };
+    }
+
+    /**
      * Resolves the tier {@code requestedTier} for the exchange's tenant and counts the request in flight on
      * {@code lane}: what every generation endpoint does once its model is resolved.
      */
     public RequestContext context(Exchange exchange, Lane lane, String requestedTier) {
         TenantConfig tenant = exchange.tenant();
-        ServiceTier tier = ServiceTiers.resolve(requestedTier, tenant);
+        // In-process work (batch lines) is scheduled in the tier its runner chose, whatever the line's body says.
+        ServiceTier tier = ServiceTiers.resolve(InProcessRequests.serviceTierOf(exchange).orElse(requestedTier), tenant);
         exchange.log().serviceTier = ServiceTiers.wire(tier);
         RequestMeters meters = metrics.started(exchange, lane.id());
         return new RequestContext(tenant, tier, meters);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fairlane.engine.EngineConfig;
+import io.fairlane.engine.Preemption;
 import io.fairlane.gateway.slo.SloSpec;
 import io.fairlane.scheduler.Policy;
 import io.fairlane.scheduler.RateLimits;
@@ -88,14 +89,16 @@ public final class ConfigLoader {
                     "capture.file", "is required: tenant '" + t.id() + "' opts in to capture")));
         }
         List<ApiKeyHash> adminKeys = adminKeys(top, tenants, errors);
-        StoreConfig storage = StoreConfig.read(top.raw("storage"), environment, errors);
+        StoreConfig storage = StoreConfig.read(top.raw("storage"), environment, home(), errors);
+        FilesConfig files = FilesConfig.read(top.section("files"));
+        BatchesConfig batches = BatchesConfig.read(top.section("batches"));
         ResponsesConfig responses = top.section("responses").map(ResponsesConfig::read).orElse(ResponsesConfig.DEFAULT);
         top.finish();
         if (!errors.isEmpty()) {
             throw new ConfigException(source, errors);
         }
-        return new FairlaneConfig(server, tenants, models, metrics, idempotency, capture, adminKeys, storage,
-                responses);
+        return new FairlaneConfig(server, tenants, models, metrics, idempotency, capture, adminKeys, storage, files,
+                batches, responses);
     }
 
     /**
@@ -135,11 +138,13 @@ public final class ConfigLoader {
         int header = 16 * 1024;
         int uri = 8 * 1024;
         long buffered = 4L * 1024 * 1024;
+        ClientLimits clientLimits = ClientLimits.DEFAULT;
         if (limits != null) {
             body = positiveSize(limits, "max_body_size", body, Integer.MAX_VALUE);
             header = (int) positiveSize(limits, "max_header_size", header, 1 << 20);
             uri = (int) positiveSize(limits, "max_uri_length", uri, 1 << 20);
             buffered = positiveSize(limits, "max_buffered_output", buffered, Integer.MAX_VALUE);
+            clientLimits = ClientLimitsReader.limits(limits, clientLimits);
             limits.finish();
         }
         ConfigNode timeouts = n.section("timeouts").orElse(null);
@@ -150,6 +155,7 @@ public final class ConfigLoader {
             idle = positive(timeouts, "idle", idle);
             headerRead = positive(timeouts, "header_read", headerRead);
             slowClient = positive(timeouts, "slow_client", slowClient);
+            clientLimits = ClientLimitsReader.timeouts(timeouts, clientLimits);
             timeouts.finish();
         }
         Duration shutdown = positive(n, "shutdown_deadline", Duration.ofSeconds(30));
@@ -165,7 +171,7 @@ public final class ConfigLoader {
         Path cacheDir = cache == null ? defaultCacheDir() : expandHome(cache);
         n.finish();
         return new ServerConfig(host, port, loops, body, header, uri, idle, headerRead, shutdown, slowClient,
-                buffered, cacheDir, prepThreads, prepQueue);
+                buffered, cacheDir, prepThreads, prepQueue, clientLimits);
     }
 
     /** {@code $FAIRLANE_CACHE}, else {@code ~/.cache/fairlane}. */
@@ -279,7 +285,7 @@ public final class ConfigLoader {
                 rl.get().finish();
             }
             Optional<String> cacheGroup = Optional.ofNullable(t.string("cache_group", null));
-            List<SloSpec> slos = slos(t, errors);
+            List<SloSpec> slos = SloSection.read(t, errors);
             boolean capture = t.bool("capture", false);
             t.finish();
             if (id != null) {
@@ -288,77 +294,6 @@ public final class ConfigLoader {
             }
         }
         return out;
-    }
-
-    /**
-     * A tenant's SLOs, each either a mapping ({@code {name: ttft, metric: ttft, threshold: 500ms,
-     * objective: 0.99}}) or the one-line expression of {@link SloSpec#parse} ({@code "ttft <= 500ms for 99%"}).
-     * Metrics: {@code ttft}, {@code itl}, {@code e2e}, {@code queue_time} (latency, threshold required) and
-     * {@code errors} (also spelled {@code availability}).
-     */
-    private List<SloSpec> slos(ConfigNode tenant, List<ConfigError> errors) {
-        List<SloSpec> out = new ArrayList<>();
-        Set<String> names = new HashSet<>();
-        for (Map.Entry<String, JsonNode> item : tenant.items("slos")) {
-            String path = item.getKey();
-            JsonNode node = item.getValue();
-            SloSpec spec = null;
-            if (node.isTextual()) {
-                try {
-                    spec = SloSpec.parse(node.asText());
-                } catch (IllegalArgumentException e) {
-                    errors.add(new ConfigError(path, e.getMessage()));
-                }
-            } else if (node.isObject()) {
-                spec = slo(new ConfigNode(node, path, errors));
-            } else {
-                errors.add(new ConfigError(path, "expected a mapping or an expression like 'ttft <= 500ms for 99%', got "
-                        + ConfigNode.kind(node)));
-            }
-            if (spec != null && !names.add(spec.name())) {
-                errors.add(new ConfigError(path, "duplicate SLO name '" + spec.name() + "' for this tenant"));
-            } else if (spec != null) {
-                out.add(spec);
-            }
-        }
-        return out;
-    }
-
-    private static SloSpec slo(ConfigNode s) {
-        String metric = s.requiredString("metric");
-        String name = s.string("name", metric);
-        Duration threshold = s.duration("threshold", null);
-        if (!s.has("objective")) {
-            s.error("objective", "is required (e.g. 0.99)");
-        }
-        double objective = s.number("objective", 0.99, 0, 1, true);
-        if (objective >= 1) {
-            s.error("objective", "must be below 1 (an objective of 1 leaves no error budget)");
-            objective = 0.99;
-        }
-        s.finish();
-        if (metric == null) {
-            return null;
-        }
-        boolean availability = metric.equals("errors") || metric.equals("availability");
-        if (!availability && !List.of("ttft", "itl", "e2e", "queue_time").contains(metric)) {
-            s.error("metric", "unknown metric '" + metric + "'; expected ttft, itl, e2e, queue_time or errors");
-            return null;
-        }
-        if (!availability && threshold == null) {
-            s.error("threshold", "is required for a latency SLO (e.g. 500ms)");
-            return null;
-        }
-        if (availability && threshold != null) {
-            s.error("threshold", "has no meaning for an errors SLO; remove it");
-            return null;
-        }
-        try {
-            return SloSpec.of(name, metric, threshold, objective);
-        } catch (IllegalArgumentException e) {
-            s.error(null, e.getMessage());
-            return null;
-        }
     }
 
     private List<ModelConfig> models(ConfigNode top, ServerConfig server, List<ConfigError> errors) {
@@ -376,7 +311,8 @@ public final class ConfigLoader {
                 m.error("id", "duplicate model id '" + id + "'");
             }
             String ownedBy = m.string("owned_by", null);
-            Policy policy = policy(m);
+            Scheduling scheduling = scheduling(m);
+            Policy policy = scheduling.policy();
             Optional<ConfigNode> local = m.section("local");
             Optional<ConfigNode> upstream = m.section("upstream");
             if (local.isPresent() == upstream.isPresent()) {
@@ -384,8 +320,12 @@ public final class ConfigLoader {
             }
             ModelConfig model = null;
             if (local.isPresent()) {
-                model = local(id, local.get(), policy, ownedBy == null ? "fairlane" : ownedBy, server);
+                model = local(id, local.get(), scheduling, ownedBy == null ? "fairlane" : ownedBy, server);
             } else if (upstream.isPresent()) {
+                if (scheduling.preemptionConfigured()) {
+                    m.error("scheduler.preemption", "applies to local models only: an upstream lane cannot preempt a"
+                            + " request it has already sent");
+                }
                 model = upstream(id, upstream.get(), policy, ownedBy == null ? "upstream" : ownedBy);
             }
             m.finish();
@@ -396,16 +336,23 @@ public final class ConfigLoader {
         return out;
     }
 
-    private static Policy policy(ConfigNode m) {
+    /** A model's {@code scheduler} section: the waiting queue's policy and, for local engines, preemption. */
+    private record Scheduling(Policy policy, Preemption preemption, boolean preemptionConfigured) {
+    }
+
+    private static Scheduling scheduling(ConfigNode m) {
         Optional<ConfigNode> s = m.section("scheduler");
         if (s.isEmpty()) {
-            return new Policy.DeficitRoundRobin(4096);
+            Policy drr = new Policy.DeficitRoundRobin(4096);
+            return new Scheduling(drr, Preemption.defaultFor(drr), false);
         }
         ConfigNode n = s.get();
         String name = n.string("policy", "drr");
         long quantum = n.integer("quantum", 4096, 1, Long.MAX_VALUE);
+        String preemption = n.string("preemption", null);
+        Duration window = n.duration("preemption_window", null);
         n.finish();
-        return switch (name) {
+        Policy policy = switch (name) {
             case "fcfs" -> new Policy.Fcfs();
             case "drr" -> new Policy.DeficitRoundRobin(quantum);
             case "vtc" -> new Policy.VirtualTokenCounter();
@@ -415,9 +362,23 @@ public final class ConfigLoader {
                 yield new Policy.DeficitRoundRobin(quantum);
             }
         };
+        boolean fair = preemption == null ? !(Preemption.defaultFor(policy) instanceof Preemption.None)
+                : preemption.equals("fair");
+        if (preemption != null && !preemption.equals("fair") && !preemption.equals("none")) {
+            n.error("preemption", "expected none or fair, was '" + preemption + "'");
+            fair = false;
+        }
+        if (window != null && !fair && (preemption == null || preemption.equals("none"))) {
+            n.error("preemption_window", "has no meaning without preemption: fair (" + (preemption == null
+                    ? "policy " + name + " defaults to none" : "preemption is none") + ")");
+        }
+        Preemption p = fair ? new Preemption.FairShare(window == null ? Preemption.DEFAULT_WINDOW : window)
+                : Preemption.none();
+        return new Scheduling(policy, p, preemption != null || window != null);
     }
 
-    private LocalModelConfig local(String id, ConfigNode n, Policy policy, String ownedBy, ServerConfig server) {
+    private LocalModelConfig local(String id, ConfigNode n, Scheduling scheduling, String ownedBy,
+                                   ServerConfig server) {
         Optional<ConfigNode> synthetic = n.section("synthetic");
         String path = n.string("path", null);
         EngineConfig.ModelSource source = null;
@@ -462,13 +423,15 @@ public final class ConfigLoader {
         int batchTokens = (int) n.integer("max_batch_tokens", 2048, 1, 1 << 24);
         int running = (int) n.integer("max_running_sequences", 64, 1, 1 << 16);
         int threads = (int) n.integer("cpu_threads", 0, 0, 4096);
+        boolean overlap = n.bool("overlap", true);
         Optional<String> effort = LocalModelConfig.reasoningEffort(n);
         n.finish();
         if (id == null || source == null) {
             return null;
         }
         return new LocalModelConfig(id, source, backend, devices, blockSize, kvBytes, fraction, batchTokens, running,
-                threads, policy, ownedBy, effort);
+                threads, scheduling.policy(), scheduling.preemption(),
+                overlap ? EngineConfig.Overlap.AUTO : EngineConfig.Overlap.OFF, ownedBy, effort);
     }
 
     private UpstreamModelConfig upstream(String id, ConfigNode n, Policy policy, String ownedBy) {

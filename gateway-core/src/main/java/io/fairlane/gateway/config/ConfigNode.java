@@ -158,9 +158,9 @@ final class ConfigNode {
         }
     }
 
-    /** The value of {@code key} as it is, for a section another class validates; null when absent. */
-    JsonNode raw(String key) {
-        return take(key);
+    /** The value under {@code key} as parsed, for a section read by its own rules; empty when absent. */
+    Optional<JsonNode> raw(String key) {
+        return Optional.ofNullable(take(key));
     }
 
     /** A nested mapping, or empty when absent (an error is recorded when present but not a mapping). */

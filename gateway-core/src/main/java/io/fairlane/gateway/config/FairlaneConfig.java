@@ -15,12 +15,15 @@ import java.util.Optional;
  * @param idempotency how {@code Idempotency-Key} requests are remembered
  * @param capture     where opted-in tenants' traffic is recorded
  * @param adminKeys   digests of the keys that may call the admin API ({@code /admin/...}); never a tenant's
- * @param storage     where durable state lives, when configured
+ * @param storage     where durable state lives (files, batches, stored responses); read once at start
+ * @param files       limits of {@code /v1/files}
+ * @param batches     how {@code /v1/batches} runs
  * @param responses   the bounds of the stored responses of {@code /v1/responses}
  */
 public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
                              MetricsConfig metrics, IdempotencyConfig idempotency, CaptureConfig capture,
-                             List<ApiKeyHash> adminKeys, StoreConfig storage, ResponsesConfig responses) {
+                             List<ApiKeyHash> adminKeys, StoreConfig storage, FilesConfig files,
+                             BatchesConfig batches, ResponsesConfig responses) {
 
     public FairlaneConfig {
         Objects.requireNonNull(server, "server");
@@ -28,18 +31,23 @@ public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, Li
         Objects.requireNonNull(idempotency, "idempotency");
         Objects.requireNonNull(capture, "capture");
         Objects.requireNonNull(storage, "storage");
+        Objects.requireNonNull(files, "files");
+        Objects.requireNonNull(batches, "batches");
         Objects.requireNonNull(responses, "responses");
         tenants = List.copyOf(tenants);
         models = List.copyOf(models);
         adminKeys = List.copyOf(adminKeys);
     }
 
-    /** Without durable storage, with the default response store bounds. */
+    /**
+     * Without durable state (files and batches answer 503, stored responses are kept in memory) and with the default
+     * limits of files, batches and stored responses.
+     */
     public FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
                           MetricsConfig metrics, IdempotencyConfig idempotency, CaptureConfig capture,
                           List<ApiKeyHash> adminKeys) {
-        this(server, tenants, models, metrics, idempotency, capture, adminKeys, StoreConfig.NONE,
-                ResponsesConfig.DEFAULT);
+        this(server, tenants, models, metrics, idempotency, capture, adminKeys, StoreConfig.NONE, FilesConfig.DEFAULT,
+                BatchesConfig.DEFAULT, ResponsesConfig.DEFAULT);
     }
 
     /** With the default idempotency settings, no capture and no admin keys (the admin API answers no one). */
@@ -65,12 +73,12 @@ public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, Li
     /** The same configuration listening on another port ({@code --port}). */
     public FairlaneConfig withPort(int port) {
         return new FairlaneConfig(server.withPort(port), tenants, models, metrics, idempotency, capture, adminKeys,
-                storage, responses);
+                storage, files, batches, responses);
     }
 
     /** The same configuration listening on another address ({@code --host}). */
     public FairlaneConfig withHost(String host) {
         return new FairlaneConfig(server.withHost(host), tenants, models, metrics, idempotency, capture, adminKeys,
-                storage, responses);
+                storage, files, batches, responses);
     }
 }

@@ -1,6 +1,7 @@
 package io.fairlane.gateway.config;
 
 import io.fairlane.engine.EngineConfig;
+import io.fairlane.engine.Preemption;
 import io.fairlane.scheduler.Policy;
 import io.fairlane.scheduler.TenantSpec;
 import java.util.List;
@@ -21,6 +22,8 @@ import java.util.Optional;
  * @param maxRunningSequences  most sequences in a batch
  * @param cpuThreads           CPU backend threads; 0 = all cores
  * @param policy               tenant scheduling policy of the engine's waiting queue
+ * @param preemption           whether running sequences are preempted for a tenant under its fair share
+ * @param overlap              whether the engine loop overlaps host work with the device's steps
  * @param ownedBy              {@code owned_by} in the model list
  * @param reasoningEffort      the reasoning effort of requests that name none ({@code none} or {@code minimal}
  *                             switch a thinking model's thinking off through its template's {@code enable_thinking};
@@ -38,6 +41,8 @@ public record LocalModelConfig(
         int maxRunningSequences,
         int cpuThreads,
         Policy policy,
+        Preemption preemption,
+        EngineConfig.Overlap overlap,
         String ownedBy,
         Optional<String> reasoningEffort) implements ModelConfig {
 
@@ -53,6 +58,8 @@ public record LocalModelConfig(
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(preemption, "preemption");
+        Objects.requireNonNull(overlap, "overlap");
         Objects.requireNonNull(ownedBy, "ownedBy");
         devices = List.copyOf(devices);
     }
@@ -60,9 +67,10 @@ public record LocalModelConfig(
     /** Without a default reasoning effort. */
     public LocalModelConfig(String id, EngineConfig.ModelSource source, String backend, List<Integer> devices,
                             int kvBlockSize, long kvCacheBytes, double deviceMemoryFraction, int maxBatchTokens,
-                            int maxRunningSequences, int cpuThreads, Policy policy, String ownedBy) {
+                            int maxRunningSequences, int cpuThreads, Policy policy, Preemption preemption,
+                            EngineConfig.Overlap overlap, String ownedBy) {
         this(id, source, backend, devices, kvBlockSize, kvCacheBytes, deviceMemoryFraction, maxBatchTokens,
-                maxRunningSequences, cpuThreads, policy, ownedBy, Optional.empty());
+                maxRunningSequences, cpuThreads, policy, preemption, overlap, ownedBy, Optional.empty());
     }
 
     /** {@code reasoning_effort} of a {@code local} section, an error recorded in {@code n} when unknown. */
@@ -79,6 +87,6 @@ public record LocalModelConfig(
     /** What {@code Engines.open} needs. */
     public EngineConfig toEngineConfig(List<TenantSpec> tenants) {
         return new EngineConfig(id, source, backend, devices, kvBlockSize, kvCacheBytes, deviceMemoryFraction,
-                maxBatchTokens, maxRunningSequences, cpuThreads, policy, tenants);
+                maxBatchTokens, maxRunningSequences, cpuThreads, policy, tenants, preemption, overlap);
     }
 }

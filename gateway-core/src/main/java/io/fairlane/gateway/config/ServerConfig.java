@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param preparationThreads   threads of the pool that prepares large requests off the event loops (parsing,
  *                             chat templates, tokenising, block hashing); 0 means half the cores
  * @param preparationQueue     requests that may wait for a preparation thread; beyond it they get 503
+ * @param clientLimits         how slowly a body may arrive and how many connections clients may hold
  */
 public record ServerConfig(
         String host,
@@ -37,7 +38,8 @@ public record ServerConfig(
         long maxBufferedOutput,
         Path cacheDir,
         int preparationThreads,
-        int preparationQueue) {
+        int preparationQueue,
+        ClientLimits clientLimits) {
 
     /** Defaults of the preparation pool: threads (0 = half the cores) and queue. */
     public static final int DEFAULT_PREPARATION_THREADS = 0;
@@ -50,6 +52,7 @@ public record ServerConfig(
         Objects.requireNonNull(shutdownDeadline, "shutdownDeadline");
         Objects.requireNonNull(slowClientTimeout, "slowClientTimeout");
         Objects.requireNonNull(cacheDir, "cacheDir");
+        Objects.requireNonNull(clientLimits, "clientLimits");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be in [0, 65535], was " + port);
         }
@@ -62,12 +65,12 @@ public record ServerConfig(
     public ServerConfig withHost(String newHost) {
         return new ServerConfig(newHost, port, eventLoops, maxBodyBytes, maxHeaderBytes, maxUriLength, idleTimeout,
                 headerReadTimeout, shutdownDeadline, slowClientTimeout, maxBufferedOutput, cacheDir, preparationThreads,
-                preparationQueue);
+                preparationQueue, clientLimits);
     }
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, eventLoops, maxBodyBytes, maxHeaderBytes, maxUriLength, idleTimeout,
                 headerReadTimeout, shutdownDeadline, slowClientTimeout, maxBufferedOutput, cacheDir, preparationThreads,
-                preparationQueue);
+                preparationQueue, clientLimits);
     }
 }

@@ -2,47 +2,93 @@ package io.fairlane.gateway.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fairlane.gateway.store.StoreSettings;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The {@code storage} section: where durable state lives, when the configuration names a place for it (see
- * {@link StoreSettings} and docs/adr/0006-durable-state.md). Read once at start; the gateway opens one
- * {@code Database} from it for every feature that keeps state and closes it at shutdown.
+ * The {@code storage} section: where the gateway keeps what must outlive the process (uploaded files, batches and
+ * their progress, stored responses). Shared by every feature that keeps durable state; the gateway opens one
+ * {@link io.fairlane.gateway.store.Database} from it at start.
  *
- * @param settings a directory (embedded SQLite) or a PostgreSQL server; empty when the section is absent, in which
- *                 case each feature says what it does without one (stored responses are then kept in memory)
+ * <p>The section is read by {@link StoreSettings#fromMap}, which owns its rules (a directory, or a PostgreSQL
+ * server); this record only adds the default and the way to turn durable state off. Without the section the state
+ * lives in {@code $XDG_DATA_HOME/fairlane} ({@code ~/.local/share/fairlane}): not the cache directory, which holds
+ * only what can be regenerated. {@code storage: {enabled: false}} runs without durable state (a stateless
+ * router replica): the features that need it answer 503 saying so.
+ *
+ * @param settings the store to open; empty when durable state is turned off
  */
 public record StoreConfig(Optional<StoreSettings> settings) {
 
-    /** No {@code storage} section. */
+    /** No durable state: what configurations built in code get unless they ask for a store. */
     public static final StoreConfig NONE = new StoreConfig(Optional.empty());
+
+    private static final ObjectMapper PLAIN = new ObjectMapper();
 
     public StoreConfig {
         Objects.requireNonNull(settings, "settings");
     }
 
+    /** {@code $XDG_DATA_HOME/fairlane}, else {@code ~/.local/share/fairlane}. */
+    static Path defaultDirectory(Map<String, String> environment, Path home) {
+        String xdg = environment.get("XDG_DATA_HOME");
+        if (xdg != null && !xdg.isBlank()) {
+            return Path.of(xdg).resolve("fairlane");
+        }
+        return home.resolve(".local").resolve("share").resolve("fairlane");
+    }
+
+    /** An embedded store in {@code directory}. */
+    public static StoreConfig embedded(Path directory) {
+        return new StoreConfig(Optional.of(new StoreSettings.Embedded(directory)));
+    }
+
     /**
-     * The {@code storage} section ({@code section}, null when absent), read by {@link StoreSettings#fromMap}, which
-     * knows its rules and names every problem by its path; problems go to {@code errors}.
+     * Reads the section (absent: an embedded store in the default directory), adding every problem to {@code errors}
+     * with its path.
      */
-    @SuppressWarnings("unchecked")
-    static StoreConfig read(JsonNode section, Map<String, String> environment, List<ConfigError> errors) {
-        if (section == null) {
+    static StoreConfig read(Optional<JsonNode> section, Map<String, String> environment, Path home,
+                            List<ConfigError> errors) {
+        Path defaultDirectory = defaultDirectory(environment, home);
+        if (section.isEmpty()) {
+            return embedded(defaultDirectory);
+        }
+        JsonNode node = section.get();
+        if (!node.isObject()) {
+            errors.add(new ConfigError("storage", "expected a mapping, got " + ConfigNode.kind(node)));
             return NONE;
         }
-        if (!section.isObject()) {
-            errors.add(new ConfigError("storage", "expected a mapping, got " + ConfigNode.kind(section)));
-            return NONE;
+        JsonNode enabled = node.get("enabled");
+        if (enabled != null) {
+            if (!enabled.isBoolean()) {
+                errors.add(new ConfigError("storage.enabled", "expected true or false, got " + ConfigNode.kind(enabled)));
+                return NONE;
+            }
+            if (!enabled.booleanValue()) {
+                if (node.size() > 1) {
+                    errors.add(new ConfigError("storage", "enabled: false takes no other keys"));
+                }
+                return NONE;
+            }
+            node = node.deepCopy();
+            ((ObjectNode) node).remove("enabled");
+            if (node.isEmpty()) {
+                return embedded(defaultDirectory);
+            }
         }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = PLAIN.convertValue(node, Map.class);
         try {
-            return new StoreConfig(Optional.of(StoreSettings.fromMap(new ObjectMapper().convertValue(section,
-                    Map.class), environment)));
+            return new StoreConfig(Optional.of(StoreSettings.fromMap(map, environment)));
         } catch (StoreSettings.Invalid e) {
-            e.problems().forEach(p -> errors.add(new ConfigError(p.path(), p.message())));
+            for (StoreSettings.Problem p : e.problems()) {
+                errors.add(new ConfigError(p.path(), p.message()));
+            }
             return NONE;
         }
     }

@@ -2,6 +2,7 @@ package io.fairlane.gateway.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.nio.channels.ClosedChannelException;
@@ -45,6 +46,39 @@ public final class ErrorMapper {
                 yield serverError(requestId);
             }
         };
+    }
+
+    /**
+     * The answer to a request the HTTP decoder could not read, or that the front end refused before its body
+     * ({@link FailedRequests}): 413/414/431 for what is too large, the refusal's own error, and otherwise 400
+     * {@code malformed_request} naming what was wrong (a bad request line, conflicting {@code Content-Length}s, a
+     * bad chunk size), never a 500: these are the client's bytes, not a fault of ours.
+     */
+    public static ApiError framing(Throwable decoderFailure) {
+        Throwable cause = unwrap(decoderFailure);
+        return switch (cause) {
+            case ApiException e -> e.error();
+            case TooLongHttpLineException e -> map(e, null);
+            case TooLongHttpHeaderException e -> map(e, null);
+            case TooLongFrameException e -> new ApiError(413, "The request body is larger than this server accepts.",
+                    "invalid_request_error", null, "request_too_large");
+            default -> new ApiError(400, "The request is not valid HTTP/1.1" + reason(cause) + ".",
+                    "invalid_request_error", null, "malformed_request");
+        };
+    }
+
+    /** ": what the decoder said", in printable ASCII and at most 160 characters, or nothing. */
+    private static String reason(Throwable cause) {
+        String m = cause == null ? null : cause.getMessage();
+        if (m == null || m.isBlank()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(Math.min(m.length(), 160) + 2).append(": ");
+        for (int i = 0; i < m.length() && sb.length() < 162; i++) {
+            char c = m.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return sb.toString();
     }
 
     /** OpenAI's generic 500 wording, with our request id to quote. */

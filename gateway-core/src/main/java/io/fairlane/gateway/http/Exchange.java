@@ -31,6 +31,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,14 +72,29 @@ public final class Exchange {
     private HttpHeaders responseHeaders;
     private final RequestLog log = new RequestLog();
     private final List<Runnable> goneListeners = new ArrayList<>(2);
+    private final List<Runnable> endingListeners = new ArrayList<>(1);
     private final List<Consumer<Exchange>> doneListeners = new ArrayList<>(4);
     private final List<ResponseTap> taps = new ArrayList<>(0);
     private State state = State.OPEN;
+    /** Work still to report what the request used; the done listeners wait for it (see {@link #holdSettlement}). */
+    private int settlementHolds;
+    private boolean donePending;
+    private ScheduledFuture<?> settlementTimer;
+    private final RequestBody streamedBody;
+    private boolean continueSent;
+    private boolean rawBody;
     private boolean keepAlive;
     private TenantConfig tenant;
     private ResponseFilter filter;
 
     Exchange(Channel channel, FullHttpRequest request, String requestId, ServerState server, boolean keepAlive) {
+        this(channel, request, requestId, server, keepAlive, null);
+    }
+
+    /** An exchange whose body arrives through {@code streamedBody} (a streaming route) instead of whole. */
+    Exchange(Channel channel, FullHttpRequest request, String requestId, ServerState server, boolean keepAlive,
+             RequestBody streamedBody) {
+        this.streamedBody = streamedBody;
         this.channel = Objects.requireNonNull(channel, "channel");
         this.request = Objects.requireNonNull(request, "request");
         this.requestId = Objects.requireNonNull(requestId, "requestId");
@@ -111,9 +128,32 @@ public final class Exchange {
         return request.headers();
     }
 
-    /** The complete request body; valid until the exchange ends. */
+    /** The complete request body; valid until the exchange ends. Empty on a streaming route: see {@link #requestBody}. */
     public ByteBuf body() {
         return request.content();
+    }
+
+    /**
+     * The body of a request on a streaming route, arriving as it is read from the socket. The first call tells a
+     * client that asked with {@code Expect: 100-continue} to send it.
+     *
+     * @throws IllegalStateException on a route whose bodies arrive whole
+     */
+    public RequestBody requestBody() {
+        if (streamedBody == null) {
+            throw new IllegalStateException("not a streaming route: " + path());
+        }
+        if (!continueSent && state == State.OPEN && HttpUtil.is100ContinueExpected(request)) {
+            continueSent = true;
+            channel.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER, Headers.OUTGOING, Headers.NO_TRAILERS));
+        }
+        return streamedBody;
+    }
+
+    /** Whether the request's body is streamed ({@link #requestBody}) rather than whole. */
+    public boolean hasStreamedBody() {
+        return streamedBody != null;
     }
 
     /** Headers added to whatever response this exchange sends (rate-limit headers, ...). */
@@ -196,6 +236,39 @@ public final class Exchange {
         doneListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
+    /**
+     * Called once when the response has ended or the client has left, before the done listeners read the
+     * request's {@link #log()}: where work that settles what the request used writes it down, whichever way the
+     * request ended.
+     */
+    public void onEnding(Runnable listener) {
+        endingListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Keeps the done listeners (access log, metrics, SLOs) waiting, once the exchange has ended, until the work
+     * behind it has reported what it used: a local generation whose client left is still running until the engine
+     * acts on the abort, and only then says how many tokens it generated. Returns the release (idempotent). The
+     * response itself, the request's buffers and the in-flight count are not held; only the bookkeeping waits, and
+     * at most {@value #SETTLEMENT_WAIT_MILLIS} ms after the end.
+     */
+    public Runnable holdSettlement() {
+        settlementHolds++;
+        boolean[] released = {false};
+        return () -> {
+            if (!released[0]) {
+                released[0] = true;
+                settlementHolds--;
+                if (settlementHolds == 0 && donePending) {
+                    notifyDone();
+                }
+            }
+        };
+    }
+
+    /** How long an ended exchange waits for held settlements before its done listeners run anyway. */
+    static final long SETTLEMENT_WAIT_MILLIS = 5_000;
+
     /** Shows {@code tap} the response from here on (add it before anything is sent). */
     public void tap(ResponseTap tap) {
         taps.add(Objects.requireNonNull(tap, "tap"));
@@ -253,9 +326,7 @@ public final class Exchange {
             tapSafely(() -> t.response(status.code(), r.headers(), body));
         }
         ChannelFuture f = channel.writeAndFlush(r);
-        if (!keepAlive) {
-            f.addListener(ChannelFutureListener.CLOSE);
-        }
+        closeUnlessKeptAlive(f);
         finish();
     }
 
@@ -329,6 +400,50 @@ public final class Exchange {
         return flush ? channel.writeAndFlush(content) : channel.write(content);
     }
 
+    /**
+     * Starts a plain (not event-stream) response whose body follows in pieces ({@link #writeBody}, {@link #endBody}):
+     * a file's content, streamed from storage. With a known {@code contentLength} the body is sent as is, else
+     * chunked. A failure after this point cannot become an error body: the connection is closed, so the client sees
+     * a short body instead of a complete one.
+     */
+    public void startBody(HttpResponseStatus status, CharSequence contentType, long contentLength) {
+        if (state != State.OPEN) {
+            throw new IllegalStateException("response already started for " + requestId);
+        }
+        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, Headers.OUTGOING);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        if (contentLength >= 0) {
+            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
+        } else {
+            HttpUtil.setTransferEncodingChunked(r, true);
+        }
+        commonHeaders(r.headers());
+        state = State.STREAMING;
+        rawBody = true;
+        log.status = status.code();
+        channel.write(r);
+    }
+
+    /** Writes a piece of a body begun with {@link #startBody}; the future completes when the socket took it. */
+    public ChannelFuture writeBody(ByteBuf piece) {
+        if (state != State.STREAMING || !rawBody) {
+            piece.release();
+            return channel.newFailedFuture(new IllegalStateException("no body open for " + requestId));
+        }
+        return channel.writeAndFlush(new DefaultHttpContent(piece));
+    }
+
+    /** Ends a body begun with {@link #startBody}. */
+    public void endBody() {
+        if (state != State.STREAMING || !rawBody) {
+            return;
+        }
+        state = State.DONE;
+        ChannelFuture f = channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        closeUnlessKeptAlive(f);
+        finish();
+    }
+
     /** Writes {@code data: [DONE]} (or what the {@link ResponseFilter} ends a stream with) and ends the response. */
     public void endStream() {
         if (state != State.STREAMING) {
@@ -365,9 +480,7 @@ public final class Exchange {
             tapSafely(t::streamEnded);
         }
         ChannelFuture f = channel.writeAndFlush(new DefaultLastHttpContent(last, Headers.NO_TRAILERS));
-        if (!keepAlive) {
-            f.addListener(ChannelFutureListener.CLOSE);
-        }
+        closeUnlessKeptAlive(f);
         finish();
     }
 
@@ -397,6 +510,11 @@ public final class Exchange {
         }
         state = State.DONE;
         log.status = e.status();
+        if (rawBody) {
+            channel.close();
+            finish();
+            return;
+        }
         ByteBuf event = filter != null ? filter.error(e) : Json.sseEvent(channel.alloc(), e.toJson());
         tapEvent(event);
         boolean close = !keepAlive || !channel.isWritable();
@@ -416,6 +534,9 @@ public final class Exchange {
         state = State.DONE;
         log.status = 499;
         log.error = "client_closed_request";
+        if (streamedBody != null) {
+            streamedBody.fail(new java.nio.channels.ClosedChannelException());
+        }
         for (Runnable r : goneListeners) {
             try {
                 r.run();
@@ -430,6 +551,27 @@ public final class Exchange {
     public void abortConnection(String reason) {
         LOG.debug("closing connection of request {}: {}", requestId, reason);
         channel.close();
+    }
+
+    /**
+     * After the last write of a response that does not keep the connection: close it, except while a streamed
+     * request body is still arriving, which the connection's dispatcher reads and discards for a moment first
+     * (closing on unread bytes makes the kernel reset the connection, and the client would see the reset instead of
+     * this response).
+     */
+    private void closeUnlessKeptAlive(ChannelFuture f) {
+        if (keepAlive || endedBeforeBody()) {
+            return;
+        }
+        f.addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * Whether the response ended while the streamed request body was still arriving from a client worth waiting for
+     * (not one cut off for sending too slowly).
+     */
+    boolean endedBeforeBody() {
+        return streamedBody != null && !streamedBody.isComplete() && !streamedBody.hasFailed();
     }
 
     private void tapEvent(ByteBuf event) {
@@ -452,7 +594,10 @@ public final class Exchange {
         if (responseHeaders != null && !responseHeaders.isEmpty()) {
             h.add(responseHeaders);
         }
-        keepAlive = keepAliveRequested && !server.isDraining() && channel.isActive();
+        // A streamed body the handler did not read to its end is still on its way: the connection cannot carry
+        // another request after it.
+        keepAlive = keepAliveRequested && !server.isDraining() && channel.isActive()
+                && (streamedBody == null || streamedBody.isComplete());
         if (!keepAlive) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
@@ -461,7 +606,41 @@ public final class Exchange {
     private void finish() {
         log.durationNanos = System.nanoTime() - startNanos;
         request.release();
+        if (streamedBody != null) {
+            streamedBody.discard();
+        }
         server.requestEnded();
+        for (Runnable l : endingListeners) {
+            try {
+                l.run();
+            } catch (RuntimeException e) {
+                LOG.warn("settlement of request {} failed", requestId, e);
+            }
+        }
+        if (settlementHolds > 0) {
+            donePending = true;
+            try {
+                settlementTimer = channel.eventLoop().schedule(() -> {
+                    if (donePending) {
+                        LOG.debug("request {}: usage not reported within {} ms of its end", requestId,
+                                SETTLEMENT_WAIT_MILLIS);
+                        notifyDone();
+                    }
+                }, SETTLEMENT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+                return;
+            } catch (RejectedExecutionException e) {
+                // The server is stopping: nothing will report any more.
+            }
+        }
+        notifyDone();
+    }
+
+    private void notifyDone() {
+        donePending = false;
+        if (settlementTimer != null) {
+            settlementTimer.cancel(false);
+            settlementTimer = null;
+        }
         for (Consumer<Exchange> l : doneListeners) {
             try {
                 l.accept(this);

@@ -9,8 +9,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Drops a connection whose client starts a request but does not finish its headers in time (a slowloris
@@ -22,17 +20,17 @@ import org.slf4j.LoggerFactory;
  */
 final class HeaderReadTimeout extends ChannelDuplexHandler {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HeaderReadTimeout.class);
-
     private enum Phase { BETWEEN_REQUESTS, READING_HEADERS, IN_REQUEST }
 
     private final long timeoutNanos;
+    private final ConnectionEvents events;
     private Phase phase = Phase.BETWEEN_REQUESTS;
     private ScheduledFuture<?> timer;
     private long startNanos;
 
-    HeaderReadTimeout(long timeoutNanos) {
+    HeaderReadTimeout(long timeoutNanos, ConnectionEvents events) {
         this.timeoutNanos = timeoutNanos;
+        this.events = events;
     }
 
     @Override
@@ -60,8 +58,8 @@ final class HeaderReadTimeout extends ChannelDuplexHandler {
     private void expire(ChannelHandlerContext ctx) {
         timer = null;
         if (phase == Phase.READING_HEADERS) {
-            LOG.debug("closing {}: request headers not complete within {} ms", ctx.channel(),
-                    TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+            events.report(ConnectionEvent.HEADER_TIMEOUT, ctx.channel(), "request headers not complete within "
+                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms; closed");
             ctx.close();
         }
     }

@@ -1,19 +1,16 @@
 package io.fairlane.gateway.http;
 
+import io.fairlane.gateway.config.ClientLimits;
 import io.fairlane.gateway.config.ServerConfig;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -24,9 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP/1.1 listener. Pipeline per connection:
- * header-read timeout → HTTP codec (URI and header limits) → header completion → idle timer →
- * body aggregator (body limit) → {@link RequestDispatcher}.
+ * The HTTP/1.1 listener: accepts connections and gives each the handlers of {@link ConnectionPipeline} (timeouts,
+ * codec, body guard and aggregator, dispatcher). A connection over the {@link ConnectionGate}'s caps gets a
+ * pipeline whose first request is refused (429 or 503) and closed.
  */
 public final class HttpServer implements AutoCloseable {
 
@@ -36,9 +33,12 @@ public final class HttpServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final Channel serverChannel;
     private final ChannelGroup connections;
+    private final ConnectionGate gate;
 
-    private HttpServer(EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel, ChannelGroup connections) {
+    private HttpServer(EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel, ChannelGroup connections,
+                       ConnectionGate gate) {
         this.connections = connections;
+        this.gate = gate;
         this.boss = boss;
         this.workers = workers;
         this.serverChannel = serverChannel;
@@ -53,17 +53,24 @@ public final class HttpServer implements AutoCloseable {
     public static HttpServer start(ServerConfig config, Transport transport, EventLoopGroup workers, Router router,
                                    ServerState state, List<Function<HttpHandler, HttpHandler>> decorators)
             throws InterruptedException {
+        return start(config, transport, workers, router, state, decorators, ConnectionStats.NONE);
+    }
+
+    /**
+     * Binds and starts serving, reporting connection events to {@code stats}.
+     *
+     * @param workers    the event loops that run connections (shared with the upstream client)
+     * @param decorators applied to every request's handler, the first outermost
+     */
+    public static HttpServer start(ServerConfig config, Transport transport, EventLoopGroup workers, Router router,
+                                   ServerState state, List<Function<HttpHandler, HttpHandler>> decorators,
+                                   ConnectionStats stats) throws InterruptedException {
         Objects.requireNonNull(config, "config");
+        ConnectionEvents events = new ConnectionEvents(stats);
+        ClientLimits limits = config.clientLimits();
+        ConnectionGate gate = new ConnectionGate(limits.maxConnections(), limits.maxConnectionsPerAddress());
         EventLoopGroup boss = transport.newGroup(1, "fairlane-accept");
-        HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
-                .setMaxInitialLineLength(config.maxUriLength())
-                .setMaxHeaderSize(config.maxHeaderBytes())
-                .setMaxChunkSize(64 * 1024)
-                .setTrailersFactory(Headers.DECODED_TRAILERS);
-        long headerNanos = config.headerReadTimeout().toNanos();
-        long idleNanos = config.idleTimeout().toNanos();
-        int maxBody = (int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes());
-        List<Function<HttpHandler, HttpHandler>> decoratorList = List.copyOf(decorators);
+        ConnectionPipeline pipeline = new ConnectionPipeline(config, gate, events, router, state, decorators);
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -77,15 +84,7 @@ public final class HttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
-                        HeaderReadTimeout headerTimeout = new HeaderReadTimeout(headerNanos);
-                        ChannelPipeline p = ch.pipeline();
-                        p.addLast("header-timeout", headerTimeout);
-                        p.addLast("codec", new HttpServerCodec(decoderConfig));
-                        p.addLast("headers-complete", headerTimeout.completion());
-                        // Reader-idle only: an all-idle timer also hooks every write's promise, a cost per response.
-                        p.addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
-                        p.addLast("aggregator", new BodyAggregator(maxBody));
-                        p.addLast("dispatcher", new RequestDispatcher(router, state, decoratorList));
+                        pipeline.init(ch);
                     }
                 });
         Channel ch;
@@ -95,13 +94,18 @@ public final class HttpServer implements AutoCloseable {
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
-        HttpServer server = new HttpServer(boss, workers, ch, connections);
+        HttpServer server = new HttpServer(boss, workers, ch, connections, gate);
         LOG.info("listening on {}:{} ({} transport)", config.host(), server.port(), transport.name());
         return server;
     }
 
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /** Client connections admitted and open now (those refused over a cap are not counted). */
+    public int openConnections() {
+        return gate.open();
     }
 
     public EventLoopGroup workers() {

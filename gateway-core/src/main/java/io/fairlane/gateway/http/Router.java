@@ -2,10 +2,12 @@ package io.fairlane.gateway.http;
 
 import io.netty.handler.codec.http.HttpMethod;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -18,11 +20,29 @@ public final class Router {
 
     private final Map<String, Map<HttpMethod, HttpHandler>> exact = new LinkedHashMap<>();
     private final List<Map.Entry<String, Map<HttpMethod, HttpHandler>>> prefixes = new ArrayList<>();
+    private final Set<String> streaming = new HashSet<>();
 
     /** Routes {@code method path} to {@code handler}. */
     public Router route(HttpMethod method, String path, HttpHandler handler) {
         exact.computeIfAbsent(path, p -> new LinkedHashMap<>()).put(method, Objects.requireNonNull(handler, "handler"));
         return this;
+    }
+
+    /**
+     * Routes {@code method path} to a handler that reads the request body as it arrives
+     * ({@link Exchange#requestBody()}) instead of receiving it whole: uploads larger than the body limit, never
+     * held in memory.
+     */
+    public Router routeStreaming(HttpMethod method, String path, HttpHandler handler) {
+        streaming.add(method.name() + " " + path);
+        return route(method, path, handler);
+    }
+
+    /** Whether requests to {@code method path} stream their bodies; read by every connection's body aggregator. */
+    public boolean isStreaming(HttpMethod method, String path) {
+        return !streaming.isEmpty() && (streaming.contains(method.name() + " " + path)
+                || (path.length() > 1 && path.endsWith("/")
+                        && streaming.contains(method.name() + " " + path.substring(0, path.length() - 1))));
     }
 
     /** Routes every path starting with {@code prefix} (followed by at least one character). */

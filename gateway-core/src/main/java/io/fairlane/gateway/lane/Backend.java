@@ -6,6 +6,8 @@ import io.fairlane.gateway.http.Exchange;
 import io.fairlane.gateway.openai.ChatCompletionRequest;
 import io.fairlane.gateway.openai.CompletionRequest;
 import io.fairlane.gateway.openai.EmbeddingsRequest;
+import io.fairlane.gateway.openai.ModerationRequest;
+import io.fairlane.gateway.http.ApiException;
 import java.util.List;
 import java.util.OptionalInt;
 
@@ -48,6 +50,16 @@ public interface Backend extends AutoCloseable {
     default void responses(Exchange exchange, ObjectNode body, boolean asSent, boolean stream,
                            OptionalInt maxOutputTokens, RequestContext context) throws Exception {
         throw new UnsupportedOperationException(kind() + " lanes do not forward Responses requests");
+    }
+
+    /**
+     * {@code /v1/moderations}: only upstream lanes forward it; a local model has no moderation head, so by default a
+     * lane answers that this model cannot serve it.
+     */
+    default void moderations(Exchange exchange, ModerationRequest request, RequestContext context) throws Exception {
+        throw new ApiException(new io.fairlane.gateway.http.ApiError(404, "The model `" + request.model() + "` is a "
+                + "local model and cannot serve /v1/moderations; moderations are forwarded to an upstream model "
+                + "configured under `models` with that id.", "invalid_request_error", "model", "model_not_found"));
     }
 
     /** Applies a reloaded tenant set to the lane's scheduler. */

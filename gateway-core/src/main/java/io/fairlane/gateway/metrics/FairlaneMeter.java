@@ -36,7 +36,15 @@ public enum FairlaneMeter {
     KV_BLOCKS_HELD("fairlane.kv.blocks.held", Type.GAUGE, null,
             "KV-cache blocks the tenant's running sequences hold.", "tenant", "model"),
     ENGINE_PREEMPTIONS("fairlane.engine.preemptions", Type.COUNTER, null,
-            "Times the tenant's sequences were preempted (recomputed later).", "tenant", "model"),
+            "Times the tenant's sequences were preempted (recomputed later), by reason: kv_cache (a running sequence "
+                    + "needed a KV block and none was free) or fair_share (a tenant under its share could not start).",
+            "tenant", "model", "reason"),
+    ENGINE_RECOMPUTED_TOKENS("fairlane.engine.recomputed.tokens", Type.COUNTER, null,
+            "Tokens the tenant's preempted sequences computed again when they resumed (charged to no tenant).",
+            "tenant", "model"),
+    ENGINE_PREEMPTED_SECONDS("fairlane.engine.preempted.seconds", Type.COUNTER, null,
+            "Seconds the tenant's sequences spent preempted, waiting to resume, summed over sequences.",
+            "tenant", "model"),
     SCHEDULER_QUEUE_DEPTH("fairlane.scheduler.queue.depth", Type.GAUGE, null,
             "Requests waiting in the lane's tenant scheduler.", "tenant", "lane"),
     SCHEDULER_BALANCE("fairlane.scheduler.balance", Type.GAUGE, null,
@@ -70,6 +78,12 @@ public enum FairlaneMeter {
             "Preparation-pool threads busy now."),
     PREPARATION_REJECTIONS("fairlane.preparation.rejections", Type.COUNTER, null,
             "Requests answered 503 because the preparation pool's queue was full."),
+    CONNECTIONS_OPEN("fairlane.connections.open", Type.GAUGE, null,
+            "Client connections open now (those refused over a connection cap are not counted)."),
+    CONNECTION_EVENTS("fairlane.connection.events", Type.COUNTER, null,
+            "Connection events outside a request's normal course, by kind (header_timeout, body_timeout, "
+                    + "client_gone_mid_request, malformed_request, refused_address_limit, refused_total_limit, "
+                    + "unexpected_error); each is also one log line, rate-limited.", "kind"),
     SLO_EVENTS("fairlane.slo.events", Type.COUNTER, null,
             "Requests classified against a tenant's SLO: failures on Fairlane's side are bad, the tenant's own 4xx "
                     + "are not counted.", "tenant", "slo", "outcome"),
@@ -77,7 +91,21 @@ public enum FairlaneMeter {
             "The SLO's target share of good requests.", "tenant", "slo"),
     SLO_BURN_RATE("fairlane.slo.burn.rate", Type.GAUGE, null,
             "In-process error-budget burn rate over a window: (bad/total) / (1 - objective); 0 without events.",
-            "tenant", "slo", "window");
+            "tenant", "slo", "window"),
+    FILES_UPLOADED("fairlane.files.uploaded", Type.COUNTER, "bytes",
+            "Bytes of files the tenant uploaded to /v1/files.", "tenant"),
+    BATCH_LINES("fairlane.batch.lines", Type.COUNTER, null,
+            "Batch lines finished, by outcome: completed (2xx answer), failed (an error answer, written to the error "
+                    + "file) or retried (refused for now with 429/503, or a server error with attempts left).",
+            "tenant", "outcome"),
+    BATCH_QUEUE_AGE("fairlane.batch.queue.age", Type.TIMER, "seconds",
+            "How long a batch line waited, from its batch starting (or its previous try) until it was sent to its "
+                    + "lane.", "tenant"),
+    BATCH_LINES_PENDING("fairlane.batch.lines.pending", Type.GAUGE, null,
+            "Lines of the tenant's running batches not answered yet (all replicas), read from the store every few "
+                    + "seconds.", "tenant"),
+    BATCHES("fairlane.batches", Type.COUNTER, null,
+            "Batches that reached a final status (completed, failed, expired, cancelled).", "tenant", "status");
 
     /** Micrometer meter types used here. */
     public enum Type { COUNTER, GAUGE, TIMER, SUMMARY }

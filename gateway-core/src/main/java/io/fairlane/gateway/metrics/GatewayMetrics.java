@@ -2,6 +2,8 @@ package io.fairlane.gateway.metrics;
 
 import io.fairlane.gateway.config.MetricsConfig;
 import io.fairlane.gateway.config.TenantConfig;
+import io.fairlane.gateway.http.ConnectionEvent;
+import io.fairlane.gateway.http.ConnectionStats;
 import io.fairlane.gateway.http.Exchange;
 import io.fairlane.gateway.http.HttpHandler;
 import io.fairlane.gateway.http.PreparationPool;
@@ -15,6 +17,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeSet;
@@ -24,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
 
 /**
  * Binds Fairlane's meters ({@link FairlaneMeter}) to a Micrometer registry and records each request's
@@ -157,15 +161,7 @@ public final class GatewayMetrics implements AutoCloseable {
                 m.timeToFirstToken().record(log.ttftNanos, TimeUnit.NANOSECONDS);
             }
         }
-        if (log.promptTokens > 0) {
-            m.promptTokens().increment(log.promptTokens);
-        }
-        if (log.cachedTokens > 0) {
-            m.cachedTokens().increment(log.cachedTokens);
-        }
-        if (log.completionTokens > 0) {
-            m.completionTokens().increment(log.completionTokens);
-        }
+        m.countTokens(log.promptTokens, log.cachedTokens, log.completionTokens);
     }
 
     /** Gauges and the rejection counter of the preparation pool, read from it at each scrape. */
@@ -176,6 +172,24 @@ public final class GatewayMetrics implements AutoCloseable {
                 .description(FairlaneMeter.PREPARATION_ACTIVE.description()).register(registry);
         FunctionCounter.builder(FairlaneMeter.PREPARATION_REJECTIONS.meterName(), pool, PreparationPool::rejections)
                 .description(FairlaneMeter.PREPARATION_REJECTIONS.description()).register(registry);
+    }
+
+    /**
+     * The counter of connection events, one series per kind from the start, for the HTTP front end to report to.
+     */
+    public ConnectionStats connectionStats() {
+        EnumMap<ConnectionEvent, Counter> counters = new EnumMap<>(ConnectionEvent.class);
+        for (ConnectionEvent e : ConnectionEvent.values()) {
+            counters.put(e, Counter.builder(FairlaneMeter.CONNECTION_EVENTS.meterName())
+                    .description(FairlaneMeter.CONNECTION_EVENTS.description()).tag("kind", e.tag()).register(registry));
+        }
+        return e -> counters.get(e).increment();
+    }
+
+    /** The open-connection gauge, read from {@code open} at each scrape. */
+    public void bindConnections(IntSupplier open) {
+        Gauge.builder(FairlaneMeter.CONNECTIONS_OPEN.meterName(), open, IntSupplier::getAsInt)
+                .description(FairlaneMeter.CONNECTIONS_OPEN.description()).register(registry);
     }
 
     /** Meters of one upstream target. */

@@ -149,8 +149,19 @@ public final class LaneMetrics implements SchedulerStats, AutoCloseable {
                         g -> g.tenantStat(tenant, EngineSnapshot.TenantCacheStats::prefixHitTokens))
                 .description(FairlaneMeter.PREFIX_CACHE_HITS.description()).tags(tags).register(registry);
         FunctionCounter.builder(FairlaneMeter.ENGINE_PREEMPTIONS.meterName(), gauges,
-                        g -> g.tenantStat(tenant, EngineSnapshot.TenantCacheStats::preemptions))
-                .description(FairlaneMeter.ENGINE_PREEMPTIONS.description()).tags(tags).register(registry);
+                        g -> g.tenantStat(tenant, EngineSnapshot.TenantCacheStats::kvCachePreemptions))
+                .description(FairlaneMeter.ENGINE_PREEMPTIONS.description()).tags(tags.and("reason", "kv_cache"))
+                .register(registry);
+        FunctionCounter.builder(FairlaneMeter.ENGINE_PREEMPTIONS.meterName(), gauges,
+                        g -> g.tenantStat(tenant, EngineSnapshot.TenantCacheStats::fairSharePreemptions))
+                .description(FairlaneMeter.ENGINE_PREEMPTIONS.description()).tags(tags.and("reason", "fair_share"))
+                .register(registry);
+        FunctionCounter.builder(FairlaneMeter.ENGINE_RECOMPUTED_TOKENS.meterName(), gauges,
+                        g -> g.tenantStat(tenant, EngineSnapshot.TenantCacheStats::recomputedTokens))
+                .description(FairlaneMeter.ENGINE_RECOMPUTED_TOKENS.description()).tags(tags).register(registry);
+        FunctionCounter.builder(FairlaneMeter.ENGINE_PREEMPTED_SECONDS.meterName(), gauges,
+                        g -> g.tenantStat(tenant, EngineSnapshot.TenantCacheStats::preemptedNanos) / 1e9)
+                .description(FairlaneMeter.ENGINE_PREEMPTED_SECONDS.description()).tags(tags).register(registry);
         Gauge.builder(FairlaneMeter.KV_BLOCKS_HELD.meterName(), gauges,
                         g -> g.tenantStat(tenant, EngineSnapshot.TenantCacheStats::kvBlocksHeld))
                 .description(FairlaneMeter.KV_BLOCKS_HELD.description()).tags(tags).register(registry);

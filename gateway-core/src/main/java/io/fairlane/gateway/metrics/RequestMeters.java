@@ -17,4 +17,17 @@ public record RequestMeters(
         Counter cachedTokens,
         Counter completionTokens,
         AtomicInteger inFlight) {
+
+    /** Counts the tokens a request used. */
+    public void countTokens(int prompt, int cached, int completion) {
+        if (prompt > 0) {
+            promptTokens.increment(prompt);
+        }
+        if (cached > 0) {
+            cachedTokens.increment(cached);
+        }
+        if (completion > 0) {
+            completionTokens.increment(completion);
+        }
+    }
 }

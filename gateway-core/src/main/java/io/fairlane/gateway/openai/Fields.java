@@ -132,26 +132,33 @@ final class Fields {
     }
 
     static long integerValue(JsonNode v, String path, long min, long max) {
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            if (v.isNumber() && v.canConvertToExactIntegral() && v.canConvertToLong()) {
-                // 2.0 is an integer to Python and JavaScript clients; accept it as one.
-                return check(v.asLong(), path, min, max);
-            }
+        // 2.0 is an integer to Python and JavaScript clients; accept it as one.
+        if (!v.isIntegralNumber() && !(v.isNumber() && v.canConvertToExactIntegral())) {
             throw invalidType(path, "an integer", v);
         }
-        return check(v.longValue(), path, min, max);
-    }
-
-    private static long check(long value, String path, long min, long max) {
+        if (!v.canConvertToLong()) {
+            // An integer beyond 64 bits is out of range, not of the wrong type.
+            boolean negative = v.isIntegralNumber() ? v.bigIntegerValue().signum() < 0 : v.doubleValue() < 0;
+            throw negative ? belowMin(path, min, v.asText()) : aboveMax(path, max, v.asText());
+        }
+        long value = v.longValue();
         if (value < min) {
-            throw ApiException.invalidRequest("Invalid '" + path + "': integer below minimum value. Expected a value >= "
-                    + min + ", but got " + value + " instead.", path, "integer_below_min_value");
+            throw belowMin(path, min, Long.toString(value));
         }
         if (value > max) {
-            throw ApiException.invalidRequest("Invalid '" + path + "': integer above maximum value. Expected a value <= "
-                    + max + ", but got " + value + " instead.", path, "integer_above_max_value");
+            throw aboveMax(path, max, Long.toString(value));
         }
         return value;
+    }
+
+    private static ApiException belowMin(String path, long min, String value) {
+        return ApiException.invalidRequest("Invalid '" + path + "': integer below minimum value. Expected a value >= "
+                + min + ", but got " + value + " instead.", path, "integer_below_min_value");
+    }
+
+    private static ApiException aboveMax(String path, long max, String value) {
+        return ApiException.invalidRequest("Invalid '" + path + "': integer above maximum value. Expected a value <= "
+                + max + ", but got " + value + " instead.", path, "integer_above_max_value");
     }
 
     Double number(String name, double min, double max) {

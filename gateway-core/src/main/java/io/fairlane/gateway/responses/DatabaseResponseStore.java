@@ -2,6 +2,7 @@ package io.fairlane.gateway.responses;
 
 import io.fairlane.gateway.config.ResponsesConfig;
 import io.fairlane.gateway.store.Database;
+import io.fairlane.gateway.store.DurableState;
 import io.fairlane.gateway.store.Migration;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * Responses kept in the gateway's durable store ({@link Database}: embedded SQLite in the configured directory, or
  * PostgreSQL), so that they survive a restart. One row per response, its JSON and input items in two binary
  * columns: a response is bounded ({@code max_response_size}, 4 MiB by default) and read whole, so blobs beside the
- * database would only add a second write to every put (docs/adr/0007-response-store.md).
+ * database would only add a second write to every put (docs/adr/0008-response-store.md).
  *
  * <p>Writes never hold up a request: {@link #put} and {@link #delete} go to one writer thread, in order, and until a
  * write is committed it is served from memory ({@code pending}), so a client continuing a response the moment it
@@ -71,7 +73,8 @@ public final class DatabaseResponseStore implements ResponseStore {
     private record Key(String tenant, String id) {
     }
 
-    private final Database database;
+    /** The database once it is open and the feature's tables are up to date; fails when it cannot be opened. */
+    private final CompletableFuture<Database> database;
     private final ResponsesConfig config;
     private final LongSupplier clock;
     /** Writes not yet committed: a response, or empty for a delete. */
@@ -89,11 +92,37 @@ public final class DatabaseResponseStore implements ResponseStore {
      * @param clock epoch milliseconds (tests move it)
      */
     public DatabaseResponseStore(Database database, ResponsesConfig config, LongSupplier clock) {
-        this.database = Objects.requireNonNull(database, "database");
+        this(CompletableFuture.completedFuture(Objects.requireNonNull(database, "database")), config, clock);
+    }
+
+    /**
+     * A store on the gateway's durable state, which opens in the background: its tables are brought up to date once
+     * the database is open, writes wait for that in order behind one another, and reads fail with
+     * {@link io.fairlane.gateway.store.DurableState.Unavailable} when it could not be opened.
+     *
+     * @param clock epoch milliseconds (tests move it)
+     */
+    public DatabaseResponseStore(CompletableFuture<Database> database, ResponsesConfig config, LongSupplier clock) {
+        Objects.requireNonNull(database, "database");
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
-        database.migrate(NAMESPACE, MIGRATIONS);
+        this.database = database.thenApply(db -> {
+            if (db == null) {
+                throw new DurableState.Unavailable("the gateway is shutting down");
+            }
+            db.migrate(NAMESPACE, MIGRATIONS);
+            return db;
+        });
         sweeper.scheduleWithFixedDelay(() -> writer.execute(this::sweep), 1, 1, TimeUnit.MINUTES);
+    }
+
+    /** The open database, waiting for it (on the store's own threads only). */
+    private Database db() {
+        try {
+            return database.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     @Override
@@ -115,7 +144,7 @@ public final class DatabaseResponseStore implements ResponseStore {
 
     private void write(Key key, Optional<StoredResponse> marker, StoredResponse response) {
         try {
-            database.transaction(c -> {
+            db().transaction(c -> {
                 insert(c, response);
                 trim(c, response.tenant());
                 return null;
@@ -134,7 +163,7 @@ public final class DatabaseResponseStore implements ResponseStore {
         if (waiting != null) {
             return CompletableFuture.completedFuture(waiting.filter(r -> r.expiresAt() > clock.getAsLong()));
         }
-        return CompletableFuture.supplyAsync(() -> database.read(c -> select(c, tenant, id)), readers);
+        return CompletableFuture.supplyAsync(() -> db().read(c -> select(c, tenant, id)), readers);
     }
 
     @Override
@@ -148,7 +177,7 @@ public final class DatabaseResponseStore implements ResponseStore {
             pending.put(key, tombstone);
             writer.execute(() -> {
                 try {
-                    database.transaction(c -> {
+                    db().transaction(c -> {
                         try (PreparedStatement d = c.prepareStatement(
                                 "DELETE FROM responses_stored WHERE tenant = ? AND id = ?")) {
                             d.setString(1, tenant);
@@ -259,7 +288,10 @@ public final class DatabaseResponseStore implements ResponseStore {
 
     private void sweep() {
         try {
-            int removed = database.transaction(c -> {
+            if (!database.isDone() || database.isCompletedExceptionally()) {
+                return;
+            }
+            int removed = db().transaction(c -> {
                 try (PreparedStatement d = c.prepareStatement("DELETE FROM responses_stored WHERE expires_at <= ?")) {
                     d.setLong(1, clock.getAsLong());
                     return d.executeUpdate();

@@ -3,6 +3,7 @@ package io.fairlane.gateway.tenant;
 import io.fairlane.gateway.http.ApiError;
 import io.fairlane.gateway.http.ApiException;
 import io.fairlane.gateway.http.HttpHandler;
+import io.fairlane.gateway.http.InProcessRequests;
 import io.fairlane.gateway.config.TenantConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.util.Objects;
@@ -13,7 +14,8 @@ import java.util.function.Function;
 /**
  * The authentication decorator: {@code Authorization: Bearer <key>} → tenant, answered as OpenAI answers
  * a missing key (401, code null) or a wrong one (401 {@code invalid_api_key}, the key shown masked).
- * Reads the current {@link TenantDirectory}, which a configuration reload swaps.
+ * Reads the current {@link TenantDirectory}, which a configuration reload swaps. Requests the gateway runs itself
+ * ({@link InProcessRequests}: batch lines) carry their tenant instead of a key.
  */
 public final class Authenticator implements Function<HttpHandler, HttpHandler> {
 
@@ -26,9 +28,21 @@ public final class Authenticator implements Function<HttpHandler, HttpHandler> {
     @Override
     public HttpHandler apply(HttpHandler next) {
         return exchange -> {
-            exchange.authenticate(authenticate(exchange.requestHeaders().get(HttpHeaderNames.AUTHORIZATION)));
+            Optional<String> inProcess = InProcessRequests.tenantOf(exchange);
+            exchange.authenticate(inProcess.isPresent() ? tenant(inProcess.get())
+                    : authenticate(exchange.requestHeaders().get(HttpHeaderNames.AUTHORIZATION)));
             next.serve(exchange);
         };
+    }
+
+    /**
+     * The tenant an in-process request (a batch line) runs as, by id: it was authenticated when the batch was
+     * created. A tenant removed from the configuration since gets the answer a revoked key would.
+     */
+    private TenantConfig tenant(String id) {
+        return directory.get().byId(id).orElseThrow(() -> new ApiException(new ApiError(401, "The tenant '" + id
+                + "' that created this work is no longer configured.", "invalid_request_error", null,
+                "invalid_api_key")));
     }
 
     TenantConfig authenticate(String authorization) {

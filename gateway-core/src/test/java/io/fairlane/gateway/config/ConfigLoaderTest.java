@@ -3,6 +3,8 @@ package io.fairlane.gateway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fairlane.engine.EngineConfig;
+import io.fairlane.engine.Preemption;
 import io.fairlane.gateway.slo.SloSpec;
 import io.fairlane.gateway.testing.Fixtures;
 import io.fairlane.scheduler.Policy;
@@ -244,5 +246,80 @@ class ConfigLoaderTest {
     void configException_messageListsEveryError() {
         assertThatThrownBy(() -> loader.parse("tenants: []\nmodels: []\nbogus: 1", "f.yaml"))
                 .hasMessageContaining("f.yaml").hasMessageContaining("bogus");
+    }
+
+    private LocalModelConfig local(String scheduler, String localExtra) {
+        FairlaneConfig c = loader.parse(minimal("", """
+                  - id: l
+                    %s
+                    local: {synthetic: {shape: tiny}%s}
+                """.formatted(scheduler, localExtra)), "test");
+        return (LocalModelConfig) c.model("l").orElseThrow();
+    }
+
+    @Test
+    void localPreemption_defaultsToFairForTheFairPolicies() {
+        assertThat(List.of(local("scheduler: {policy: drr}", "").preemption(),
+                local("scheduler: {policy: vtc}", "").preemption(),
+                local("scheduler: {policy: dlpm}", "").preemption(),
+                local("", "").preemption()))
+                .containsOnly(new Preemption.FairShare(Preemption.DEFAULT_WINDOW));
+    }
+
+    @Test
+    void localPreemption_defaultsToNoneForFcfs() {
+        assertThat(local("scheduler: {policy: fcfs}", "").preemption()).isEqualTo(Preemption.none());
+    }
+
+    @Test
+    void localPreemption_fairWithWindow_isRead() {
+        assertThat(local("scheduler: {policy: fcfs, preemption: fair, preemption_window: 250ms}", "").preemption())
+                .isEqualTo(new Preemption.FairShare(Duration.ofMillis(250)));
+    }
+
+    @Test
+    void localPreemption_none_turnsItOffForDrr() {
+        assertThat(local("scheduler: {policy: drr, preemption: none}", "").preemption()).isEqualTo(Preemption.none());
+    }
+
+    @Test
+    void preemption_unknownValue_isAnErrorWithItsPath() {
+        assertThat(errors(minimal("", """
+                  - id: l
+                    scheduler: {preemption: always}
+                    local: {synthetic: {shape: tiny}}
+                """))).extracting(ConfigError::path).containsExactly("models[1].scheduler.preemption");
+    }
+
+    @Test
+    void preemptionWindow_withPreemptionNone_isAnErrorWithItsPath() {
+        assertThat(errors(minimal("", """
+                  - id: l
+                    scheduler: {preemption: none, preemption_window: 1s}
+                    local: {synthetic: {shape: tiny}}
+                """))).extracting(ConfigError::path).containsExactly("models[1].scheduler.preemption_window");
+    }
+
+    @Test
+    void preemption_onAnUpstreamModel_isAnErrorWithItsPath() {
+        assertThat(errors(minimal("", """
+                  - id: u
+                    scheduler: {policy: drr, preemption: fair}
+                    upstream: {url: "http://127.0.0.1:9001/v1"}
+                """))).extracting(ConfigError::path).containsExactly("models[1].scheduler.preemption");
+    }
+
+    @Test
+    void localOverlap_defaultsToAutoAndFalseTurnsItOff() {
+        assertThat(List.of(local("", "").overlap(), local("", ", overlap: false").overlap()))
+                .containsExactly(EngineConfig.Overlap.AUTO, EngineConfig.Overlap.OFF);
+    }
+
+    @Test
+    void localOverlap_unknownValue_isAnErrorWithItsPath() {
+        assertThat(errors(minimal("", """
+                  - id: l
+                    local: {synthetic: {shape: tiny}, overlap: sometimes}
+                """))).extracting(ConfigError::path).containsExactly("models[1].local.overlap");
     }
 }

@@ -43,11 +43,19 @@ class ResponsesConfigTest {
     }
 
     @Test
-    void noSections_storesResponsesInMemoryWithTheDefaultBounds() {
+    void noSections_storesResponsesInTheDefaultEmbeddedStoreWithTheDefaultBounds() {
         FairlaneConfig c = loader.parse(config(UPSTREAM, ""), "test");
 
-        assertThat(c.storage()).isEqualTo(StoreConfig.NONE);
+        assertThat(c.storage().settings()).contains(new StoreSettings.Embedded(
+                Path.of("/home/test/.local/share/fairlane")));
         assertThat(c.responses()).isEqualTo(ResponsesConfig.DEFAULT);
+    }
+
+    @Test
+    void storageDisabled_hasNoDurableStateSoResponsesStayInMemory() {
+        FairlaneConfig c = loader.parse(config(UPSTREAM, "storage: {enabled: false}"), "test");
+
+        assertThat(c.storage()).isEqualTo(StoreConfig.NONE);
     }
 
     @Test

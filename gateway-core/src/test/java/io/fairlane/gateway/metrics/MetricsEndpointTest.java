@@ -50,6 +50,15 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void enginePreemptionMeters_arePerTenantAndReason() {
+        assertThat(scrape)
+                .contains("fairlane_engine_preemptions_total{model=\"local-tiny\",reason=\"fair_share\",tenant=\"demo\"}")
+                .contains("fairlane_engine_preemptions_total{model=\"local-tiny\",reason=\"kv_cache\",tenant=\"demo\"}")
+                .contains("fairlane_engine_recomputed_tokens_total{model=\"local-tiny\",tenant=\"demo\"}")
+                .contains("fairlane_engine_preempted_seconds_total{model=\"local-tiny\",tenant=\"demo\"}");
+    }
+
+    @Test
     void upstreamAndEngineAndSchedulerMeters_arePresent() {
         assertThat(scrape).contains("fairlane_upstream_requests_total{outcome=\"ok\"")
                 .contains("fairlane_engine_sequences_running{model=\"local-tiny\"}")

@@ -203,7 +203,9 @@ class ResponsesOwnGatewayTest {
 
     @Test
     void storeBounds_pastTheTenantsBytes_theOldestGoFirst() throws Exception {
-        start("responses: {store: {max_response_size: 4KiB, max_size: 8KiB}}");
+        // in memory, where eviction is visible the moment a put returns (the durable stores evict in their writer's
+        // transaction: ResponseStoreContract checks them after a flush)
+        start("storage: {enabled: false}\nresponses: {store: {max_response_size: 4KiB, max_size: 8KiB}}");
         List<String> ids = new java.util.ArrayList<>();
         for (int i = 0; i < 8; i++) {
             ids.add(Json.MAPPER.readTree(send("POST", PATH, "{\"model\":\"local-tiny\",\"input\":\"turn " + i

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * <p>The server runs with {@code fsync=off}: the crash tests kill the gateway's process, never the server, so
  * what the server keeps in memory is not at stake, and the tests run faster. Production keeps fsync on.
  */
-final class PostgresServer implements BeforeEachCallback, ParameterResolver {
+public final class PostgresServer implements BeforeEachCallback, ParameterResolver {
 
     /** The environment variable name the tests' settings use for the password. */
     static final String PASSWORD_ENV = "FAIRLANE_TEST_PG_PASSWORD";
@@ -50,7 +50,7 @@ final class PostgresServer implements BeforeEachCallback, ParameterResolver {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(PostgresServer.class);
 
     /** A started server. */
-    static final class Running implements AutoCloseable {
+    public static final class Running implements AutoCloseable {
         private final Binaries binaries;
         private final Path scratch;
         private final int port;
@@ -67,7 +67,7 @@ final class PostgresServer implements BeforeEachCallback, ParameterResolver {
         }
 
         /** Creates an empty database and returns settings for it (password in {@link #environment()}). */
-        StoreSettings.Postgres newDatabase() {
+        public StoreSettings.Postgres newDatabase() {
             String name = "store_test_" + databases.incrementAndGet();
             try (Connection admin = connect("postgres"); Statement s = admin.createStatement()) {
                 s.execute("CREATE DATABASE " + name);
@@ -78,7 +78,7 @@ final class PostgresServer implements BeforeEachCallback, ParameterResolver {
         }
 
         /** The environment that {@link Database#open(StoreSettings, Map)} reads the password from. */
-        Map<String, String> environment() {
+        public Map<String, String> environment() {
             return Map.of(PASSWORD_ENV, password);
         }
 
@@ -171,7 +171,7 @@ final class PostgresServer implements BeforeEachCallback, ParameterResolver {
     }
 
     /** The server started for the current test (see {@link #beforeEach}). */
-    static Running current() {
+    public static Running current() {
         if (current == null) {
             throw new IllegalStateException("the PostgresServer extension has not run for this test");
         }

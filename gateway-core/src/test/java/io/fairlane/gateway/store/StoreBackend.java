@@ -12,7 +12,7 @@ import org.sqlite.SQLiteException;
  * what the database says when a transaction must be retried. Each contract test class has one subclass per
  * backend, so every test runs against both.
  */
-sealed interface StoreBackend permits StoreBackend.Embedded, StoreBackend.Postgres {
+public sealed interface StoreBackend permits StoreBackend.Embedded, StoreBackend.Postgres {
 
     /** Settings for a new, empty store. */
     StoreSettings newStore();
@@ -32,7 +32,7 @@ sealed interface StoreBackend permits StoreBackend.Embedded, StoreBackend.Postgr
 
     /** Embedded SQLite stores in folders below {@code scratch}. */
     record Embedded(Path scratch, AtomicInteger stores) implements StoreBackend {
-        Embedded(Path scratch) {
+        public Embedded(Path scratch) {
             this(scratch, new AtomicInteger());
         }
 

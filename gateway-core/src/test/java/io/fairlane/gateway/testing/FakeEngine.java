@@ -43,7 +43,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code [fail]}: one token, then an engine fault;</li>
  *   <li>{@code [hold]}: {@code prepare} waits until {@link #releaseHeld()} (after {@link #holdPrepares()}).</li>
  * </ul>
- * Records aborted request ids and the thread each request was submitted from.
+ * An aborted or failed request ends with {@code Failed} carrying what it used (its prompt and the tokens it
+ * produced), as the real engine's does. Records aborted request ids, the thread each request was submitted from
+ * and the tokens each generated.
  */
 public final class FakeEngine implements InferenceEngine {
 
@@ -57,6 +59,7 @@ public final class FakeEngine implements InferenceEngine {
     private final List<GenerationRequest> submitted = new CopyOnWriteArrayList<>();
     private final List<Prompt> prepared = new CopyOnWriteArrayList<>();
     private final Map<String, String> submittedOn = new ConcurrentHashMap<>();
+    private final Map<String, Integer> generated = new ConcurrentHashMap<>();
     private volatile CountDownLatch holdEntered = new CountDownLatch(0);
     private volatile CountDownLatch holdReleased = new CountDownLatch(0);
 
@@ -198,6 +201,8 @@ public final class FakeEngine implements InferenceEngine {
                     }
                     if (aborted.contains(request.requestId())) {
                         running.remove(request.requestId());
+                        sink.accept(new TokenEvent.Failed(new EngineException(EngineException.Kind.ABORTED,
+                                "aborted", null), usage(request, completion + produced)));
                         return;
                     }
                     if (slow) {
@@ -210,10 +215,11 @@ public final class FakeEngine implements InferenceEngine {
                             : null;
                     sink.accept(new TokenEvent.Token(c, produced, piece, lp, think && produced < 5));
                     produced++;
+                    generated.merge(request.requestId(), 1, Integer::sum);
                     if (fail) {
                         running.remove(request.requestId());
                         sink.accept(new TokenEvent.Failed(new EngineException(EngineException.Kind.INTERNAL,
-                                "simulated engine fault", null)));
+                                "simulated engine fault", null), usage(request, completion + produced)));
                         return;
                     }
                 }
@@ -223,8 +229,7 @@ public final class FakeEngine implements InferenceEngine {
                         ? FinishReason.LENGTH : FinishReason.STOP, produced));
             }
             running.remove(request.requestId());
-            sink.accept(new TokenEvent.Finished(new Usage(request.prompt().length(), request.prompt().length() / 2,
-                    completion, reasoning)));
+            sink.accept(new TokenEvent.Finished(usage(request, completion, reasoning)));
         };
         loop.execute(run);
         return new GenerationStream() {
@@ -238,6 +243,19 @@ public final class FakeEngine implements InferenceEngine {
                 abort(request.requestId());
             }
         };
+    }
+
+    private static Usage usage(GenerationRequest request, int completion) {
+        return usage(request, completion, 0);
+    }
+
+    private static Usage usage(GenerationRequest request, int completion, int reasoning) {
+        return new Usage(request.prompt().length(), request.prompt().length() / 2, completion, reasoning);
+    }
+
+    /** Tokens request {@code requestId} generated (0 when none, or unknown). */
+    public int generated(String requestId) {
+        return generated.getOrDefault(requestId, 0);
     }
 
     private static void sleep(long ms) {

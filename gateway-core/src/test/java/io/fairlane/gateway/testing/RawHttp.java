@@ -18,6 +18,12 @@ public final class RawHttp implements AutoCloseable {
         socket.setSoTimeout(10_000);
     }
 
+    /** Connects from the local address {@code from} (another loopback address, 127.0.0.2, ...). */
+    public RawHttp(int port, InetAddress from) throws IOException {
+        socket = new Socket(InetAddress.getLoopbackAddress(), port, from, 0);
+        socket.setSoTimeout(10_000);
+    }
+
     public RawHttp write(byte[] bytes) throws IOException {
         socket.getOutputStream().write(bytes);
         socket.getOutputStream().flush();

@@ -84,7 +84,23 @@ public final class TestGateway implements AutoCloseable {
                 .withHeader("retry-after", "7").withBody(
                         "{\"error\":{\"message\":\"slow down\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}"));
         stub("e401", aResponse().withStatus(401).withBody("{\"error\":{\"message\":\"bad key\"}}"));
+        wireMock.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(urlEqualTo("/v1/moderations"))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody(MODERATION)));
     }
+
+    static final String MODERATION = """
+            {"id":"modr-1","model":"omni-moderation-latest","results":[{"flagged":false,
+             "categories":{"harassment":false,"harassment/threatening":false,"hate":false,"hate/threatening":false,
+              "illicit":false,"illicit/violent":false,"self-harm":false,"self-harm/instructions":false,
+              "self-harm/intent":false,"sexual":false,"sexual/minors":false,"violence":false,"violence/graphic":false},
+             "category_scores":{"harassment":0.0001,"harassment/threatening":0.0,"hate":0.0,"hate/threatening":0.0,
+              "illicit":0.0,"illicit/violent":0.0,"self-harm":0.0,"self-harm/instructions":0.0,"self-harm/intent":0.0,
+              "sexual":0.0,"sexual/minors":0.0,"violence":0.0,"violence/graphic":0.0},
+             "category_applied_input_types":{"harassment":["text"],"harassment/threatening":["text"],"hate":["text"],
+              "hate/threatening":["text"],"illicit":["text"],"illicit/violent":["text"],"self-harm":["text"],
+              "self-harm/instructions":["text"],"self-harm/intent":["text"],"sexual":["text"],"sexual/minors":["text"],
+              "violence":["text"],"violence/graphic":["text"]}}]}""";
 
     private void stub(String user, ResponseDefinitionBuilder response) {
         wireMock.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(urlEqualTo("/v1/chat/completions"))
@@ -141,7 +157,11 @@ public final class TestGateway implements AutoCloseable {
                       timeouts: {connect: 1s, first_byte: 1s, read: 1s}
                   - id: local-tiny
                     local: {synthetic: {shape: tiny}, backend: cpu}
+                  - id: omni-moderation-latest
+                    upstream: {url: "http://127.0.0.1:%1$d/v1"}
                 admin_keys: ["%8$s"]
+                files: {max_file_size: 2MiB, max_storage_per_tenant: 8MiB, upload_rate_window: 1s}
+                batches: {lease: 2s}
                 """.formatted(wireMockPort, scriptedPort, deadPort, cacheDir, ApiKeyHash.of(DEMO_KEY),
                 ApiKeyHash.of(LIMITED_KEY), ApiKeyHash.of(SMALL_KEY), ApiKeyHash.of(ADMIN_KEY));
     }
@@ -199,6 +219,11 @@ public final class TestGateway implements AutoCloseable {
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
                 .header("Authorization", "Bearer " + DEMO_KEY).GET().build());
+    }
+
+    /** The plain HTTP client the helpers use, for other body handlers. */
+    public HttpClient http() {
+        return http;
     }
 
     public HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {

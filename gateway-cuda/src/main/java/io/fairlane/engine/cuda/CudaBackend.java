@@ -204,6 +204,7 @@ public final class CudaBackend implements ExecutionBackend {
 
     private static StepSequence toStep(SequenceInput s, int index, int[] previous) {
         int[] tokens = s.tokens();
+        boolean fedOnDevice = tokens.length == 1 && tokens[0] < 0;
         for (int k = 0; k < tokens.length; k++) {
             if (tokens[k] >= 0) {
                 continue;
@@ -236,9 +237,11 @@ public final class CudaBackend implements ExecutionBackend {
         SamplingState state = s.sampling();
         var p = state.params();
         LogitAdjustments adjust = state.adjustments();
+        // A token read from the previous step's samples has not reached the state yet: this draw is one further on.
+        long counter = state.counter() + (fedOnDevice ? 1 : 0);
         return new StepSequence(s.tokens(), s.startPosition(), s.blockTable(), output,
                 new StepSequence.SampleSpec((float) p.temperature(), (float) p.topP(), (float) p.minP(), p.topK(),
-                        state.seed(), state.counter(), state.logprobs()),
+                        state.seed(), counter, state.logprobs()),
                 adjust.tokens(), adjust.deltas());
     }
 

@@ -25,4 +25,9 @@ class LocalEngineEmulatedCudaTest extends LocalEngineContract {
     boolean holdsDeviceMemory() {
         return true;
     }
+
+    @Override
+    boolean feedsSampledTokens() {
+        return true;
+    }
 }

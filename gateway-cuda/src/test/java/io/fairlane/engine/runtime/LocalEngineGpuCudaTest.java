@@ -47,6 +47,11 @@ class LocalEngineGpuCudaTest extends LocalEngineContract {
         return true;
     }
 
+    @Override
+    boolean feedsSampledTokens() {
+        return true;
+    }
+
     private EngineConfig config(String backend) {
         return new EngineConfig("fairlane-tiny", new EngineConfig.ModelSource.Synthetic("tiny", "bf16", 3,
                 root.resolve("cache")), backend, List.of(), 16, 64L << 20, 0.9, 256, 8, 2,

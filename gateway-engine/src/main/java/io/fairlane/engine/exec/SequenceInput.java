@@ -69,8 +69,9 @@ public record SequenceInput(int[] tokens, int startPosition, int[] blockTable, O
     /**
      * A one-token decode whose token is the one sequence {@code previousIndex} of the previously submitted step
      * sampled, read on the device: the step can be queued before the host has that id. The caller's
-     * {@code sampling} state has then not seen that token yet, so this suits samplers that do not look back
-     * (greedy, or seeded draws without penalties); see {@link ExecutionBackend#submit}.
+     * {@code sampling} state has then not seen that token yet: the backend draws with the state's RNG counter plus one
+     * (where that token would have taken it), and its penalty counts and output constraint lag one token behind, so a
+     * caller uses this only for choices without penalties or constraints; see {@link ExecutionBackend#submit}.
      */
     public static SequenceInput sampledBy(int previousIndex, int startPosition, int[] blockTable,
                                           SamplingState sampling) {

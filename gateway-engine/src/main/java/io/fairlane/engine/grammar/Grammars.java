@@ -88,7 +88,7 @@ public final class Grammars {
             CompileBudget budget = CompileBudget.standard();
             return new Compiled(switch (constraint) {
                 case OutputConstraint.JsonSchema s -> {
-                    JsonNode root = SchemaCompiler.parse(s.schema(), s.strict());
+                    JsonNode root = SchemaParser.parse(s.schema(), s.strict());
                     yield new SchemaCompiler(budget).compileValue(root, s.strict(), "json_schema " + s.name());
                 }
                 case OutputConstraint.ToolCall c -> {
@@ -99,7 +99,7 @@ public final class Grammars {
                     Map<String, Boolean> strict = new LinkedHashMap<>();
                     for (Map.Entry<String, OutputConstraint.JsonSchema> p : c.parameters().entrySet()) {
                         try {
-                            roots.put(p.getKey(), SchemaCompiler.parse(p.getValue().schema(), p.getValue().strict()));
+                            roots.put(p.getKey(), SchemaParser.parse(p.getValue().schema(), p.getValue().strict()));
                         } catch (SchemaException x) {
                             throw new SchemaException("function '" + p.getKey() + "': " + reason(x), x.keyword(),
                                     x.pointer());

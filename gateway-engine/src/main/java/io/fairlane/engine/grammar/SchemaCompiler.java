@@ -1,20 +1,9 @@
 package io.fairlane.engine.grammar;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Turns JSON Schemas into a {@link Grammar} whose sentences are exactly the JSON texts Fairlane lets a model write
@@ -46,130 +35,49 @@ import java.util.Set;
  * extensions are ignored; every other keyword is refused with a {@link SchemaException} naming it and its path.
  *
  * <p>Strict mode adds OpenAI's rules: the root is an object, every object sets {@code additionalProperties:
- * false} and lists every property in {@code required}, and nesting is at most {@value #STRICT_MAX_NESTING}
- * levels. Both modes enforce OpenAI's size limits (REFERENCES.md: 5,000 properties, 1,000 enum values, 120,000
- * characters of property names, definition names, enum and const values) and the {@link CompileBudget}.
+ * false} and lists every property in {@code required}, and nesting is at most
+ * {@value SchemaParser#STRICT_MAX_NESTING} levels. Both modes enforce OpenAI's size limits (REFERENCES.md: 5,000
+ * properties, 1,000 enum values, 120,000 characters of property names, definition names, enum and const values)
+ * and the {@link CompileBudget}; {@link SchemaParser} checks all of these rules.
  *
  * <p>Strings and numbers become calls of shared lexeme rules ({@link GrammarBuilder#lexeme}) so that their token
  * masks are computed once per vocabulary for every grammar that uses them.
  *
- * <p>Mutable; one instance compiles one grammar on one thread.
+ * <p>This class only orchestrates: it starts a grammar, dispatches each schema node on its keywords and unions
+ * {@code anyOf} and type lists. The work is done by {@link SchemaParser} (reading the text, OpenAI's limits and
+ * strict-mode rules), {@link SchemaKeywords} (the vocabulary and the readers of keyword values),
+ * {@link RefResolver} ({@code $ref}s and the rules built after the current one), {@link Literals} ({@code enum}
+ * and {@code const}), {@link ObjectsAndArrays} (and any value) and {@link StringsAndNumbers}.
+ *
+ * <p>Mutable; one instance compiles one grammar on one thread, and so do the parts it creates.
  */
 final class SchemaCompiler {
 
-    static final int MAX_PROPERTIES = 5_000;
-    static final int MAX_ENUM_VALUES = 1_000;
-    static final int MAX_SCHEMA_CHARS = 120_000;
-    static final int MAX_LARGE_ENUM_CHARS = 15_000;
-    static final int LARGE_ENUM = 250;
-    static final int STRICT_MAX_NESTING = 10;
-    static final int MAX_NESTING = 64;
-    /** The most characters of schema text accepted at all (the named limits count only some of them). */
-    static final int MAX_TEXT_CHARS = 4_000_000;
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    static {
-        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(200).build());
-    }
-
-    private static final Set<String> ANNOTATIONS = Set.of("title", "description", "default", "examples",
-            "$comment", "deprecated", "readOnly", "writeOnly", "$schema", "$id");
-    private static final Set<String> OBJECT_KEYWORDS = Set.of("properties", "required", "additionalProperties");
-    private static final Set<String> ARRAY_KEYWORDS = Set.of("items", "minItems", "maxItems");
-    private static final Set<String> STRING_KEYWORDS = Set.of("pattern", "format", "minLength", "maxLength");
-    private static final Set<String> NUMBER_KEYWORDS = Set.of("minimum", "maximum", "exclusiveMinimum",
-            "exclusiveMaximum", "multipleOf");
-    private static final Set<String> STRUCTURE = Set.of("type", "enum", "const", "anyOf", "$ref", "$defs",
-            "definitions");
-    private static final Map<String, String> REFUSED = Map.ofEntries(
-            Map.entry("allOf", "allOf is not supported; merge the subschemas into one"),
-            Map.entry("oneOf", "oneOf is not supported; use anyOf"),
-            Map.entry("not", "not is not supported"),
-            Map.entry("if", "if/then/else is not supported"),
-            Map.entry("then", "if/then/else is not supported"),
-            Map.entry("else", "if/then/else is not supported"),
-            Map.entry("dependentRequired", "dependentRequired is not supported"),
-            Map.entry("dependentSchemas", "dependentSchemas is not supported"),
-            Map.entry("dependencies", "dependencies is not supported"),
-            Map.entry("patternProperties", "patternProperties is not supported"),
-            Map.entry("propertyNames", "propertyNames is not supported"),
-            Map.entry("unevaluatedProperties", "unevaluatedProperties is not supported"),
-            Map.entry("unevaluatedItems", "unevaluatedItems is not supported"),
-            Map.entry("prefixItems", "prefixItems is not supported"),
-            Map.entry("contains", "contains is not supported"),
-            Map.entry("minContains", "minContains is not supported"),
-            Map.entry("maxContains", "maxContains is not supported"),
-            Map.entry("uniqueItems", "uniqueItems is not supported"),
-            Map.entry("minProperties", "minProperties is not supported"),
-            Map.entry("maxProperties", "maxProperties is not supported"),
-            Map.entry("$dynamicRef", "$dynamicRef is not supported"),
-            Map.entry("$recursiveRef", "$recursiveRef is not supported"),
-            Map.entry("nullable", "nullable is not JSON Schema; use \"type\": [\"T\", \"null\"]"));
-
-    private static final List<String> TYPES = List.of("object", "array", "string", "number", "integer", "boolean",
-            "null");
-
-    /** One schema document: its root, its mode, and its recursive {@code $ref}s as rules. */
-    private static final class Document {
-        final int index;
-        final JsonNode root;
-        final boolean strict;
-        final Map<String, Integer> refRules = new HashMap<>();
-
-        Document(int index, JsonNode root, boolean strict) {
-            this.index = index;
-            this.root = root;
-            this.strict = strict;
-        }
-    }
-
     private final CompileBudget budget;
     private final GrammarBuilder rules;
-    private final List<Document> documents = new ArrayList<>();
-    private final List<Runnable> pendingRules = new ArrayList<>();
-    /** The $ref targets being inlined right now (document index + pointer): a repeat means recursion. */
-    private final LinkedHashSet<String> inlining = new LinkedHashSet<>();
-    private int anyRule = -1;
+    private final RefResolver refs;
+    private final StringsAndNumbers scalars;
+    private final Literals literals;
+    private final ObjectsAndArrays containers;
+    private int documents;
 
     SchemaCompiler(CompileBudget budget) {
         this.budget = budget;
         this.rules = new GrammarBuilder(budget);
-    }
-
-    /** Parses and checks a schema document (limits, strict-mode rules); does not build anything yet. */
-    static JsonNode parse(String schema, boolean strict) {
-        if (schema.length() > MAX_TEXT_CHARS) {
-            throw new SchemaException("the schema is longer than " + MAX_TEXT_CHARS + " characters", "", "");
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(schema);
-        } catch (JsonProcessingException e) {
-            throw new SchemaException("the schema is not valid JSON: " + e.getOriginalMessage(), "", "");
-        }
-        if (root == null || !(root.isObject() || root.isBoolean())) {
-            throw new SchemaException("a schema must be a JSON object", "", "");
-        }
-        new LimitCheck(strict).walk(root, "", 0);
-        if (strict) {
-            JsonNode type = root.get("type");
-            if (root.has("anyOf") || type == null || !type.isTextual() || !type.asText().equals("object")) {
-                throw new SchemaException("in strict mode the root schema must be of type \"object\" (not anyOf)",
-                        root.has("anyOf") ? "anyOf" : "type", "");
-            }
-        }
-        return root;
+        this.refs = new RefResolver(budget, rules, this::value);
+        this.scalars = new StringsAndNumbers(budget, rules);
+        this.literals = new Literals(scalars);
+        this.containers = new ObjectsAndArrays(budget, rules, this::value, refs, scalars);
     }
 
     /** The grammar of one JSON value valid against {@code root}. */
     Grammar compileValue(JsonNode root, boolean strict, String description) {
-        Document doc = addDocument(root, strict);
+        SchemaDocument doc = addDocument(root, strict);
         int start = rules.declare("#");
         ByteNfa nfa = new ByteNfa(budget);
         ByteNfa.Frag body = value(nfa, doc, root, "", 0);
         rules.define(start, nfa, body);
-        drainPending();
+        refs.drain();
         return rules.build(description);
     }
 
@@ -186,12 +94,12 @@ final class SchemaCompiler {
             JsonNode schema = schemas.get(name);
             ByteNfa.Frag args;
             if (schema == null) {
-                args = anyObject(nfa);
+                args = containers.anyObject(nfa);
             } else {
-                Document doc = addDocument(schema, strict.get(name));
+                SchemaDocument doc = addDocument(schema, strict.get(name));
                 try {
                     args = value(nfa, doc, schema, "", 0);
-                    drainPending();
+                    refs.drain();
                 } catch (SchemaException e) {
                     String m = e.getMessage();
                     int at = m.lastIndexOf(" (keyword '");
@@ -203,39 +111,33 @@ final class SchemaCompiler {
         }
         ByteNfa.Frag body = nfa.seq(nfa.literal(namePrefix), nfa.union(calls), nfa.literal(suffix));
         rules.define(start, nfa, body);
-        drainPending();
+        refs.drain();
         return rules.build(description);
     }
 
-    private Document addDocument(JsonNode root, boolean strict) {
-        Document d = new Document(documents.size(), root, strict);
-        documents.add(d);
-        return d;
+    private SchemaDocument addDocument(JsonNode root, boolean strict) {
+        return new SchemaDocument(documents++, root, strict);
     }
 
-    private void drainPending() {
-        while (!pendingRules.isEmpty()) {
-            pendingRules.removeFirst().run();
-        }
-    }
-
-    // ---- values
-
-    private ByteNfa.Frag value(ByteNfa nfa, Document doc, JsonNode schema, String ptr, int depth) {
+    /**
+     * The fragment of one schema node: dispatches on its keywords to the part that builds it, and recurses into
+     * {@code anyOf}; the parts call back here (as their {@link ValueCompiler}) for the values nested in theirs.
+     */
+    private ByteNfa.Frag value(ByteNfa nfa, SchemaDocument doc, JsonNode schema, String ptr, int depth) {
         budget.tick();
         if (schema.isBoolean()) {
-            return schema.asBoolean() ? anyValue(nfa) : nothing(nfa);
+            return schema.asBoolean() ? containers.anyValue(nfa) : nothing(nfa);
         }
         if (!schema.isObject()) {
             throw new SchemaException("a schema must be a JSON object or a boolean", "", ptr);
         }
-        checkKeywords(schema, ptr);
+        SchemaKeywords.check(schema, ptr);
         if (schema.has("$ref")) {
-            requireOnly(schema, ptr, "$ref");
-            return ref(nfa, doc, schema.get("$ref"), ptr, depth);
+            SchemaKeywords.requireOnly(schema, ptr, "$ref");
+            return refs.ref(nfa, doc, schema.get("$ref"), ptr, depth);
         }
         if (schema.has("anyOf")) {
-            requireOnly(schema, ptr, "anyOf");
+            SchemaKeywords.requireOnly(schema, ptr, "anyOf");
             JsonNode list = schema.get("anyOf");
             if (!list.isArray() || list.isEmpty()) {
                 throw new SchemaException("anyOf must be a non-empty array of schemas", "anyOf", ptr);
@@ -246,20 +148,20 @@ final class SchemaCompiler {
             }
             return nfa.union(alternatives);
         }
-        List<String> types = types(schema, ptr);
+        List<String> types = SchemaKeywords.types(schema, ptr);
         if (schema.has("enum") || schema.has("const")) {
-            return literals(nfa, doc, schema, ptr, types);
+            return literals.literals(nfa, schema, ptr, types);
         }
         if (types.isEmpty()) {
-            return anyValue(nfa);
+            return containers.anyValue(nfa);
         }
         List<ByteNfa.Frag> branches = new ArrayList<>();
         for (String type : types) {
             branches.add(switch (type) {
-                case "object" -> object(nfa, doc, schema, ptr, depth + 1);
-                case "array" -> array(nfa, doc, schema, ptr, depth + 1);
-                case "string" -> string(nfa, schema, ptr);
-                case "number", "integer" -> number(nfa, schema, ptr, type.equals("integer"));
+                case "object" -> containers.object(nfa, doc, schema, ptr, depth + 1);
+                case "array" -> containers.array(nfa, doc, schema, ptr, depth + 1);
+                case "string" -> scalars.string(nfa, schema, ptr);
+                case "number", "integer" -> scalars.number(nfa, schema, ptr, type.equals("integer"));
                 case "boolean" -> nfa.union(List.of(nfa.literal("true"), nfa.literal("false")));
                 case "null" -> nfa.literal("null");
                 default -> throw new IllegalStateException(type);
@@ -268,813 +170,8 @@ final class SchemaCompiler {
         return nfa.union(branches);
     }
 
-    private void checkKeywords(JsonNode schema, String ptr) {
-        for (Iterator<String> it = schema.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (ANNOTATIONS.contains(k) || STRUCTURE.contains(k) || OBJECT_KEYWORDS.contains(k)
-                    || ARRAY_KEYWORDS.contains(k) || STRING_KEYWORDS.contains(k) || NUMBER_KEYWORDS.contains(k)
-                    || k.startsWith("x-")) {
-                continue;
-            }
-            String why = REFUSED.get(k);
-            throw new SchemaException(why != null ? why : "keyword '" + k + "' is not supported", k, ptr);
-        }
-    }
-
-    /** Refuses validation keywords beside {@code keyword} (annotations and $defs may stay). */
-    private static void requireOnly(JsonNode schema, String ptr, String keyword) {
-        for (Iterator<String> it = schema.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!k.equals(keyword) && !ANNOTATIONS.contains(k) && !k.equals("$defs") && !k.equals("definitions")
-                    && !k.startsWith("x-")) {
-                throw new SchemaException(keyword + " cannot be combined with '" + k + "' in one schema; move '" + k
-                        + "' into the " + (keyword.equals("anyOf") ? "alternatives" : "referenced schema"), k, ptr);
-            }
-        }
-    }
-
-    /** The types a schema admits, in {@link #TYPES} order. */
-    private static List<String> types(JsonNode schema, String ptr) {
-        JsonNode t = schema.get("type");
-        List<String> out = new ArrayList<>();
-        if (t != null) {
-            List<JsonNode> named = new ArrayList<>();
-            if (t.isTextual()) {
-                named.add(t);
-            } else if (t.isArray() && !t.isEmpty()) {
-                t.forEach(named::add);
-            } else {
-                throw new SchemaException("type must be a type name or a non-empty array of them", "type", ptr);
-            }
-            Set<String> seen = new LinkedHashSet<>();
-            for (JsonNode n : named) {
-                if (!n.isTextual() || !TYPES.contains(n.asText())) {
-                    throw new SchemaException("unknown type " + n + "; expected one of " + TYPES, "type", ptr);
-                }
-                seen.add(n.asText());
-            }
-            for (String type : TYPES) {
-                if (seen.contains(type)) {
-                    out.add(type);
-                }
-            }
-            if (out.contains("number") && out.contains("integer")) {
-                out.remove("integer");
-            }
-            return out;
-        }
-        boolean object = hasAny(schema, OBJECT_KEYWORDS);
-        boolean array = hasAny(schema, ARRAY_KEYWORDS);
-        boolean string = hasAny(schema, STRING_KEYWORDS);
-        boolean number = hasAny(schema, NUMBER_KEYWORDS);
-        if (!(object || array || string || number)) {
-            return List.of();
-        }
-        if (object) {
-            out.add("object");
-        }
-        if (array) {
-            out.add("array");
-        }
-        if (string) {
-            out.add("string");
-        }
-        if (number) {
-            out.add("number");
-        }
-        return out;
-    }
-
-    private static boolean hasAny(JsonNode schema, Set<String> keywords) {
-        for (String k : keywords) {
-            if (schema.has(k)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
+    /** No value at all (the {@code false} schema): a fragment whose end cannot be reached. */
     private ByteNfa.Frag nothing(ByteNfa nfa) {
         return new ByteNfa.Frag(nfa.newState(), nfa.newState());
-    }
-
-    // ---- $ref
-
-    private ByteNfa.Frag ref(ByteNfa nfa, Document doc, JsonNode refNode, String ptr, int depth) {
-        if (!refNode.isTextual()) {
-            throw new SchemaException("$ref must be a string", "$ref", ptr);
-        }
-        String ref = refNode.asText();
-        if (!ref.startsWith("#")) {
-            throw new SchemaException("only references within the schema (starting with '#') are supported, not '"
-                    + ref + "'", "$ref", ptr);
-        }
-        String target = decodeFragment(ref.substring(1), ptr);
-        JsonNode node = resolve(doc.root, target, ptr);
-        String key = doc.index + "#" + target;
-        if (inlining.contains(key) || doc.refRules.containsKey(target)) {
-            return nfa.call(refRule(doc, node, target, key));
-        }
-        if (inlining.size() > MAX_NESTING) {
-            throw new SchemaException("$ref chains deeper than " + MAX_NESTING + " are not supported", "$ref", ptr);
-        }
-        inlining.add(key);
-        try {
-            return value(nfa, doc, node, target, depth);
-        } finally {
-            inlining.remove(key);
-        }
-    }
-
-    /** The rule for a recursive reference, declared once and built after the current rule. */
-    private int refRule(Document doc, JsonNode node, String target, String key) {
-        Integer known = doc.refRules.get(target);
-        if (known != null) {
-            return known;
-        }
-        int rule = rules.declare("#" + target);
-        doc.refRules.put(target, rule);
-        pendingRules.add(() -> {
-            LinkedHashSet<String> saved = new LinkedHashSet<>(inlining);
-            inlining.clear();
-            inlining.add(key);
-            ByteNfa nfa = new ByteNfa(budget);
-            ByteNfa.Frag body = value(nfa, doc, node, target, 0);
-            rules.define(rule, nfa, body);
-            inlining.clear();
-            inlining.addAll(saved);
-        });
-        return rule;
-    }
-
-    private static String decodeFragment(String fragment, String ptr) {
-        try {
-            return java.net.URLDecoder.decode(fragment.replace("+", "%2B"), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw new SchemaException("$ref '#" + fragment + "' is not a valid URI fragment", "$ref", ptr);
-        }
-    }
-
-    private static JsonNode resolve(JsonNode root, String pointer, String ptr) {
-        if (pointer.isEmpty()) {
-            return root;
-        }
-        if (!pointer.startsWith("/")) {
-            throw new SchemaException("$ref '#" + pointer + "' is not a JSON pointer (anchors are not supported)",
-                    "$ref", ptr);
-        }
-        JsonNode at = root;
-        for (String part : pointer.substring(1).split("/", -1)) {
-            String key = part.replace("~1", "/").replace("~0", "~");
-            if (at.isArray() && key.matches("\\d+")) {
-                at = at.get(Integer.parseInt(key));
-            } else {
-                at = at.get(key);
-            }
-            if (at == null) {
-                throw new SchemaException("$ref '#" + pointer + "' points at nothing in the schema", "$ref", ptr);
-            }
-        }
-        return at;
-    }
-
-    // ---- literals: enum and const
-
-    private ByteNfa.Frag literals(ByteNfa nfa, Document doc, JsonNode schema, String ptr, List<String> types) {
-        List<JsonNode> values = new ArrayList<>();
-        String keyword = schema.has("enum") ? "enum" : "const";
-        if (schema.has("enum")) {
-            JsonNode e = schema.get("enum");
-            if (!e.isArray() || e.isEmpty()) {
-                throw new SchemaException("enum must be a non-empty array", "enum", ptr);
-            }
-            e.forEach(values::add);
-        }
-        if (schema.has("const")) {
-            JsonNode c = schema.get("const");
-            values = schema.has("enum") ? values.stream().filter(v -> jsonEquals(v, c)).toList() : List.of(c);
-        }
-        List<ByteNfa.Frag> parts = new ArrayList<>();
-        Set<String> seen = new LinkedHashSet<>();
-        boolean typed = schema.has("type");
-        for (JsonNode v : values) {
-            if (typed && !hasType(v, types)) {
-                continue;
-            }
-            if (!satisfiesSiblings(v, schema, ptr)) {
-                continue;
-            }
-            String text;
-            try {
-                text = JSON.writeValueAsString(v);
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
-            if (seen.add(text)) {
-                parts.add(nfa.literal(text));
-            }
-        }
-        if (parts.isEmpty()) {
-            throw new SchemaException(keyword + " has no value that also satisfies the schema's other keywords",
-                    keyword, ptr);
-        }
-        return nfa.union(parts);
-    }
-
-    private static boolean jsonEquals(JsonNode a, JsonNode b) {
-        if (a.isNumber() && b.isNumber()) {
-            return a.decimalValue().compareTo(b.decimalValue()) == 0;
-        }
-        return a.equals(b);
-    }
-
-    private static boolean hasType(JsonNode v, List<String> types) {
-        for (String t : types) {
-            boolean ok = switch (t) {
-                case "object" -> v.isObject();
-                case "array" -> v.isArray();
-                case "string" -> v.isTextual();
-                case "number" -> v.isNumber();
-                case "integer" -> v.isNumber() && isIntegral(v.decimalValue());
-                case "boolean" -> v.isBoolean();
-                case "null" -> v.isNull();
-                default -> false;
-            };
-            if (ok) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isIntegral(BigDecimal d) {
-        return d.signum() == 0 || d.stripTrailingZeros().scale() <= 0;
-    }
-
-    /** Whether an enum or const value satisfies the string and number keywords beside it. */
-    private boolean satisfiesSiblings(JsonNode v, JsonNode schema, String ptr) {
-        if (v.isTextual() && hasAny(schema, STRING_KEYWORDS)) {
-            return stringChars(schema, ptr).matches(v.asText());
-        }
-        if (v.isNumber() && hasAny(schema, NUMBER_KEYWORDS)) {
-            BigDecimal x = v.decimalValue();
-            NumberLanguage.Bound lo = lowerBound(schema, ptr);
-            NumberLanguage.Bound hi = upperBound(schema, ptr);
-            if (lo != null && (lo.exclusive() ? x.compareTo(lo.value()) <= 0 : x.compareTo(lo.value()) < 0)) {
-                return false;
-            }
-            if (hi != null && (hi.exclusive() ? x.compareTo(hi.value()) >= 0 : x.compareTo(hi.value()) > 0)) {
-                return false;
-            }
-            BigDecimal step = decimal(schema, "multipleOf", ptr);
-            return step == null || step.signum() > 0 && x.remainder(step).signum() == 0;
-        }
-        if (v.isArray()) {
-            int min = count(schema, "minItems", ptr, 0);
-            int max = count(schema, "maxItems", ptr, Integer.MAX_VALUE);
-            return v.size() >= min && v.size() <= max;
-        }
-        return true;
-    }
-
-    // ---- objects
-
-    private ByteNfa.Frag object(ByteNfa nfa, Document doc, JsonNode schema, String ptr, int depth) {
-        checkDepth(doc, ptr, depth, "properties");
-        JsonNode props = schema.get("properties");
-        if (props != null && !props.isObject()) {
-            throw new SchemaException("properties must be an object", "properties", ptr);
-        }
-        JsonNode additional = schema.get("additionalProperties");
-        if (additional != null && !additional.isBoolean() && !additional.isObject()) {
-            throw new SchemaException("additionalProperties must be a boolean or a schema", "additionalProperties",
-                    ptr);
-        }
-        boolean closed = additional != null && additional.isBoolean() && !additional.asBoolean();
-        Set<String> required = new LinkedHashSet<>();
-        JsonNode req = schema.get("required");
-        if (req != null) {
-            if (!req.isArray()) {
-                throw new SchemaException("required must be an array of property names", "required", ptr);
-            }
-            for (JsonNode r : req) {
-                if (!r.isTextual()) {
-                    throw new SchemaException("required must be an array of property names", "required", ptr);
-                }
-                required.add(r.asText());
-            }
-        }
-        Map<String, JsonNode> properties = new LinkedHashMap<>();
-        if (props != null) {
-            props.properties().forEach(e -> properties.put(e.getKey(), e.getValue()));
-        }
-        if (doc.strict) {
-            if (!closed) {
-                throw new SchemaException("in strict mode every object must set \"additionalProperties\": false",
-                        "additionalProperties", ptr);
-            }
-            for (String name : properties.keySet()) {
-                if (!required.contains(name)) {
-                    throw new SchemaException("in strict mode every property must be listed in required; '" + name
-                            + "' is not (make it optional with a \"null\" type instead)", "required", ptr);
-                }
-            }
-        }
-        Map<String, String> pointers = new LinkedHashMap<>();
-        properties.keySet().forEach(n -> pointers.put(n, ptr + "/properties/" + escape(n)));
-        for (String name : required) {
-            if (!properties.containsKey(name)) {
-                if (closed) {
-                    throw new SchemaException("required names '" + name + "', which is not in properties while"
-                            + " additionalProperties is false: no object can satisfy it", "required", ptr);
-                }
-                properties.put(name, additional != null && additional.isObject() ? additional
-                        : JSON.getNodeFactory().booleanNode(true));
-                pointers.put(name, additional != null && additional.isObject() ? ptr + "/additionalProperties"
-                        : ptr + "/required");
-            }
-        }
-        if (properties.isEmpty() && !closed) {
-            // A map: any keys, values of the additionalProperties schema (or any value).
-            return map(nfa, doc, additional != null && additional.isObject() ? additional : null,
-                    ptr + "/additionalProperties", depth);
-        }
-        // Properties in order. none(i): before property i, nothing written yet; some(i): something written, so
-        // property i needs a comma first. Each value is built once: both ways in lead to the same member.
-        List<String> names = new ArrayList<>(properties.keySet());
-        int n = names.size();
-        int[] none = new int[n + 1];
-        int[] some = new int[n + 1];
-        for (int i = 0; i <= n; i++) {
-            none[i] = nfa.newState();
-            some[i] = nfa.newState();
-        }
-        ByteNfa.Frag brace = nfa.literal("{");
-        nfa.epsilon(brace.end(), none[0]);
-        for (int i = 0; i < n; i++) {
-            String name = names.get(i);
-            ByteNfa.Frag member = nfa.seq(nfa.literal(quote(name) + ":"), space(nfa),
-                    value(nfa, doc, properties.get(name), pointers.get(name), depth));
-            ByteNfa.Frag comma = nfa.seq(nfa.literal(","), space(nfa));
-            nfa.epsilon(none[i], member.start());
-            nfa.epsilon(some[i], comma.start());
-            nfa.epsilon(comma.end(), member.start());
-            nfa.epsilon(member.end(), some[i + 1]);
-            if (!required.contains(name)) {
-                nfa.epsilon(none[i], none[i + 1]);
-                nfa.epsilon(some[i], some[i + 1]);
-            }
-        }
-        ByteNfa.Frag close = nfa.literal("}");
-        nfa.epsilon(none[n], close.start());
-        nfa.epsilon(some[n], close.start());
-        return new ByteNfa.Frag(brace.start(), close.end());
-    }
-
-    /**
-     * {@code open} then zero or more {@code item}s separated by a comma and an optional space, then
-     * {@code close}, with {@code item} built once (a loop, not copies).
-     */
-    private static ByteNfa.Frag list(ByteNfa nfa, String open, ByteNfa.Frag item, String close) {
-        return list(nfa, open, item, close, true);
-    }
-
-    private static ByteNfa.Frag list(ByteNfa nfa, String open, ByteNfa.Frag item, String close, boolean empty) {
-        ByteNfa.Frag o = nfa.literal(open);
-        ByteNfa.Frag c = nfa.literal(close);
-        ByteNfa.Frag comma = nfa.seq(nfa.literal(","), space(nfa));
-        nfa.epsilon(o.end(), item.start());
-        if (empty) {
-            nfa.epsilon(o.end(), c.start());
-        }
-        nfa.epsilon(item.end(), c.start());
-        nfa.epsilon(item.end(), comma.start());
-        nfa.epsilon(comma.end(), item.start());
-        return new ByteNfa.Frag(o.start(), c.end());
-    }
-
-    /** {@code {}} or {@code {"k": v, ...}} with free keys; values of {@code valueSchema} (null: any value). */
-    private ByteNfa.Frag map(ByteNfa nfa, Document doc, JsonNode valueSchema, String ptr, int depth) {
-        return list(nfa, "{", member(nfa, doc, valueSchema, ptr, depth), "}");
-    }
-
-    private ByteNfa.Frag member(ByteNfa nfa, Document doc, JsonNode valueSchema, String ptr, int depth) {
-        ByteNfa.Frag v = valueSchema == null ? anyValue(nfa) : value(nfa, doc, valueSchema, ptr, depth);
-        return nfa.seq(nfa.literal("\""), nfa.call(freeString()), nfa.literal(":"), space(nfa), v);
-    }
-
-    private static ByteNfa.Frag space(ByteNfa nfa) {
-        return nfa.optional(nfa.literal(" "));
-    }
-
-    private void checkDepth(Document doc, String ptr, int depth, String keyword) {
-        int max = doc.strict ? STRICT_MAX_NESTING : MAX_NESTING;
-        if (depth > max) {
-            throw new SchemaException("objects and arrays nest more than " + max + " levels deep"
-                    + (doc.strict ? " (OpenAI's strict-mode limit)" : ""), keyword, ptr);
-        }
-    }
-
-    // ---- arrays
-
-    private ByteNfa.Frag array(ByteNfa nfa, Document doc, JsonNode schema, String ptr, int depth) {
-        checkDepth(doc, ptr, depth, "items");
-        JsonNode items = schema.get("items");
-        if (items != null && !items.isObject() && !items.isBoolean()) {
-            throw new SchemaException("items must be a schema (tuple forms are not supported)", "items", ptr);
-        }
-        int min = count(schema, "minItems", ptr, 0);
-        int max = count(schema, "maxItems", ptr, -1);
-        if (max >= 0 && max < min) {
-            throw new SchemaException("maxItems is below minItems", "maxItems", ptr);
-        }
-        if (items != null && items.isBoolean() && !items.asBoolean()) {
-            if (min > 0) {
-                throw new SchemaException("items is false but minItems is above 0", "items", ptr);
-            }
-            return nfa.literal("[]");
-        }
-        String itemPtr = ptr + "/items";
-        if (max == 0) {
-            return nfa.literal("[]");
-        }
-        if (min <= 1 && max < 0) {
-            ByteNfa.Frag item = items == null ? anyValue(nfa) : value(nfa, doc, items, itemPtr, depth);
-            return list(nfa, "[", item, "]", min == 0);
-        }
-        // Counted: the item is a rule of its own, so each position is one call edge, not a copy of the item.
-        int rule = itemRule(doc, items, itemPtr, depth);
-        List<ByteNfa.Frag> parts = new ArrayList<>();
-        parts.add(nfa.call(rule));
-        for (int i = 1; i < min; i++) {
-            parts.add(nfa.seq(nfa.literal(","), space(nfa), nfa.call(rule)));
-        }
-        if (max < 0) {
-            parts.add(nfa.star(nfa.seq(nfa.literal(","), space(nfa), nfa.call(rule))));
-        } else {
-            ByteNfa.Frag optional = null;
-            for (int i = Math.max(min, 1); i < max; i++) {
-                ByteNfa.Frag one = nfa.seq(nfa.literal(","), space(nfa), nfa.call(rule));
-                optional = optional == null ? nfa.optional(one) : nfa.optional(nfa.seq(one, optional));
-            }
-            if (optional != null) {
-                parts.add(optional);
-            }
-        }
-        ByteNfa.Frag body = nfa.seq(parts);
-        budget.tick();
-        return nfa.seq(nfa.literal("["), min > 0 ? body : nfa.optional(body), nfa.literal("]"));
-    }
-
-    private final Map<String, Integer> itemRules = new HashMap<>();
-
-    /** Array items as a rule of their own, so that bounded arrays repeat a call rather than a copy. */
-    private int itemRule(Document doc, JsonNode items, String itemPtr, int depth) {
-        String key = doc.index + "@" + itemPtr + "@" + depth;
-        Integer known = itemRules.get(key);
-        if (known != null) {
-            return known;
-        }
-        int rule = rules.declare("#" + itemPtr);
-        itemRules.put(key, rule);
-        LinkedHashSet<String> context = new LinkedHashSet<>(inlining);
-        pendingRules.add(() -> {
-            LinkedHashSet<String> saved = new LinkedHashSet<>(inlining);
-            inlining.clear();
-            inlining.addAll(context);
-            ByteNfa nfa = new ByteNfa(budget);
-            ByteNfa.Frag body = items == null ? anyValue(nfa) : value(nfa, doc, items, itemPtr, depth);
-            rules.define(rule, nfa, body);
-            inlining.clear();
-            inlining.addAll(saved);
-        });
-        return rule;
-    }
-
-    // ---- strings
-
-    private ByteNfa.Frag string(ByteNfa nfa, JsonNode schema, String ptr) {
-        int min = count(schema, "minLength", ptr, 0);
-        int max = count(schema, "maxLength", ptr, -1);
-        if (max >= 0 && max < min) {
-            throw new SchemaException("maxLength is below minLength", "maxLength", ptr);
-        }
-        String pattern = text(schema, "pattern", ptr);
-        String format = text(schema, "format", ptr);
-        if (format != null && !Formats.supported(format)) {
-            throw new SchemaException("format '" + format + "' is not supported; supported: "
-                    + new java.util.TreeSet<>(Formats.PATTERNS.keySet()), "format", ptr);
-        }
-        int rule;
-        if (pattern == null && format == null && min == 0 && max < 0) {
-            rule = freeString();
-        } else {
-            String key = "string|" + (pattern == null ? "" : pattern.length() + ":" + pattern) + "|"
-                    + (format == null ? "" : format) + "|" + min + "|" + max;
-            CharNfa chars = stringChars(schema, ptr);
-            if (!chars.nonEmpty()) {
-                throw new SchemaException("no string satisfies pattern, format and length bounds together",
-                        pattern != null ? "pattern" : format != null ? "format" : "minLength", ptr);
-            }
-            rule = rules.lexeme(key, b -> b.seq(b.jsonChars(chars), b.literal("\"")));
-            if (pattern == null && format == null && max >= 0) {
-                CharClass any = CharClass.ALL.minus(CharClass.range(0xD800, 0xDFFF));
-                int base = rules.lexeme("string|||0|-1", b -> {
-                    CharNfa unbounded = new CharNfa(budget);
-                    unbounded = unbounded.finish(unbounded.repeatChars(any, 0, -1)).withoutEpsilon();
-                    return b.seq(b.jsonChars(unbounded), b.literal("\""));
-                });
-                rules.counted(rule, base, min, max);
-            }
-        }
-        return nfa.seq(nfa.literal("\""), nfa.call(rule));
-    }
-
-    /** The characters of a string with pattern, format and length bounds, as one ε-free automaton. */
-    private CharNfa stringChars(JsonNode schema, String ptr) {
-        int min = count(schema, "minLength", ptr, 0);
-        int max = count(schema, "maxLength", ptr, -1);
-        String pattern = text(schema, "pattern", ptr);
-        String format = text(schema, "format", ptr);
-        CharClass any = CharClass.ALL.minus(CharClass.range(0xD800, 0xDFFF));
-        CharNfa chars = null;
-        if (pattern != null) {
-            chars = Regex.compile(pattern, ptr, budget);
-        }
-        if (format != null) {
-            CharNfa f = Formats.compile(format, ptr, budget);
-            chars = chars == null ? f : CharNfa.intersect(chars, f, budget);
-        }
-        if (min > 0 || max >= 0 || chars == null) {
-            if (max > Regex.MAX_REPEAT * 10 || min > Regex.MAX_REPEAT * 10) {
-                throw new SchemaException("length bounds above " + Regex.MAX_REPEAT * 10 + " are not supported",
-                        max > Regex.MAX_REPEAT * 10 ? "maxLength" : "minLength", ptr);
-            }
-            CharNfa length = new CharNfa(budget);
-            length = length.finish(length.repeatChars(any, min, max)).withoutEpsilon();
-            chars = chars == null ? length : CharNfa.intersect(chars, length, budget);
-        }
-        return chars;
-    }
-
-    /**
-     * The body of any JSON string after its opening quote, through the closing quote: raw UTF-8 (no control
-     * characters), the short escapes and backslash-u escapes for anything but a surrogate.
-     */
-    private int freeString() {
-        return rules.lexeme("string", b -> {
-            int body = b.newState();
-            int end = b.newState();
-            CharClass raw = CharClass.range(0x20, CharClass.MAX).minus(CharClass.chars("\"\\"));
-            b.charEdge(body, raw, body);
-            int esc = b.newState();
-            b.bytes(body, '\\', '\\', esc);
-            for (char c : "\"\\/bfnrt".toCharArray()) {
-                b.bytes(esc, c, c, body);
-            }
-            int u = b.newState();
-            b.bytes(esc, 'u', 'u', u);
-            int h2 = b.newState();
-            int h3 = b.newState();
-            int h4 = b.newState();
-            hex(b, u, h2, "0123456789abcefABCEF");
-            int d = b.newState();
-            b.bytes(u, 'd', 'd', d);
-            b.bytes(u, 'D', 'D', d);
-            hex(b, d, h3, "01234567");
-            hex(b, h2, h3, "0123456789abcdefABCDEF");
-            hex(b, h3, h4, "0123456789abcdefABCDEF");
-            hex(b, h4, body, "0123456789abcdefABCDEF");
-            b.bytes(body, '"', '"', end);
-            return new ByteNfa.Frag(body, end);
-        });
-    }
-
-    private static void hex(ByteNfa b, int from, int to, String digits) {
-        for (char c : digits.toCharArray()) {
-            b.bytes(from, c, c, to);
-        }
-    }
-
-    // ---- numbers
-
-    private ByteNfa.Frag number(ByteNfa nfa, JsonNode schema, String ptr, boolean integer) {
-        NumberLanguage.Bound lo = lowerBound(schema, ptr);
-        NumberLanguage.Bound hi = upperBound(schema, ptr);
-        BigDecimal step = decimal(schema, "multipleOf", ptr);
-        String key = (integer ? "integer|" : "number|") + key(lo) + "|" + key(hi) + "|"
-                + (step == null ? "" : step.stripTrailingZeros().toPlainString());
-        CharNfa chars = NumberLanguage.compile(integer, lo, hi, step, ptr, budget);
-        int rule = rules.lexeme(key, b -> b.jsonChars(chars));
-        return nfa.call(rule);
-    }
-
-    private static String key(NumberLanguage.Bound b) {
-        return b == null ? "" : (b.exclusive() ? "(" : "[") + b.value().stripTrailingZeros().toPlainString();
-    }
-
-    private static NumberLanguage.Bound lowerBound(JsonNode schema, String ptr) {
-        return bound(schema, ptr, "minimum", "exclusiveMinimum", true);
-    }
-
-    private static NumberLanguage.Bound upperBound(JsonNode schema, String ptr) {
-        return bound(schema, ptr, "maximum", "exclusiveMaximum", false);
-    }
-
-    private static NumberLanguage.Bound bound(JsonNode schema, String ptr, String inclusive, String exclusive,
-                                              boolean lower) {
-        BigDecimal in = decimal(schema, inclusive, ptr);
-        JsonNode ex = schema.get(exclusive);
-        if (ex != null && ex.isBoolean()) {
-            throw new SchemaException(exclusive + " must be a number (the draft-04 boolean form is not supported)",
-                    exclusive, ptr);
-        }
-        BigDecimal exv = decimal(schema, exclusive, ptr);
-        if (in == null && exv == null) {
-            return null;
-        }
-        if (in == null) {
-            return new NumberLanguage.Bound(exv, true);
-        }
-        if (exv == null) {
-            return new NumberLanguage.Bound(in, false);
-        }
-        int c = exv.compareTo(in);
-        boolean exclusiveTighter = lower ? c >= 0 : c <= 0;
-        return exclusiveTighter ? new NumberLanguage.Bound(exv, true) : new NumberLanguage.Bound(in, false);
-    }
-
-    // ---- keyword values
-
-    private static BigDecimal decimal(JsonNode schema, String keyword, String ptr) {
-        JsonNode v = schema.get(keyword);
-        if (v == null) {
-            return null;
-        }
-        if (!v.isNumber()) {
-            throw new SchemaException(keyword + " must be a number", keyword, ptr);
-        }
-        return v.decimalValue();
-    }
-
-    private static int count(JsonNode schema, String keyword, String ptr, int absent) {
-        JsonNode v = schema.get(keyword);
-        if (v == null) {
-            return absent;
-        }
-        if (!v.isNumber() || !isIntegral(v.decimalValue()) || v.decimalValue().signum() < 0) {
-            throw new SchemaException(keyword + " must be a non-negative integer", keyword, ptr);
-        }
-        if (v.decimalValue().compareTo(BigDecimal.valueOf(Integer.MAX_VALUE / 2)) > 0) {
-            throw new SchemaException(keyword + " is too large", keyword, ptr);
-        }
-        return v.decimalValue().intValue();
-    }
-
-    private static String text(JsonNode schema, String keyword, String ptr) {
-        JsonNode v = schema.get(keyword);
-        if (v == null) {
-            return null;
-        }
-        if (!v.isTextual()) {
-            throw new SchemaException(keyword + " must be a string", keyword, ptr);
-        }
-        return v.asText();
-    }
-
-    // ---- any JSON
-
-    /** Any JSON value, through one recursive rule. */
-    private ByteNfa.Frag anyValue(ByteNfa nfa) {
-        return nfa.call(anyRule());
-    }
-
-    private ByteNfa.Frag anyObject(ByteNfa nfa) {
-        int value = anyRule();
-        ByteNfa.Frag member = nfa.seq(nfa.literal("\""), nfa.call(freeString()), nfa.literal(":"), space(nfa),
-                nfa.call(value));
-        return list(nfa, "{", member, "}");
-    }
-
-    private int anyRule() {
-        if (anyRule >= 0) {
-            return anyRule;
-        }
-        anyRule = rules.declare("any");
-        int self = anyRule;
-        ByteNfa nfa = new ByteNfa(budget);
-        ByteNfa.Frag object = anyObject(nfa);
-        ByteNfa.Frag array = list(nfa, "[", nfa.call(self), "]");
-        int number = rules.lexeme("number||||", b -> b.jsonChars(NumberLanguage.compile(false, null, null, null, "",
-                budget)));
-        ByteNfa.Frag body = nfa.union(List.of(object, array, nfa.seq(nfa.literal("\""), nfa.call(freeString())),
-                nfa.call(number), nfa.literal("true"), nfa.literal("false"), nfa.literal("null")));
-        rules.define(self, nfa, body);
-        return self;
-    }
-
-    // ---- helpers
-
-    private static String quote(String name) {
-        try {
-            return JSON.writeValueAsString(name);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String escape(String key) {
-        return key.replace("~", "~0").replace("/", "~1");
-    }
-
-    /** OpenAI's size limits, and strict-mode nesting, over the schema document as written. */
-    private static final class LimitCheck {
-        private final boolean strict;
-        private int properties;
-        private int enumValues;
-        private long chars;
-
-        LimitCheck(boolean strict) {
-            this.strict = strict;
-        }
-
-        void walk(JsonNode schema, String ptr, int depth) {
-            if (!schema.isObject()) {
-                return;
-            }
-            boolean nests = schema.has("properties") || schema.has("items")
-                    || "object".equals(schema.path("type").asText()) || "array".equals(schema.path("type").asText());
-            int level = nests ? depth + 1 : depth;
-            int max = strict ? STRICT_MAX_NESTING : MAX_NESTING;
-            if (level > max) {
-                throw new SchemaException("objects and arrays nest more than " + max + " levels deep"
-                        + (strict ? " (OpenAI's strict-mode limit)" : ""), schema.has("items") ? "items" : "properties",
-                        ptr);
-            }
-            JsonNode props = schema.get("properties");
-            if (props != null && props.isObject()) {
-                for (Map.Entry<String, JsonNode> e : props.properties()) {
-                    properties++;
-                    chars += e.getKey().length();
-                    if (properties > MAX_PROPERTIES) {
-                        throw new SchemaException("the schema has more than " + MAX_PROPERTIES + " properties",
-                                "properties", ptr);
-                    }
-                    walk(e.getValue(), ptr + "/properties/" + escape(e.getKey()), level);
-                }
-            }
-            for (String defs : List.of("$defs", "definitions")) {
-                JsonNode d = schema.get(defs);
-                if (d != null && d.isObject()) {
-                    for (Map.Entry<String, JsonNode> e : d.properties()) {
-                        chars += e.getKey().length();
-                        walk(e.getValue(), ptr + "/" + defs + "/" + escape(e.getKey()), 0);
-                    }
-                }
-            }
-            JsonNode items = schema.get("items");
-            if (items != null) {
-                walk(items, ptr + "/items", level);
-            }
-            JsonNode additional = schema.get("additionalProperties");
-            if (additional != null) {
-                walk(additional, ptr + "/additionalProperties", level);
-            }
-            JsonNode any = schema.get("anyOf");
-            if (any != null && any.isArray()) {
-                for (int i = 0; i < any.size(); i++) {
-                    walk(any.get(i), ptr + "/anyOf/" + i, depth);
-                }
-            }
-            JsonNode e = schema.get("enum");
-            if (e instanceof ArrayNode values) {
-                enumValues += values.size();
-                if (enumValues > MAX_ENUM_VALUES) {
-                    throw new SchemaException("the schema has more than " + MAX_ENUM_VALUES + " enum values", "enum",
-                            ptr);
-                }
-                long own = 0;
-                int strings = 0;
-                for (JsonNode v : values) {
-                    if (v.isTextual()) {
-                        own += v.asText().length();
-                        strings++;
-                    }
-                }
-                chars += own;
-                if (strings > LARGE_ENUM && own > MAX_LARGE_ENUM_CHARS) {
-                    throw new SchemaException("an enum of more than " + LARGE_ENUM + " strings may hold at most "
-                            + MAX_LARGE_ENUM_CHARS + " characters in all", "enum", ptr);
-                }
-            }
-            JsonNode c = schema.get("const");
-            if (c != null && c.isTextual()) {
-                chars += c.asText().length();
-            }
-            if (chars > MAX_SCHEMA_CHARS) {
-                throw new SchemaException("property names, definition names, enum and const values add up to more"
-                        + " than " + MAX_SCHEMA_CHARS + " characters", "", ptr);
-            }
-        }
     }
 }

@@ -203,6 +203,9 @@ public final class KvCacheManager {
         if (seq.blockCount != 0 || seq.computedTokens != 0) {
             throw new IllegalStateException("prefill allocation for a sequence that holds blocks: " + seq);
         }
+        if (seq.pendingTokens() > 0) {
+            throw new IllegalStateException("prefill allocation for a sequence whose last ids are not known: " + seq);
+        }
         int limit = Math.min(seq.hashCount(), (seq.length() - 1) / blockSize);
         int hitBlocks = 0;
         int hitsInFreeQueue = 0;
@@ -267,7 +270,10 @@ public final class KvCacheManager {
 
     /**
      * Records that the step computed {@code numTokens} more tokens of {@code seq}, and indexes the blocks that
-     * became full so later prompts can reuse them.
+     * became full so later prompts can reuse them. With the engine loop running ahead of the device this is called
+     * once the step is queued, before it ran: a block indexed then is read only by later steps, which the device runs
+     * after it. A block that still holds a placeholder ({@link KvSequence#appendPending}) is indexed by a later call,
+     * once its id is known.
      */
     public void commitComputed(KvSequence seq, int numTokens) {
         Objects.requireNonNull(seq, "seq");
@@ -276,7 +282,8 @@ public final class KvCacheManager {
             throw new IllegalArgumentException("cannot commit " + numTokens + " tokens of " + seq);
         }
         seq.computedTokens = computed;
-        int fullBlocks = computed / blockSize;
+        // A block holding a placeholder (a token still being sampled) waits for its id before it is hashed.
+        int fullBlocks = Math.min(computed, seq.knownLength()) / blockSize;
         while (seq.hashCount() < fullBlocks) {
             int index = seq.hashCount();
             BlockHash parent = index == 0 ? BlockHasher.ROOT : seq.hash(index - 1);

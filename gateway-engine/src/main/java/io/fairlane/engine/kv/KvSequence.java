@@ -23,6 +23,8 @@ public final class KvSequence {
     private final int promptLength;
     private int[] tokens;
     private int length;
+    /** Trailing positions whose token a step in flight is still sampling (placeholders), oldest first. */
+    private int pendingTokens;
 
     private volatile BlockHash[] hashes;
     private volatile int hashCount;
@@ -97,10 +99,55 @@ public final class KvSequence {
 
     /** Appends a sampled token. Its KV is computed by the next step that schedules it. */
     public void appendToken(int tokenId) {
+        if (pendingTokens > 0) {
+            throw new IllegalStateException("a token appended behind " + pendingTokens + " placeholder(s): " + this);
+        }
+        append(tokenId);
+    }
+
+    private void append(int tokenId) {
         if (length == tokens.length) {
             tokens = Arrays.copyOf(tokens, Math.max(16, tokens.length + (tokens.length >> 1)));
         }
         tokens[length++] = tokenId;
+    }
+
+    /**
+     * Appends a placeholder for the token a step now in flight will sample: the sequence grows by one position, so
+     * the next step can be planned (and its block allocated) before the id is on the host. The block that holds it is
+     * not hashed into the prefix cache until {@link #resolvePending} gives the id.
+     */
+    public void appendPending() {
+        append(-1);
+        pendingTokens++;
+    }
+
+    /** Gives the oldest placeholder its sampled id. */
+    public void resolvePending(int tokenId) {
+        if (pendingTokens == 0) {
+            throw new IllegalStateException("no placeholder to resolve: " + this);
+        }
+        tokens[length - pendingTokens] = tokenId;
+        pendingTokens--;
+    }
+
+    /** A sampled token: fills the oldest placeholder when there is one, else appends. */
+    public void acceptSampled(int tokenId) {
+        if (pendingTokens > 0) {
+            resolvePending(tokenId);
+        } else {
+            append(tokenId);
+        }
+    }
+
+    /** Placeholders at the end of the sequence (tokens sampled by a step in flight, ids not yet on the host). */
+    public int pendingTokens() {
+        return pendingTokens;
+    }
+
+    /** Tokens whose ids are known: {@link #length()} less the placeholders. */
+    public int knownLength() {
+        return length - pendingTokens;
     }
 
     /** Tokens whose KV sits in the blocks now. */
@@ -179,6 +226,9 @@ public final class KvSequence {
 
     /** A fork: same tokens and hashes; block table copied (the caller takes the references). */
     KvSequence copyForFork() {
+        if (pendingTokens > 0) {
+            throw new IllegalStateException("cannot fork a sequence with placeholders: " + this);
+        }
         int count = hashCount;
         KvSequence child = new KvSequence(tenant, cacheSalt, blockSize, Arrays.copyOf(tokens, tokens.length),
                 length, promptLength, Arrays.copyOf(hashes, Math.max(count, 1)), count);
@@ -193,7 +243,8 @@ public final class KvSequence {
 
     @Override
     public String toString() {
-        return "KvSequence[tenant=" + tenant + ", tokens=" + length + ", prompt=" + promptLength + ", computed="
-                + computedTokens + ", blocks=" + blockCount + "]";
+        return "KvSequence[tenant=" + tenant + ", tokens=" + length + (pendingTokens > 0 ? " (" + pendingTokens
+                + " pending)" : "") + ", prompt=" + promptLength + ", computed=" + computedTokens + ", blocks="
+                + blockCount + "]";
     }
 }

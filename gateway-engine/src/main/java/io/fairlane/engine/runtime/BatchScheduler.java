@@ -1,17 +1,16 @@
 package io.fairlane.engine.runtime;
 
+import io.fairlane.engine.Preemption;
 import io.fairlane.engine.kv.KvCacheManager;
 import io.fairlane.scheduler.ActualCost;
 import io.fairlane.scheduler.Capacity;
 import io.fairlane.scheduler.CostEstimate;
-import io.fairlane.scheduler.ServiceTier;
 import io.fairlane.scheduler.TenantScheduler;
 import io.fairlane.scheduler.TenantSpec;
 import io.fairlane.scheduler.Ticket;
 import io.fairlane.scheduler.Ticker;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +26,8 @@ import java.util.PriorityQueue;
  * <ol>
  *   <li><b>Decodes</b> of running choices, oldest first: one token each.</li>
  *   <li><b>Prefill chunks</b> of running choices whose prompt is not yet computed, up to the rest of the
- *       step's token budget ({@code maxBatchTokens}).</li>
+ *       step's token budget ({@code maxBatchTokens}); with preemption for a fair share, the chunks of tenants
+ *       furthest below their share first, so a newcomer's prompt is not held back by a neighbour's.</li>
  *   <li>If nothing was preempted in this step: choices waiting to <b>resume</b> (preempted earlier, or
  *       admitted when the pool had no room), oldest first.</li>
  *   <li>If nothing was preempted: <b>new work</b> from the waiting queue, a {@link TenantScheduler}, which
@@ -36,25 +36,16 @@ import java.util.PriorityQueue;
  * </ol>
  *
  * <h2>Preemption by recompute</h2>
- * When a running choice needs a block and the pool has none, a victim is chosen among the running choices
- * (the requester included): flex tier first, then default, priority last; within a tier, the choice whose
- * tenant is furthest over its fair share of the KV blocks in use (share = weight / sum of running tenants'
- * weights); then the most recently admitted (least work lost). The victim's blocks are freed at once — they
- * stay in the prefix cache, so resuming usually recomputes little — and it joins the resume queue with its
- * tokens kept. Its ticket stays with it: the tenant scheduler already charged the work, so it resumes ahead
- * of new admissions (as vLLM puts preempted requests back at the head of its waiting queue). A step that
- * preempted admits nothing new, so admissions cannot cause a preemption cascade.
- *
- * <h2>Preemption for fairness</h2>
- * A waiting-queue policy only orders admissions: when the running batch is full of one tenant's work, a
- * request of a tenant that runs less than its share would still wait for a slot (or for blocks) to free up.
- * So, unless the policy is FCFS, when the queue's pick cannot start for lack of slots or blocks and its tenant
- * holds fewer sequence slots than its weighted fair share ({@code maxRunning × weight / sum of the weights of
- * tenants with running work}, the requester included), running choices of tenants over their share are
- * preempted to make room: same or lower tier only, lowest tier first, then the tenant furthest over, then the
- * newest. Cheap, because a preempted choice's blocks stay in the prefix cache and its resume mostly hits
- * them. vLLM's priority scheduling preempts running requests for a higher-priority arrival the same way;
- * here the priority is the fair share.
+ * Two things preempt a running choice (whom, and the bounds, are {@link Preemptions}' job): a running choice that
+ * needs a KV block when the pool has none, and — with {@link Preemption.FairShare} — a request of a tenant under
+ * its fair share that could not start otherwise. The victim's blocks are freed at once — the full ones stay in the
+ * prefix cache, so resuming usually recomputes little — and it joins the resume queue with its tokens, sampling
+ * state, detokenizer and stop-string state kept. Its ticket stays with it: the tenant scheduler already charged the
+ * work, so it resumes ahead of its tenant's queued work and of other tenants' new work (as vLLM puts preempted
+ * requests back at the head of its waiting queue), except work of a tenant under its share, which may still preempt.
+ * The recomputed tokens produce no output and are charged to no tenant. A step that preempted for KV blocks admits
+ * nothing new, so admissions cannot cause a preemption cascade; one that preempted for a fair share admits only the
+ * request it preempted for.
  *
  * <h2>Admission headroom</h2>
  * New work is admitted only while a few blocks stay free for the decodes already running (one per running
@@ -65,29 +56,31 @@ import java.util.PriorityQueue;
 final class BatchScheduler {
 
     private static final Comparator<Choice> RESUME_ORDER =
-            Comparator.<Choice>comparingInt(c -> tierRank(c.job.request.tier()))
+            Comparator.<Choice>comparingInt(c -> Preemptions.tierRank(c.job.request.tier()))
                     .reversed()
                     .thenComparingLong(c -> c.order)
                     .thenComparingInt(c -> c.index);
+
+    /** Tenants under their share asked for out of order per admission attempt: bounds a step's planning. */
+    private static final int UNDER_SHARE_TRIES = 4;
 
     private final KvCacheManager kv;
     private final TenantScheduler<Work> waiting;
     private final Ticker ticker;
     private final int maxBatchTokens;
     private final int maxRunning;
-    private final boolean preemptForFairness;
+    private final Preemptions preemptions;
+    private final QueuedTenants queuedTenants;
     private final List<Choice> running = new ArrayList<>();
     private final PriorityQueue<Choice> resume = new PriorityQueue<>(RESUME_ORDER);
-    private final Map<String, Long> preemptionsByTenant = new HashMap<>();
-    private volatile Map<String, Double> weights;
     /** Slots promised to the children of admitted n > 1 jobs that have not forked yet. */
     private int reservedSlots;
-    private long preemptions;
 
     // Per-step planning state.
     private final Map<Choice, Integer> planned = new LinkedHashMap<>();
     private int budget;
     private int stepPreemptions;
+    private long stepNanos;
     /** Victims chosen by {@link #fits} for the job the queue is about to hand out; preempted at dispatch. */
     private List<Choice> fairnessVictims = List.of();
     private GenerationJob fairnessBeneficiary;
@@ -96,12 +89,15 @@ final class BatchScheduler {
 
     BatchScheduler(KvCacheManager kv, TenantScheduler<Work> waiting, Ticker ticker, int maxBatchTokens,
                    int maxRunning, List<TenantSpec> tenants) {
-        this(kv, waiting, ticker, maxBatchTokens, maxRunning, tenants, false);
+        this(kv, waiting, ticker, maxBatchTokens, maxRunning, tenants, Preemption.none(), new QueuedTenants());
     }
 
-    /** @param preemptForFairness whether to preempt over-share tenants for an under-share arrival (not FCFS) */
+    /**
+     * @param preemption    whether to preempt over-share tenants for an under-share arrival
+     * @param queuedTenants tenants with generations queued, counted by the intake; hand-outs are counted here
+     */
     BatchScheduler(KvCacheManager kv, TenantScheduler<Work> waiting, Ticker ticker, int maxBatchTokens,
-                   int maxRunning, List<TenantSpec> tenants, boolean preemptForFairness) {
+                   int maxRunning, List<TenantSpec> tenants, Preemption preemption, QueuedTenants queuedTenants) {
         this.kv = Objects.requireNonNull(kv, "kv");
         this.waiting = Objects.requireNonNull(waiting, "waiting");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -110,16 +106,12 @@ final class BatchScheduler {
         }
         this.maxBatchTokens = maxBatchTokens;
         this.maxRunning = maxRunning;
-        this.preemptForFairness = preemptForFairness;
-        updateTenants(tenants);
+        this.preemptions = new Preemptions(kv, maxRunning, preemption, tenants);
+        this.queuedTenants = Objects.requireNonNull(queuedTenants, "queuedTenants");
     }
 
     void updateTenants(List<TenantSpec> tenants) {
-        Map<String, Double> w = new HashMap<>();
-        for (TenantSpec t : tenants) {
-            w.put(t.id(), t.weight());
-        }
-        weights = Map.copyOf(w);
+        preemptions.updateTenants(tenants);
     }
 
     /** Plans the next step. */
@@ -127,6 +119,7 @@ final class BatchScheduler {
         planned.clear();
         budget = maxBatchTokens;
         stepPreemptions = 0;
+        stepNanos = ticker.nanos();
         List<GenerationJob> started = new ArrayList<>();
         List<EmbeddingJob> embeddings = new ArrayList<>();
         List<Work> abandoned = new ArrayList<>();
@@ -135,15 +128,21 @@ final class BatchScheduler {
             if (budget == 0) {
                 break;
             }
-            if (c.decoding() && !c.waitingToResume) {
+            if (c.decoding() && !c.waitingToResume && c.schedulable()) {
                 scheduleRunning(c);
             }
         }
-        for (Choice c : List.copyOf(running)) {
+        List<Choice> prefilling = new ArrayList<>();
+        for (Choice c : running) {
+            if (!c.waitingToResume && !planned.containsKey(c) && c.seq.uncomputedTokens() > 0 && c.schedulable()) {
+                prefilling.add(c);
+            }
+        }
+        for (Choice c : preemptions.prefillOrder(prefilling, running)) {
             if (budget == 0) {
                 break;
             }
-            if (!c.waitingToResume && !planned.containsKey(c) && c.seq.uncomputedTokens() > 0) {
+            if (running.contains(c) && !planned.containsKey(c)) {
                 scheduleRunning(c);
             }
         }
@@ -152,7 +151,7 @@ final class BatchScheduler {
             // Choices waiting to resume were admitted earlier: new work must not overtake them for room, except
             // work of a tenant under its fair share when preemption for fairness is on.
             onlyUnderShare = !resume.isEmpty();
-            if (!onlyUnderShare || preemptForFairness) {
+            if (!onlyUnderShare || preemptions.fairShare()) {
                 admitNew(started, embeddings, abandoned);
             }
         }
@@ -165,8 +164,8 @@ final class BatchScheduler {
     private void scheduleRunning(Choice c) {
         int tokens = Math.min(c.seq.uncomputedTokens(), budget);
         while (!kv.allocateSlots(c.seq, tokens)) {
-            Choice victim = pickVictim(c);
-            preempt(victim);
+            Choice victim = preemptions.forKvCache(c, running, stepNanos);
+            preempt(victim, PreemptionReason.KV_CACHE);
             if (victim == c) {
                 return;
             }
@@ -178,6 +177,9 @@ final class BatchScheduler {
     private void resumeWaiting(List<GenerationJob> started) {
         while (budget > 0 && !resume.isEmpty() && running.size() + reservedSlots < maxRunning) {
             Choice c = resume.peek();
+            if (c.seq.pendingTokens() > 0) {
+                return; // preempted while its last token was being sampled: it resumes once that id is known
+            }
             int reserve = running.isEmpty() ? 0 : headroom();
             if (kv.freeBlocks() - reserve < kv.blocksNeededForPrefill(c.seq, budget)) {
                 return;
@@ -188,6 +190,7 @@ final class BatchScheduler {
             }
             resume.poll();
             c.waitingToResume = false;
+            preemptions.resumed(c, stepNanos);
             running.add(c);
             planned.put(c, tokens);
             budget -= tokens;
@@ -211,11 +214,17 @@ final class BatchScheduler {
         while (budget > 0) {
             Optional<Ticket<Work>> next = waiting.next(capacity);
             if (next.isEmpty()) {
+                next = nextUnderShare(capacity);
+            }
+            if (next.isEmpty()) {
                 return;
             }
             Ticket<Work> ticket = next.get();
             Work work = ticket.work();
             work.ticket(ticket);
+            if (work instanceof GenerationJob) {
+                queuedTenants.left(work.tenant());
+            }
             if (work.abortRequested()) {
                 waiting.cancel(ticket, ActualCost.NONE);
                 abandoned.add(work);
@@ -237,10 +246,29 @@ final class BatchScheduler {
         }
     }
 
+    /**
+     * When the policy's choice does not fit: the first request of a tenant under its fair share, which may start by
+     * preempting, out of the policy's order (tenants furthest below their share first, a few per step). Without it
+     * a tenant under its share would still wait whenever the policy picks a tenant above its own.
+     */
+    private Optional<Ticket<Work>> nextUnderShare(Capacity<Work> capacity) {
+        if (!preemptions.fairShare() || running.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> candidates = preemptions.underShare(queuedTenants.tenants(), running);
+        for (int i = 0; i < Math.min(candidates.size(), UNDER_SHARE_TRIES); i++) {
+            Optional<Ticket<Work>> t = waiting.nextOf(candidates.get(i), capacity);
+            if (t.isPresent()) {
+                return t;
+            }
+        }
+        return Optional.empty();
+    }
+
     private void dispatch(GenerationJob job, List<GenerationJob> started) {
         if (fairnessBeneficiary == job) {
             for (Choice victim : fairnessVictims) {
-                preempt(victim);
+                preempt(victim, PreemptionReason.FAIR_SHARE);
             }
             fairnessVictims = List.of();
             fairnessBeneficiary = null;
@@ -283,15 +311,13 @@ final class BatchScheduler {
                 int reserve = running.isEmpty() ? 0 : headroom();
                 int freeBlocks = kv.freeBlocks() - reserve;
                 int slotsShort = running.isEmpty() ? 0 : Math.max(0, g.n() - freeSlots);
-                int blocksShort = Math.max(0, kv.blocksNeededForPrefill(g.choices.getFirst().seq, budget)
-                        - freeBlocks);
+                int blocksNeeded = kv.blocksNeededForPrefill(g.choices.getFirst().seq, budget);
+                int blocksShort = Math.max(0, blocksNeeded - freeBlocks);
                 if (slotsShort == 0 && blocksShort == 0 && !onlyUnderShare) {
                     yield true;
                 }
-                if (!preemptForFairness) {
-                    yield false;
-                }
-                List<Choice> victims = fairnessVictims(g, slotsShort, blocksShort);
+                List<Choice> victims = preemptions.forFairShare(g, slotsShort, blocksShort, blocksNeeded, running,
+                        stepNanos);
                 if (victims == null) {
                     yield false;
                 }
@@ -302,121 +328,21 @@ final class BatchScheduler {
         };
     }
 
-    /**
-     * Running choices whose preemption gives {@code job} the slots and blocks it lacks, taken only from tenants
-     * over their fair share of slots and never of a higher tier than the job's; null when the job's tenant is
-     * not under its own share or no such set exists.
-     */
-    private List<Choice> fairnessVictims(GenerationJob job, int slotsShort, int blocksShort) {
-        Map<String, Integer> slots = new HashMap<>();
-        for (Choice c : running) {
-            slots.merge(c.job.tenant(), 1, Integer::sum);
-        }
-        Map<String, Double> w = weights;
-        double weightSum = w.getOrDefault(job.tenant(), 1.0);
-        for (String tenant : slots.keySet()) {
-            if (!tenant.equals(job.tenant())) {
-                weightSum += w.getOrDefault(tenant, 1.0);
-            }
-        }
-        double total = weightSum;
-        java.util.function.ToDoubleFunction<String> fairSlots = t -> maxRunning * w.getOrDefault(t, 1.0) / total;
-        if (slots.getOrDefault(job.tenant(), 0) + job.n() > fairSlots.applyAsDouble(job.tenant())) {
-            return null;
-        }
-        int requesterRank = tierRank(job.request.tier());
-        List<Choice> candidates = new ArrayList<>();
-        for (Choice c : running) {
-            String t = c.job.tenant();
-            if (!t.equals(job.tenant()) && tierRank(c.job.request.tier()) <= requesterRank
-                    && slots.get(t) > fairSlots.applyAsDouble(t)) {
-                candidates.add(c);
-            }
-        }
-        candidates.sort(Comparator.<Choice>comparingInt(c -> tierRank(c.job.request.tier()))
-                .thenComparingDouble(c -> -slots.get(c.job.tenant()) / fairSlots.applyAsDouble(c.job.tenant()))
-                .thenComparingLong(c -> -c.order)
-                .thenComparingInt(c -> -c.index));
-        List<Choice> victims = new ArrayList<>();
-        int slotsFreed = 0;
-        int blocksFreed = 0;
-        for (Choice c : candidates) {
-            if (slotsFreed >= slotsShort && blocksFreed >= blocksShort) {
-                break;
-            }
-            String t = c.job.tenant();
-            if (slots.get(t) <= fairSlots.applyAsDouble(t)) {
-                continue; // preempting more of this tenant would take it under its share
-            }
-            victims.add(c);
-            slots.merge(t, -1, Integer::sum);
-            slotsFreed++;
-            blocksFreed += kv.exclusiveBlocks(c.seq);
-        }
-        return slotsFreed >= slotsShort && blocksFreed >= blocksShort ? victims : null;
-    }
-
     private int headroom() {
         return Math.min(running.size(), kv.totalBlocks() / 10);
     }
 
-    /**
-     * The running choice to preempt so that {@code requester} can grow: lowest tier first, then the tenant
-     * furthest over its fair share of blocks, then the newest.
-     */
-    private Choice pickVictim(Choice requester) {
-        Map<String, Integer> held = new HashMap<>();
-        int used = 0;
-        for (Choice c : running) {
-            held.merge(c.job.tenant(), c.seq.numBlocks(), Integer::sum);
-            used += c.seq.numBlocks();
-        }
-        Map<String, Double> w = weights;
-        double weightSum = 0;
-        for (String tenant : held.keySet()) {
-            weightSum += w.getOrDefault(tenant, 1.0);
-        }
-        Map<String, Double> overShare = new HashMap<>();
-        for (Map.Entry<String, Integer> e : held.entrySet()) {
-            double share = w.getOrDefault(e.getKey(), 1.0) / weightSum;
-            double usage = used == 0 ? 0 : (double) e.getValue() / used;
-            overShare.put(e.getKey(), usage / share);
-        }
-        Comparator<Choice> preemptFirst = Comparator
-                .<Choice>comparingInt(c -> -tierRank(c.job.request.tier()))
-                .thenComparingDouble(c -> overShare.getOrDefault(c.job.tenant(), 0.0))
-                .thenComparingLong(c -> c.order)
-                .thenComparingInt(c -> c.index);
-        Choice victim = requester;
-        for (Choice c : running) {
-            if (preemptFirst.compare(c, victim) > 0) {
-                victim = c;
-            }
-        }
-        return victim;
-    }
-
-    /** Flex is preempted first and resumed last; priority the reverse. */
-    private static int tierRank(ServiceTier tier) {
-        return switch (tier) {
-            case FLEX -> 0;
-            case DEFAULT -> 1;
-            case PRIORITY -> 2;
-        };
-    }
-
-    private void preempt(Choice victim) {
+    private void preempt(Choice victim, PreemptionReason reason) {
         Integer plannedTokens = planned.remove(victim);
         if (plannedTokens != null) {
             budget += plannedTokens;
         }
+        preemptions.preempted(victim, reason, stepNanos);
         kv.free(victim.seq);
         running.remove(victim);
         victim.waitingToResume = true;
         resume.add(victim);
-        preemptions++;
         stepPreemptions++;
-        preemptionsByTenant.merge(victim.job.tenant(), 1L, Long::sum);
     }
 
     /** Adds a freshly forked choice to the running batch; its slot was reserved at admission. */
@@ -432,6 +358,7 @@ final class BatchScheduler {
         if (c.waitingToResume) {
             resume.remove(c);
             c.waitingToResume = false;
+            preemptions.dropped(c, ticker.nanos());
         }
     }
 
@@ -456,11 +383,12 @@ final class BatchScheduler {
     }
 
     long preemptions() {
-        return preemptions;
+        return preemptions.total();
     }
 
-    Map<String, Long> preemptionsByTenant() {
-        return Map.copyOf(preemptionsByTenant);
+    /** Per tenant: preemptions by reason, recomputed tokens, time preempted (open spells counted up to now). */
+    Map<String, Preemptions.TenantPreemptions> preemptionsByTenant() {
+        return preemptions.byTenant(resume, ticker.nanos());
     }
 
     /** Jobs with a choice running or waiting to resume; for shutdown. */
@@ -478,6 +406,6 @@ final class BatchScheduler {
     @Override
     public String toString() {
         return "BatchScheduler[running=" + running.size() + ", resuming=" + resume.size() + ", queued="
-                + waiting.queued() + ", preemptions=" + preemptions + "]";
+                + waiting.queued() + ", preemptions=" + preemptions.total() + "]";
     }
 }

@@ -3,6 +3,7 @@ package io.fairlane.engine.runtime;
 import io.fairlane.engine.EngineException;
 import io.fairlane.engine.EngineException.Kind;
 import io.fairlane.engine.exec.BatchInput;
+import io.fairlane.engine.exec.PendingStep;
 import io.fairlane.engine.exec.SequenceInput;
 import io.fairlane.engine.exec.SequenceOutput;
 import io.fairlane.engine.exec.StepResult;
@@ -26,12 +27,38 @@ import org.slf4j.LoggerFactory;
  * to the {@link TokenAcceptor}, a logits row to the {@link Forker}, and each request's output tokens of the step
  * are reported to the tenant scheduler.
  *
+ * <h2>One step at a time, or one ahead</h2>
+ * {@link #run} submits, waits and takes the outputs in: the CPU backend's way (its step is host work) and the
+ * default. With a backend that feeds sampled tokens on the device, the loop instead keeps one step in flight:
+ * {@link #submitAhead} queues step N + 1 while step N still runs — a decode whose last token step N is still
+ * sampling names it as "what row r of the previous step sampled", and every choice that samples in N + 1 gets a
+ * placeholder position in its sequence; then {@link #finish} takes step N's outputs in (placeholders filled,
+ * tokens detokenised and emitted) while the device runs N + 1; then {@link #commit} records N + 1's chunks in the
+ * KV bookkeeping before it ran, which is safe because whatever reads those blocks is a later step. An output for a
+ * choice that ended meanwhile (a stop, EOS, an abort) is dropped, uncharged.
+ *
  * <p>A step that throws fails only the requests in it ({@code INTERNAL}), freeing their blocks; the loop goes
  * on. Confined to the engine loop thread.
  */
 final class ForwardStep {
 
     private static final Logger LOG = LoggerFactory.getLogger(ForwardStep.class);
+
+    /** A step submitted ahead and not yet taken in. */
+    static final class Submitted {
+        final List<StepPlan.Chunk> chunks;
+        final PendingStep pending;
+
+        Submitted(List<StepPlan.Chunk> chunks, PendingStep pending) {
+            this.chunks = chunks;
+            this.pending = pending;
+        }
+
+        @Override
+        public String toString() {
+            return "Submitted[" + chunks.size() + " sequences]";
+        }
+    }
 
     private final String modelId;
     private final StepExecutor executor;
@@ -52,17 +79,14 @@ final class ForwardStep {
         this.counters = Objects.requireNonNull(counters, "counters");
     }
 
+    /** Runs one step and takes its outputs in before returning. */
     void run(List<StepPlan.Chunk> chunks) {
         List<SequenceInput> inputs = inputs(chunks);
         StepResult result;
         try {
             result = executor.step(kv.drainPendingCopies(), new BatchInput(inputs));
         } catch (RuntimeException e) {
-            LOG.error("forward step of model {} failed; failing its {} sequences", modelId, chunks.size(), e);
-            EngineException error = new EngineException(Kind.INTERNAL, "the model's forward step failed", null, null, e);
-            Set<GenerationJob> jobs = Collections.newSetFromMap(new IdentityHashMap<>());
-            chunks.forEach(c -> jobs.add(c.choice().job));
-            jobs.forEach(job -> settlement.fail(job, error));
+            failStep(chunks, e);
             return;
         }
         counters.lastBatchSize = chunks.size();
@@ -76,15 +100,93 @@ final class ForwardStep {
         progressed.forEach(settlement::reportProgress);
     }
 
+    /**
+     * Queues {@code chunks} as the next step while the previous one may still run; every choice that samples in it
+     * gets a placeholder for that token. Null when the backend refused the step: its requests have failed.
+     */
+    Submitted submitAhead(List<StepPlan.Chunk> chunks) {
+        List<SequenceInput> inputs = inputs(chunks);
+        PendingStep pending;
+        try {
+            pending = executor.submit(kv.drainPendingCopies(), new BatchInput(inputs));
+        } catch (RuntimeException e) {
+            failStep(chunks, e);
+            return null;
+        }
+        for (int i = 0; i < chunks.size(); i++) {
+            Choice c = chunks.get(i).choice();
+            boolean samples = inputs.get(i).output() == SequenceInput.Output.SAMPLE;
+            c.submittedRow = samples ? i : -1;
+            if (samples) {
+                c.seq.appendPending();
+            }
+        }
+        return new Submitted(chunks, pending);
+    }
+
+    /** Records a submitted step's chunks in the KV bookkeeping (before it ran), skipping choices that ended. */
+    void commit(Submitted step) {
+        for (StepPlan.Chunk chunk : step.chunks) {
+            Choice c = chunk.choice();
+            if (!c.job.terminated && !c.finished && !c.waitingToResume) {
+                commit(c, chunk.tokens());
+            }
+        }
+    }
+
+    /** Waits for a submitted step and takes its outputs in; those of choices that ended meanwhile are dropped. */
+    void finish(Submitted step) {
+        StepResult result;
+        try {
+            result = step.pending.await();
+        } catch (RuntimeException e) {
+            failStep(step.chunks, e);
+            return;
+        }
+        counters.lastBatchSize = step.chunks.size();
+        Set<GenerationJob> progressed = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (int i = 0; i < step.chunks.size(); i++) {
+            Choice c = step.chunks.get(i).choice();
+            if (!c.job.terminated && !c.finished && takeOutput(c, result.get(i))) {
+                progressed.add(c.job);
+            }
+        }
+        progressed.forEach(settlement::reportProgress);
+    }
+
+    /** Waits for a submitted step whose outputs nobody will read (shutdown, a failed loop turn). */
+    static void awaitQuietly(Submitted step) {
+        if (step != null) {
+            try {
+                step.pending.await();
+            } catch (RuntimeException e) {
+                LOG.debug("a step in flight failed while the engine was failing its requests", e);
+            }
+        }
+    }
+
+    private void failStep(List<StepPlan.Chunk> chunks, RuntimeException e) {
+        LOG.error("forward step of model {} failed; failing its {} sequences", modelId, chunks.size(), e);
+        EngineException error = new EngineException(Kind.INTERNAL, "the model's forward step failed", null, null, e);
+        Set<GenerationJob> jobs = Collections.newSetFromMap(new IdentityHashMap<>());
+        chunks.forEach(c -> jobs.add(c.choice().job));
+        jobs.forEach(job -> settlement.fail(job, error));
+    }
+
     private static List<SequenceInput> inputs(List<StepPlan.Chunk> chunks) {
         List<SequenceInput> inputs = new ArrayList<>(chunks.size());
         for (StepPlan.Chunk chunk : chunks) {
             Choice choice = chunk.choice();
             KvSequence seq = choice.seq;
             int start = seq.computedTokens();
+            int[] table = seq.blockTable();
+            if (seq.pendingTokens() > 0) {
+                // A decode of the token the step in flight is sampling: the device reads it from that step's row.
+                inputs.add(SequenceInput.sampledBy(choice.submittedRow, start, table, choice.sampling));
+                continue;
+            }
             int[] tokens = new int[chunk.tokens()];
             seq.copyTokens(start, chunk.tokens(), tokens, 0);
-            int[] table = seq.blockTable();
             boolean last = start + chunk.tokens() == seq.length();
             if (!last) {
                 inputs.add(SequenceInput.prefill(tokens, start, table));
@@ -97,7 +199,6 @@ final class ForwardStep {
         }
         return inputs;
     }
-
     /** Commits the chunk's tokens to the KV sequence; false when its request or choice has already ended. */
     private boolean commit(Choice choice, int tokens) {
         GenerationJob job = choice.job;

@@ -30,12 +30,15 @@ final class JobSettlement {
     private final BatchScheduler batch;
     private final ActiveRequests active;
     private final AbortRequests aborts;
+    private final QueuedTenants queuedTenants;
 
-    JobSettlement(TenantScheduler<Work> waiting, BatchScheduler batch, ActiveRequests active, AbortRequests aborts) {
+    JobSettlement(TenantScheduler<Work> waiting, BatchScheduler batch, ActiveRequests active, AbortRequests aborts,
+                  QueuedTenants queuedTenants) {
         this.waiting = Objects.requireNonNull(waiting, "waiting");
         this.batch = Objects.requireNonNull(batch, "batch");
         this.active = Objects.requireNonNull(active, "active");
         this.aborts = Objects.requireNonNull(aborts, "aborts");
+        this.queuedTenants = Objects.requireNonNull(queuedTenants, "queuedTenants");
     }
 
     static EngineException aborted(String requestId) {
@@ -61,7 +64,7 @@ final class JobSettlement {
         if (job.dispatched) {
             batch.remove(job);
             waiting.cancel(job.ticket(), usedSoFar(job));
-            terminate(job, new TokenEvent.Failed(aborted(job.requestId())));
+            terminate(job, new TokenEvent.Failed(aborted(job.requestId()), usageSoFar(job)));
             return;
         }
         Ticket<Work> ticket = job.ticket();
@@ -70,6 +73,7 @@ final class JobSettlement {
             return;
         }
         if (waiting.cancel(ticket, ActualCost.NONE)) {
+            queuedTenants.left(job.tenant());
             terminate(job, new TokenEvent.Failed(aborted(job.requestId())));
         }
     }
@@ -158,10 +162,11 @@ final class JobSettlement {
         }
         batch.remove(job);
         Ticket<Work> ticket = job.ticket();
-        if (ticket != null) {
-            waiting.cancel(ticket, job.dispatched ? usedSoFar(job) : ActualCost.NONE);
+        if (ticket != null && waiting.cancel(ticket, job.dispatched ? usedSoFar(job) : ActualCost.NONE)
+                && !job.dispatched) {
+            queuedTenants.left(job.tenant());
         }
-        terminate(job, new TokenEvent.Failed(error));
+        terminate(job, new TokenEvent.Failed(error, job.dispatched ? usageSoFar(job) : Usage.NONE));
     }
 
     /** Fails every request the engine knows of, queued or running, and frees their blocks. */
@@ -183,9 +188,17 @@ final class JobSettlement {
         }
     }
 
-    private ActualCost usedSoFar(GenerationJob job) {
+    /** What a job that ends early is charged: exactly the usage its {@code Failed} event reports. */
+    private static ActualCost usedSoFar(GenerationJob job) {
+        Usage u = usageSoFar(job);
+        return new ActualCost(u.promptTokens(), u.cachedTokens(), u.completionTokens());
+    }
+
+    /** What a job that ends early used: the prompt tokens it reached and the tokens it generated. */
+    private static Usage usageSoFar(GenerationJob job) {
         int prompt = job.promptTokensReached;
-        return new ActualCost(prompt, Math.min(prompt, job.root.cachedPromptTokens()), job.completionTokens);
+        return new Usage(prompt, Math.min(prompt, job.root.cachedPromptTokens()), job.completionTokens,
+                Math.min(job.reasoningTokens, job.completionTokens));
     }
 
     private void terminate(GenerationJob job, TokenEvent last) {

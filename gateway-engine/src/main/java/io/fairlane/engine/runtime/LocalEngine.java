@@ -9,6 +9,7 @@ import io.fairlane.engine.GenerationRequest;
 import io.fairlane.engine.GenerationStream;
 import io.fairlane.engine.InferenceEngine;
 import io.fairlane.engine.ModelInfo;
+import io.fairlane.engine.Preemption;
 import io.fairlane.engine.PreparedPrompt;
 import io.fairlane.engine.Prompt;
 import io.fairlane.engine.TokenEvent;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The local inference engine: one model, one backend, one loop thread running abort → schedule → forward →
- * sample → emit. This class wires the parts and runs the loop; each part has one job:
+ * sample → emit; on a backend that feeds sampled tokens on the device, with step N + 1 queued before step N's tokens
+ * are taken in, so the host's share of a step runs while the device computes ({@link ForwardStep}). This class wires
+ * the parts and runs the loop; each part has one job:
  *
  * <ul>
  *   <li>{@link RequestIntake}: validation, prompt hashing, registration and the offer to the waiting queue;</li>
@@ -69,16 +72,23 @@ public final class LocalEngine implements InferenceEngine {
      * @param maxBatchTokens      per-step token budget
      * @param maxRunningSequences most sequences in the running batch (and most choices per request)
      * @param tenants             tenants at start (their weights steer preemption)
-     * @param preemptForFairness  preempt over-share tenants for an under-share arrival (off for FCFS)
+     * @param preemption          whether over-share tenants are preempted for an under-share arrival
+     * @param overlap             whether to keep one step in flight while the host takes the previous one in, where
+     *                            the executor {@linkplain StepExecutor#feedsSampledTokens feeds sampled tokens}
      */
-    record Limits(int maxBatchTokens, int maxRunningSequences, List<TenantSpec> tenants,
-                  boolean preemptForFairness) {
+    record Limits(int maxBatchTokens, int maxRunningSequences, List<TenantSpec> tenants, Preemption preemption,
+                  boolean overlap) {
         Limits(int maxBatchTokens, int maxRunningSequences, List<TenantSpec> tenants) {
-            this(maxBatchTokens, maxRunningSequences, tenants, false);
+            this(maxBatchTokens, maxRunningSequences, tenants, Preemption.none(), false);
+        }
+
+        Limits(int maxBatchTokens, int maxRunningSequences, List<TenantSpec> tenants, Preemption preemption) {
+            this(maxBatchTokens, maxRunningSequences, tenants, preemption, false);
         }
 
         Limits {
             tenants = List.copyOf(tenants);
+            Objects.requireNonNull(preemption, "preemption");
             if (maxBatchTokens <= 0 || maxRunningSequences <= 0) {
                 throw new IllegalArgumentException("limits must be > 0");
             }
@@ -98,6 +108,8 @@ public final class LocalEngine implements InferenceEngine {
     private final ForwardStep forward;
     private final EmbeddingRunner embeddings;
     private final SnapshotPublisher snapshots;
+    private final boolean overlap;
+    private final EngineCounters counters;
     private final Thread loop;
     private volatile boolean closed;
 
@@ -116,18 +128,20 @@ public final class LocalEngine implements InferenceEngine {
         Objects.requireNonNull(limits, "limits");
         PrefixMatcher<Work> matcher = work -> work instanceof GenerationJob g ? kv.cachedPrefixTokens(g.root) : 0;
         this.waiting = Objects.requireNonNull(schedulerFactory.apply(matcher), "scheduler");
+        QueuedTenants queuedTenants = new QueuedTenants();
         this.batch = new BatchScheduler(kv, waiting, ticker, limits.maxBatchTokens(), limits.maxRunningSequences(),
-                limits.tenants(), limits.preemptForFairness());
+                limits.tenants(), limits.preemption(), queuedTenants);
         ChoiceFactory choices = new ChoiceFactory(model, text);
-        EngineCounters counters = new EngineCounters();
-        this.intake = new RequestIntake(model, kv, waiting, active, choices, limits.maxRunningSequences(),
-                this::wakeLoop);
-        this.settlement = new JobSettlement(waiting, batch, active, aborts);
+        this.counters = new EngineCounters();
+        this.intake = new RequestIntake(model, kv, waiting, active, choices, queuedTenants,
+                limits.maxRunningSequences(), this::wakeLoop);
+        this.settlement = new JobSettlement(waiting, batch, active, aborts, queuedTenants);
         TokenAcceptor acceptor = new TokenAcceptor(text, settlement, counters);
         this.forward = new ForwardStep(model.id(), executor, kv, acceptor,
                 new Forker(kv, batch, choices, acceptor), settlement, counters);
         this.embeddings = new EmbeddingRunner(model.id(), executor, settlement, counters);
         this.snapshots = new SnapshotPublisher(kv, batch, waiting, executor, ticker, counters);
+        this.overlap = limits.overlap() && executor.feedsSampledTokens();
         this.loop = Thread.ofPlatform().name("fairlane-engine-" + model.id()).daemon(true).unstarted(this::runLoop);
         loop.start();
     }
@@ -226,23 +240,37 @@ public final class LocalEngine implements InferenceEngine {
     // The loop thread.
 
     private void runLoop() {
+        ForwardStep.Submitted inFlight = null;
         while (!closed) {
             try {
                 aborts.drain(settlement::abort);
+                if (inFlight != null && needsIdsFirst(inFlight)) {
+                    forward.finish(inFlight);
+                    inFlight = null;
+                }
                 StepPlan plan = batch.schedule();
                 if (plan.isEmpty()) {
+                    if (inFlight != null) {
+                        forward.finish(inFlight); // nothing to plan until its tokens are in
+                        inFlight = null;
+                        snapshots.publish(false);
+                        continue;
+                    }
                     snapshots.publish(true);
                     LockSupport.parkNanos(batch.idle() ? IDLE_PARK_NANOS : BLOCKED_PARK_NANOS);
                     continue;
                 }
-                runStep(plan);
+                inFlight = runStep(plan, inFlight);
                 snapshots.publish(false);
             } catch (RuntimeException | Error e) {
                 LOG.error("engine step failed for model {}; failing the requests in flight", model.id(), e);
+                ForwardStep.awaitQuietly(inFlight);
+                inFlight = null;
                 settlement.failAll(new EngineException(Kind.INTERNAL, "the engine failed: " + e.getMessage(), null,
                         null, e));
             }
         }
+        ForwardStep.awaitQuietly(inFlight);
         settlement.failAll(new EngineException(Kind.UNAVAILABLE, "the engine for model " + model.id() + " shut down",
                 null));
         snapshots.publish(true);
@@ -253,7 +281,26 @@ public final class LocalEngine implements InferenceEngine {
         }
     }
 
-    private void runStep(StepPlan plan) {
+    /**
+     * Whether the step in flight sampled for a choice whose next draw needs that token on the host (penalties, an
+     * output constraint): then the loop takes that step in before planning the next.
+     */
+    private static boolean needsIdsFirst(ForwardStep.Submitted inFlight) {
+        for (StepPlan.Chunk chunk : inFlight.chunks) {
+            Choice c = chunk.choice();
+            if (c.seq.pendingTokens() > 0 && !c.job.terminated && !c.finished && !c.samplesWithoutLookingBack()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Runs one planned step. Without overlap: forward, take in, done. With overlap: submit this step, take the one in
+     * flight in while the device runs it, then record this one in the KV bookkeeping; it is returned as the new step
+     * in flight. Embeddings reuse the device, so a step with embeddings first takes everything in flight in.
+     */
+    private ForwardStep.Submitted runStep(StepPlan plan, ForwardStep.Submitted inFlight) {
         for (Work w : plan.abandoned()) {
             settlement.abandon(w);
         }
@@ -263,12 +310,36 @@ public final class LocalEngine implements InferenceEngine {
                 settlement.brokenSink(job);
             }
         }
-        if (!plan.chunks().isEmpty()) {
-            forward.run(plan.chunks());
+        ForwardStep.Submitted next = null;
+        if (!plan.chunks().isEmpty() && overlap) {
+            next = forward.submitAhead(plan.chunks());
+            if (inFlight != null) {
+                if (next != null) {
+                    counters.stepsAhead++;
+                }
+                forward.finish(inFlight);
+            }
+            if (next != null) {
+                forward.commit(next);
+            }
+        } else {
+            if (inFlight != null) {
+                forward.finish(inFlight);
+            }
+            if (!plan.chunks().isEmpty()) {
+                forward.run(plan.chunks());
+            }
         }
-        for (EmbeddingJob job : plan.embeddings()) {
-            embeddings.run(job);
+        if (!plan.embeddings().isEmpty()) {
+            if (next != null) {
+                forward.finish(next);
+                next = null;
+            }
+            for (EmbeddingJob job : plan.embeddings()) {
+                embeddings.run(job);
+            }
         }
+        return next;
     }
 
     /** The handle {@link #submit} returns. */
@@ -293,6 +364,11 @@ public final class LocalEngine implements InferenceEngine {
         public String toString() {
             return "GenerationStream[" + requestId + "]";
         }
+    }
+
+    /** Steps queued while the previous one was still in flight: 0 unless the loop overlaps host and device work. */
+    long stepsSubmittedAhead() {
+        return counters.stepsAhead;
     }
 
     @Override

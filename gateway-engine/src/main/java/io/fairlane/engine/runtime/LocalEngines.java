@@ -55,8 +55,6 @@ public final class LocalEngines {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalEngines.class);
     static final String BUILTIN_TOKENIZER_DIR = "fairlane-builtin-tokenizer";
-    /** Diagnostic switch for benchmarks: {@code false} turns preemption for fairness off. */
-    static final String FAIRNESS_PREEMPTION_PROPERTY = "fairlane.engine.fairnessPreemption";
 
     private LocalEngines() {
     }
@@ -105,8 +103,7 @@ public final class LocalEngines {
                     kv.totalBlocks() < fullContextBlocks ? "; fewer than one full-context sequence needs ("
                             + fullContextBlocks + "), so longer requests are refused" : "");
             LocalEngine.Limits limits = new LocalEngine.Limits(config.maxBatchTokens(), config.maxRunningSequences(),
-                    config.tenants(), !(config.policy() instanceof io.fairlane.scheduler.Policy.Fcfs)
-                    && Boolean.parseBoolean(System.getProperty(FAIRNESS_PREEMPTION_PROPERTY, "true")));
+                    config.tenants(), config.preemption(), config.overlap() == EngineConfig.Overlap.AUTO);
             return new LocalEngine(info, StepExecutor.of(backend), codec(tokenizer), prompts, kv,
                     matcher -> TenantSchedulers.create(config.policy(), config.tenants(), CostWeights.DEFAULT, matcher,
                             Ticker.system(), stats),

@@ -33,17 +33,19 @@ final class RequestIntake {
     private final TenantScheduler<Work> waiting;
     private final ActiveRequests active;
     private final ChoiceFactory choices;
+    private final QueuedTenants queuedTenants;
     private final int maxChoices;
     private final Runnable wakeLoop;
     private final AtomicLong admissionOrder = new AtomicLong();
 
     RequestIntake(ModelInfo model, KvCacheManager kv, TenantScheduler<Work> waiting, ActiveRequests active,
-                  ChoiceFactory choices, int maxChoices, Runnable wakeLoop) {
+                  ChoiceFactory choices, QueuedTenants queuedTenants, int maxChoices, Runnable wakeLoop) {
         this.model = Objects.requireNonNull(model, "model");
         this.kv = Objects.requireNonNull(kv, "kv");
         this.waiting = Objects.requireNonNull(waiting, "waiting");
         this.active = Objects.requireNonNull(active, "active");
         this.choices = Objects.requireNonNull(choices, "choices");
+        this.queuedTenants = Objects.requireNonNull(queuedTenants, "queuedTenants");
         this.maxChoices = maxChoices;
         this.wakeLoop = Objects.requireNonNull(wakeLoop, "wakeLoop");
     }
@@ -85,7 +87,12 @@ final class RequestIntake {
                 active.remove(job);
                 throw EngineException.rejected(rejected);
             }
-            case Admission.Queued<Work> queued -> job.ticket(queued.ticket());
+            case Admission.Queued<Work> queued -> {
+                job.ticket(queued.ticket());
+                if (job instanceof GenerationJob) {
+                    queuedTenants.queued(job.tenant());
+                }
+            }
         }
         wakeLoop.run();
     }

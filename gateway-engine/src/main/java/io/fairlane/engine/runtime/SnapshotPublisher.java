@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The engine's gauges as one immutable {@link EngineSnapshot}: running and waiting sequences, KV blocks used
- * and cached, preemptions, tokens, the last batch size, device memory and per-tenant cache figures. The
+ * and cached, preemptions, tokens, the last batch size, device memory and per-tenant cache and preemption figures
+ * (by reason, recomputed tokens, time preempted). The
  * per-tenant KV figures walk the pool, so between idle turns they are refreshed at most every 20 ms.
  *
  * <p>Threading: {@link #publish} runs on the engine loop thread after each turn, reading loop-confined state;
@@ -23,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 final class SnapshotPublisher {
 
     private static final long TENANT_STATS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final TenantKvStats NO_KV = new TenantKvStats(0, 0, 0);
+    private static final Preemptions.TenantPreemptions NO_PREEMPTIONS = new Preemptions.TenantPreemptions(0, 0, 0, 0);
 
     private final KvCacheManager kv;
     private final BatchScheduler batch;
@@ -57,14 +60,15 @@ final class SnapshotPublisher {
             tenantKv = kv.tenantStats();
             lastTenantStatsNanos = now;
         }
-        Map<String, Long> preempted = batch.preemptionsByTenant();
+        Map<String, Preemptions.TenantPreemptions> preempted = batch.preemptionsByTenant();
         Set<String> tenants = new HashSet<>(tenantKv.keySet());
         tenants.addAll(preempted.keySet());
         Map<String, EngineSnapshot.TenantCacheStats> perTenant = new HashMap<>();
         for (String t : tenants) {
-            TenantKvStats s = tenantKv.getOrDefault(t, new TenantKvStats(0, 0, 0));
+            TenantKvStats s = tenantKv.getOrDefault(t, NO_KV);
+            Preemptions.TenantPreemptions p = preempted.getOrDefault(t, NO_PREEMPTIONS);
             perTenant.put(t, new EngineSnapshot.TenantCacheStats(s.prefixQueryTokens(), s.prefixHitTokens(),
-                    s.blocksHeld(), preempted.getOrDefault(t, 0L)));
+                    s.blocksHeld(), p.total(), p.fairShare(), p.recomputedTokens(), p.preemptedNanos()));
         }
         current = new EngineSnapshot(batch.running().size(), waiting.queued() + batch.resumeQueueSize(),
                 kv.totalBlocks(), kv.usedBlocks(), kv.cachedFreeBlocks(), batch.preemptions(),

@@ -2,6 +2,7 @@ package io.fairlane.engine.runtime;
 
 import io.fairlane.engine.exec.BatchInput;
 import io.fairlane.engine.exec.ExecutionBackend;
+import io.fairlane.engine.exec.PendingStep;
 import io.fairlane.engine.exec.StepResult;
 import io.fairlane.engine.kv.BlockCopy;
 import java.util.List;
@@ -17,6 +18,22 @@ interface StepExecutor extends AutoCloseable {
 
     /** Runs {@code copies} (copy on write), then one forward step over {@code batch}. */
     StepResult step(List<BlockCopy> copies, BatchInput batch);
+
+    /**
+     * Queues {@code copies} and one forward step and returns before the step has run where the backend allows; its
+     * decodes may take their token from what the previously submitted step sampled
+     * ({@link io.fairlane.engine.exec.SequenceInput#sampledBy}) when {@link #feedsSampledTokens()}. The default runs
+     * the step at once.
+     */
+    default PendingStep submit(List<BlockCopy> copies, BatchInput batch) {
+        StepResult result = step(copies, batch);
+        return () -> result;
+    }
+
+    /** Whether {@link #submit} reads decode tokens sampled by the previous step on the device. */
+    default boolean feedsSampledTokens() {
+        return false;
+    }
 
     /** Mean-pooled final hidden state of {@code tokens}, not normalised, without touching the paged KV store. */
     float[] embed(int[] tokens);
@@ -35,6 +52,19 @@ interface StepExecutor extends AutoCloseable {
                     backend.copyBlock(c.source(), c.target());
                 }
                 return backend.step(batch);
+            }
+
+            @Override
+            public PendingStep submit(List<BlockCopy> copies, BatchInput batch) {
+                for (BlockCopy c : copies) {
+                    backend.copyBlock(c.source(), c.target());
+                }
+                return backend.submit(batch);
+            }
+
+            @Override
+            public boolean feedsSampledTokens() {
+                return backend.feedsSampledTokens();
             }
 
             @Override

@@ -32,7 +32,7 @@ final class TokenAcceptor {
     void accept(Choice c, SampleResult sampled) {
         GenerationJob job = c.job;
         int id = sampled.tokenId();
-        c.seq.appendToken(id);
+        c.seq.acceptSampled(id);
         c.sampling.accept(id);
         c.outputTokens++;
         job.completionTokens++;
@@ -47,7 +47,7 @@ final class TokenAcceptor {
             }
         }
         if (reason == null) {
-            Optional<FinishReason> end = c.stopConditions.check(id, c.outputTokens, c.seq.length());
+            Optional<FinishReason> end = c.stopConditions.check(id, c.outputTokens, c.seq.knownLength());
             if (end.isPresent()) {
                 released.append(c.stopStrings.accept(c.decoder.flush()));
                 if (c.stopStrings.stopped()) {

@@ -6,8 +6,10 @@
  * {@code RequestIntake} admits requests on the caller's thread (validation, prompt hashing, the offer to the
  * waiting queue); {@code AbortRequests} carries aborts to the loop; the {@code BatchScheduler} packs each step
  * (decodes first, then chunked prefills under a token budget), admits new work from the waiting queue — a
- * {@link io.fairlane.scheduler.TenantScheduler} — and preempts by recompute when KV blocks run out;
- * {@code ForwardStep} runs the step through the backend and takes its outputs in; {@code TokenAcceptor}
+ * {@link io.fairlane.scheduler.TenantScheduler} — and preempts by recompute when KV blocks run out or a tenant under
+ * its fair share could not start ({@code Preemptions} picks whom and keeps the books, {@code QueuedTenants} says who
+ * is waiting); {@code ForwardStep} runs the step through the backend and takes its outputs in, one step at a time or,
+ * on a backend that feeds sampled tokens on the device, with the next step already queued; {@code TokenAcceptor}
  * detokenises, stop-checks and emits each token; {@code Forker} forks the choices of an {@code n > 1} request;
  * {@code EmbeddingRunner} serves embeddings; {@code JobSettlement} ends requests and settles them with the tenant
  * scheduler; {@code SnapshotPublisher} keeps the gauges. Only the intake and the abort queue are touched by other

@@ -237,4 +237,55 @@ class KvCacheManagerTest {
         kv.allocateSlots(child, 1); // copies the shared partial block: one block of its own
         assertThat(kv.exclusiveBlocks(child)).isEqualTo(1);
     }
+
+    /**
+     * A 31-token prompt prefilled and its first token sampled by a step whose output is still in flight: the
+     * placeholder fills position 31, the last of the second block, and a decode of it is committed (the loop records
+     * a submitted step before it ran).
+     */
+    private KvSequence decodeOfAPlaceholder() {
+        KvSequence seq = prefill(prompt(31, 0), "a");
+        seq.appendPending();
+        kv.allocateSlots(seq, 1);
+        kv.commitComputed(seq, 1);
+        return seq;
+    }
+
+    @Test
+    void commitComputed_blockCompletedByAPlaceholder_notIndexedUntilItsIdIsKnown() {
+        decodeOfAPlaceholder();
+        KvSequence probe = kv.newSequence("a", "a", prompt(40, 0));
+        assertThat(kv.cachedPrefixTokens(probe)).isEqualTo(16);
+    }
+
+    @Test
+    void commitComputed_afterThePlaceholderIsResolved_indexesTheBlock() {
+        KvSequence seq = decodeOfAPlaceholder();
+        seq.resolvePending(31);
+        kv.commitComputed(seq, 0);
+        KvSequence probe = kv.newSequence("a", "a", prompt(40, 0));
+        assertThat(kv.cachedPrefixTokens(probe)).isEqualTo(32);
+    }
+
+    @Test
+    void acceptSampled_withAPlaceholder_fillsItInsteadOfAppending() {
+        KvSequence seq = kv.newSequence("a", "a", prompt(5, 0));
+        seq.appendPending();
+        seq.acceptSampled(42);
+        assertThat(seq.tokens()).endsWith(4, 42).hasSize(6);
+    }
+
+    @Test
+    void allocatePrefill_sequenceEndingInAPlaceholder_isRefused() {
+        KvSequence seq = kv.newSequence("a", "a", prompt(5, 0));
+        seq.appendPending();
+        assertThatThrownBy(() -> kv.allocatePrefill(seq, 100)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void knownLength_withAPlaceholder_excludesIt() {
+        KvSequence seq = kv.newSequence("a", "a", prompt(5, 0));
+        seq.appendPending();
+        assertThat(java.util.List.of(seq.length(), seq.knownLength())).containsExactly(6, 5);
+    }
 }

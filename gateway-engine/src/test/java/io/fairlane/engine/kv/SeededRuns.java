@@ -8,7 +8,7 @@ import java.util.Random;
  * another region. A small stand-in for a property-testing library: no shrinking, so checks print the inputs
  * they failed on.
  */
-final class SeededRuns {
+public final class SeededRuns {
 
     private static final long BASE = Long.getLong("fairlane.test.seed", 0x5EED_F00DL);
 
@@ -16,11 +16,11 @@ final class SeededRuns {
     }
 
     @FunctionalInterface
-    interface Check {
+    public interface Check {
         void run(Random random) throws Exception;
     }
 
-    static void forEachSeed(int runs, Check check) {
+    public static void forEachSeed(int runs, Check check) {
         for (int i = 0; i < runs; i++) {
             long seed = BASE + i * 0x9E3779B97F4A7C15L;
             try {
@@ -31,7 +31,7 @@ final class SeededRuns {
         }
     }
 
-    static int between(Random random, int min, int max) {
+    public static int between(Random random, int min, int max) {
         return min + random.nextInt(max - min + 1);
     }
 }

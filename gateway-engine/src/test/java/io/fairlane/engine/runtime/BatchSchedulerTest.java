@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fairlane.engine.GenerationRequest;
 import io.fairlane.engine.PreparedPrompt;
+import io.fairlane.engine.Preemption;
 import io.fairlane.engine.SamplingParams;
 import io.fairlane.engine.kv.KvCacheManager;
 import io.fairlane.engine.sampling.SamplingState;
@@ -23,6 +24,7 @@ class BatchSchedulerTest {
     private static final int BS = 4;
 
     private final FifoTenantScheduler<Work> queue = new FifoTenantScheduler<>();
+    private final QueuedTenants queuedTenants = new QueuedTenants();
     private long order;
 
     private GenerationJob submit(KvCacheManager kv, String tenant, ServiceTier tier, int promptLength) {
@@ -34,6 +36,7 @@ class BatchSchedulerTest {
                 new StopConditions(List.of(), r.sampling(), 1024), ToyModel.letters().newDecoder(),
                 new StopMatcher(List.of())));
         queue.offer(tenant, job, new CostEstimate(promptLength, 0, 100), tier);
+        queuedTenants.queued(tenant);
         return job;
     }
 
@@ -130,6 +133,11 @@ class BatchSchedulerTest {
         assertThat(List.of(plan.preemptions(), plan.started().size())).containsExactly(1, 0);
     }
 
+    /** Four sequence slots, 64-token steps, equal weights. */
+    private BatchScheduler fourSlots(KvCacheManager kv, Preemption preemption) {
+        return new BatchScheduler(kv, queue, Ticker.system(), 64, 4, List.of(), preemption, queuedTenants);
+    }
+
     /** Four running sequences of "heavy" in a batch of four slots, then one request of "light". */
     private GenerationJob fullOfHeavyThenLight(BatchScheduler batch, KvCacheManager kv, ServiceTier heavyTier,
                                                ServiceTier lightTier) {
@@ -143,7 +151,7 @@ class BatchSchedulerTest {
     @Test
     void schedule_batchFullOfOverShareTenant_admitsUnderShareArrival() {
         KvCacheManager kv = new KvCacheManager(64, BS);
-        BatchScheduler batch = new BatchScheduler(kv, queue, Ticker.system(), 64, 4, List.of(), true);
+        BatchScheduler batch = fourSlots(kv, Preemption.fairShare());
         GenerationJob light = fullOfHeavyThenLight(batch, kv, ServiceTier.DEFAULT, ServiceTier.DEFAULT);
         assertThat(planned(batch.schedule())).contains(light.choices.getFirst());
     }
@@ -151,7 +159,7 @@ class BatchSchedulerTest {
     @Test
     void schedule_batchFullOfOverShareTenant_preemptsOneOfItsSequences() {
         KvCacheManager kv = new KvCacheManager(64, BS);
-        BatchScheduler batch = new BatchScheduler(kv, queue, Ticker.system(), 64, 4, List.of(), true);
+        BatchScheduler batch = fourSlots(kv, Preemption.fairShare());
         fullOfHeavyThenLight(batch, kv, ServiceTier.DEFAULT, ServiceTier.DEFAULT);
         assertThat(batch.schedule().preemptions()).isEqualTo(1);
     }
@@ -159,7 +167,7 @@ class BatchSchedulerTest {
     @Test
     void schedule_fairnessPreemptionOff_arrivalWaitsForASlot() {
         KvCacheManager kv = new KvCacheManager(64, BS);
-        BatchScheduler batch = new BatchScheduler(kv, queue, Ticker.system(), 64, 4, List.of(), false);
+        BatchScheduler batch = fourSlots(kv, Preemption.none());
         GenerationJob light = fullOfHeavyThenLight(batch, kv, ServiceTier.DEFAULT, ServiceTier.DEFAULT);
         assertThat(planned(batch.schedule())).doesNotContain(light.choices.getFirst());
     }
@@ -167,7 +175,7 @@ class BatchSchedulerTest {
     @Test
     void schedule_overShareTenantOfHigherTier_notPreemptedForLowerTier() {
         KvCacheManager kv = new KvCacheManager(64, BS);
-        BatchScheduler batch = new BatchScheduler(kv, queue, Ticker.system(), 64, 4, List.of(), true);
+        BatchScheduler batch = fourSlots(kv, Preemption.fairShare());
         GenerationJob light = fullOfHeavyThenLight(batch, kv, ServiceTier.PRIORITY, ServiceTier.DEFAULT);
         assertThat(planned(batch.schedule())).doesNotContain(light.choices.getFirst());
     }
@@ -175,7 +183,7 @@ class BatchSchedulerTest {
     @Test
     void schedule_arrivalsTenantAtItsShare_noPreemption() {
         KvCacheManager kv = new KvCacheManager(64, BS);
-        BatchScheduler batch = new BatchScheduler(kv, queue, Ticker.system(), 64, 4, List.of(), true);
+        BatchScheduler batch = fourSlots(kv, Preemption.fairShare());
         submit(kv, "heavy", ServiceTier.DEFAULT, 8);
         submit(kv, "heavy", ServiceTier.DEFAULT, 8);
         submit(kv, "light", ServiceTier.DEFAULT, 8);
@@ -183,5 +191,189 @@ class BatchSchedulerTest {
         simulateStep(kv, batch.schedule());
         submit(kv, "light", ServiceTier.DEFAULT, 8); // a third would take light over its 2 of 4 slots
         assertThat(batch.schedule().preemptions()).isZero();
+    }
+
+    /** A ticker the test moves by hand. */
+    private static final class ManualTicker implements Ticker {
+        long nanos;
+
+        @Override
+        public long nanos() {
+            return nanos;
+        }
+    }
+
+    private BatchScheduler fourSlots(KvCacheManager kv, Preemption preemption, Ticker ticker,
+                                     List<TenantSpec> tenants) {
+        return new BatchScheduler(kv, queue, ticker, 64, 4, tenants, preemption, queuedTenants);
+    }
+
+    /** Runs a choice to its end as the loop does when it finishes: frees its blocks, takes it off the batch. */
+    private static void finish(BatchScheduler batch, GenerationJob job) {
+        job.choices.getFirst().finished = true;
+        batch.finish(job.choices.getFirst());
+    }
+
+    @Test
+    void schedule_underShareArrival_preemptsNewestOfTenantFurthestAboveItsShare() {
+        // Weights heavy 2, mid 1, fresh 1 over four slots: shares 2, 1 and 1. heavy holds its 2, mid twice its 1.
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        BatchScheduler batch = fourSlots(kv, Preemption.fairShare(), Ticker.system(),
+                List.of(TenantSpec.of("heavy", 2), TenantSpec.of("mid", 1), TenantSpec.of("fresh", 1)));
+        submit(kv, "heavy", ServiceTier.DEFAULT, 8);
+        submit(kv, "heavy", ServiceTier.DEFAULT, 8);
+        submit(kv, "mid", ServiceTier.DEFAULT, 8);
+        GenerationJob midNewest = submit(kv, "mid", ServiceTier.DEFAULT, 8);
+        simulateStep(kv, batch.schedule());
+        submit(kv, "fresh", ServiceTier.DEFAULT, 8);
+        batch.schedule();
+        assertThat(midNewest.choices.getFirst().waitingToResume).isTrue();
+    }
+
+    @Test
+    void schedule_tenantHoldingExactlyItsShare_neverPreempted() {
+        // Same weights; heavy holds 2 (its share) and mid 2 (above its share of 1): only one mid sequence may go.
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        BatchScheduler batch = fourSlots(kv, Preemption.fairShare(), Ticker.system(),
+                List.of(TenantSpec.of("heavy", 2), TenantSpec.of("mid", 1), TenantSpec.of("fresh", 1)));
+        GenerationJob h1 = submit(kv, "heavy", ServiceTier.DEFAULT, 8);
+        GenerationJob h2 = submit(kv, "heavy", ServiceTier.DEFAULT, 8);
+        submit(kv, "mid", ServiceTier.DEFAULT, 8);
+        submit(kv, "mid", ServiceTier.DEFAULT, 8);
+        simulateStep(kv, batch.schedule());
+        submit(kv, "fresh", ServiceTier.DEFAULT, 8);
+        simulateStep(kv, batch.schedule());
+        submit(kv, "fresh", ServiceTier.DEFAULT, 8); // over fresh's share of 1 now: must not preempt heavy
+        batch.schedule();
+        assertThat(List.of(h1.choices.getFirst().waitingToResume, h2.choices.getFirst().waitingToResume))
+                .containsExactly(false, false);
+    }
+
+    /** Fills four slots with "heavy", preempts its newest for "light", ends light, resumes the victim. */
+    private List<GenerationJob> heavyPreemptedAndResumed(KvCacheManager kv, BatchScheduler batch) {
+        List<GenerationJob> heavy = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            heavy.add(submit(kv, "heavy", ServiceTier.DEFAULT, 8));
+        }
+        simulateStep(kv, batch.schedule());
+        GenerationJob light = submit(kv, "light", ServiceTier.DEFAULT, 8);
+        simulateStep(kv, batch.schedule()); // heavy's newest is preempted, light prefills
+        finish(batch, light);
+        simulateStep(kv, batch.schedule()); // the victim resumes
+        return heavy;
+    }
+
+    @Test
+    void schedule_victimResumedWithinWindow_nextFairnessVictimIsAnother() {
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        ManualTicker ticker = new ManualTicker();
+        BatchScheduler batch = fourSlots(kv, new Preemption.FairShare(java.time.Duration.ofSeconds(5)), ticker,
+                List.of());
+        List<GenerationJob> heavy = heavyPreemptedAndResumed(kv, batch);
+        ticker.nanos += java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+        submit(kv, "light", ServiceTier.DEFAULT, 8);
+        batch.schedule();
+        assertThat(heavy.stream().map(j -> j.choices.getFirst().waitingToResume).toList())
+                .containsExactly(false, false, true, false);
+    }
+
+    @Test
+    void schedule_victimResumedPastWindow_mayBePreemptedAgain() {
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        ManualTicker ticker = new ManualTicker();
+        BatchScheduler batch = fourSlots(kv, new Preemption.FairShare(java.time.Duration.ofSeconds(5)), ticker,
+                List.of());
+        List<GenerationJob> heavy = heavyPreemptedAndResumed(kv, batch);
+        ticker.nanos += java.util.concurrent.TimeUnit.SECONDS.toNanos(6);
+        submit(kv, "light", ServiceTier.DEFAULT, 8);
+        batch.schedule();
+        assertThat(heavy.stream().map(j -> j.choices.getFirst().waitingToResume).toList())
+                .containsExactly(false, false, false, true);
+    }
+
+    @Test
+    void preemptionsByTenant_fairnessPreemptionAndResume_bookedAsFairShareWithTimePreempted() {
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        ManualTicker ticker = new ManualTicker();
+        BatchScheduler batch = fourSlots(kv, Preemption.fairShare(), ticker, List.of());
+        for (int i = 0; i < 4; i++) {
+            submit(kv, "heavy", ServiceTier.DEFAULT, 8);
+        }
+        simulateStep(kv, batch.schedule());
+        GenerationJob light = submit(kv, "light", ServiceTier.DEFAULT, 8);
+        simulateStep(kv, batch.schedule());
+        ticker.nanos += 7_000;
+        finish(batch, light);
+        simulateStep(kv, batch.schedule());
+        Preemptions.TenantPreemptions books = batch.preemptionsByTenant().get("heavy");
+        assertThat(List.of(books.fairShare(), books.kvCache(), books.preemptedNanos())).containsExactly(1L, 0L, 7_000L);
+    }
+
+    @Test
+    void preemptionsByTenant_resumeAfterCacheEviction_booksTokensComputedAgain() {
+        // The victim had 8 prompt tokens and a sampled token computed (2 full blocks + 1 in the third); only the
+        // full blocks can be found in the cache again, and the resume must recompute the last one in any case.
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        BatchScheduler batch = fourSlots(kv, Preemption.fairShare(), Ticker.system(), List.of());
+        for (int i = 0; i < 4; i++) {
+            submit(kv, "heavy", ServiceTier.DEFAULT, 8);
+        }
+        simulateStep(kv, batch.schedule());
+        simulateStep(kv, batch.schedule()); // each heavy sequence: 8 prompt + 1 output token computed, 1 sampled
+        GenerationJob light = submit(kv, "light", ServiceTier.DEFAULT, 8);
+        simulateStep(kv, batch.schedule());
+        finish(batch, light);
+        simulateStep(kv, batch.schedule());
+        // 9 tokens were computed; the resume finds 8 in the cache (two whole blocks): 1 computed again.
+        assertThat(batch.preemptionsByTenant().get("heavy").recomputedTokens()).isEqualTo(1L);
+    }
+
+    @Test
+    void schedule_underShareArrivalBehindOverShareQueue_startsOutOfOrder() {
+        // The FIFO queue's head is heavy's fifth request, which cannot start (heavy is above its share); light's
+        // request behind it is asked for by name and preempts.
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        BatchScheduler batch = fourSlots(kv, Preemption.fairShare());
+        for (int i = 0; i < 5; i++) {
+            submit(kv, "heavy", ServiceTier.DEFAULT, 8);
+        }
+        simulateStep(kv, batch.schedule());
+        GenerationJob light = submit(kv, "light", ServiceTier.DEFAULT, 8);
+        assertThat(planned(batch.schedule())).contains(light.choices.getFirst());
+    }
+
+    @Test
+    void schedule_underShareArrivalBehindOverShareQueue_waitsWithoutFairPreemption() {
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        BatchScheduler batch = fourSlots(kv, Preemption.none());
+        for (int i = 0; i < 5; i++) {
+            submit(kv, "heavy", ServiceTier.DEFAULT, 8);
+        }
+        simulateStep(kv, batch.schedule());
+        GenerationJob light = submit(kv, "light", ServiceTier.DEFAULT, 8);
+        assertThat(planned(batch.schedule())).doesNotContain(light.choices.getFirst());
+    }
+
+    /** The order prefill chunks get the budget in, for heavy (three of four slots) and light (one) prefilling. */
+    private List<String> prefillOrder(Preemption preemption) {
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        List<Choice> running = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            running.add(submit(kv, "heavy", ServiceTier.DEFAULT, 8).choices.getFirst());
+        }
+        running.add(submit(kv, "light", ServiceTier.DEFAULT, 8).choices.getFirst());
+        Preemptions p = new Preemptions(kv, 4, preemption, List.of());
+        return p.prefillOrder(List.of(running.get(2), running.get(3)), running).stream()
+                .map(c -> c.job.tenant()).toList();
+    }
+
+    @Test
+    void prefillOrder_fairPreemption_underShareTenantFirst() {
+        assertThat(prefillOrder(Preemption.fairShare())).containsExactly("light", "heavy");
+    }
+
+    @Test
+    void prefillOrder_noFairPreemption_admissionOrder() {
+        assertThat(prefillOrder(Preemption.none())).containsExactly("heavy", "light");
     }
 }

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A minimal first-come-first-served {@link TenantScheduler} for engine tests, independent of the scheduler
@@ -33,6 +34,8 @@ final class FifoTenantScheduler<W> implements TenantScheduler<W> {
     final Set<String> rejected = java.util.concurrent.ConcurrentHashMap.newKeySet();
     final AtomicLong completed = new AtomicLong();
     final AtomicLong cancelled = new AtomicLong();
+    /** The cost the last cancellation was settled at. */
+    final AtomicReference<ActualCost> lastCancelCost = new AtomicReference<>();
     final AtomicLong progressTokens = new AtomicLong();
 
     record Entry<W>(long id, String tenant, W work, ServiceTier tier, CostEstimate estimate, long enqueuedNanos)
@@ -61,6 +64,22 @@ final class FifoTenantScheduler<W> implements TenantScheduler<W> {
         return Optional.of(head);
     }
 
+    /** The first entry of {@code tenant}, out of arrival order (flex work is not handed out here). */
+    @Override
+    public synchronized Optional<Ticket<W>> nextOf(String tenant, Capacity<W> capacity) {
+        for (Entry<W> e : queue) {
+            if (e.tenant().equals(tenant) && e.tier() != ServiceTier.FLEX) {
+                if (!capacity.fits(e.work(), e.estimate())) {
+                    return Optional.empty();
+                }
+                queue.remove(e);
+                running.add(e);
+                return Optional.of(e);
+            }
+        }
+        return Optional.empty();
+    }
+
     @Override
     public void progress(Ticket<W> ticket, int newOutputTokens) {
         progressTokens.addAndGet(newOutputTokens);
@@ -78,6 +97,7 @@ final class FifoTenantScheduler<W> implements TenantScheduler<W> {
     public synchronized boolean cancel(Ticket<W> ticket, ActualCost usedSoFar) {
         if (queue.remove(ticket) || running.remove(ticket)) {
             cancelled.incrementAndGet();
+            lastCancelCost.set(usedSoFar);
             return true;
         }
         return false;

@@ -44,6 +44,11 @@ final class HeldQueue<W> implements TenantScheduler<W> {
     }
 
     @Override
+    public Optional<Ticket<W>> nextOf(String tenant, Capacity<W> capacity) {
+        return held ? Optional.empty() : delegate.nextOf(tenant, capacity);
+    }
+
+    @Override
     public Admission<W> offer(String tenant, W work, CostEstimate estimate, ServiceTier tier) {
         return delegate.offer(tenant, work, estimate, tier);
     }

@@ -69,6 +69,11 @@ abstract class LocalEngineContract {
         return false;
     }
 
+    /** Whether the backend reads decode tokens sampled by the previous step on the device (the loop may run ahead). */
+    boolean feedsSampledTokens() {
+        return false;
+    }
+
     @AfterEach
     void closeEngines() {
         engines.forEach(LocalEngine::close);
@@ -85,6 +90,11 @@ abstract class LocalEngineContract {
      * so tests that need pool pressure get the same pool whichever backend runs them.
      */
     LocalEngine engine(int kvBlocks, int blockSize, int maxBatchTokens, int maxRunning) {
+        return engine(kvBlocks, blockSize, maxBatchTokens, maxRunning, false);
+    }
+
+    /** As {@link #engine(int, int, int, int)}, the loop overlapping host work with the device where it can. */
+    LocalEngine engine(int kvBlocks, int blockSize, int maxBatchTokens, int maxRunning, boolean overlap) {
         Model model = Model.open(modelDir());
         long bytes = KvLayout.of(model.config(), blockSize, 4).bytesPerBlock() * kvBlocks * 2;
         ExecutionBackend backend = openBackend(model, new BackendOptions(blockSize, bytes, 2, List.of(), 0.6,
@@ -94,7 +104,7 @@ abstract class LocalEngineContract {
             throw new IllegalStateException("the backend made room for " + backend.kvBlocks() + " KV blocks, not "
                     + kvBlocks);
         }
-        return engineOn(backend, ids(), kvBlocks, blockSize, maxBatchTokens, maxRunning);
+        return engineOn(backend, ids(), kvBlocks, blockSize, maxBatchTokens, maxRunning, overlap);
     }
 
     LocalEngine engine(int kvBlocks, int maxBatchTokens, int maxRunning) {
@@ -106,14 +116,15 @@ abstract class LocalEngineContract {
     }
 
     private LocalEngine engineOn(ExecutionBackend backend, TextCodec codec, int kvBlocks, int blockSize,
-                                 int maxBatchTokens, int maxRunning) {
+                                 int maxBatchTokens, int maxRunning, boolean overlap) {
         ModelConfig c = backend.config();
         ModelInfo info = new ModelInfo("tiny", "llama", c.contextLength(), c.vocabSize(), c.hiddenSize(), false,
                 backend.name(), "fp-test", c.eosTokenIds());
         HeldQueue<Work> queue = new HeldQueue<>(new FifoTenantScheduler<>());
         LocalEngine engine = new LocalEngine(info, StepExecutor.of(backend), codec, tokenIdsOnly(),
                 new KvCacheManager(kvBlocks, blockSize), matcher -> queue, Ticker.system(),
-                new LocalEngine.Limits(maxBatchTokens, maxRunning, List.of()));
+                new LocalEngine.Limits(maxBatchTokens, maxRunning, List.of(), io.fairlane.engine.Preemption.none(),
+                        overlap));
         engines.add(engine);
         queues.put(engine, queue);
         return engine;
@@ -286,6 +297,33 @@ abstract class LocalEngineContract {
     }
 
     @Test
+    void greedy_loopAStepAheadUnderPreemption_matchesSoloRuns() {
+        List<int[]> prompts = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            prompts.add(prompt(40, 10 + i));
+        }
+        List<List<Integer>> expected = solo(prompts, greedy(20));
+        LocalEngine tight = engine(9, 16, 64, 4, true);
+        List<List<Integer>> actual = runAll(tight, prompts, greedy(20));
+        assertThat(tight.snapshot().preemptions()).as("the pool must force preemptions").isPositive();
+        assertThat(actual).isEqualTo(expected);
+    }
+
+    @Test
+    void seeded_loopAStepAhead_sameDrawsAsOneStepAtATime() {
+        List<int[]> prompts = List.of(prompt(5, 60), prompt(19, 61), prompt(33, 62));
+        List<List<Integer>> oneAtATime = runAll(engine(256, 16, 64, 4, false), prompts, seeded(0.9, 12));
+        assertThat(runAll(engine(256, 16, 64, 4, true), prompts, seeded(0.9, 12))).isEqualTo(oneAtATime);
+    }
+
+    @Test
+    void overlap_loopRunsAhead_onlyWhereTheBackendFeedsSampledTokens() {
+        LocalEngine engine = engine(256, 16, 64, 4, true);
+        runAll(engine, List.of(prompt(6, 63), prompt(9, 64)), greedy(8));
+        assertThat(engine.stepsSubmittedAhead() > 0).isEqualTo(feedsSampledTokens());
+    }
+
+    @Test
     void greedy_concurrentBatch_matchesSoloRuns() {
         List<int[]> prompts = List.of(prompt(3, 20), prompt(17, 21), prompt(50, 22), prompt(1, 24));
         List<List<Integer>> expected = solo(prompts, greedy(10));
@@ -371,7 +409,7 @@ abstract class LocalEngineContract {
         BackendOptions options = new BackendOptions(16, KvLayout.of(model.config(), 16, 2).bytesPerBlock() * 128,
                 underTest ? 2 : 1, List.of(), 0.6, 512, 16);
         ExecutionBackend backend = underTest ? openBackend(model, options) : CpuBackend.open(model, options);
-        return engineOn(backend, asciiChars(model.config().eosTokenIds()), 64, 16, 512, 16);
+        return engineOn(backend, asciiChars(model.config().eosTokenIds()), 64, 16, 512, 16, false);
     }
 
     private static SamplingParams constrainedGreedy(OutputConstraint constraint, boolean logprobs) {

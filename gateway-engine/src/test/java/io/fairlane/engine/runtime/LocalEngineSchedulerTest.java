@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fairlane.engine.GenerationRequest;
 import io.fairlane.engine.PreparedPrompt;
+import io.fairlane.engine.Preemption;
 import io.fairlane.engine.SamplingParams;
 import io.fairlane.engine.TokenEvent;
 import io.fairlane.engine.kv.KvCacheManager;
@@ -49,7 +50,7 @@ class LocalEngineSchedulerTest {
                             SchedulerStats.disabled()));
                     held.set(new HeldQueue<>(queue.get()));
                     return held.get();
-                }, Ticker.system(), new LocalEngine.Limits(64, 8, TENANTS, !(policy instanceof Policy.Fcfs)));
+                }, Ticker.system(), new LocalEngine.Limits(64, 8, TENANTS, Preemption.defaultFor(policy)));
         try {
             List<RecordingSink> sinks = new ArrayList<>();
             held.get().hold(); // every request queued before the first step: the same schedule on any machine

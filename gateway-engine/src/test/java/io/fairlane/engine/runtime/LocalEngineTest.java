@@ -15,6 +15,8 @@ import io.fairlane.engine.PreparedPrompt;
 import io.fairlane.engine.Prompt;
 import io.fairlane.engine.SamplingParams;
 import io.fairlane.engine.TokenEvent;
+import io.fairlane.engine.Usage;
+import io.fairlane.scheduler.ActualCost;
 import io.fairlane.scheduler.ServiceTier;
 import java.util.ArrayList;
 import java.util.List;
@@ -412,6 +414,35 @@ class LocalEngineTest {
         f.toy.gate.release(1000);
         sink.await();
         assertThat(List.of(f.queue.cancelled.get(), f.queue.completed.get())).containsExactly(1L, 0L);
+    }
+
+    /** Aborts a 10-token prompt's generation after a few decode steps; returns what its sink saw. */
+    private static RecordingSink abortedAfterSomeTokens(EngineFixture f) throws InterruptedException {
+        f.toy.gate = new Semaphore(5);
+        RecordingSink sink = new RecordingSink();
+        GenerationRequest r = request(prompt(10, 66), 200);
+        f.engine.submit(r, sink);
+        f.toy.stepsEntered.acquire(6); // five steps ran; the sixth waits at the gate
+        f.engine.abort(r.requestId());
+        f.toy.gate.release(1000);
+        return sink.await();
+    }
+
+    @Test
+    void abort_midGeneration_failedReportsTheTokensGeneratedSoFar() throws InterruptedException {
+        RecordingSink sink = abortedAfterSomeTokens(engine(64, 16, 16, 4));
+        long tokens = sink.events().stream().filter(e -> e instanceof TokenEvent.Token).count();
+        Usage used = ((TokenEvent.Failed) sink.last()).usage();
+        assertThat(List.of(used.promptTokens(), used.completionTokens())).containsExactly(10, (int) tokens);
+        assertThat(tokens).isPositive();
+    }
+
+    @Test
+    void abort_midGeneration_reportedUsageIsWhatTheTenantIsCharged() throws InterruptedException {
+        EngineFixture f = engine(64, 16, 16, 4);
+        Usage used = ((TokenEvent.Failed) abortedAfterSomeTokens(f).last()).usage();
+        assertThat(f.queue.lastCancelCost.get()).isEqualTo(new ActualCost(used.promptTokens(), used.cachedTokens(),
+                used.completionTokens()));
     }
 
     @Test

@@ -37,6 +37,11 @@ final class RecordingSink implements TokenSink {
         return this;
     }
 
+    /** Whether the terminal event has arrived. */
+    boolean isDone() {
+        return done.getCount() == 0;
+    }
+
     void awaitFirstToken() throws InterruptedException {
         if (!firstToken.await(30, TimeUnit.SECONDS)) {
             throw new AssertionError("no token within 30 s");

@@ -45,6 +45,29 @@ final class ToyModel implements StepExecutor {
     final Semaphore stepsEntered = new Semaphore(0);
     /** When set, forward steps throw. */
     volatile boolean broken;
+    /**
+     * When set, {@link #submit} behaves like a device with token feedback: steps queue and run in order when awaited,
+     * and a decode may take its token from what the previous step sampled.
+     */
+    volatile boolean feedsSampled;
+    private final java.util.ArrayDeque<Queued> queued = new java.util.ArrayDeque<>();
+    /** Per row of the last submitted step: whether it samples; validates sampledBy references at submission. */
+    private boolean[] submittedSamples = new boolean[0];
+    /** Per row of the last executed step: the sampled token, or -1. */
+    private int[] executedSamples = new int[0];
+    /** Steps submitted ahead (before the previous one was awaited). */
+    final AtomicInteger submittedAhead = new AtomicInteger();
+
+    private static final class Queued {
+        final List<BlockCopy> copies;
+        final BatchInput batch;
+        StepResult result;
+
+        Queued(List<BlockCopy> copies, BatchInput batch) {
+            this.copies = copies;
+            this.batch = batch;
+        }
+    }
 
     ToyModel(int numBlocks, int blockSize) {
         this.blockSize = blockSize;
@@ -88,6 +111,62 @@ final class ToyModel implements StepExecutor {
             });
         }
         return new StepResult(outputs);
+    }
+
+    @Override
+    public boolean feedsSampledTokens() {
+        return feedsSampled;
+    }
+
+    @Override
+    public io.fairlane.engine.exec.PendingStep submit(List<BlockCopy> blockCopies, BatchInput batch) {
+        if (!feedsSampled) {
+            return StepExecutor.super.submit(blockCopies, batch);
+        }
+        boolean[] samples = new boolean[batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            SequenceInput in = batch.sequences().get(i);
+            samples[i] = in.output() == SequenceInput.Output.SAMPLE;
+            if (in.tokens()[0] < 0) {
+                int row = -in.tokens()[0] - 1;
+                if (in.tokens().length != 1 || row >= submittedSamples.length || !submittedSamples[row]) {
+                    throw new IllegalArgumentException("sequence " + i + " takes its token from row " + row
+                            + " of the previous step, which sampled nothing there");
+                }
+            }
+        }
+        if (!queued.isEmpty()) {
+            submittedAhead.incrementAndGet();
+        }
+        submittedSamples = samples;
+        Queued q = new Queued(List.copyOf(blockCopies), batch);
+        queued.add(q);
+        return () -> {
+            while (q.result == null) {
+                runQueued();
+            }
+            return q.result;
+        };
+    }
+
+    /** Runs the oldest queued step, reading the tokens it takes from the previous step's samples. */
+    private void runQueued() {
+        Queued q = queued.poll();
+        List<SequenceInput> resolved = new ArrayList<>();
+        for (SequenceInput in : q.batch.sequences()) {
+            if (in.tokens()[0] < 0) {
+                int token = executedSamples[-in.tokens()[0] - 1];
+                in = new SequenceInput(new int[] {token}, in.startPosition(), in.blockTable(), in.output(),
+                        in.sampling());
+            }
+            resolved.add(in);
+        }
+        q.result = step(q.copies, new BatchInput(resolved));
+        int[] sampled = new int[q.result.size()];
+        for (int i = 0; i < sampled.length; i++) {
+            sampled[i] = q.result.get(i) instanceof SequenceOutput.Sampled s ? s.tokenId() : -1;
+        }
+        executedSamples = sampled;
     }
 
     private long slot(int[] table, int position) {

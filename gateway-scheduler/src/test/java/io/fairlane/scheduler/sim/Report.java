@@ -38,6 +38,35 @@ final class Report {
         return sb.toString();
     }
 
+    /**
+     * Per policy, without and with preemption: the light tenant's TTFT and end-to-end p50 / p99 against the
+     * references (alone; in a batch of the same width), total tokens/s, preemptions and tokens recomputed.
+     */
+    static String preemptionTable(Scenario s, List<RunResult[]> runs, RunResult.TenantResult solo,
+                                  RunResult.TenantResult width) {
+        StringBuilder sb = new StringBuilder("| policy | light TTFT p50 / p99 (s) | p99 / solo p99 | "
+                + "light e2e p50 / p99 (s) | p99 / width p99 | tokens/s | vs without | preemptions | recomputed |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (RunResult[] pair : runs) {
+            for (RunResult r : pair) {
+                RunResult.TenantResult light = r.tenant(Scenarios.LIGHT);
+                sb.append("| ").append(r.policy()).append(" | ").append(ttft(light)).append(" | ")
+                        .append(fmt("%.2f", light.ttftPercentile(99) / solo.ttftPercentile(99))).append("× | ")
+                        .append(fmt("%.2f", light.e2ePercentile(50))).append(" / ")
+                        .append(fmt("%.2f", light.e2ePercentile(99))).append(" | ")
+                        .append(fmt("%.2f", light.e2ePercentile(99) / width.e2ePercentile(99))).append("× | ")
+                        .append(fmt("%.0f", r.tokensPerSecond())).append(" | ")
+                        .append(fmt("%.3f", r.tokensPerSecond() / pair[0].tokensPerSecond())).append(" | ")
+                        .append(r.preemptions()).append(" | ").append(r.recomputedTokens()).append(" |\n");
+            }
+        }
+        sb.append("\nlight alone: TTFT p50 / p99 ").append(ttft(solo)).append(" s; in a batch of the same width ")
+                .append("(heavy keeps one slot fewer than the engine has in flight): end-to-end p50 / p99 ")
+                .append(fmt("%.2f", width.e2ePercentile(50))).append(" / ").append(fmt("%.2f", width.e2ePercentile(99)))
+                .append(" s.\n");
+        return sb.toString();
+    }
+
     static String ttft(RunResult.TenantResult t) {
         return fmt("%.2f", t.ttftPercentile(50)) + " / " + fmt("%.2f", t.ttftPercentile(99));
     }

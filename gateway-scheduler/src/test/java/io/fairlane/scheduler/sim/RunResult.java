@@ -20,23 +20,35 @@ import java.util.Map;
  * @param sampleTimes       times of the service samples (seconds)
  * @param serviceDiff       max over tenant pairs of |accumulated difference| since both became backlogged,
  *                          at each sample
+ * @param preemptions       running requests preempted for a tenant under its share (0 without preemption)
+ * @param recomputedTokens  tokens prefilled again when preempted requests resumed
  */
 record RunResult(String policy, double seconds, double tokensPerSecond, double requestsPerSecond,
                  double maxServiceDiff, double jain, double cacheHitRate, List<TenantResult> tenants,
-                 double[] sampleTimes, double[] serviceDiff) {
+                 double[] sampleTimes, double[] serviceDiff, long preemptions, long recomputedTokens) {
 
     /**
      * @param ttfts        sorted times to first token (seconds) of requests that got one
      * @param service      cumulative weighted service at each sample time
+     * @param e2es         sorted arrival-to-last-token times (seconds) of completed requests
      */
-    record TenantResult(String id, int offered, int rejected, int completed, double[] ttfts, double[] service) {
+    record TenantResult(String id, int offered, int rejected, int completed, double[] ttfts, double[] service,
+                        double[] e2es) {
 
         double ttftPercentile(double p) {
-            if (ttfts.length == 0) {
+            return percentile(ttfts, p);
+        }
+
+        double e2ePercentile(double p) {
+            return percentile(e2es, p);
+        }
+
+        private static double percentile(double[] sorted, double p) {
+            if (sorted.length == 0) {
                 return Double.NaN;
             }
-            int i = (int) Math.ceil(p / 100.0 * ttfts.length) - 1;
-            return ttfts[Math.clamp(i, 0, ttfts.length - 1)];
+            int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+            return sorted[Math.clamp(i, 0, sorted.length - 1)];
         }
     }
 

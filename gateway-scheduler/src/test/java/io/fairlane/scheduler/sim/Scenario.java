@@ -46,6 +46,12 @@ record Scenario(String name, String title, String why, double seconds, EngineMod
                 loads.stream().filter(l -> l.id().equals(tenant)).toList(), null, seed);
     }
 
+    /** The same scenario with {@code n} clients in {@code tenant}'s closed loop. */
+    Scenario withInFlight(String tenant, int n, String suffix) {
+        return new Scenario(name + "-" + suffix, title + " (" + suffix + ")", why, seconds, engine,
+                loads.stream().map(l -> l.id().equals(tenant) ? l.withInFlight(n) : l).toList(), focusTenant, seed);
+    }
+
     /** Poisson arrivals by thinning, with sizes drawn per tenant; tenant order fixes the random streams. */
     List<SimRequest> arrivals() {
         List<SimRequest> all = new ArrayList<>();
@@ -55,7 +61,7 @@ record Scenario(String name, String title, String why, double seconds, EngineMod
             TenantLoad l = loads.get(ti);
             SplittableRandom rnd = root.split();
             double peak = l.rate().peak();
-            if (peak <= 0) {
+            if (peak <= 0 || l.inFlight() > 0) {
                 continue;
             }
             double t = 0;

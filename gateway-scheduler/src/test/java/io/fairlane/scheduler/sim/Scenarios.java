@@ -69,6 +69,27 @@ final class Scenarios {
                 STEADY, 14);
     }
 
+    static final String LIGHT = "light";
+    static final String HEAVY = "heavy";
+
+    /**
+     * The engine's fair-share preemption scenario: four running slots, a neighbour keeping 40 requests in flight,
+     * a light tenant of equal weight well inside its share. Not in {@link #all()}: it is reported with and without
+     * preemption, beside the light tenant alone and in a batch of the same width (see {@code SimulatorMain}).
+     */
+    static Scenario fairShareNeighbour() {
+        EngineModel fourSlots = EngineModel.typical().withChunkedPrefill(4, 256);
+        return new Scenario("preemption", "Preemption for a fair share: 4 slots, a neighbour with 40 in flight",
+                "The light tenant sends 0.1 req/s of 512 + 32 tokens (almost never more than one in flight, well "
+                        + "inside its share of two slots); the heavy one keeps 40 requests of 512 + 256 in flight, so "
+                        + "every slot is always taken. Prompts are prefilled in chunks of 256 tokens. Without "
+                        + "preemption a light request waits for a heavy one to finish; with it, it starts in the "
+                        + "next step.",
+                2400, fourSlots,
+                List.of(TenantLoad.of(LIGHT, constant(0.1), 512, 32), TenantLoad.closedLoop(HEAVY, 40, 512, 256)),
+                LIGHT, 17);
+    }
+
     /** Short interactive requests beside long document requests. */
     static Scenario shortLong() {
         return new Scenario("short-long", "Short and long requests",
@@ -89,7 +110,7 @@ final class Scenarios {
     static Scenario sharedPrefix() {
         List<TenantLoad> loads = List.of("A", "B", "C", "D").stream()
                 .map(id -> new TenantLoad(TenantSpec.of(id, 1).withQueueBounds(32, Long.MAX_VALUE), constant(5),
-                        32, 128, 16, 64, 4, 1500))
+                        32, 128, 16, 64, 4, 1500, 0))
                 .toList();
         return new Scenario("shared-prefix", "Shared prefixes: four tenants, 16 long prefixes, cache for 4",
                 "Each request starts with one of its tenant's four 1,500-token prefixes. Serving requests that "

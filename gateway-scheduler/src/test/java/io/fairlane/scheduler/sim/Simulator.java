@@ -18,10 +18,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
 
 /**
  * Replays a {@link Scenario} under a {@link Policy} through the real scheduler, step by step on virtual
- * time (see the package comment for the engine model). Single-threaded; one instance per run.
+ * time (see the package comment for the engine model), optionally with the engine's preemption for a fair share
+ * ({@link SimPreemption}). Tenants with a closed loop get their next request the moment one completes.
+ * Single-threaded; one instance per run.
  */
 final class Simulator {
 
@@ -30,6 +33,8 @@ final class Simulator {
 
     private final Scenario scenario;
     private final Policy policy;
+    private final SimPreemption preemption;
+    private final Map<String, Double> weightOf = new HashMap<>();
     private final EngineModel engine;
     private final CostWeights weights = CostWeights.DEFAULT;
     private final PrefixCache cache;
@@ -47,19 +52,73 @@ final class Simulator {
     private final int[] completed;
     private final double[] service;
     private final List<List<Double>> ttfts = new ArrayList<>();
+    private final List<List<Double>> e2es = new ArrayList<>();
+    /** Per closed-loop tenant: the stream its requests' sizes come from. */
+    private final Map<String, SplittableRandom> closedLoops = new HashMap<>();
+    private long nextClosedId = 1L << 40;
 
     // Running batch.
-    private record Running(Ticket<SimRequest> ticket, int cached, int[] generated) {
+    private static final class Running implements SimPreemption.Candidate {
+        final Ticket<SimRequest> ticket;
+        final int cached;
+        final long seq;
+        int generated;
+        /** Input tokens still to prefill (a resumed request: its recompute). */
+        int prefillLeft;
+        /** This step's prefill chunk. */
+        int chunk;
+        boolean firstToken;
+        double protectedUntil = Double.NEGATIVE_INFINITY;
+
+        Running(Ticket<SimRequest> ticket, int cached, long seq, int prefillLeft) {
+            this.ticket = ticket;
+            this.cached = cached;
+            this.seq = seq;
+            this.prefillLeft = prefillLeft;
+        }
+
+        @Override
+        public String tenant() {
+            return ticket.work().tenant();
+        }
+
+        @Override
+        public long admittedSeq() {
+            return seq;
+        }
+
+        @Override
+        public long reservedTokens() {
+            return ticket.work().input() + ticket.work().output();
+        }
+
+        @Override
+        public double protectedUntil() {
+            return protectedUntil;
+        }
     }
 
     private final List<Running> running = new ArrayList<>();
+    /** Preempted requests waiting to resume, oldest admission first. */
+    private final List<Running> resume = new ArrayList<>();
     private long kvUsed;
+    /** Input tokens admitted or resumed in this step (the whole-input model's budget check). */
     private long stepPrefill;
+    /** Chunked model: prefill the running requests still want, at most a step's budget. */
+    private long runningPrefill;
     private int stepAdmitted;
+    private long admissions;
+    private long preemptions;
+    private long recomputed;
+    /** Set by {@link #room} for the request it just let in by preemption. */
+    private List<Running> victims;
+    /** While requests wait to resume, only a tenant under its share may start. */
+    private boolean onlyUnderShare;
 
-    private Simulator(Scenario scenario, Policy policy) {
+    private Simulator(Scenario scenario, Policy policy, SimPreemption preemption) {
         this.scenario = scenario;
         this.policy = policy;
+        this.preemption = preemption;
         this.engine = scenario.engine();
         this.cache = new PrefixCache(engine.cacheTokens());
         this.ids = scenario.loads().stream().map(TenantLoad::id).toList();
@@ -68,6 +127,12 @@ final class Simulator {
         for (int i = 0; i < n; i++) {
             index.put(ids.get(i), i);
             ttfts.add(new ArrayList<>());
+            e2es.add(new ArrayList<>());
+            TenantLoad l = scenario.loads().get(i);
+            weightOf.put(l.id(), l.spec().weight());
+            if (l.inFlight() > 0) {
+                closedLoops.put(l.id(), new SplittableRandom(scenario.seed() * 31 + i));
+            }
         }
         queued = new int[n];
         offered = new int[n];
@@ -80,7 +145,12 @@ final class Simulator {
     }
 
     static RunResult run(Scenario scenario, Policy policy) {
-        return new Simulator(scenario, policy).run();
+        return new Simulator(scenario, policy, null).run();
+    }
+
+    /** With the engine's preemption for a fair share, bounded by {@code window} virtual seconds. */
+    static RunResult runPreemptive(Scenario scenario, Policy policy, double window) {
+        return new Simulator(scenario, policy, new SimPreemption(window)).run();
     }
 
     static String label(Policy policy) {
@@ -95,12 +165,18 @@ final class Simulator {
     private final Capacity<SimRequest> room = new Capacity<>() {
         @Override
         public boolean fits(SimRequest r, CostEstimate estimate) {
-            if (running.size() + stepAdmitted + 1 > engine.maxBatch()
-                    || kvUsed + r.input() + r.output() > engine.kvTokens()) {
-                return false;
+            victims = null;
+            boolean budget = engine.chunkedPrefill() ? runningPrefill + stepPrefill < engine.prefillBudget()
+                    : stepAdmitted == 0 || stepPrefill + r.input() - cache.peek(r) <= engine.prefillBudget();
+            boolean fits = !onlyUnderShare && running.size() + stepAdmitted + 1 <= engine.maxBatch()
+                    && kvUsed + r.input() + r.output() <= engine.kvTokens() && budget;
+            if (fits || preemption == null) {
+                return fits;
             }
-            long extend = r.input() - cache.peek(r);
-            return stepAdmitted == 0 || stepPrefill + extend <= engine.prefillBudget();
+            victims = preemption.victims(r.tenant(), r.input() + r.output(), running,
+                    engine.maxBatch() - running.size() - stepAdmitted, engine.kvTokens() - kvUsed, engine.maxBatch(),
+                    weightOf, now);
+            return victims != null;
         }
 
         @Override
@@ -108,6 +184,94 @@ final class Simulator {
             return engine.maxBatch();
         }
     };
+
+    /** The policy's choice; else, with preemption, the first request of a tenant under its share. */
+    private Optional<Ticket<SimRequest>> nextAdmission() {
+        Optional<Ticket<SimRequest>> t = scheduler.next(room);
+        if (t.isPresent() || preemption == null || running.isEmpty()) {
+            return t;
+        }
+        List<String> queuedTenants = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            if (queued[i] > 0) {
+                queuedTenants.add(ids.get(i));
+            }
+        }
+        for (String tenant : preemption.underShare(queuedTenants, running, engine.maxBatch(), weightOf)) {
+            t = scheduler.nextOf(tenant, room);
+            if (t.isPresent()) {
+                return t;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Victims chosen for the request just admitted leave the batch, keeping what they generated. */
+    private void preemptVictims() {
+        if (victims == null) {
+            return;
+        }
+        for (Running v : victims) {
+            running.remove(v);
+            kvUsed -= v.reservedTokens();
+            resume.add(v);
+            preemptions++;
+        }
+        resume.sort(java.util.Comparator.comparingLong(Running::admittedSeq));
+        victims = null;
+    }
+
+    /** Preempted requests resume first, oldest first, while slots and memory allow; each recomputes its tail. */
+    private void resumeWaiting() {
+        while (!resume.isEmpty() && running.size() < engine.maxBatch()
+                && kvUsed + resume.getFirst().reservedTokens() <= engine.kvTokens()) {
+            Running r = resume.removeFirst();
+            int tokens = SimPreemption.recomputeTokens(r.ticket.work().input() + r.generated);
+            kvUsed += r.reservedTokens();
+            stepPrefill += tokens;
+            r.prefillLeft = tokens;
+            recomputed += tokens;
+            r.protectedUntil = now + preemption.window();
+            running.add(r);
+        }
+    }
+
+    /**
+     * Sets each running request's prefill chunk for this step and returns the step's prefill tokens. The whole-input
+     * model prefills everything admitted; the chunked one hands out the budget, running prefills first (with
+     * preemption, tenants furthest below their share first, as the engine does), then what was admitted.
+     */
+    private long planPrefill() {
+        List<Running> prefilling = new ArrayList<>();
+        for (Running run : running) {
+            run.chunk = 0;
+            if (run.prefillLeft > 0) {
+                prefilling.add(run);
+            }
+        }
+        if (preemption != null && engine.chunkedPrefill()) {
+            Map<String, Double> ratio = preemption.slotRatios(running, engine.maxBatch(), weightOf);
+            prefilling.sort(java.util.Comparator.<Running>comparingDouble(r -> ratio.get(r.tenant()))
+                    .thenComparingLong(Running::admittedSeq));
+        }
+        long budget = engine.chunkedPrefill() ? engine.prefillBudget() : Long.MAX_VALUE;
+        long total = 0;
+        for (Running run : prefilling) {
+            run.chunk = (int) Math.min(run.prefillLeft, budget);
+            budget -= run.chunk;
+            total += run.chunk;
+        }
+        return total;
+    }
+
+    /** A closed-loop client sends its next request the moment the last one ended. */
+    private void offerClosedLoop(String tenant) {
+        SplittableRandom rnd = closedLoops.get(tenant);
+        TenantLoad l = scenario.loads().get(index.get(tenant));
+        int input = rnd.nextInt(l.inputMin(), l.inputMax() + 1);
+        int output = rnd.nextInt(l.outputMin(), l.outputMax() + 1);
+        offer(new SimRequest(nextClosedId++, tenant, now, input, output, l.outputMax(), -1, 0));
+    }
 
     private RunResult run() {
         List<SimRequest> arrivals = scenario.arrivals();
@@ -134,6 +298,11 @@ final class Simulator {
         double jainSum = 0;
         int jainWindows = 0;
 
+        for (TenantLoad l : scenario.loads()) {
+            for (int c = 0; c < l.inFlight(); c++) {
+                offerClosedLoop(l.id());
+            }
+        }
         while (true) {
             while (nextArrival < arrivals.size() && arrivals.get(nextArrival).arrival() <= now) {
                 offer(arrivals.get(nextArrival++));
@@ -156,8 +325,18 @@ final class Simulator {
             // Admission.
             stepPrefill = 0;
             stepAdmitted = 0;
+            runningPrefill = 0;
+            for (Running run : running) {
+                runningPrefill += run.prefillLeft;
+            }
+            if (preemption != null) {
+                resumeWaiting();
+            }
+            onlyUnderShare = !resume.isEmpty();
             List<Running> admitted = new ArrayList<>();
-            for (Optional<Ticket<SimRequest>> t = scheduler.next(room); t.isPresent(); t = scheduler.next(room)) {
+            for (Optional<Ticket<SimRequest>> t = nextAdmission(); t.isPresent(); t = nextAdmission()) {
+                boolean preempted = victims != null && !victims.isEmpty();
+                preemptVictims();
                 SimRequest r = t.get().work();
                 int cached = cache.admit(r);
                 int ti = index.get(r.tenant());
@@ -168,9 +347,12 @@ final class Simulator {
                 promptTokens += r.input();
                 cachedTokens += cached;
                 service[ti] += weights.extend() * (r.input() - cached);
-                admitted.add(new Running(t.get(), cached, new int[1]));
+                admitted.add(new Running(t.get(), cached, admissions++, r.input() - cached));
+                if (preempted) {
+                    break; // as in the engine: a step that preempted for a share admits only that request
+                }
             }
-            if (running.isEmpty() && admitted.isEmpty()) {
+            if (running.isEmpty() && admitted.isEmpty() && resume.isEmpty()) {
                 if (nextArrival >= arrivals.size()) {
                     break;
                 }
@@ -178,29 +360,40 @@ final class Simulator {
                 continue;
             }
             running.addAll(admitted);
-            now += engine.stepSeconds(stepPrefill, running.size());
+            now += engine.stepSeconds(planPrefill(), running.size());
 
-            // One token for every request in the batch; first tokens of the newly admitted ones.
-            for (Running run : admitted) {
-                SimRequest r = run.ticket().work();
-                ttfts.get(index.get(r.tenant())).add(now - r.arrival());
-            }
+            // A token for every request whose input is all in (a decode, or the last prefill chunk); that is the
+            // first token of a request admitted with its prompt.
+            List<String> ended = new ArrayList<>();
             for (var it = running.iterator(); it.hasNext(); ) {
                 Running run = it.next();
-                SimRequest r = run.ticket().work();
+                SimRequest r = run.ticket.work();
                 int ti = index.get(r.tenant());
-                run.generated()[0]++;
-                scheduler.progress(run.ticket(), 1);
+                run.prefillLeft -= run.chunk;
+                if (run.prefillLeft > 0) {
+                    continue;
+                }
+                if (!run.firstToken) {
+                    run.firstToken = true;
+                    ttfts.get(ti).add(now - r.arrival());
+                }
+                run.generated++;
+                scheduler.progress(run.ticket, 1);
                 service[ti] += weights.output();
-                if (run.generated()[0] == r.output()) {
-                    scheduler.complete(run.ticket(), new ActualCost(r.input(), run.cached(), r.output()));
+                if (run.generated == r.output()) {
+                    scheduler.complete(run.ticket, new ActualCost(r.input(), run.cached, r.output()));
                     kvUsed -= r.input() + r.output();
                     completed[ti]++;
                     completedRequests++;
                     completedTokens += r.input() + r.output();
+                    e2es.get(ti).add(now - r.arrival());
                     it.remove();
+                    if (closedLoops.containsKey(r.tenant())) {
+                        ended.add(r.tenant());
+                    }
                 }
             }
+            ended.forEach(this::offerClosedLoop);
 
             // Service difference between two tenants over each interval in which both stay backlogged:
             // the spread (max - min) of their accumulated difference, which bounds every sub-interval.
@@ -252,13 +445,16 @@ final class Simulator {
             for (int k = 0; k < svc.length; k++) {
                 svc[k] = serviceSamples.get(k)[i];
             }
-            tenants.add(new RunResult.TenantResult(ids.get(i), offered[i], rejected[i], completed[i], sorted, svc));
+            double[] e2e = e2es.get(i).stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            tenants.add(new RunResult.TenantResult(ids.get(i), offered[i], rejected[i], completed[i], sorted, svc,
+                    e2e));
         }
-        return new RunResult(label(policy), seconds, completedTokens / seconds, completedRequests / seconds, maxDiff,
+        return new RunResult(label(policy) + (preemption == null ? "" : " + preemption"), seconds,
+                completedTokens / seconds, completedRequests / seconds, maxDiff,
                 jainWindows == 0 ? Double.NaN : jainSum / jainWindows,
                 promptTokens == 0 ? 0 : (double) cachedTokens / promptTokens, tenants,
                 sampleTimes.stream().mapToDouble(Double::doubleValue).toArray(),
-                diffSamples.stream().mapToDouble(Double::doubleValue).toArray());
+                diffSamples.stream().mapToDouble(Double::doubleValue).toArray(), preemptions, recomputed);
     }
 
     private void offer(SimRequest r) {

@@ -61,8 +61,29 @@ public final class SimulatorMain {
             }
             md.append("\n");
         }
+        md.append(preemption());
         Files.writeString(out.resolve("results.md"), md.toString());
         System.out.println("wrote " + out.toAbsolutePath());
+    }
+
+    /** Fairness window of the simulated engine's preemption, as the engine's default. */
+    static final double PREEMPTION_WINDOW = 1.0;
+
+    /** The fair-share preemption scenario under every policy, with and without preemption, against its references. */
+    static String preemption() {
+        Scenario s = Scenarios.fairShareNeighbour();
+        RunResult.TenantResult solo = Simulator.run(s.solo(Scenarios.LIGHT), new Policy.Fcfs())
+                .tenant(Scenarios.LIGHT);
+        // Heavy one slot short of the batch; light's rare second request in flight preempts rather than waits.
+        RunResult.TenantResult width = Simulator.runPreemptive(s.withInFlight(Scenarios.HEAVY,
+                s.engine().maxBatch() - 1, "width"), new Policy.Fcfs(), PREEMPTION_WINDOW).tenant(Scenarios.LIGHT);
+        List<RunResult[]> runs = new ArrayList<>();
+        for (Policy p : policies()) {
+            runs.add(new RunResult[] {Simulator.run(s, p), Simulator.runPreemptive(s, p, PREEMPTION_WINDOW)});
+        }
+        String table = Report.preemptionTable(s, runs, solo, width);
+        System.out.println("## " + s.title() + "\n\n" + table);
+        return "## " + s.title() + "\n\n" + s.why() + "\n\n" + Report.loads(s) + "\n" + table + "\n";
     }
 
     /** DLPM's locality/fairness trade-off as its quantum grows, beside VTC. */

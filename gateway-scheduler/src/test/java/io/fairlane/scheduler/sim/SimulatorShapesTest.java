@@ -7,6 +7,8 @@ import io.fairlane.scheduler.CostWeights;
 import io.fairlane.scheduler.Policy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The shapes the VTC and DLPM papers report, on short simulations: these are properties of the
@@ -104,5 +106,56 @@ class SimulatorShapesTest {
     @Test
     void jain_oneTenantGetsEverything_isOneOverN() {
         assertThat(Simulator.jain(new double[] {5, 0, 0, 0})).isEqualTo(0.25);
+    }
+
+    /** The light tenant alone (TTFT reference) and beside heavy one slot short of the batch (end-to-end). */
+    private static final class PreemptionReferences {
+        static final Scenario SCENARIO = Scenarios.fairShareNeighbour();
+        static final RunResult.TenantResult SOLO = Simulator.run(SCENARIO.solo(Scenarios.LIGHT), FCFS)
+                .tenant(Scenarios.LIGHT);
+        static final RunResult.TenantResult WIDTH = Simulator.runPreemptive(SCENARIO.withInFlight(Scenarios.HEAVY,
+                SCENARIO.engine().maxBatch() - 1, "width"), FCFS, SimulatorMain.PREEMPTION_WINDOW)
+                .tenant(Scenarios.LIGHT);
+    }
+
+    static List<Policy> allPolicies() {
+        return SimulatorMain.policies();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("allPolicies")
+    void fairShareNeighbour_withPreemption_lightP99TtftWithinOneAndAHalfOfSolo(Policy policy) {
+        RunResult r = Simulator.runPreemptive(PreemptionReferences.SCENARIO, policy, SimulatorMain.PREEMPTION_WINDOW);
+
+        assertThat(r.tenant(Scenarios.LIGHT).ttftPercentile(99))
+                .isLessThanOrEqualTo(1.5 * PreemptionReferences.SOLO.ttftPercentile(99));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("allPolicies")
+    void fairShareNeighbour_withPreemption_lightP99EndToEndWithinOneAndAHalfOfSameWidth(Policy policy) {
+        RunResult r = Simulator.runPreemptive(PreemptionReferences.SCENARIO, policy, SimulatorMain.PREEMPTION_WINDOW);
+
+        assertThat(r.tenant(Scenarios.LIGHT).e2ePercentile(99))
+                .isLessThanOrEqualTo(1.5 * PreemptionReferences.WIDTH.e2ePercentile(99));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("allPolicies")
+    void fairShareNeighbour_withPreemption_keepsNinetyPercentOfThroughput(Policy policy) {
+        double without = Simulator.run(PreemptionReferences.SCENARIO, policy).tokensPerSecond();
+        double with = Simulator.runPreemptive(PreemptionReferences.SCENARIO, policy, SimulatorMain.PREEMPTION_WINDOW)
+                .tokensPerSecond();
+
+        assertThat(with).isGreaterThanOrEqualTo(0.9 * without);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("allPolicies")
+    void fairShareNeighbour_withoutPreemption_lightWaitsForAWholeNeighbourRequest(Policy policy) {
+        RunResult r = Simulator.run(PreemptionReferences.SCENARIO, policy);
+
+        assertThat(r.tenant(Scenarios.LIGHT).ttftPercentile(99))
+                .isGreaterThan(3 * PreemptionReferences.SOLO.ttftPercentile(99));
     }
 }

@@ -39,6 +39,11 @@ final class EngineEventGate {
         return event -> exchange.tryExecute(() -> deliver(prompt, event));
     }
 
+    /** Whether a handler has been attached. */
+    boolean attached() {
+        return handler != null;
+    }
+
     /** From now on events go to {@code h}; those already held go first. */
     void attach(Handler h) {
         handler = h;

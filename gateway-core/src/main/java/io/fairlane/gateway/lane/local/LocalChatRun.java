@@ -34,6 +34,8 @@ final class LocalChatRun {
     private final ChatChunks chunks;
     private final LocalOutput output;
     private final Choice[] choices;
+    /** Releases the exchange's bookkeeping once the engine has said what the request used. */
+    private Runnable settled = () -> { };
 
     /** What one choice has produced so far. */
     private static final class Choice {
@@ -68,9 +70,14 @@ final class LocalChatRun {
         }
     }
 
-    /** The engine accepted the request: from now on its events, those already held included, come here. */
+    /**
+     * The engine accepted the request: from now on its events, those already held included, come here. Until the
+     * engine's last event (finished, failed or aborted) has said what the request used, the exchange's bookkeeping
+     * waits for it, so a client that leaves mid-stream is billed for what was generated.
+     */
     void start(GenerationStream stream, EngineEventGate gate) {
         exchange.log().promptTokens = prompt.length();
+        settled = exchange.holdSettlement();
         exchange.onClientGone(() -> {
             output.cancel();
             stream.cancel();
@@ -80,6 +87,13 @@ final class LocalChatRun {
 
     private void on(TokenEvent event) {
         if (exchange.isDone()) {
+            // The client left or the response failed; the engine's last word still settles what was used.
+            switch (event) {
+                case TokenEvent.Finished f -> settle(LocalOutput.usageOf(f.usage()));
+                case TokenEvent.Failed f -> settle(LocalOutput.usageOf(f.usage()));
+                default -> {
+                }
+            }
             return;
         }
         switch (event) {
@@ -91,8 +105,16 @@ final class LocalChatRun {
             case TokenEvent.Token t -> token(t);
             case TokenEvent.ChoiceFinished f -> choiceFinished(f);
             case TokenEvent.Finished f -> finished(f.usage());
-            case TokenEvent.Failed f -> output.fail(f.error());
+            case TokenEvent.Failed f -> {
+                settle(LocalOutput.usageOf(f.usage()));
+                output.fail(f.error());
+            }
         }
+    }
+
+    private void settle(TokenUsage usage) {
+        output.recordUsage(usage);
+        settled.run();
     }
 
     private void ensureStarted() {
@@ -239,9 +261,8 @@ final class LocalChatRun {
     }
 
     private void finished(Usage u) {
-        TokenUsage usage = new TokenUsage(u.promptTokens(), u.cachedTokens(), u.completionTokens(),
-                u.reasoningTokens());
-        output.recordUsage(usage);
+        TokenUsage usage = LocalOutput.usageOf(u);
+        settle(usage);
         if (request.stream()) {
             ensureStarted();
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fairlane.engine.GenerationStream;
 import io.fairlane.engine.PreparedPrompt;
 import io.fairlane.engine.TokenEvent;
+import io.fairlane.engine.Usage;
 import io.fairlane.gateway.http.Exchange;
 import io.fairlane.gateway.http.Json;
 import io.fairlane.gateway.http.RequestIds;
@@ -33,6 +34,8 @@ final class LocalCompletionRun {
     private List<GenerationStream> streams = List.of();
     private int unfinishedPrompts;
     private TokenUsage usage = TokenUsage.NONE;
+    /** Releases the exchange's bookkeeping once every prompt's engine request has said what it used. */
+    private Runnable settled = () -> { };
 
     private static final class Choice {
         final StringBuilder text = new StringBuilder();
@@ -57,10 +60,15 @@ final class LocalCompletionRun {
         }
     }
 
-    /** The engine accepted every prompt: from now on their events, those already held included, come here. */
+    /**
+     * The engine accepted every prompt: from now on their events, those already held included, come here. The
+     * exchange's bookkeeping waits until every prompt's request has ended and said what it used, also when the
+     * client left or one prompt failed the response early.
+     */
     void start(List<GenerationStream> submitted, EngineEventGate gate) {
         streams = List.copyOf(submitted);
         unfinishedPrompts = prompts.size();
+        settled = exchange.holdSettlement();
         exchange.onClientGone(this::cancelAll);
         gate.attach(this::on);
     }
@@ -71,27 +79,42 @@ final class LocalCompletionRun {
     }
 
     private void on(int prompt, TokenEvent event) {
+        switch (event) {
+            case TokenEvent.Finished f -> ended(f.usage(), null);
+            case TokenEvent.Failed f -> ended(f.usage(), f);
+            default -> {
+                if (exchange.isDone()) {
+                    return;
+                }
+                switch (event) {
+                    case TokenEvent.Scheduled s -> {
+                        exchange.log().queueNanos = Math.max(exchange.log().queueNanos, s.queueNanos());
+                        output.start(() -> { });
+                    }
+                    case TokenEvent.Token t -> token(prompt, t);
+                    case TokenEvent.ChoiceFinished f -> choiceFinished(prompt, f);
+                    default -> throw new IllegalStateException("unexpected event " + event);
+                }
+            }
+        }
+    }
+
+    /** One prompt's request ended ({@code failure} null when it finished): its usage counts whatever happened. */
+    private void ended(Usage used, TokenEvent.Failed failure) {
+        usage = usage.plus(LocalOutput.usageOf(used));
+        boolean last = --unfinishedPrompts == 0;
+        if (last) {
+            output.recordUsage(usage);
+            settled.run();
+        }
         if (exchange.isDone()) {
             return;
         }
-        switch (event) {
-            case TokenEvent.Scheduled s -> {
-                exchange.log().queueNanos = Math.max(exchange.log().queueNanos, s.queueNanos());
-                output.start(() -> { });
-            }
-            case TokenEvent.Token t -> token(prompt, t);
-            case TokenEvent.ChoiceFinished f -> choiceFinished(prompt, f);
-            case TokenEvent.Finished f -> {
-                usage = usage.plus(new TokenUsage(f.usage().promptTokens(), f.usage().cachedTokens(),
-                        f.usage().completionTokens()));
-                if (--unfinishedPrompts == 0) {
-                    finished();
-                }
-            }
-            case TokenEvent.Failed f -> {
-                cancelAll(); // the other prompts' requests too: the response fails as a whole
-                output.fail(f.error());
-            }
+        if (failure != null) {
+            cancelAll(); // the other prompts' requests too: the response fails as a whole
+            output.fail(failure.error());
+        } else if (last) {
+            finished();
         }
     }
 
@@ -136,7 +159,6 @@ final class LocalCompletionRun {
     }
 
     private void finished() {
-        output.recordUsage(usage);
         output.finish(usage, this::base, () -> {
             ObjectNode body = base();
             ArrayNode arr = body.putArray("choices");

@@ -11,7 +11,9 @@ import io.fairlane.engine.OutputConstraint;
 import io.fairlane.engine.PreparedPrompt;
 import io.fairlane.engine.Prompt;
 import io.fairlane.engine.SamplingParams;
+import io.fairlane.engine.TokenEvent;
 import io.fairlane.engine.TokenSink;
+import io.fairlane.engine.Usage;
 import io.fairlane.gateway.config.LocalModelConfig;
 import io.fairlane.gateway.config.ServerConfig;
 import io.fairlane.gateway.config.TenantConfig;
@@ -120,6 +122,7 @@ public final class LocalEngineBackend implements Backend {
             @Override
             public void discard(ChatSubmission s) {
                 s.stream().cancel();
+                countWhenEnded(exchange, context, gate);
             }
         });
     }
@@ -174,7 +177,31 @@ public final class LocalEngineBackend implements Backend {
             @Override
             public void discard(CompletionSubmission s) {
                 s.cancel();
+                countWhenEnded(exchange, context, gate);
             }
+        });
+    }
+
+    /**
+     * A submission whose client left before its run started (while it was being prepared): the request's log has
+     * been read, but what the engine used before the cancel took effect (a prefill, a few tokens) is charged to the
+     * tenant all the same, so the token counters get it when the engine reports it.
+     */
+    private static void countWhenEnded(Exchange exchange, RequestContext context, EngineEventGate gate) {
+        exchange.tryExecute(() -> {
+            if (gate.attached()) {
+                return; // a run took the events: it settles them
+            }
+            gate.attach((prompt, event) -> {
+                Usage used = switch (event) {
+                    case TokenEvent.Finished f -> f.usage();
+                    case TokenEvent.Failed f -> f.usage();
+                    default -> null;
+                };
+                if (used != null) {
+                    context.meters().countTokens(used.promptTokens(), used.cachedTokens(), used.completionTokens());
+                }
+            });
         });
     }
 

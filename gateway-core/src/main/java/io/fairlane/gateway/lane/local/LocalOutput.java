@@ -1,6 +1,7 @@
 package io.fairlane.gateway.lane.local;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fairlane.engine.Usage;
 import io.fairlane.gateway.config.ServerConfig;
 import io.fairlane.gateway.http.Exchange;
 import io.fairlane.gateway.http.Json;
@@ -72,6 +73,11 @@ final class LocalOutput {
     void recordUsage(TokenUsage usage) {
         guard.cancel();
         exchange.log().recordTokens(usage.promptTokens(), usage.cachedTokens(), usage.completionTokens());
+    }
+
+    /** The engine's usage as the gateway accounts it. */
+    static TokenUsage usageOf(Usage u) {
+        return new TokenUsage(u.promptTokens(), u.cachedTokens(), u.completionTokens(), u.reasoningTokens());
     }
 
     /**

@@ -15,6 +15,7 @@ import io.fairlane.gateway.metrics.LaneMetrics;
 import io.fairlane.gateway.openai.ChatCompletionRequest;
 import io.fairlane.gateway.openai.CompletionRequest;
 import io.fairlane.gateway.openai.EmbeddingsRequest;
+import io.fairlane.gateway.openai.ModerationRequest;
 import io.fairlane.scheduler.Admission;
 import io.fairlane.scheduler.ConcurrencyCapacity;
 import io.fairlane.scheduler.CostEstimate;
@@ -127,6 +128,12 @@ public final class UpstreamBackend implements Backend {
         }
         submit(exchange, context, UpstreamCall.Kind.RESPONSES, forwarded, stream, false,
                 new CostEstimate(prompt, 0, maxOutputTokens.orElse(config.defaultMaxTokens())));
+    }
+
+    @Override
+    public void moderations(Exchange exchange, ModerationRequest request, RequestContext context) throws Exception {
+        submit(exchange, context, UpstreamCall.Kind.MODERATIONS, request.raw(), false, false,
+                new CostEstimate(estimateTokens(request.inputChars()), 0, 0));
     }
 
     /** About four characters per token: what OpenAI's own guidance uses for English text. */

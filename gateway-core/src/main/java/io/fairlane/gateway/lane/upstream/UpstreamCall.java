@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
  * stale pooled connection gets one retry on a fresh one. After the client's stream began, a failure becomes a
  * final {@code data: {"error":...}} event.
  *
- * <p>Settlement: the ticket is settled from the tokens the upstream reported ({@link TokenUsage}, kept here),
- * or, when it reported none, from the estimate and the output chunks relayed.
+ * <p>Settlement: the ticket and the request's log (what the meters and {@code /admin/usage} count) are settled
+ * from the same numbers, however the request ends: the tokens the upstream reported ({@link TokenUsage}), or,
+ * when it reported none (a stream the client cut before the usage chunk), the estimated prompt and the output
+ * chunks relayed, one token each; nothing when no upstream answered.
  *
  * <p>Confined to the client connection's event loop (the upstream connection lives on the same loop); only
  * {@link #dispatched} is called from elsewhere, and it hops.
@@ -45,12 +47,16 @@ final class UpstreamCall implements UpstreamListener {
     private static final int MAX_BODY = 64 * 1024 * 1024;
 
     enum Kind {
-        CHAT("/chat/completions"), COMPLETIONS("/completions"), EMBEDDINGS("/embeddings"), RESPONSES("/responses");
+        CHAT("/chat/completions", true), COMPLETIONS("/completions", true), EMBEDDINGS("/embeddings", false),
+        MODERATIONS("/moderations", false), RESPONSES("/responses", false);
 
         final String path;
+        /** Whether answers have choices (and a service tier) to repair; embeddings and moderations have neither. */
+        final boolean choices;
 
-        Kind(String path) {
+        Kind(String path, boolean choices) {
             this.path = path;
+            this.choices = choices;
         }
     }
 
@@ -95,6 +101,10 @@ final class UpstreamCall implements UpstreamListener {
     void queued(Ticket<UpstreamCall> t) {
         this.ticket = t;
         exchange.onClientGone(this::clientGone);
+        exchange.onEnding(() -> {
+            TokenUsage u = settledUsage();
+            exchange.log().recordTokens(u.promptTokens(), u.cachedTokens(), u.completionTokens());
+        });
     }
 
     /** Called by the lane dispatcher, on whichever thread made room. */
@@ -246,9 +256,8 @@ final class UpstreamCall implements UpstreamListener {
             return;
         }
         if (status == 200) {
-            String tier = kind == Kind.EMBEDDINGS ? null : ServiceTiers.wire(context.tier());
-            ResponseRepair.Repaired answer = ResponseRepair.of(buffered, tier, kind != Kind.EMBEDDINGS,
-                    exchange.alloc());
+            String tier = kind.choices ? ServiceTiers.wire(context.tier()) : null;
+            ResponseRepair.Repaired answer = ResponseRepair.of(buffered, tier, kind.choices, exchange.alloc());
             if (answer == null) {
                 failAfterHead(UpstreamErrors.notAnObject(), "bad_response");
                 return;
@@ -409,14 +418,29 @@ final class UpstreamCall implements UpstreamListener {
         exchange.log().recordTokens(reported.promptTokens(), reported.cachedTokens(), reported.completionTokens());
     }
 
-    /** What settles the ticket: the reported usage, or the estimate and the output chunks when none came. */
+    /** What settles the ticket: {@link #settledUsage()}. */
     private ActualCost used() {
-        if (usage.isEmpty()) {
-            return new ActualCost(ticket == null ? 0 : ticket.estimate().promptTokens(), 0,
-                    relay == null ? 0 : relay.outputChunks());
+        TokenUsage u = settledUsage();
+        return new ActualCost(u.promptTokens(), Math.min(u.promptTokens(), u.cachedTokens()), u.completionTokens());
+    }
+
+    /**
+     * What the request used as far as the gateway can tell: the usage the upstream reported (on a complete answer,
+     * or in a stream's usage chunk); else, once an upstream answered, the estimated prompt and the output chunks
+     * relayed (a stream cut before its usage chunk); else nothing.
+     */
+    private TokenUsage settledUsage() {
+        if (relay != null && !relay.usage().isEmpty()) {
+            return relay.usage();
         }
-        return new ActualCost(usage.promptTokens(), Math.min(usage.promptTokens(), usage.cachedTokens()),
-                usage.completionTokens());
+        if (!usage.isEmpty()) {
+            return usage;
+        }
+        if (relay == null && (head == null || head.status().code() != 200)) {
+            return TokenUsage.NONE;
+        }
+        return new TokenUsage(ticket == null ? 0 : ticket.estimate().promptTokens(), 0,
+                relay == null ? 0 : relay.outputChunks());
     }
 
     private void releaseConnection() {

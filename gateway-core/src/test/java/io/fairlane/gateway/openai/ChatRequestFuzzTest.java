@@ -1,0 +1,12 @@
+package io.fairlane.gateway.openai;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+/** Any body for {@code POST /v1/chat/completions} parses or is a 4xx. Seeds: {@code ChatRequestFuzzTestInputs}. */
+class ChatRequestFuzzTest {
+
+    @FuzzTest
+    void parse_anyBody_isARequestOrA4xx(byte[] body) {
+        RequestParsing.check(body, ChatCompletionRequest::parse);
+    }
+}
