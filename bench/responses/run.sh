@@ -6,7 +6,7 @@
 #               /v1/responses is translated to a chat completion for it, as for any chat-only upstream)
 #   local    -> the synthetic SHAPE model on the CPU engine, greedy, MAX_TOKENS tokens
 # "Added" = the percentile through /v1/responses minus the same percentile through /v1/chat/completions, in the
-# same run. Responses are stored (the API's default, store: true) in the in-memory response store.
+# same run. Responses are stored (the API's default, store: true) in an embedded store under bench/responses/target.
 #
 #   bash bench/responses/run.sh   (env: UPSTREAM_RATE=500 LOCAL_RATE=20 SECONDS_PER_RUN=30 WARMUP=20 CONNS=16
 #                                   SHAPE=tiny-llama MAX_TOKENS=16 PORT=19180 MVN_FLAGS=-o)
@@ -73,6 +73,7 @@ models:
       max_running_sequences: 32
       cpu_threads: 0
 metrics: {enabled: true}
+storage: {directory: $work/state}
 CONF
 
 server_pid=
