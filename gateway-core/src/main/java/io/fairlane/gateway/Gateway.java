@@ -43,6 +43,10 @@ import io.fairlane.gateway.metrics.GatewayMetrics;
 import io.fairlane.gateway.metrics.LaneMetrics;
 import io.fairlane.gateway.metrics.SloReporter;
 import io.fairlane.gateway.metrics.SloTracker;
+import io.fairlane.gateway.responses.DatabaseResponseStore;
+import io.fairlane.gateway.responses.MemoryResponseStore;
+import io.fairlane.gateway.responses.ResponseStore;
+import io.fairlane.gateway.responses.ResponsesApi;
 import io.fairlane.gateway.slo.SloSpec;
 import io.fairlane.gateway.store.DurableState;
 import io.fairlane.gateway.tenant.Authenticator;
@@ -103,6 +107,7 @@ public final class Gateway implements AutoCloseable {
     private final RedisLink redis;
     private final CaptureRecorder captureRecorder;
     private final DurableState durable;
+    private final ResponseStore responseStore;
     private final FilesAndBatches filesAndBatches;
     private final BatchMeters batchMeters;
     private final ServerState state = new ServerState();
@@ -146,6 +151,9 @@ public final class Gateway implements AutoCloseable {
         this.idempotency = redis == null ? localKeys : new SharedIdempotency(redis, localKeys);
         this.captureRecorder = config.capture().file().map(CaptureRecorder::new).orElse(null);
         this.durable = DurableState.open(config.storage().settings());
+        this.responseStore = config.storage().settings().isPresent()
+                ? new DatabaseResponseStore(durable.database(), config.responses(), System::currentTimeMillis)
+                : new MemoryResponseStore(config.responses(), System::currentTimeMillis);
         this.batchMeters = new BatchMeters(registry, GatewayMetrics.buckets(config.metrics(), config.tenants()));
         batchMeters.register(config.tenants().stream().map(TenantConfig::id).toList());
         this.filesAndBatches = new FilesAndBatches(durable, () -> this.config, lanes::get, batchMeters);
@@ -180,6 +188,8 @@ public final class Gateway implements AutoCloseable {
 
     private Router router() {
         OpenAiApi api = new OpenAiApi(lanes::get, metrics, preparation);
+        ResponsesApi responses = new ResponsesApi(lanes::get, api::context, preparation, responseStore,
+                config.responses(), System::currentTimeMillis);
         Function<HttpHandler, HttpHandler> authenticated = authenticated();
         Function<HttpHandler, HttpHandler> idempotent = authenticated.compose(new IdempotentRequests(idempotency));
         // Inference requests also take from the budgets shared by replicas (when Redis is configured).
@@ -189,6 +199,13 @@ public final class Gateway implements AutoCloseable {
                 .route(HttpMethod.POST, "/v1/chat/completions", endpoint("chat", limited.apply(api.chatCompletions())))
                 .route(HttpMethod.POST, "/v1/completions", endpoint("completions", limited.apply(api.completions())))
                 .route(HttpMethod.POST, "/v1/embeddings", endpoint("embeddings", limited.apply(api.embeddings())))
+                .route(HttpMethod.POST, "/v1/responses", endpoint("responses", limited.apply(responses.create())))
+                .routePrefix(HttpMethod.GET, ResponsesApi.PREFIX, endpoint("responses",
+                        authenticated.apply(responses.retrieve())))
+                .routePrefix(HttpMethod.DELETE, ResponsesApi.PREFIX, endpoint("responses",
+                        authenticated.apply(responses.delete())))
+                .routePrefix(HttpMethod.POST, ResponsesApi.PREFIX, endpoint("responses",
+                        authenticated.apply(responses.other())))
                 .route(HttpMethod.GET, "/v1/models", endpoint("models", authenticated.apply(api.listModels())))
                 .routePrefix(HttpMethod.GET, MODELS_PREFIX, endpoint("models",
                         authenticated.apply(api.getModel(MODELS_PREFIX))))
@@ -381,12 +398,13 @@ public final class Gateway implements AutoCloseable {
             LOG.warn("idempotency or capture settings changed; restart Fairlane to apply them (tenants' capture "
                     + "opt-in applies now)");
         }
-        if (!previous.storage().equals(next.storage()) || !previous.shared().equals(next.shared())) {
-            LOG.warn("storage or shared_state settings changed; restart Fairlane to apply them");
+        if (!previous.storage().equals(next.storage()) || !previous.shared().equals(next.shared())
+                || !previous.responses().equals(next.responses())) {
+            LOG.warn("storage, shared_state or responses settings changed; restart Fairlane to apply them");
         }
         config = new FairlaneConfig(previous.server(), next.tenants(), next.models(), previous.metrics(),
                 previous.idempotency(), previous.capture(), next.adminKeys(), previous.storage(), next.files(),
-                next.batches(), previous.shared());
+                next.batches(), previous.responses(), previous.shared());
         LOG.info("configuration applied: {} tenants, models {}", next.tenants().size(),
                 opened.stream().map(Lane::id).collect(Collectors.joining(", ")));
     }
@@ -435,8 +453,10 @@ public final class Gateway implements AutoCloseable {
             }
         }
         upstreamClient.close();
-        filesAndBatches.close(); // closes durable state, after everything that writes to it
+        filesAndBatches.close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        responseStore.close(); // after the loops: no response finishes (and is stored) any more
+        durable.close(); // the one place the database closes, after every feature that writes to it
         if (captureRecorder != null) {
             captureRecorder.close();
         }

@@ -91,12 +91,13 @@ public final class ConfigLoader {
         FilesConfig files = FilesConfig.read(top.section("files"));
         BatchesConfig batches = BatchesConfig.read(top.section("batches"));
         SharedStateConfig shared = SharedStateConfigReader.read(top.section("shared_state"));
+        ResponsesConfig responses = top.section("responses").map(ResponsesConfig::read).orElse(ResponsesConfig.DEFAULT);
         top.finish();
         if (!errors.isEmpty()) {
             throw new ConfigException(source, errors);
         }
         return new FairlaneConfig(server, tenants, models, metrics, idempotency, capture, adminKeys, storage, files,
-                batches, shared);
+                batches, responses, shared);
     }
 
     /**
@@ -196,7 +197,7 @@ public final class ConfigLoader {
         return Path.of(p);
     }
 
-    private static long positiveSize(ConfigNode n, String key, long fallback, long max) {
+    static long positiveSize(ConfigNode n, String key, long fallback, long max) {
         long v = n.bytes(key, fallback);
         if (v <= 0 || v > max) {
             n.error(key, "must be > 0 and at most " + max + " bytes, was " + v);
@@ -205,7 +206,7 @@ public final class ConfigLoader {
         return v;
     }
 
-    private static Duration positive(ConfigNode n, String key, Duration fallback) {
+    static Duration positive(ConfigNode n, String key, Duration fallback) {
         Duration d = n.duration(key, fallback);
         if (d.isZero() || d.isNegative()) {
             n.error(key, "must be longer than 0");
@@ -283,7 +284,7 @@ public final class ConfigLoader {
                 rl.get().finish();
             }
             Optional<String> cacheGroup = Optional.ofNullable(t.string("cache_group", null));
-            List<SloSpec> slos = slos(t, errors);
+            List<SloSpec> slos = SloSection.read(t, errors);
             boolean capture = t.bool("capture", false);
             t.finish();
             if (id != null) {
@@ -292,77 +293,6 @@ public final class ConfigLoader {
             }
         }
         return out;
-    }
-
-    /**
-     * A tenant's SLOs, each either a mapping ({@code {name: ttft, metric: ttft, threshold: 500ms,
-     * objective: 0.99}}) or the one-line expression of {@link SloSpec#parse} ({@code "ttft <= 500ms for 99%"}).
-     * Metrics: {@code ttft}, {@code itl}, {@code e2e}, {@code queue_time} (latency, threshold required) and
-     * {@code errors} (also spelled {@code availability}).
-     */
-    private List<SloSpec> slos(ConfigNode tenant, List<ConfigError> errors) {
-        List<SloSpec> out = new ArrayList<>();
-        Set<String> names = new HashSet<>();
-        for (Map.Entry<String, JsonNode> item : tenant.items("slos")) {
-            String path = item.getKey();
-            JsonNode node = item.getValue();
-            SloSpec spec = null;
-            if (node.isTextual()) {
-                try {
-                    spec = SloSpec.parse(node.asText());
-                } catch (IllegalArgumentException e) {
-                    errors.add(new ConfigError(path, e.getMessage()));
-                }
-            } else if (node.isObject()) {
-                spec = slo(new ConfigNode(node, path, errors));
-            } else {
-                errors.add(new ConfigError(path, "expected a mapping or an expression like 'ttft <= 500ms for 99%', got "
-                        + ConfigNode.kind(node)));
-            }
-            if (spec != null && !names.add(spec.name())) {
-                errors.add(new ConfigError(path, "duplicate SLO name '" + spec.name() + "' for this tenant"));
-            } else if (spec != null) {
-                out.add(spec);
-            }
-        }
-        return out;
-    }
-
-    private static SloSpec slo(ConfigNode s) {
-        String metric = s.requiredString("metric");
-        String name = s.string("name", metric);
-        Duration threshold = s.duration("threshold", null);
-        if (!s.has("objective")) {
-            s.error("objective", "is required (e.g. 0.99)");
-        }
-        double objective = s.number("objective", 0.99, 0, 1, true);
-        if (objective >= 1) {
-            s.error("objective", "must be below 1 (an objective of 1 leaves no error budget)");
-            objective = 0.99;
-        }
-        s.finish();
-        if (metric == null) {
-            return null;
-        }
-        boolean availability = metric.equals("errors") || metric.equals("availability");
-        if (!availability && !List.of("ttft", "itl", "e2e", "queue_time").contains(metric)) {
-            s.error("metric", "unknown metric '" + metric + "'; expected ttft, itl, e2e, queue_time or errors");
-            return null;
-        }
-        if (!availability && threshold == null) {
-            s.error("threshold", "is required for a latency SLO (e.g. 500ms)");
-            return null;
-        }
-        if (availability && threshold != null) {
-            s.error("threshold", "has no meaning for an errors SLO; remove it");
-            return null;
-        }
-        try {
-            return SloSpec.of(name, metric, threshold, objective);
-        } catch (IllegalArgumentException e) {
-            s.error(null, e.getMessage());
-            return null;
-        }
     }
 
     private List<ModelConfig> models(ConfigNode top, ServerConfig server, List<TenantConfig> tenants,
@@ -496,13 +426,14 @@ public final class ConfigLoader {
         int running = (int) n.integer("max_running_sequences", 64, 1, 1 << 16);
         int threads = (int) n.integer("cpu_threads", 0, 0, 4096);
         boolean overlap = n.bool("overlap", true);
+        Optional<String> effort = LocalModelConfig.reasoningEffort(n);
         n.finish();
         if (id == null || source == null) {
             return null;
         }
         return new LocalModelConfig(id, source, backend, devices, blockSize, kvBytes, fraction, batchTokens, running,
                 threads, scheduling.policy(), scheduling.preemption(),
-                overlap ? EngineConfig.Overlap.AUTO : EngineConfig.Overlap.OFF, ownedBy);
+                overlap ? EngineConfig.Overlap.AUTO : EngineConfig.Overlap.OFF, ownedBy, effort);
     }
 
     private static IdempotencyConfig idempotency(ConfigNode n) {

@@ -95,6 +95,7 @@ final class UpstreamConfigReader {
         }
         Optional<Shadow> shadow = n.section("shadow").map(s -> shadow(s, timeouts, names));
         OutputLimits limits = n.section("limits").map(UpstreamConfigReader::limits).orElse(OutputLimits.DEFAULT);
+        boolean responsesApi = UpstreamModelConfig.responsesApi(n);
         n.finish();
         if (id == null || targetCount == 0) {
             return null;
@@ -102,7 +103,7 @@ final class UpstreamConfigReader {
         int lane = laneConcurrency != null ? laneConcurrency
                 : names.explicitConcurrency == targetCount ? laneDefault(groups) : DEFAULT_CONCURRENCY;
         return new UpstreamModelConfig(id, new RoutingConfig(groups, retry, breaker, fallbacks, shadow, limits), lane,
-                tps, defaultMax, policy, ownedBy);
+                tps, defaultMax, policy, ownedBy, responsesApi);
     }
 
     /** Without a lane-wide limit, when every target states one: the targets' own limits added up. */

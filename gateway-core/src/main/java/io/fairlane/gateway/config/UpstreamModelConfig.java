@@ -22,6 +22,9 @@ import java.util.Optional;
  * @param defaultMaxTokens  output tokens assumed for cost estimates when a request names no limit
  * @param policy            tenant scheduling policy
  * @param ownedBy           {@code owned_by} in the model list
+ * @param responsesApi      whether the upstream speaks OpenAI's Responses API: {@code /v1/responses} requests are
+ *                          then forwarded to its {@code /responses} as they are; otherwise (the default) they are
+ *                          translated to Chat Completions, which every OpenAI-compatible server speaks
  */
 public record UpstreamModelConfig(
         String id,
@@ -30,7 +33,8 @@ public record UpstreamModelConfig(
         long tokensPerSecond,
         int defaultMaxTokens,
         Policy policy,
-        String ownedBy) implements ModelConfig {
+        String ownedBy,
+        boolean responsesApi) implements ModelConfig {
 
     public UpstreamModelConfig {
         Objects.requireNonNull(id, "id");
@@ -82,6 +86,21 @@ public record UpstreamModelConfig(
                 }
             }
         }
+    }
+
+    /** An upstream that speaks Chat Completions only (the default). */
+    public UpstreamModelConfig(String id, RoutingConfig routing, int maxConcurrency, long tokensPerSecond,
+                               int defaultMaxTokens, Policy policy, String ownedBy) {
+        this(id, routing, maxConcurrency, tokensPerSecond, defaultMaxTokens, policy, ownedBy, false);
+    }
+
+    /** {@code api} of an {@code upstream} section: whether it is {@code responses}; an error recorded when unknown. */
+    static boolean responsesApi(ConfigNode n) {
+        String api = n.string("api", "chat_completions");
+        if (!api.equals("chat_completions") && !api.equals("responses")) {
+            n.error("api", "expected chat_completions or responses, was '" + api + "'");
+        }
+        return api.equals("responses");
     }
 
     /**

@@ -131,11 +131,8 @@ public final class IdempotentRequests implements Function<HttpHandler, HttpHandl
     static void replay(Exchange exchange, StoredResponse response) {
         exchange.responseHeaders().set(REPLAYED_HEADER, "true");
         if (response.stream()) {
-            exchange.startStream();
-            if (response.size() > 0) {
-                exchange.sendEvent(Unpooled.wrappedBuffer(response.bytes()));
-            }
-            exchange.endStream();
+            exchange.startStream(false);
+            exchange.endStream(Unpooled.wrappedBuffer(response.bytes()));
         } else {
             exchange.respond(HttpResponseStatus.valueOf(response.status()), Unpooled.wrappedBuffer(response.bytes()),
                     response.contentType());

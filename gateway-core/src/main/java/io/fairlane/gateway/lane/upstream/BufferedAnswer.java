@@ -45,6 +45,11 @@ final class BufferedAnswer implements AutoCloseable {
         return UpstreamErrors.parse(bytes);
     }
 
+    /** The body as it came (a retained view: the caller releases it). */
+    ByteBuf body() {
+        return bytes.retainedDuplicate();
+    }
+
     /** The answer repaired for the client, or null when it is not a JSON object. */
     ResponseRepair.Repaired repair(String tier, boolean choices, String clientModel) {
         return ResponseRepair.of(bytes, tier, choices, clientModel, alloc);

@@ -60,6 +60,11 @@ final class StreamRelay implements AutoCloseable {
     private final SseDecoder sse;
     private final StreamNormalizer normalizer;
     private final OutputBudget budget;
+    /** Whether the stream is the Responses API's, forwarded as it is (chat's repairs do not apply). */
+    private final boolean responses;
+    private TokenUsage responsesUsage = TokenUsage.NONE;
+    private int responsesOutput;
+    private boolean responsesEnded;
     private long bytesIn;
     private boolean sawDone;
     private boolean clientStarted;
@@ -67,14 +72,16 @@ final class StreamRelay implements AutoCloseable {
 
     /**
      * @param clientModel the name chunks must carry in {@code model}, or null to leave the upstream's
+     * @param responses   whether the stream is the Responses API's, passed on as it is
      */
     StreamRelay(Exchange exchange, RequestContext context, boolean clientWantsUsage, String clientModel,
-                OutputBudget budget) {
+                OutputBudget budget, boolean responses) {
         this.exchange = exchange;
         this.context = context;
         this.budget = budget;
         this.sse = new SseDecoder(exchange.alloc(), MAX_EVENT);
         this.normalizer = new StreamNormalizer(clientWantsUsage, ServiceTiers.wire(context.tier()), clientModel);
+        this.responses = responses;
     }
 
     /**
@@ -108,6 +115,28 @@ final class StreamRelay implements AutoCloseable {
                     batch = exchange.alloc().buffer(events.size() * (event.bytes().length + 48));
                 }
                 boolean errorEvent = "error".equals(event.name());
+                if (responses) {
+                    if (!(readTree(event.bytes()) instanceof ObjectNode e)) {
+                        continue;
+                    }
+                    if (errorEvent || "error".equals(e.path("type").asText()) || e.has("error") && !e.has("type")) {
+                        ByteBuf before = batch;
+                        batch = null;
+                        write(before);
+                        return new ErrorEvent(e);
+                    }
+                    if (ResponsesEvents.terminal(e)) {
+                        responsesUsage = ResponsesEvents.usage(e);
+                        responsesEnded = true;
+                    }
+                    Json.writeSseEvent(batch, e);
+                    committed = batch.writerIndex();
+                    if (ResponsesEvents.carriesOutput(e)) {
+                        responsesOutput++;
+                        markOutput();
+                    }
+                    continue;
+                }
                 if (errorEvent || !normalizer.passThrough(event.bytes(), batch)) {
                     if (!(readTree(event.bytes()) instanceof ObjectNode chunk)) {
                         throw new UpstreamAnswerException(UpstreamErrors.unreadable());
@@ -126,14 +155,11 @@ final class StreamRelay implements AutoCloseable {
                 budget.check(bytesIn, normalizer.outputChunks(), normalizer.outputChars());
                 committed = batch.writerIndex();
                 if (normalizer.lastCarriedOutput()) {
-                    long gap = exchange.markToken();
-                    if (gap >= 0) {
-                        context.meters().interTokenLatency().record(gap, TimeUnit.NANOSECONDS);
-                    }
+                    markOutput();
                 }
             }
             budget.check(bytesIn, normalizer.outputChunks(), normalizer.outputChars());
-            if (last && !sawDone && !normalizer.allChoicesFinished()) {
+            if (last && (responses ? !responsesEnded : !sawDone && !normalizer.allChoicesFinished())) {
                 throw new UpstreamAnswerException(UpstreamErrors.truncated());
             }
         } catch (RuntimeException e) {
@@ -156,6 +182,14 @@ final class StreamRelay implements AutoCloseable {
         return new More(lastWrite, !events.isEmpty());
     }
 
+    /** An output-carrying event passed: time to first token, or an inter-token gap. */
+    private void markOutput() {
+        long gap = exchange.markToken();
+        if (gap >= 0) {
+            context.meters().interTokenLatency().record(gap, TimeUnit.NANOSECONDS);
+        }
+    }
+
     /** Whether the client has been sent anything (after which a failure can no longer fail over). */
     boolean clientStarted() {
         return clientStarted;
@@ -163,13 +197,16 @@ final class StreamRelay implements AutoCloseable {
 
     /** The usage the upstream reported, or {@link TokenUsage#NONE} when it has not (yet). */
     TokenUsage usage() {
+        if (responses) {
+            return responsesUsage;
+        }
         JsonNode u = normalizer.usage();
         return u == null ? TokenUsage.NONE : TokenUsage.of(u);
     }
 
     /** Chunks that carried output so far: a stand-in for completion tokens when the upstream reports none. */
     int outputChunks() {
-        return normalizer.outputChunks();
+        return responses ? responsesOutput : normalizer.outputChunks();
     }
 
     /** The stream's first finish reason, tool names and output size, for a shadow comparison. */

@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -193,6 +194,24 @@ public final class UpstreamBackend implements Backend {
     }
 
     @Override
+    public boolean speaksResponses() {
+        return config.responsesApi();
+    }
+
+    @Override
+    public void responses(Exchange exchange, ObjectNode body, boolean asSent, boolean stream,
+                          OptionalInt maxOutputTokens, RequestContext context) throws Exception {
+        int prompt = estimateTokens(exchange.body().readableBytes());
+        ForwardedBody forwarded = new ForwardedBody(exchange, body, UpstreamCall.Kind.RESPONSES.path, stream);
+        if (!asSent) {
+            forwarded.rewritten();
+        }
+        submit(exchange, context, UpstreamCall.Kind.RESPONSES, forwarded, stream, false,
+                new CostEstimate(prompt, 0, maxOutputTokens.orElse(config.defaultMaxTokens())),
+                maxOutputTokens.orElse(0));
+    }
+
+    @Override
     public void moderations(Exchange exchange, ModerationRequest request, RequestContext context) throws Exception {
         submit(exchange, context, UpstreamCall.Kind.MODERATIONS, request.raw(), false, false,
                 new CostEstimate(estimateTokens(request.inputChars()), 0, 0), 0);
@@ -224,12 +243,18 @@ public final class UpstreamBackend implements Backend {
     private void submit(Exchange exchange, RequestContext context, UpstreamCall.Kind kind, ObjectNode raw,
                         boolean stream, boolean includeUsage, CostEstimate estimate, long outputLimit)
             throws Exception {
+        submit(exchange, context, kind, new ForwardedBody(exchange, raw, kind.path, stream), stream, includeUsage,
+                estimate, outputLimit);
+    }
+
+    private void submit(Exchange exchange, RequestContext context, UpstreamCall.Kind kind, ForwardedBody body,
+                        boolean stream, boolean includeUsage, CostEstimate estimate, long outputLimit)
+            throws Exception {
         long throttled = router.throttledFor();
         if (throttled > config.routing().retry().maxRetryAfter().toNanos()) {
             exchange.log().upstreamThrottled = true;
             throw new ApiException(UpstreamErrors.throttled(config.id(), throttled));
         }
-        ForwardedBody body = new ForwardedBody(exchange, raw, kind.path, stream);
         UpstreamCall call = new UpstreamCall(this, exchange, context, kind, body, stream, includeUsage,
                 OutputBudget.of(config.routing().output(), outputLimit), estimate.promptTokens());
         body.prepare(pool, config, () -> {

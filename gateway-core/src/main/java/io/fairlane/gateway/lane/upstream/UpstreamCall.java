@@ -57,7 +57,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
 
     enum Kind {
         CHAT("/chat/completions", true), COMPLETIONS("/completions", true), EMBEDDINGS("/embeddings", false),
-        MODERATIONS("/moderations", false);
+        MODERATIONS("/moderations", false), RESPONSES("/responses", false);
 
         final String path;
         /** Whether answers have choices (and a service tier) to repair; embeddings and moderations have neither. */
@@ -188,7 +188,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
         String type = response.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
         if (response.status().code() == 200 && stream && type.startsWith("text/event-stream")) {
             mode = Mode.STREAM;
-            relay = new StreamRelay(exchange, context, clientWantsUsage, rename(), budget);
+            relay = new StreamRelay(exchange, context, clientWantsUsage, rename(), budget, kind == Kind.RESPONSES);
         } else {
             mode = Mode.BUFFER;
             buffered = new BufferedAnswer(exchange.alloc(), budget);
@@ -287,6 +287,15 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
 
     /** A 200 complete answer: repaired and sent, or turned into the stream the client asked for. */
     private void answered() {
+        if (kind == Kind.RESPONSES) {
+            // The Responses API's objects are forwarded as they are: chat's repairs do not apply to them.
+            endAttempt(Outcome.OK, -1, false);
+            recordUsage(ResponsesEvents.usage(buffered.json()));
+            exchange.markToken();
+            exchange.respond(HttpResponseStatus.OK, buffered.body());
+            settle(Outcome.OK, null);
+            return;
+        }
         String tier = kind.choices ? ServiceTiers.wire(context.tier()) : null;
         if (stream) {
             StreamNormalizer normalizer = new StreamNormalizer(clientWantsUsage, tier, rename());

@@ -35,6 +35,12 @@ final class UpstreamErrors {
             param = err.path("param").isTextual() ? err.get("param").asText() : null;
             code = err.path("code").isTextual() ? err.get("code").asText()
                     : err.path("code").isNumber() ? err.get("code").asText() : null;
+        } else if (node != null && "error".equals(node.path("type").asText()) && node.path("message").isTextual()) {
+            // The Responses API's error event: {"type": "error", "code", "message", "param"}.
+            message = node.get("message").asText();
+            type = status >= 500 ? "server_error" : "invalid_request_error";
+            param = node.path("param").isTextual() ? node.get("param").asText() : null;
+            code = node.path("code").isTextual() ? node.get("code").asText() : null;
         } else if (e != null && e.isTextual()) {
             message = e.asText();
             type = status >= 500 ? "server_error" : "invalid_request_error";
