@@ -45,9 +45,11 @@ final class BufferedAnswer implements AutoCloseable {
         return UpstreamErrors.parse(bytes);
     }
 
-    /** The body as it came (a retained view: the caller releases it). */
-    ByteBuf body() {
-        return bytes.retainedDuplicate();
+    /** A Responses API object as it came, with the usage it reports, or null when it is not JSON. */
+    ResponseRepair.Repaired asIs() {
+        JsonNode answer = json();
+        return answer == null ? null
+                : new ResponseRepair.Repaired(bytes.retainedDuplicate(), ResponsesEvents.usage(answer), true);
     }
 
     /** The answer repaired for the client, or null when it is not a JSON object. */

@@ -14,7 +14,6 @@ import io.fairlane.gateway.openai.TokenUsage;
 import io.fairlane.scheduler.ActualCost;
 import io.fairlane.scheduler.Ticket;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
@@ -287,17 +286,8 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
 
     /** A 200 complete answer: repaired and sent, or turned into the stream the client asked for. */
     private void answered() {
-        if (kind == Kind.RESPONSES) {
-            // The Responses API's objects are forwarded as they are: chat's repairs do not apply to them.
-            endAttempt(Outcome.OK, -1, false);
-            recordUsage(ResponsesEvents.usage(buffered.json()));
-            exchange.markToken();
-            exchange.respond(HttpResponseStatus.OK, buffered.body());
-            settle(Outcome.OK, null);
-            return;
-        }
         String tier = kind.choices ? ServiceTiers.wire(context.tier()) : null;
-        if (stream) {
+        if (stream && kind != Kind.RESPONSES) {
             StreamNormalizer normalizer = new StreamNormalizer(clientWantsUsage, tier, rename());
             ByteBuf events = buffered.asStream(normalizer);
             if (events == null) {
@@ -316,7 +306,9 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
                     normalizer.outputChars()));
             return;
         }
-        ResponseRepair.Repaired answer = buffered.repair(tier, kind.choices, rename());
+        // The Responses API's objects are passed on as they are: chat's repairs do not apply to them.
+        ResponseRepair.Repaired answer = kind == Kind.RESPONSES ? buffered.asIs()
+                : buffered.repair(tier, kind.choices, rename());
         if (answer == null) {
             answerFailed(UpstreamErrors.notAnObject());
             return;
