@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fairlane.gateway.http.Json;
 import io.fairlane.gateway.http.RequestIds;
+import io.fairlane.gateway.openai.TokenUsage;
 import io.fairlane.gateway.openai.Usages;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
@@ -32,11 +33,13 @@ import java.util.Set;
  * Records usage and whether a chunk carried output (for TTFT and inter-token latency).
  *
  * <p>Two ways in. {@link #passThrough} is the fast path for the common chunk (text deltas, a role, a
- * finish): one pass of Jackson's token stream over the upstream's bytes, no tree, and the bytes go out as
- * they came, with {@code service_tier} spliced in after the opening brace when the upstream left it out.
- * Whatever might need a repair (tool calls, usage, an error, a tier to overwrite, a {@code finish_reason}
- * after tool calls, anything unexpected) makes it decline, and the caller parses the chunk into a tree for
- * {@link #normalize}, the full path. Both keep the same state, so a stream may mix them freely.
+ * finish, a complete usage report): one pass of Jackson's token stream over the upstream's bytes, no tree,
+ * no string made, and the bytes go out as they came, with {@code service_tier} spliced in after the opening
+ * brace when the upstream left it out. The usage counts are read from that same pass, and a usage chunk the
+ * client did not ask for is dropped there. Whatever might need a repair (tool calls, an incomplete usage
+ * the client will see, an error, a tier to overwrite, a {@code finish_reason} after tool calls, anything
+ * unexpected) makes it decline, and the caller parses the chunk into a tree for {@link #normalize}, the
+ * full path. Both keep the same state, so a stream may mix them freely.
  *
  * <p>Confined to one event loop.
  */
@@ -52,7 +55,7 @@ public final class StreamNormalizer {
     /** (choice, upstream index or call id) → our index, per choice. */
     private final Map<Integer, ChoiceCalls> calls = new HashMap<>();
     private final Set<Integer> choicesWithCalls = new HashSet<>();
-    private JsonNode usage;
+    private TokenUsage usage;
     private boolean lastCarriedOutput;
     private int outputChunks;
 
@@ -72,25 +75,32 @@ public final class StreamNormalizer {
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EVENT_END = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
-    /**
-     * The fast path: if the chunk {@code json} (an event's data, as the upstream sent it) needs no repair but
-     * perhaps a missing {@code service_tier}, appends it to {@code out} as {@code data: <json>\n\n} and
-     * returns true, with the same bookkeeping {@link #normalize} does. Otherwise returns false having
-     * written nothing and changed nothing; the caller takes the full path.
-     */
+    /** {@link #passThrough(byte[], int, ByteBuf)} of a whole array. */
     public boolean passThrough(byte[] json, ByteBuf out) {
+        return passThrough(json, json.length, out);
+    }
+
+    /**
+     * The fast path: if the chunk {@code json[0, length)} (an event's data, as the upstream sent it) needs no
+     * repair but perhaps a missing {@code service_tier}, appends it to {@code out} as {@code data: <json>\n\n}
+     * and returns true, with the same bookkeeping {@link #normalize} does; a usage chunk the client did not ask
+     * for is counted and dropped (true, nothing written). Otherwise returns false having written nothing and
+     * changed nothing; the caller takes the full path.
+     */
+    public boolean passThrough(byte[] json, int length, ByteBuf out) {
         if (!choicesWithCalls.isEmpty()) {
             return false; // a finish_reason may have to become tool_calls
         }
-        for (byte b : json) {
+        for (int i = 0; i < length; i++) {
+            byte b = json[i];
             if (b == '\n' || b == '\r') {
                 return false; // a multi-line event: forwarded as is it would break the client's framing
             }
         }
         int scan;
         cutStart = -1;
-        try (JsonParser p = Json.MAPPER.getFactory().createParser(json)) {
-            scan = scan(p, json);
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(json, 0, length)) {
+            scan = scan(p, json, length);
         } catch (IOException | RuntimeException e) {
             return false; // the full path reports what is wrong with it
         }
@@ -100,6 +110,12 @@ public final class StreamNormalizer {
         lastCarriedOutput = (scan & OUTPUT) != 0;
         if (lastCarriedOutput) {
             outputChunks++;
+        }
+        if ((scan & USAGE) != 0) {
+            usage = new TokenUsage(scannedUsage[0], scannedUsage[2], scannedUsage[1]);
+            if (!clientWantsUsage) {
+                return true; // a usage-only chunk, counted; the client did not ask for it
+            }
         }
         out.writeBytes(DATA);
         int from = 0;
@@ -116,7 +132,7 @@ public final class StreamNormalizer {
             out.writeBytes(json, from, cutStart - from);
             from = cutEnd;
         }
-        out.writeBytes(json, from, json.length - from);
+        out.writeBytes(json, from, length - from);
         out.writeBytes(EVENT_END);
         return true;
     }
@@ -125,12 +141,12 @@ public final class StreamNormalizer {
      * Takes {@code "usage":null} out of {@code json}, its field starting at {@code start} and its value ending
      * at {@code end}: the range to cut, with the comma after it, or before it when it was the last field.
      */
-    private void cutField(byte[] json, int start, int end) {
+    private void cutField(byte[] json, int length, int start, int end) {
         int after = end;
-        while (after < json.length && isSpace(json[after])) {
+        while (after < length && isSpace(json[after])) {
             after++;
         }
-        if (after < json.length && json[after] == ',') {
+        if (after < length && json[after] == ',') {
             cutStart = start;
             cutEnd = after + 1;
             return;
@@ -150,33 +166,55 @@ public final class StreamNormalizer {
     private static final int DECLINE = -1;
     private static final int OUTPUT = 1;
     private static final int SPLICE_TIER = 2;
+    private static final int USAGE = 4;
+    private static final String CHAT_CHUNK = "chat.completion.chunk";
+
+    /** The counts of the usage object the last {@link #scan} read: prompt, completion, cached. */
+    private int[] scannedUsage;
 
     /** Where the fast path cuts {@code "usage":null} out, or -1; see {@link #cutField}. */
     private int cutStart = -1;
     private int cutEnd;
 
     /**
-     * Reads one chunk's tokens: {@link #DECLINE}, or flags {@link #OUTPUT} and {@link #SPLICE_TIER}. A
-     * {@code "usage":null} (OpenAI sends one on every chunk of a stream that asked for usage, and the gateway
-     * always asks) stays for a client that asked too and is marked for cutting otherwise.
+     * Reads one chunk's tokens: {@link #DECLINE}, or flags {@link #OUTPUT}, {@link #SPLICE_TIER} and
+     * {@link #USAGE}. A {@code "usage":null} (OpenAI sends one on every chunk of a stream that asked for usage,
+     * and the gateway always asks) stays for a client that asked too and is marked for cutting otherwise. A
+     * usage object is read into {@link #scannedUsage}: for a client that asked, it must be complete to pass as
+     * it is; for one that did not, its counts are enough, as long as the chunk holds no choice (it is dropped
+     * whole). Values are compared where the parser holds them: no string is made.
      */
-    private int scan(JsonParser p, byte[] json) throws IOException {
+    private int scan(JsonParser p, byte[] json, int length) throws IOException {
         if (p.nextToken() != JsonToken.START_OBJECT) {
             return DECLINE;
         }
-        String object = null;
-        String tierSent = null;
+        boolean chatChunk = false;
+        boolean tierSent = false;
         boolean output = false;
+        boolean usageRead = false;
+        int choices = 0;
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             if ("usage".equals(name)) {
                 long start = p.currentTokenLocation().getByteOffset();
-                if (p.nextToken() != JsonToken.VALUE_NULL || cutStart >= 0 || start < 0) {
+                JsonToken value = p.nextToken();
+                if (usageRead || cutStart >= 0) {
+                    return DECLINE;
+                }
+                if (value == JsonToken.START_OBJECT) {
+                    scannedUsage = ResponseScan.usage(p, true, clientWantsUsage);
+                    if (scannedUsage == null) {
+                        return DECLINE;
+                    }
+                    usageRead = true;
+                    continue;
+                }
+                if (value != JsonToken.VALUE_NULL || start < 0) {
                     return DECLINE;
                 }
                 if (!clientWantsUsage) {
-                    cutField(json, (int) start, (int) p.currentTokenLocation().getByteOffset() + 4);
+                    cutField(json, length, (int) start, (int) p.currentTokenLocation().getByteOffset() + 4);
                 }
                 continue;
             }
@@ -189,13 +227,13 @@ public final class StreamNormalizer {
                     if (value != JsonToken.VALUE_STRING) {
                         return DECLINE;
                     }
-                    object = p.getText();
+                    chatChunk = textIs(p, CHAT_CHUNK);
                 }
                 case "service_tier" -> {
-                    if (value != JsonToken.VALUE_STRING) {
-                        return DECLINE;
+                    if (value != JsonToken.VALUE_STRING || serviceTier != null && !textIs(p, serviceTier)) {
+                        return DECLINE; // to be overwritten: rare enough for the full path
                     }
-                    tierSent = p.getText();
+                    tierSent = true;
                 }
                 case "choices" -> {
                     if (value != JsonToken.START_ARRAY) {
@@ -207,6 +245,7 @@ public final class StreamNormalizer {
                             return DECLINE;
                         }
                         output |= choice == OUTPUT;
+                        choices++;
                     }
                 }
                 default -> p.skipChildren();
@@ -216,16 +255,32 @@ public final class StreamNormalizer {
             return DECLINE;
         }
         int flags = output ? OUTPUT : 0;
-        if (serviceTier != null) {
-            if (tierSent != null) {
-                if (!serviceTier.equals(tierSent)) {
-                    return DECLINE; // to be overwritten: rare enough for the full path
-                }
-            } else if ("chat.completion.chunk".equals(object)) {
-                flags |= SPLICE_TIER;
+        if (usageRead) {
+            if (!clientWantsUsage && choices > 0) {
+                return DECLINE; // the usage must be cut out of a chunk that also carries choices
             }
+            flags |= USAGE;
+        }
+        if (serviceTier != null && !tierSent && chatChunk) {
+            flags |= SPLICE_TIER;
         }
         return flags;
+    }
+
+    /** Whether the current string token is exactly {@code s}, compared in the parser's own buffer. */
+    private static boolean textIs(JsonParser p, String s) throws IOException {
+        int n = p.getTextLength();
+        if (n != s.length()) {
+            return false;
+        }
+        char[] chars = p.getTextCharacters();
+        int off = p.getTextOffset();
+        for (int i = 0; i < n; i++) {
+            if (chars[off + i] != s.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** One choice, its start token read: {@link #DECLINE}, {@link #OUTPUT} or 0. */
@@ -269,7 +324,7 @@ public final class StreamNormalizer {
         boolean usageChunk = false;
         if (u instanceof ObjectNode uo) {
             Usages.normalise(uo, true);
-            usage = uo;
+            usage = TokenUsage.of(uo);
             usageChunk = true;
         }
         if (!clientWantsUsage && chunk.has("usage")) {
@@ -368,8 +423,8 @@ public final class StreamNormalizer {
         return outputChunks;
     }
 
-    /** The last usage the upstream reported (normalised), or null. */
-    public JsonNode usage() {
-        return usage;
+    /** The last usage the upstream reported, or {@link TokenUsage#NONE} when it has not (yet). */
+    public TokenUsage usage() {
+        return usage == null ? TokenUsage.NONE : usage;
     }
 }

@@ -13,16 +13,17 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Relays one upstream event stream to the client: splits each read into events ({@link SseDecoder}), repairs them
- * on the way ({@link StreamNormalizer}: its byte-level fast path where it can, the JSON tree where it must), and
- * writes the events of one read as one buffer, so the client gets one write and one HTTP chunk per upstream read.
- * Marks output tokens (TTFT, inter-token latency) as chunks carrying output pass. The client's stream starts with
- * the first event that goes out.
+ * Relays one upstream event stream to the client: splits each read into events ({@link SseDecoder}, which hands
+ * each over in its own buffer), repairs them on the way ({@link StreamNormalizer}: its byte-level fast path where
+ * it can, the JSON tree where it must), and writes the events of one read as one buffer, so the client gets one
+ * write and one HTTP chunk per upstream read; the reads of one event-loop tick share one flush, but for the
+ * first output, which goes at once. Per event nothing is allocated but the bytes appended to that buffer. Marks
+ * output tokens (TTFT, inter-token latency) once per read. The client's stream starts with the first event
+ * that goes out.
  *
  * <p>Backpressure is the caller's: {@link #feed} answers with the write to wait for before reading on. Confined
  * to the exchange's event loop.
@@ -52,8 +53,19 @@ final class StreamRelay implements AutoCloseable {
     private final RequestContext context;
     private final SseDecoder sse;
     private final StreamNormalizer normalizer;
+    private final SseDecoder.Receiver receiver = this::event;
+    private final Runnable flushTask = this::scheduledFlush;
+    private boolean flushScheduled;
     private boolean clientStarted;
     private boolean closed;
+    /** Whether the client has been sent an output chunk: until then every flush goes out at once. */
+    private boolean outputFlushed;
+    // The read being relayed: the events written so far, how much of that is whole events, the chunks that
+    // carried output, and the error event that ended it.
+    private ByteBuf batch;
+    private int committed;
+    private int outputs;
+    private ObjectNode errorChunk;
 
     StreamRelay(Exchange exchange, RequestContext context, boolean clientWantsUsage) {
         this.exchange = exchange;
@@ -68,64 +80,107 @@ final class StreamRelay implements AutoCloseable {
      * @throws RuntimeException when the upstream sent something unreadable; the events before it are written
      */
     Step feed(HttpContent content) {
-        List<SseDecoder.Event> events = sse.feed(content.content());
         boolean last = content instanceof LastHttpContent;
-        if (last) {
-            events = new ArrayList<>(events);
-            events.addAll(sse.finish());
-        }
-        ByteBuf batch = null;
-        int committed = 0;
+        ByteBuf in = content.content();
+        outputs = 0;
+        errorChunk = null;
         try {
-            for (SseDecoder.Event event : events) {
-                if (event.dataIs(DONE)) {
-                    continue;
-                }
-                if (batch == null) {
-                    batch = exchange.alloc().buffer(events.size() * (event.bytes().length + 48));
-                }
-                boolean errorEvent = "error".equals(event.name());
-                if (errorEvent || !normalizer.passThrough(event.bytes(), batch)) {
-                    if (!(readTree(event.bytes()) instanceof ObjectNode chunk)) {
-                        continue;
-                    }
-                    if (errorEvent || chunk.has("error")) {
-                        ByteBuf before = batch;
-                        batch = null;
-                        write(before);
-                        return new ErrorEvent(chunk);
-                    }
-                    if (normalizer.normalize(chunk) == StreamNormalizer.Verdict.DROP) {
-                        continue;
-                    }
-                    Json.writeSseEvent(batch, chunk);
-                }
-                committed = batch.writerIndex();
-                if (normalizer.lastCarriedOutput()) {
-                    long gap = exchange.markToken();
-                    if (gap >= 0) {
-                        context.meters().interTokenLatency().record(gap, TimeUnit.NANOSECONDS);
-                    }
-                }
+            sse.feed(in, receiver);
+            if (last && errorChunk == null) {
+                sse.finish(receiver);
             }
         } catch (RuntimeException e) {
             if (batch != null) {
                 // The events before the bad one still reach the client, ahead of the error event.
                 batch.writerIndex(committed);
-                write(batch);
+                write(takeBatch());
             }
             throw e;
         }
-        ChannelFuture lastWrite = write(batch);
+        markOutput();
+        ChannelFuture lastWrite = write(takeBatch());
+        if (errorChunk != null) {
+            return new ErrorEvent(errorChunk);
+        }
         if (last) {
             startClientStream();
             exchange.endStream(); // flushes the events written above with the terminal [DONE]
             return new Ended();
         }
         if (lastWrite != null) {
-            exchange.flush(); // every event of this read in one write to the client's socket
+            if (outputFlushed) {
+                flushWithinTick(); // one flush for all the upstream reads this event-loop tick handles
+            } else {
+                exchange.flush(); // the first token waits for nothing
+                outputFlushed = outputs > 0;
+            }
         }
         return new More(lastWrite);
+    }
+
+    /** One event of the read, in the decoder's buffer: appended to the batch, repaired on the way if it must. */
+    private void event(String name, byte[] data, int length) {
+        if (errorChunk != null || length == DONE.length && Arrays.equals(data, 0, length, DONE, 0, length)) {
+            return;
+        }
+        if (batch == null) {
+            batch = exchange.alloc().buffer(Math.max(256, length + 64));
+        }
+        boolean errorEvent = "error".equals(name);
+        if (errorEvent || !normalizer.passThrough(data, length, batch)) {
+            if (!(readTree(data, length) instanceof ObjectNode chunk)) {
+                return;
+            }
+            if (errorEvent || chunk.has("error")) {
+                errorChunk = chunk;
+                return;
+            }
+            if (normalizer.normalize(chunk) == StreamNormalizer.Verdict.DROP) {
+                return;
+            }
+            Json.writeSseEvent(batch, chunk);
+        }
+        committed = batch.writerIndex();
+        if (normalizer.lastCarriedOutput()) {
+            outputs++;
+        }
+    }
+
+    /**
+     * Marks the read's output chunks with one clock reading: they reached the gateway together and leave in one
+     * write. The inter-token timer gets one sample per read that carried output, the wait since the last one.
+     */
+    private void markOutput() {
+        if (outputs > 0) {
+            long gap = exchange.log().markTokens(System.nanoTime(), exchange.startNanos(), outputs);
+            if (gap >= 0) {
+                context.meters().interTokenLatency().record(gap, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    /**
+     * Flushes once the event loop has handled the rest of this tick's I/O: an upstream read that the decoder
+     * hands over in several pieces (an HTTP chunk each, or a large read cut to size) asks after each piece, and
+     * the client's socket gets one write for all of them. The delay is bounded by the tick's other I/O.
+     */
+    private void flushWithinTick() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            exchange.eventLoop().execute(flushTask);
+        }
+    }
+
+    private void scheduledFlush() {
+        flushScheduled = false;
+        exchange.flush();
+    }
+
+    private ByteBuf takeBatch() {
+        ByteBuf b = batch;
+        batch = null;
+        committed = 0;
+        return b;
     }
 
     /** Whether the client has been sent anything (after which a failure can no longer fail over). */
@@ -135,8 +190,7 @@ final class StreamRelay implements AutoCloseable {
 
     /** The usage the upstream reported, or {@link TokenUsage#NONE} when it has not (yet). */
     TokenUsage usage() {
-        JsonNode u = normalizer.usage();
-        return u == null ? TokenUsage.NONE : TokenUsage.of(u);
+        return normalizer.usage();
     }
 
     /** Chunks that carried output so far: a stand-in for completion tokens when the upstream reports none. */
@@ -150,6 +204,10 @@ final class StreamRelay implements AutoCloseable {
         if (!closed) {
             closed = true;
             sse.close();
+            ByteBuf b = takeBatch();
+            if (b != null) {
+                b.release();
+            }
         }
     }
 
@@ -173,9 +231,9 @@ final class StreamRelay implements AutoCloseable {
         }
     }
 
-    private static JsonNode readTree(byte[] bytes) {
+    private static JsonNode readTree(byte[] bytes, int length) {
         try {
-            return Json.MAPPER.readTree(bytes);
+            return Json.MAPPER.readTree(bytes, 0, length);
         } catch (IOException e) {
             throw new IllegalStateException("upstream sent an event that is not JSON", e);
         }
