@@ -64,6 +64,7 @@ final class StreamRelay implements AutoCloseable {
     // carried output, and the error event that ended it.
     private ByteBuf batch;
     private int committed;
+    private int batchSize;
     private int outputs;
     private ObjectNode errorChunk;
 
@@ -82,6 +83,8 @@ final class StreamRelay implements AutoCloseable {
     Step feed(HttpContent content) {
         boolean last = content instanceof LastHttpContent;
         ByteBuf in = content.content();
+        // Sized for the read as it came: the events go out about as large (plus a tier each, at most).
+        batchSize = in.readableBytes() + (in.readableBytes() >> 3) + 64;
         outputs = 0;
         errorChunk = null;
         try {
@@ -124,7 +127,7 @@ final class StreamRelay implements AutoCloseable {
             return;
         }
         if (batch == null) {
-            batch = exchange.alloc().buffer(Math.max(256, length + 64));
+            batch = exchange.alloc().buffer(Math.max(batchSize, length + 64));
         }
         boolean errorEvent = "error".equals(name);
         if (errorEvent || !normalizer.passThrough(data, length, batch)) {
