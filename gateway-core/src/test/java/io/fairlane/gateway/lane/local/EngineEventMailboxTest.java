@@ -29,20 +29,28 @@ class EngineEventMailboxTest {
                 first.attach((prompt, e) -> seen.add("a" + ((TokenEvent.Token) e).tokenId()));
                 second.attach((prompt, e) -> seen.add("b" + ((TokenEvent.Token) e).tokenId()));
             }).sync();
+            CountDownLatch busy = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             loop.execute(() -> {
+                busy.countDown();
                 try {
                     release.await(10, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             });
-            for (int i = 0; i < 8; i++) {
-                first.sink(0).accept(token(i)); // as the engine's loop does, from its own thread
-                second.sink(0).accept(token(i));
+            int queued;
+            try {
+                assertThat(busy.await(10, TimeUnit.SECONDS)).isTrue();
+                for (int i = 0; i < 8; i++) {
+                    first.sink(0).accept(token(i)); // as the engine's loop does, from its own thread
+                    second.sink(0).accept(token(i));
+                }
+                queued = loop.pendingTasks();
+            } finally {
+                release.countDown();
             }
-            assertThat(loop.pendingTasks()).as("tasks queued for a step's 16 events").isEqualTo(1);
-            release.countDown();
+            assertThat(queued).as("tasks queued for a step's 16 events").isEqualTo(1);
             loop.submit(() -> { }).sync();
             assertThat(seen).containsExactly("a0", "b0", "a1", "b1", "a2", "b2", "a3", "b3", "a4", "b4", "a5", "b5",
                     "a6", "b6", "a7", "b7");
