@@ -1,8 +1,10 @@
 // Runs the scenarios every real client must pass against an OpenAI-compatible base URL: chat, streamed
 // chat, tools not streamed and streamed, and embeddings, with the openai SDK and the Vercel AI SDK
-// (@ai-sdk/openai-compatible, and @ai-sdk/openai through openai.chat()); and, with the openai SDK only (the
-// AI SDK has no batches), a batch: files.create, batches.create, polling, files.content. Prints one JSON line
-// per scenario and exits 1 when any failed.
+// (@ai-sdk/openai-compatible, @ai-sdk/openai through openai.chat(), and @ai-sdk/openai's default provider,
+// which speaks the Responses API); with the openai SDK only (the AI SDK has no batches), a batch: files.create,
+// batches.create, polling, files.content; and the openai SDK's Responses API: responses.create,
+// responses.stream, forced strict tool calls both ways, and a conversation continued with
+// previous_response_id. Prints one JSON line per scenario and exits 1 when any failed.
 //
 //   FAIRLANE_BASE_URL=http://127.0.0.1:8080/v1 FAIRLANE_API_KEY=... FAIRLANE_MODEL=... \
 //   FAIRLANE_EMBEDDING_MODEL=... [FAIRLANE_TOOL_CALLS_REFUSED=1] node clients.mjs
@@ -19,7 +21,7 @@ const apiKey = required('FAIRLANE_API_KEY');
 const model = required('FAIRLANE_MODEL');
 const embeddingModel = process.env.FAIRLANE_EMBEDDING_MODEL;
 const toolCallsRefused = process.env.FAIRLANE_TOOL_CALLS_REFUSED === '1';
-const toolScenarios = new Set(['tools', 'toolsStream']);
+const toolScenarios = new Set(['tools', 'toolsStream', 'responsesTools', 'responsesToolsStream']);
 
 function required(name) {
   const value = process.env[name];
@@ -38,10 +40,13 @@ const prompt = 'Write one short sentence about the sea.';
 // Tool scenarios are greedy, as the harness's tool requests are: a server whose model is random (Fairlane's
 // local lane forces the call by constrained decoding) then answers them quickly and the same way every run.
 const toolPrompt = 'What is the weather in Paris and in Oslo? Call get_weather once for each city.';
+// additionalProperties: false as zod's schemas have it: the Responses API treats function tools as strict unless
+// told otherwise (the AI SDK's Responses provider does not say), and strict schemas must close their objects.
 const weatherParameters = {
   type: 'object',
   properties: { city: { type: 'string' } },
   required: ['city'],
+  additionalProperties: false,
 };
 
 // ---- openai (the official Node SDK) ----
@@ -125,6 +130,64 @@ const openaiNode = {
   },
 };
 
+// ---- openai: the Responses API ----
+const strictWeather = {
+  type: 'function', name: 'get_weather', strict: true,
+  parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 24 } }, required: ['city'],
+    additionalProperties: false },
+};
+const responseInput = (input) => ({ model, input, max_output_tokens: 16, temperature: 0 });
+const toolResponse = () => ({ ...responseInput('What is the weather in Paris? Call get_weather.'),
+  max_output_tokens: 96, tools: [strictWeather], tool_choice: 'required' });
+function responseCalls(response) {
+  const calls = response.output.filter((item) => item.type === 'function_call');
+  check(calls.length > 0, 'no function_call items');
+  calls.forEach((c) => {
+    check(c.call_id && c.name === 'get_weather', `call ${JSON.stringify(c)}`);
+    JSON.parse(c.arguments);
+  });
+  return calls;
+}
+Object.assign(openaiNode, {
+  async responses() {
+    const r = await sdk.responses.create(responseInput(prompt));
+    check(typeof r.output_text === 'string' && r.output_text.length > 0, 'no output_text');
+    check(Number.isInteger(r.usage?.output_tokens_details?.reasoning_tokens), 'no reasoning_tokens');
+    return `${r.status}: ${JSON.stringify(r.output_text)}`;
+  },
+  async responsesStream() {
+    // The SDK's stream helper assembles the events and throws on ones out of order.
+    const stream = sdk.responses.stream(responseInput(prompt));
+    let deltas = '';
+    stream.on('response.output_text.delta', (e) => { deltas += e.delta; });
+    const r = await stream.finalResponse();
+    const text = r.output.filter((i) => i.type === 'message').flatMap((i) => i.content)
+      .map((c) => c.text ?? '').join('');
+    check(text.length > 0 && text === deltas, `deltas ${JSON.stringify(deltas)} != ${JSON.stringify(text)}`);
+    return `${r.status}: ${JSON.stringify(text)}`;
+  },
+  async responsesTools() {
+    const calls = responseCalls(await sdk.responses.create(toolResponse()));
+    return `${calls.length} calls: ${calls.map((c) => c.arguments).join(' ')}`;
+  },
+  async responsesToolsStream() {
+    const calls = responseCalls(await sdk.responses.stream(toolResponse()).finalResponse());
+    return `${calls.length} calls: ${calls.map((c) => c.arguments).join(' ')}`;
+  },
+  async responsesContinued() {
+    const first = await sdk.responses.create(responseInput(prompt));
+    const next = await sdk.responses.create({ ...responseInput('And one about the sky.'),
+      previous_response_id: first.id });
+    check(next.previous_response_id === first.id, 'previous_response_id not echoed');
+    const stored = await sdk.responses.retrieve(next.id);
+    check(stored.id === next.id, 'retrieve answered another response');
+    const items = await sdk.responses.inputItems.list(next.id);
+    check(items.data.length >= 3, `${items.data.length} input items`);
+    await sdk.responses.delete(next.id);
+    return `continued ${first.id} as ${next.id}, ${items.data.length} input items`;
+  },
+});
+
 // ---- Vercel AI SDK: the same scenarios through a provider ----
 function vercel(chatModel, textEmbeddingModel) {
   const weather = tool({ description: 'Current weather for a city.', inputSchema: jsonSchema(weatherParameters) });
@@ -178,6 +241,8 @@ const clients = {
   'ai-sdk-openai-compatible': vercel(compatible.chatModel(model),
     embeddingModel && compatible.textEmbeddingModel(embeddingModel)),
   'ai-sdk-openai-chat': vercel(official.chat(model), embeddingModel && official.embedding(embeddingModel)),
+  // The provider's default model speaks the Responses API.
+  'ai-sdk-openai-responses': vercel(official.responses(model), null),
 };
 
 // A refusal as each client surfaces it: the openai SDK's APIError (status, param) or the AI SDK's

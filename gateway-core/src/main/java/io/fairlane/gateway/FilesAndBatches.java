@@ -34,7 +34,6 @@ final class FilesAndBatches implements AutoCloseable {
     private static final String FILES = "/v1/files";
     private static final String BATCHES = "/v1/batches";
 
-    private final DurableState durable;
     private final Supplier<FairlaneConfig> config;
     private final Supplier<Lanes> lanes;
     private final BatchMeters meters;
@@ -45,7 +44,6 @@ final class FilesAndBatches implements AutoCloseable {
     private final ExpirySweeper sweeper;
 
     FilesAndBatches(DurableState durable, Supplier<FairlaneConfig> config, Supplier<Lanes> lanes, BatchMeters meters) {
-        this.durable = durable;
         this.config = config;
         this.lanes = lanes;
         this.meters = meters;
@@ -108,7 +106,6 @@ final class FilesAndBatches implements AutoCloseable {
     public void close() {
         stopRunner();
         sweeper.close();
-        blocking.shutdownNow();
-        durable.close();
+        blocking.shutdownNow(); // the database itself is closed by Gateway, after the response store
     }
 }

@@ -2,6 +2,7 @@ package io.fairlane.gateway;
 
 import io.fairlane.engine.InferenceEngine;
 import io.fairlane.gateway.admin.AdminAuthenticator;
+import io.fairlane.gateway.admin.RoutingApi;
 import io.fairlane.gateway.admin.UsageApi;
 import io.fairlane.gateway.admin.UsageLedger;
 import io.fairlane.gateway.api.AccessLog;
@@ -9,9 +10,11 @@ import io.fairlane.gateway.api.OpenAiApi;
 import io.fairlane.gateway.api.Operations;
 import io.fairlane.gateway.capture.CaptureRecorder;
 import io.fairlane.gateway.capture.TrafficCapture;
+import io.fairlane.gateway.cluster.EngineLoad;
 import io.fairlane.gateway.config.FairlaneConfig;
 import io.fairlane.gateway.config.LocalModelConfig;
 import io.fairlane.gateway.config.ModelConfig;
+import io.fairlane.gateway.config.RoutingDiff;
 import io.fairlane.gateway.config.TenantConfig;
 import io.fairlane.gateway.config.UpstreamModelConfig;
 import io.fairlane.gateway.http.HttpHandler;
@@ -21,12 +24,18 @@ import io.fairlane.gateway.http.PreparationPool;
 import io.fairlane.gateway.http.Router;
 import io.fairlane.gateway.http.ServerState;
 import io.fairlane.gateway.http.Transport;
+import io.fairlane.gateway.idempotency.IdempotencyKeys;
 import io.fairlane.gateway.idempotency.IdempotencyStore;
 import io.fairlane.gateway.idempotency.IdempotentRequests;
+import io.fairlane.gateway.shared.RedisLink;
+import io.fairlane.gateway.shared.SharedIdempotency;
+import io.fairlane.gateway.shared.SharedRateLimiter;
+import io.fairlane.gateway.shared.SharedRateLimits;
 import io.fairlane.gateway.lane.Backend;
 import io.fairlane.gateway.lane.Lane;
 import io.fairlane.gateway.lane.Lanes;
 import io.fairlane.gateway.lane.local.LocalEngineBackend;
+import io.fairlane.gateway.lane.routing.ModelRouter;
 import io.fairlane.gateway.lane.upstream.UpstreamBackend;
 import io.fairlane.gateway.lane.upstream.UpstreamClient;
 import io.fairlane.gateway.metrics.BatchMeters;
@@ -34,6 +43,10 @@ import io.fairlane.gateway.metrics.GatewayMetrics;
 import io.fairlane.gateway.metrics.LaneMetrics;
 import io.fairlane.gateway.metrics.SloReporter;
 import io.fairlane.gateway.metrics.SloTracker;
+import io.fairlane.gateway.responses.DatabaseResponseStore;
+import io.fairlane.gateway.responses.MemoryResponseStore;
+import io.fairlane.gateway.responses.ResponseStore;
+import io.fairlane.gateway.responses.ResponsesApi;
 import io.fairlane.gateway.slo.SloSpec;
 import io.fairlane.gateway.store.DurableState;
 import io.fairlane.gateway.tenant.Authenticator;
@@ -89,9 +102,12 @@ public final class Gateway implements AutoCloseable {
     private final SloTracker slos;
     private final UpstreamClient upstreamClient;
     private final PreparationPool preparation;
-    private final IdempotencyStore idempotency;
+    private final IdempotencyKeys idempotency;
+    /** Redis shared by replicas, or null when {@code shared_state} names none. */
+    private final RedisLink redis;
     private final CaptureRecorder captureRecorder;
     private final DurableState durable;
+    private final ResponseStore responseStore;
     private final FilesAndBatches filesAndBatches;
     private final BatchMeters batchMeters;
     private final ServerState state = new ServerState();
@@ -127,9 +143,17 @@ public final class Gateway implements AutoCloseable {
                 : PreparationPool.defaultThreads(Runtime.getRuntime().availableProcessors());
         this.preparation = new PreparationPool(prepThreads, config.server().preparationQueue());
         metrics.bindPreparation(preparation);
-        this.idempotency = new IdempotencyStore(config.idempotency(), Ticker.system());
+        IdempotencyStore localKeys = new IdempotencyStore(config.idempotency(), Ticker.system());
+        this.redis = config.shared().enabled() ? RedisLink.open(config.shared(), Ticker.system(), registry) : null;
+        if (redis == null) {
+            RedisLink.registerIdle(registry);
+        }
+        this.idempotency = redis == null ? localKeys : new SharedIdempotency(redis, localKeys);
         this.captureRecorder = config.capture().file().map(CaptureRecorder::new).orElse(null);
         this.durable = DurableState.open(config.storage().settings());
+        this.responseStore = config.storage().settings().isPresent()
+                ? new DatabaseResponseStore(durable.database(), config.responses(), System::currentTimeMillis)
+                : new MemoryResponseStore(config.responses(), System::currentTimeMillis);
         this.batchMeters = new BatchMeters(registry, GatewayMetrics.buckets(config.metrics(), config.tenants()));
         batchMeters.register(config.tenants().stream().map(TenantConfig::id).toList());
         this.filesAndBatches = new FilesAndBatches(durable, () -> this.config, lanes::get, batchMeters);
@@ -164,23 +188,38 @@ public final class Gateway implements AutoCloseable {
 
     private Router router() {
         OpenAiApi api = new OpenAiApi(lanes::get, metrics, preparation);
+        ResponsesApi responses = new ResponsesApi(lanes::get, api::context, preparation, responseStore,
+                config.responses(), System::currentTimeMillis);
         Function<HttpHandler, HttpHandler> authenticated = authenticated();
         Function<HttpHandler, HttpHandler> idempotent = authenticated.compose(new IdempotentRequests(idempotency));
+        // Inference requests also take from the budgets shared by replicas (when Redis is configured).
+        Function<HttpHandler, HttpHandler> limited = redis == null ? idempotent
+                : idempotent.compose(new SharedRateLimits(new SharedRateLimiter(redis, Ticker.system())));
         Router r = new Router()
-                .route(HttpMethod.POST, "/v1/chat/completions", endpoint("chat", idempotent.apply(api.chatCompletions())))
-                .route(HttpMethod.POST, "/v1/completions", endpoint("completions", idempotent.apply(api.completions())))
-                .route(HttpMethod.POST, "/v1/embeddings", endpoint("embeddings", idempotent.apply(api.embeddings())))
+                .route(HttpMethod.POST, "/v1/chat/completions", endpoint("chat", limited.apply(api.chatCompletions())))
+                .route(HttpMethod.POST, "/v1/completions", endpoint("completions", limited.apply(api.completions())))
+                .route(HttpMethod.POST, "/v1/embeddings", endpoint("embeddings", limited.apply(api.embeddings())))
+                .route(HttpMethod.POST, "/v1/responses", endpoint("responses", limited.apply(responses.create())))
+                .routePrefix(HttpMethod.GET, ResponsesApi.PREFIX, endpoint("responses",
+                        authenticated.apply(responses.retrieve())))
+                .routePrefix(HttpMethod.DELETE, ResponsesApi.PREFIX, endpoint("responses",
+                        authenticated.apply(responses.delete())))
+                .routePrefix(HttpMethod.POST, ResponsesApi.PREFIX, endpoint("responses",
+                        authenticated.apply(responses.other())))
                 .route(HttpMethod.GET, "/v1/models", endpoint("models", authenticated.apply(api.listModels())))
                 .routePrefix(HttpMethod.GET, MODELS_PREFIX, endpoint("models",
                         authenticated.apply(api.getModel(MODELS_PREFIX))))
-                .route(HttpMethod.POST, "/v1/moderations", endpoint("moderations", idempotent.apply(api.moderations())))
+                .route(HttpMethod.POST, "/v1/moderations", endpoint("moderations", limited.apply(api.moderations())))
                 .route(HttpMethod.GET, "/health/live", endpoint("health", Operations.live()))
-                .route(HttpMethod.GET, "/health/ready", endpoint("health", Operations.ready(state)));
+                .route(HttpMethod.GET, "/health/ready", endpoint("health", Operations.ready(state)))
+                .route(HttpMethod.GET, "/internal/load", endpoint("load", EngineLoad.handler(lanes::get)));
         filesAndBatches.routes(r, authenticated, idempotent, Gateway::endpoint);
         UsageApi usage = new UsageApi(new UsageLedger(registry, slos),
                 () -> config.tenants().stream().map(TenantConfig::id).toList(), Clock.systemUTC());
-        r.route(HttpMethod.GET, "/admin/usage", endpoint("admin",
-                new AdminAuthenticator(() -> config.adminKeys(), tenants::get).apply(usage.handler())));
+        AdminAuthenticator admin = new AdminAuthenticator(() -> config.adminKeys(), tenants::get);
+        r.route(HttpMethod.GET, "/admin/usage", endpoint("admin", admin.apply(usage.handler())));
+        r.route(HttpMethod.GET, "/admin/routing", endpoint("admin",
+                admin.apply(new RoutingApi(this::routers).handler())));
         if (config.metrics().enabled()) {
             r.route(HttpMethod.GET, config.metrics().path(), endpoint("metrics", Operations.metrics(registry)));
         }
@@ -236,7 +275,7 @@ public final class Gateway implements AutoCloseable {
                 out.add(existing);
                 continue;
             }
-            Optional<Backend> backend = open(m, cfg);
+            Optional<Backend> backend = open(m, cfg, existing == null ? null : existing.backend());
             backend.ifPresent(b -> {
                 out.add(new Lane(m, b, existing == null ? now : existing.created()));
                 LOG.info("model {} served by {} backend", m.id(), b.kind());
@@ -245,10 +284,12 @@ public final class Gateway implements AutoCloseable {
         return out;
     }
 
-    private Optional<Backend> open(ModelConfig m, FairlaneConfig cfg) {
+    /** A backend for {@code m}; {@code previous} is the one it replaces after a reload (null for a new model). */
+    private Optional<Backend> open(ModelConfig m, FairlaneConfig cfg, Backend previous) {
         return switch (m) {
             case UpstreamModelConfig u -> Optional.of(new UpstreamBackend(u, cfg.tenants(), upstreamClient, metrics,
-                    workers.next(), preparation));
+                    workers.next(), preparation, cfg.server().slowClientTimeout(),
+                    previous instanceof UpstreamBackend old ? old : null));
             case LocalModelConfig l -> {
                 LaneMetrics laneMetrics = metrics.lane(l.id());
                 try {
@@ -290,6 +331,22 @@ public final class Gateway implements AutoCloseable {
         return registry;
     }
 
+    /** The routers of the upstream models being served now, in configuration order. */
+    public List<ModelRouter> routers() {
+        List<ModelRouter> out = new ArrayList<>();
+        for (Lane l : lanes.get().all()) {
+            if (l.backend() instanceof UpstreamBackend u) {
+                out.add(u.router());
+            }
+        }
+        return out;
+    }
+
+    /** The router of upstream model {@code id}, if it is served. */
+    public Optional<ModelRouter> router(String id) {
+        return routers().stream().filter(r -> r.model().equals(id)).findFirst();
+    }
+
     /** The model ids being served now. */
     public List<String> models() {
         return lanes.get().all().stream().map(Lane::id).toList();
@@ -324,6 +381,9 @@ public final class Gateway implements AutoCloseable {
         for (Lane l : lanes.get().all()) {
             current.put(l.id(), l);
         }
+        for (String change : RoutingDiff.between(previous.models(), next.models())) {
+            LOG.info("routing change applied: {}", change);
+        }
         List<Lane> opened = openLanes(next, current);
         lanes.set(new Lanes(opened));
         List<String> kept = opened.stream().map(Lane::id).toList();
@@ -338,12 +398,13 @@ public final class Gateway implements AutoCloseable {
             LOG.warn("idempotency or capture settings changed; restart Fairlane to apply them (tenants' capture "
                     + "opt-in applies now)");
         }
-        if (!previous.storage().equals(next.storage())) {
-            LOG.warn("storage settings changed; restart Fairlane to apply them");
+        if (!previous.storage().equals(next.storage()) || !previous.shared().equals(next.shared())
+                || !previous.responses().equals(next.responses())) {
+            LOG.warn("storage, shared_state or responses settings changed; restart Fairlane to apply them");
         }
         config = new FairlaneConfig(previous.server(), next.tenants(), next.models(), previous.metrics(),
                 previous.idempotency(), previous.capture(), next.adminKeys(), previous.storage(), next.files(),
-                next.batches());
+                next.batches(), previous.responses(), previous.shared());
         LOG.info("configuration applied: {} tenants, models {}", next.tenants().size(),
                 opened.stream().map(Lane::id).collect(Collectors.joining(", ")));
     }
@@ -392,10 +453,15 @@ public final class Gateway implements AutoCloseable {
             }
         }
         upstreamClient.close();
-        filesAndBatches.close(); // closes durable state, after everything that writes to it
+        filesAndBatches.close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        responseStore.close(); // after the loops: no response finishes (and is stored) any more
+        durable.close(); // the one place the database closes, after every feature that writes to it
         if (captureRecorder != null) {
             captureRecorder.close();
+        }
+        if (redis != null) {
+            redis.close();
         }
         metrics.close();
         gcMetrics.close();

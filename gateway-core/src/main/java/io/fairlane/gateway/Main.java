@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * The command line: {@code serve [--config FILE] [--host ADDRESS] [--port N]} and {@code hash-key [KEY]}.
+ * The command line: {@code serve [--config FILE] [--host ADDRESS] [--port N]}, {@code hash-key [KEY]} and
+ * {@code route --config FILE --model M [--tenant T]} (a dry run of a model's routing, {@link RouteCommand}).
  * {@code --host} and {@code --port} override the file's {@code server.host} and {@code server.port} (the
  * container images pass {@code --host 0.0.0.0}).
  *
@@ -46,6 +47,7 @@ public final class Main {
         switch (args[0]) {
             case "serve" -> System.exit(serve(rest));
             case "hash-key" -> System.exit(hashKey(rest, System.in, System.out, System.err));
+            case "route" -> System.exit(RouteCommand.run(rest, System.getenv(), System.out, System.err));
             case "help", "-h", "--help" -> usage(System.out);
             default -> {
                 System.err.println("fairlane: unknown command '" + args[0] + "'");
@@ -58,6 +60,7 @@ public final class Main {
     private static void usage(PrintStream out) {
         out.println("usage: fairlane serve [--config FILE] [--host ADDRESS] [--port N]");
         out.println("       fairlane hash-key [KEY]      (reads the key from stdin when not given)");
+        out.println("       fairlane route --config FILE --model M [--tenant T] [--prompt-tokens N]");
     }
 
     /** Prints {@code sha256:<hex>} of the key given, or of the first line of stdin. */

@@ -1,5 +1,7 @@
 package io.fairlane.scheduler;
 
+import java.time.Duration;
+
 /**
  * An exponentially decaying estimate of how fast a tenant's queue drains, in requests and in tokens.
  * Each dispatch adds its amounts to sums that decay with time constant {@code tau}. For a steady rate r
@@ -8,6 +10,10 @@ package io.fairlane.scheduler;
  * Both sums share one decay factor (one {@code exp} per dispatch). Guarded by the owning scheduler's lock.
  */
 final class DrainRate {
+
+    private static final Duration MIN_RETRY = Duration.ofMillis(1);
+    private static final Duration MAX_RETRY = Duration.ofSeconds(60);
+    private static final Duration UNKNOWN_DRAIN_RETRY = Duration.ofSeconds(1);
 
     private final double tauNanos;
     private double requests;
@@ -64,5 +70,21 @@ final class DrainRate {
             return 0;
         }
         return (ofRequests ? requests : tokens) / (tauNanos * -Math.expm1(-observed / tauNanos));
+    }
+
+    /**
+     * How long {@code excess} (requests or tokens) takes to drain at {@code perNano}, clamped to [1 ms, 60 s]; one
+     * second when nothing has drained yet: the {@code retry-after} of a full queue.
+     */
+    static Duration timeToDrain(double perNano, double excess) {
+        if (!(perNano > 0)) {
+            return UNKNOWN_DRAIN_RETRY;
+        }
+        double nanos = Math.ceil(excess / perNano);
+        if (nanos >= MAX_RETRY.toNanos()) {
+            return MAX_RETRY;
+        }
+        Duration d = Duration.ofNanos((long) nanos);
+        return d.compareTo(MIN_RETRY) < 0 ? MIN_RETRY : d;
     }
 }

@@ -66,9 +66,6 @@ import java.util.stream.Collectors;
  */
 final class FairScheduler<W> implements TenantScheduler<W> {
 
-    private static final Duration MIN_RETRY = Duration.ofMillis(1);
-    private static final Duration MAX_RETRY = Duration.ofSeconds(60);
-    private static final Duration UNKNOWN_DRAIN_RETRY = Duration.ofSeconds(1);
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Policy policy;
@@ -144,7 +141,7 @@ final class FairScheduler<W> implements TenantScheduler<W> {
             long reserved = estimate.reservedTokens();
             if (a.queuedRequests >= spec.maxQueuedRequests()) {
                 double excess = a.queuedRequests - spec.maxQueuedRequests() + 1;
-                return reject(a, Admission.Reason.QUEUE_FULL, drainEstimate(a.drained.requestsPerNano(now), excess),
+                return reject(a, Admission.Reason.QUEUE_FULL, DrainRate.timeToDrain(a.drained.requestsPerNano(now), excess),
                         "too many requests queued for this tenant (limit " + spec.maxQueuedRequests() + ")", now);
             }
             if (a.queuedTokens + reserved > spec.maxQueuedTokens()) {
@@ -153,7 +150,7 @@ final class FairScheduler<W> implements TenantScheduler<W> {
                         ? "request needs " + reserved + " tokens (prompt + max output), more than this tenant may "
                                 + "queue (" + spec.maxQueuedTokens() + ")"
                         : "too many tokens queued for this tenant (limit " + spec.maxQueuedTokens() + ")";
-                return reject(a, Admission.Reason.QUEUED_TOKENS, drainEstimate(a.drained.tokensPerNano(now), excess),
+                return reject(a, Admission.Reason.QUEUED_TOKENS, DrainRate.timeToDrain(a.drained.tokensPerNano(now), excess),
                         message, now);
             }
             if (a.requestBucket != null && a.requestBucket.remaining(now) < 1) {
@@ -194,18 +191,6 @@ final class FairScheduler<W> implements TenantScheduler<W> {
         a.rejections++;
         stats.recordRejected(a.id(), reason);
         return new Admission.Rejected<>(reason, retryAfter, message, status(a, now));
-    }
-
-    private static Duration drainEstimate(double perNano, double excess) {
-        if (!(perNano > 0)) {
-            return UNKNOWN_DRAIN_RETRY;
-        }
-        double nanos = Math.ceil(excess / perNano);
-        if (nanos >= MAX_RETRY.toNanos()) {
-            return MAX_RETRY;
-        }
-        Duration d = Duration.ofNanos((long) nanos);
-        return d.compareTo(MIN_RETRY) < 0 ? MIN_RETRY : d;
     }
 
     private void enqueue(QueuedTicket<W> t) {

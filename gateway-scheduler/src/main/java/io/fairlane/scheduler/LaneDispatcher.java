@@ -24,7 +24,11 @@ import java.util.function.Consumer;
  * ticket is cancelled and the exception propagates once the other chosen tickets have been started.
  *
  * <p>With a token-rate capacity, time alone makes room: pass a {@link ScheduledExecutorService} and the
- * dispatcher looks again after {@code tokenRecheck} whenever work waits while slots are free.
+ * dispatcher looks again after {@code tokenRecheck} whenever work waits while slots are free. The same holds for a
+ * {@link Placement} that changes with time.
+ *
+ * <p>With a {@link Placement}, a ticket starts only once the placement reserved a place for it too (an upstream
+ * lane's target with a free slot); until then it stays queued, ahead of the tickets behind it.
  *
  * @param <W> the work type
  */
@@ -32,6 +36,8 @@ public final class LaneDispatcher<W> {
 
     private final TenantScheduler<W> scheduler;
     private final ConcurrencyCapacity<W> capacity;
+    private final Capacity<W> placing;
+    private final Placement<W> placement;
     private final Consumer<Ticket<W>> starter;
     private final ScheduledExecutorService timer;
     private final Duration tokenRecheck;
@@ -51,8 +57,32 @@ public final class LaneDispatcher<W> {
      */
     public LaneDispatcher(TenantScheduler<W> scheduler, ConcurrencyCapacity<W> capacity,
             Consumer<Ticket<W>> starter, ScheduledExecutorService timer, Duration tokenRecheck) {
+        this(scheduler, capacity, null, starter, timer, tokenRecheck);
+    }
+
+    /**
+     * @param placement where started work goes (reserved before it starts); null when the capacity is all there is
+     * @param timer     runs a delayed re-dispatch when a token rate or the placement holds work back; may be null
+     * @param recheck   how long to wait before that re-dispatch
+     */
+    public LaneDispatcher(TenantScheduler<W> scheduler, ConcurrencyCapacity<W> capacity, Placement<W> placement,
+            Consumer<Ticket<W>> starter, ScheduledExecutorService timer, Duration recheck) {
+        Duration tokenRecheck = recheck;
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.capacity = Objects.requireNonNull(capacity, "capacity");
+        this.placement = placement;
+        this.placing = placement == null ? capacity : new Capacity<>() {
+            @Override
+            public boolean fits(W work, CostEstimate estimate) {
+                // Asked right before the scheduler dispatches the ticket: a reservation here is always taken.
+                return capacity.fits(work, estimate) && placement.tryPlace(work, estimate);
+            }
+
+            @Override
+            public int slots() {
+                return capacity.slots();
+            }
+        };
         this.starter = Objects.requireNonNull(starter, "starter");
         this.timer = timer;
         this.tokenRecheck = Objects.requireNonNull(tokenRecheck, "tokenRecheck");
@@ -117,12 +147,13 @@ public final class LaneDispatcher<W> {
     public void pump() {
         List<Ticket<W>> chosen = new ArrayList<>();
         synchronized (monitor) {
-            for (Optional<Ticket<W>> t = scheduler.next(capacity); t.isPresent(); t = scheduler.next(capacity)) {
+            for (Optional<Ticket<W>> t = scheduler.next(placing); t.isPresent(); t = scheduler.next(placing)) {
                 capacity.acquire(t.get().estimate());
                 running.add(t.get());
                 chosen.add(t.get());
             }
-            if (timer != null && capacity.limitsTokens() && !recheckPending && scheduler.queued() > 0
+            boolean timeMatters = capacity.limitsTokens() || (placement != null && placement.changesWithTime());
+            if (timer != null && timeMatters && !recheckPending && scheduler.queued() > 0
                     && capacity.inFlight() < capacity.slots()) {
                 recheckPending = true;
                 timer.schedule(this::recheck, tokenRecheck.toNanos(), TimeUnit.NANOSECONDS);

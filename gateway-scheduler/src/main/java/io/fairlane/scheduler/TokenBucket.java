@@ -7,9 +7,10 @@ import java.time.Duration;
  * regains {@code perMinute} units over 60 seconds. Reservations take units up front; refunds give back
  * what was not used, never above the bucket's size; a request that used more than it reserved (an upstream
  * counting more prompt tokens than estimated) is charged the excess, which may leave the bucket in debt until it
- * refills. Guarded by the owning scheduler's lock.
+ * refills. Not thread-safe: guarded by the owner's lock (the scheduler's; the gateway's shared-limit fallback keeps
+ * its own buckets under a monitor).
  */
-final class TokenBucket {
+public final class TokenBucket {
 
     private static final double NANOS_PER_MINUTE = 60e9;
 
@@ -18,7 +19,7 @@ final class TokenBucket {
     private double level;
     private long lastNanos;
 
-    TokenBucket(long perMinute, long nowNanos) {
+    public TokenBucket(long perMinute, long nowNanos) {
         if (perMinute <= 0) {
             throw new IllegalArgumentException("perMinute must be > 0, was " + perMinute);
         }
@@ -28,7 +29,7 @@ final class TokenBucket {
         this.lastNanos = nowNanos;
     }
 
-    long perMinute() {
+    public long perMinute() {
         return perMinute;
     }
 
@@ -41,12 +42,12 @@ final class TokenBucket {
     }
 
     /** Units available now, rounded down (0 while in debt). */
-    long remaining(long nowNanos) {
+    public long remaining(long nowNanos) {
         refill(nowNanos);
         return Math.max(0, (long) Math.floor(level));
     }
 
-    boolean tryTake(long units, long nowNanos) {
+    public boolean tryTake(long units, long nowNanos) {
         refill(nowNanos);
         if (level + 1e-9 >= units) {
             level -= units;
@@ -55,7 +56,7 @@ final class TokenBucket {
         return false;
     }
 
-    void refund(long units, long nowNanos) {
+    public void refund(long units, long nowNanos) {
         if (units <= 0) {
             return;
         }
@@ -64,7 +65,7 @@ final class TokenBucket {
     }
 
     /** Takes {@code units} beyond a reservation, even below zero: what was used is owed. */
-    void charge(long units, long nowNanos) {
+    public void charge(long units, long nowNanos) {
         if (units <= 0) {
             return;
         }
@@ -73,7 +74,7 @@ final class TokenBucket {
     }
 
     /** Time until {@code units} are available (zero when they are now). */
-    Duration timeUntil(long units, long nowNanos) {
+    public Duration timeUntil(long units, long nowNanos) {
         refill(nowNanos);
         double missing = units - level;
         return missing <= 0 ? Duration.ZERO : Duration.ofNanos((long) Math.ceil(missing / perNano));

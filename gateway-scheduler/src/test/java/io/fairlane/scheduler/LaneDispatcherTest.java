@@ -86,4 +86,34 @@ class LaneDispatcherTest {
             timer.shutdownNow();
         }
     }
+
+    @Test
+    void submit_placementRefuses_workWaitsUntilItPlacesAndTheTimerLooksAgain() throws Exception {
+        var s = Schedulers.create(new Policy.VirtualTokenCounter(), ticker, TenantSpec.of("noisy", 1));
+        java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean();
+        CountDownLatch startedOne = new CountDownLatch(1);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        try {
+            Placement<String> placement = new Placement<>() {
+                @Override
+                public boolean tryPlace(String work, CostEstimate estimate) {
+                    return open.get();
+                }
+
+                @Override
+                public boolean changesWithTime() {
+                    return true;
+                }
+            };
+            var lane = new LaneDispatcher<>(s, ConcurrencyCapacity.of(4), placement, t -> startedOne.countDown(),
+                    timer, Duration.ofMillis(5));
+            lane.submit("noisy", "n0", cost(10, 10), ServiceTier.DEFAULT);
+            assertThat(lane.running()).isZero();
+            open.set(true);
+
+            assertThat(startedOne.await(10, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            timer.shutdownNow();
+        }
+    }
 }

@@ -36,8 +36,9 @@ import java.util.stream.Stream;
  *   <li>{@code throughput}: uploads a {@code --lines}-line chat batch for {@code --model}, creates the batch and polls
  *       it; prints the validation time, lines per second while in progress, and the finalization time.</li>
  *   <li>{@code isolation}: on a local model (token-id prompts on {@code /v1/completions}, {@code --prompt} tokens,
- *       {@code --max-tokens} out): (1) the interactive tenant alone at {@code --interactive-rps} (Poisson) for
- *       {@code --seconds}: its p50/p99 TTFT; (2) the batch tenant's {@code --lines}-line batch alone: lines per second
+ *       {@code --max-tokens} out): (0) unmeasured warm-up, the interactive load for {@code --warmup-s} (default
+ *       20) beside a batch a tenth the size; (1) the interactive tenant alone at {@code --interactive-rps}
+ *       (Poisson) for {@code --seconds}: its p50/p99 TTFT; (2) the batch tenant's {@code --lines}-line batch alone: lines per second
  *       at full capacity; (3) the same batch again with the interactive load beside it: the interactive p99 TTFT
  *       against (1), and the batch's lines per second against the capacity the interactive tenant left idle
  *       (capacity from (2) times one minus the interactive tenant's share, its rate over that capacity).</li>
@@ -51,7 +52,7 @@ public final class BatchBench {
     private static final String BOUNDARY = "fairlane-bench-boundary";
     private static final java.util.Set<String> KNOWN = java.util.Set.of("base-url", "port", "threads", "lines",
             "api-key", "model", "seconds", "interactive-rps", "prompt", "max-tokens", "vocab", "interactive-key",
-            "batch-key", "seed");
+            "batch-key", "seed", "warmup-s");
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
@@ -174,7 +175,17 @@ public final class BatchBench {
         String model = opt("model", "bench");
         String jsonl = completionLines(lines, model, promptTokens, maxTokens, vocab, random);
 
-        send(interactiveKey, model, tokens(32, vocab, random), 2); // warm the path
+        send(interactiveKey, model, tokens(32, vocab, random), 2);
+        int warmup = intOpt("warmup-s", 20);
+        if (warmup > 0) {
+            // A fresh server's first requests run in the interpreter: both paths run together for a while, unmeasured,
+            // so that neither the solo tail nor the batch alone carries the JIT's warm-up.
+            Thread load = Thread.ofVirtual().start(() -> interactive(interactiveKey, model, rps, warmup, promptTokens,
+                    maxTokens, vocab, new Random(random.nextLong()), new AtomicBoolean(true)));
+            runBatch(batchKey, "/v1/completions", completionLines(Math.max(1, lines / 10), model, promptTokens,
+                    maxTokens, vocab, random));
+            load.join();
+        }
         List<Double> solo = interactive(interactiveKey, model, rps, seconds, promptTokens, maxTokens, vocab,
                 new Random(random.nextLong()), new AtomicBoolean(true));
         Run alone = runBatch(batchKey, "/v1/completions", jsonl);

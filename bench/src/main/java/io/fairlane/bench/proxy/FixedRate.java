@@ -53,20 +53,7 @@ public final class FixedRate {
             }
         }
         URI uri = URI.create(url);
-        byte[] payload = body.getBytes(StandardCharsets.UTF_8);
-        StringBuilder req = new StringBuilder();
-        req.append(payload.length > 0 ? "POST " : "GET ").append(uri.getRawPath()).append(" HTTP/1.1\r\n");
-        req.append("Host: ").append(uri.getHost()).append(':').append(uri.getPort()).append("\r\n");
-        for (String h : headers) {
-            req.append(h).append("\r\n");
-        }
-        if (payload.length > 0) {
-            req.append("Content-Type: application/json\r\nContent-Length: ").append(payload.length).append("\r\n");
-        }
-        req.append("\r\n");
-        byte[] head = req.toString().getBytes(StandardCharsets.ISO_8859_1);
-        byte[] request = Arrays.copyOf(head, head.length + payload.length);
-        System.arraycopy(payload, 0, request, head.length, payload.length);
+        byte[] request = request(uri, body, headers);
 
         long period = (long) (1e9 / rate);
         long total = (long) (rate * (seconds + warmup));
@@ -135,7 +122,27 @@ public final class FixedRate {
                 ok.length == 0 ? 0 : ok[ok.length - 1] / 1e3);
     }
 
-    private static double pct(long[] sorted, double q) {
+    /** One HTTP/1.1 request's bytes: a POST of {@code body} (JSON) when it is not empty, else a GET. */
+    public static byte[] request(URI uri, String body, List<String> headers) {
+        byte[] payload = body.getBytes(StandardCharsets.UTF_8);
+        StringBuilder req = new StringBuilder();
+        req.append(payload.length > 0 ? "POST " : "GET ").append(uri.getRawPath()).append(" HTTP/1.1\r\n");
+        req.append("Host: ").append(uri.getHost()).append(':').append(uri.getPort()).append("\r\n");
+        for (String h : headers) {
+            req.append(h).append("\r\n");
+        }
+        if (payload.length > 0) {
+            req.append("Content-Type: application/json\r\nContent-Length: ").append(payload.length).append("\r\n");
+        }
+        req.append("\r\n");
+        byte[] head = req.toString().getBytes(StandardCharsets.ISO_8859_1);
+        byte[] request = Arrays.copyOf(head, head.length + payload.length);
+        System.arraycopy(payload, 0, request, head.length, payload.length);
+        return request;
+    }
+
+    /** The {@code q} quantile of sorted nanoseconds, in microseconds. */
+    public static double pct(long[] sorted, double q) {
         if (sorted.length == 0) {
             return 0;
         }
@@ -143,7 +150,7 @@ public final class FixedRate {
     }
 
     /** Reads one response; returns whether the connection may be reused. */
-    private static boolean readResponse(InputStream in) throws IOException {
+    public static boolean readResponse(InputStream in) throws IOException {
         String status = line(in);
         if (!status.startsWith("HTTP/1.1 200")) {
             throw new IOException("status " + status);

@@ -95,7 +95,7 @@ public final class SoakBench {
         Files.createDirectories(work);
         try (SoakUpstream upstream = new SoakUpstream(failureRatio)) {
             Path config = work.resolve("fairlane.yaml");
-            Files.writeString(config, config(upstream.port(), work.resolve("cache")));
+            Files.writeString(config, config(upstream.port(), work));
             Path log = work.resolve("gateway.log");
             Process gateway = startGateway(a.required("classpath"), a.get("memory", "2g"),
                     a.get("leak-detection", "simple"), config, log);
@@ -136,7 +136,7 @@ public final class SoakBench {
         }
     }
 
-    private static String config(int upstreamPort, Path cache) {
+    private static String config(int upstreamPort, Path work) {
         StringBuilder tenants = new StringBuilder();
         for (String[] t : TENANTS) {
             tenants.append("  - id: ").append(t[0]).append("\n    api_keys: [\"").append(sha256(t[1])).append("\"]\n")
@@ -154,6 +154,8 @@ public final class SoakBench {
                   limits: {max_connections_per_address: 0}
                 tenants:
                 %sidempotency: {enabled: false}
+                # The run's own durable state, not the user's default store.
+                storage: {directory: "%s"}
                 models:
                   - id: up
                     upstream:
@@ -167,7 +169,7 @@ public final class SoakBench {
                       kv: {block_size: 16, cache_size: 16MiB}
                       max_running_sequences: 16
                       cpu_threads: 1
-                """.formatted(cache, tenants, upstreamPort);
+                """.formatted(work.resolve("cache"), tenants, work.resolve("state"), upstreamPort);
     }
 
     private static String sha256(String key) {

@@ -73,15 +73,14 @@ final class MatmulKernelBench {
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) rnd.nextGaussian();
             }
-            float[] lanes = VectorKernels.laneScratch();
             float[] rowBuf = VectorKernels.rowScratch(cols);
             float[] acc = PanelKernels.accScratch();
             int fRows = rows;
             List<Kernel> kernels = List.of(
                     new Kernel("row-major dot 2x4", (t, out) -> VectorKernels.matmul(rowMajor, x, t, out, fRows, 0, 0,
-                            fRows, lanes, rowBuf, acc)),
+                            fRows, rowBuf, acc)),
                     new Kernel("panels outer-product", (t, out) -> VectorKernels.matmul(panels, x, t, out, fRows, 0, 0,
-                            fRows, lanes, rowBuf, acc)));
+                            fRows, rowBuf, acc)));
             float[][] outs = {new float[maxTokens * rows], new float[maxTokens * rows]};
             for (int tokens : tokenCounts) {
                 check(kernels, tokens, rows, outs);

@@ -28,6 +28,8 @@ public final class Catalogue {
         checks.addAll(FileChecks.all());
         checks.addAll(ErrorChecks.statuses());
         checks.addAll(IdempotencyChecks.all());
+        checks.addAll(ResponseChecks.all());
+        checks.addAll(StructuredChecks.all());
         checks.addAll(ErrorChecks.observers());
         checks.addAll(SchemaChecks.all());
         Set<String> ids = new HashSet<>();

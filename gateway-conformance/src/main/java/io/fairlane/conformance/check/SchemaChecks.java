@@ -3,6 +3,7 @@ package io.fairlane.conformance.check;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fairlane.conformance.schema.OpenApiSchemas;
 import io.fairlane.conformance.schema.SchemaKind;
+import io.fairlane.conformance.wire.EventStream;
 import io.fairlane.conformance.wire.Exchange;
 import io.fairlane.conformance.wire.SseEvent;
 import java.util.ArrayList;
@@ -28,6 +29,10 @@ final class SchemaChecks {
                 new Check("schema.models", Suite.SCHEMA, "model lists and model objects match the OpenAPI document",
                         (context, findings) -> validate(context, findings,
                                 List.of(SchemaKind.MODEL_LIST, SchemaKind.MODEL))),
+                schemaCheck("schema.response", SchemaKind.RESPONSE, "Responses API response objects"),
+                schemaCheck("schema.response-stream-event", SchemaKind.RESPONSE_STREAM_EVENT,
+                        "Responses API stream events"),
+                schemaCheck("schema.response-items", SchemaKind.RESPONSE_ITEM_LIST, "input item lists"),
                 schemaCheck("schema.error", SchemaKind.ERROR, "error bodies and error events"),
                 new Check("schema.files-batches", Suite.SCHEMA,
                         "file and batch objects and their lists match the OpenAPI document",
@@ -130,6 +135,22 @@ final class SchemaChecks {
                     response.json().ifPresent(json -> documents.add(
                             new Document(SchemaKind.CHAT_COMPLETION, json, exchange, exchange.purpose())));
                 }
+            } else if (path.endsWith("/responses")) {
+                if (response.isEventStream() || exchange.streamed()) {
+                    List<EventStream.Event> events = EventStream.parse(response.body()).events();
+                    for (int i = 0; i < events.size(); i++) {
+                        int at = i;
+                        events.get(i).json().ifPresent(json -> documents.add(new Document(
+                                SchemaKind.RESPONSE_STREAM_EVENT, json, exchange, exchange.purpose() + ", event "
+                                + at)));
+                    }
+                } else {
+                    response.json().ifPresent(json -> documents.add(
+                            new Document(SchemaKind.RESPONSE, json, exchange, exchange.purpose())));
+                }
+            } else if (path.contains("/responses/") && exchange.request().method().equals("GET")) {
+                response.json().ifPresent(json -> documents.add(new Document(path.endsWith("/input_items")
+                        ? SchemaKind.RESPONSE_ITEM_LIST : SchemaKind.RESPONSE, json, exchange, exchange.purpose())));
             } else if (path.endsWith("/embeddings")) {
                 response.json().ifPresent(json -> documents.add(
                         new Document(SchemaKind.EMBEDDINGS, json, exchange, exchange.purpose())));

@@ -14,6 +14,8 @@ public enum Suite {
     FILES("files and batches: upload, content, delete, a batch run to completion"),
     ERRORS("error statuses, bodies and retry headers"),
     IDEMPOTENCY("Idempotency-Key replay"),
+    RESPONSES("the Responses API: objects, events, usage, calls, errors, stored responses"),
+    STRUCTURED("structured outputs: JSON that validates against the schema asked for"),
     SCHEMA("OpenAPI schema of every response and chunk");
 
     private final String description;

@@ -49,11 +49,61 @@ final class LooseCases {
                         }
                     }
                 }
+                case BATCH -> nullBatchFields(root, tolerated);
+                case BATCH_LIST -> {
+                    for (JsonNode item : root.path("data")) {
+                        if (item instanceof ObjectNode batch) {
+                            nullBatchFields(batch, tolerated);
+                        }
+                    }
+                }
+                case RESPONSE -> nullResponseFields(root, tolerated);
+                case RESPONSE_STREAM_EVENT -> {
+                    if (root.get("response") instanceof ObjectNode response) {
+                        nullResponseFields(response, tolerated);
+                    }
+                }
                 default -> {
                 }
             }
         }
         return new Normalised(copy, tolerated);
+    }
+
+    /**
+     * The document types a response's {@code usage} as an object and its {@code user} as a string, yet its own
+     * examples of {@code response.created}, {@code response.in_progress} and {@code response.failed} carry
+     * {@code "usage": null} and {@code "user": null}, which is what OpenAI sends while a response has no usage yet
+     * or was made without a user; every SDK types both as optional.
+     */
+    private static void nullResponseFields(ObjectNode response, List<String> tolerated) {
+        for (String field : List.of("usage", "user")) {
+            if (response.has(field) && response.get(field).isNull()) {
+                response.remove(field);
+                if (!tolerated.contains(field + ": null")) {
+                    tolerated.add(field + ": null");
+                }
+            }
+        }
+    }
+
+    /**
+     * The document types a batch's timestamps, file ids and {@code errors} as plain integers, strings and an
+     * object, yet OpenAI's own example answers to creating and retrieving a batch carry {@code null} for each one
+     * not reached yet ({@code "completed_at": null}, {@code "error_file_id": null}, {@code "errors": null}), and the
+     * SDKs type them as optional and nullable.
+     */
+    private static void nullBatchFields(ObjectNode batch, List<String> tolerated) {
+        for (String field : List.of("errors", "output_file_id", "error_file_id", "in_progress_at", "expires_at",
+                "finalizing_at", "completed_at", "failed_at", "expired_at", "cancelling_at", "cancelled_at",
+                "metadata", "model", "usage")) {
+            if (batch.has(field) && batch.get(field).isNull()) {
+                batch.remove(field);
+                if (!tolerated.contains("batch " + field + ": null")) {
+                    tolerated.add("batch " + field + ": null");
+                }
+            }
+        }
     }
 
     record Normalised(JsonNode document, List<String> tolerated) {

@@ -6,6 +6,7 @@ import com.openai.core.JsonValue;
 import com.openai.core.http.HttpResponse;
 import com.openai.core.http.StreamResponse;
 import com.openai.helpers.ChatCompletionAccumulator;
+import com.openai.helpers.ResponseAccumulator;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
 import com.openai.models.batches.Batch;
@@ -21,6 +22,13 @@ import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.files.FileCreateParams;
 import com.openai.models.files.FileObject;
 import com.openai.models.files.FilePurpose;
+import com.openai.models.responses.FunctionTool;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseFunctionToolCall;
+import com.openai.models.responses.ResponseOutputItem;
+import com.openai.models.responses.ResponseStreamEvent;
+import com.openai.models.responses.ToolChoiceOptions;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -93,6 +101,88 @@ public final class OpenAiJavaScenarios implements AutoCloseable {
             stream.stream().forEach(accumulator::accumulate);
         }
         return accumulator.chatCompletion().choices().getFirst().message().toolCalls().orElseThrow();
+    }
+
+    // ---------------------------------------------------------------- the Responses API
+
+    private ResponseCreateParams.Builder responseParams(String input) {
+        return ResponseCreateParams.builder().model(model).input(input).maxOutputTokens(16).temperature(0.0);
+    }
+
+    /** A strict function tool the model must call (forced), greedy. */
+    private ResponseCreateParams responseToolParams() {
+        FunctionTool.Parameters parameters = FunctionTool.Parameters.builder()
+                .putAdditionalProperty("type", JsonValue.from("object"))
+                .putAdditionalProperty("properties", JsonValue.from(Map.of("city", Map.of("type", "string",
+                        "maxLength", 24))))
+                .putAdditionalProperty("required", JsonValue.from(List.of("city")))
+                .putAdditionalProperty("additionalProperties", JsonValue.from(false))
+                .build();
+        return responseParams("What is the weather in Paris? Call get_weather.").maxOutputTokens(96)
+                .addTool(FunctionTool.builder().name("get_weather").parameters(parameters).strict(true).build())
+                .toolChoice(ToolChoiceOptions.REQUIRED)
+                .build();
+    }
+
+    /** The text of a response's message items. */
+    public static String text(Response response) {
+        StringBuilder text = new StringBuilder();
+        for (ResponseOutputItem item : response.output()) {
+            if (item.isMessage()) {
+                item.asMessage().content().forEach(c -> c.outputText().ifPresent(t -> text.append(t.text())));
+            }
+        }
+        return text.toString();
+    }
+
+    /** The function calls of a response. */
+    public static List<ResponseFunctionToolCall> calls(Response response) {
+        return response.output().stream().filter(ResponseOutputItem::isFunctionCall)
+                .map(ResponseOutputItem::asFunctionCall).toList();
+    }
+
+    /** {@code client.responses().create}: a response, not streamed. */
+    public Response responses() {
+        return client.responses().create(responseParams("Write one short sentence.").build());
+    }
+
+    /** {@code client.responses().createStreaming}, reassembled by the SDK's accumulator (which checks the order). */
+    public Response responsesStream() {
+        return accumulate(responseParams("Write one short sentence.").build());
+    }
+
+    private Response accumulate(ResponseCreateParams params) {
+        ResponseAccumulator accumulator = ResponseAccumulator.create();
+        try (StreamResponse<ResponseStreamEvent> stream = client.responses().createStreaming(params)) {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        return accumulator.response();
+    }
+
+    /** A forced strict tool call, not streamed. */
+    public Response responsesTools() {
+        return client.responses().create(responseToolParams());
+    }
+
+    /** A forced strict tool call, streamed and reassembled. */
+    public Response responsesToolsStream() {
+        return accumulate(responseToolParams());
+    }
+
+    /**
+     * A conversation continued with {@code previous_response_id}, then the stored response retrieved and deleted
+     * through the SDK; returns the continuation.
+     */
+    public Response responsesContinued() {
+        Response first = responses();
+        Response next = client.responses().create(responseParams("And one more.").previousResponseId(first.id())
+                .build());
+        Response stored = client.responses().retrieve(next.id());
+        if (!stored.id().equals(next.id()) || client.responses().inputItems().list(next.id()).data().size() < 3) {
+            throw new IllegalStateException("the stored response or its input items are not what was answered");
+        }
+        client.responses().delete(next.id());
+        return next;
     }
 
     /** Embeddings for two inputs, in the SDK's default encoding. */

@@ -119,6 +119,12 @@ final class Lanes {
                     .notApplicable("chat.stop", fixed + " and cannot honour stop sequences")
                     .notApplicable("chat.seed", fixed + "; the seed cannot change them")
                     .notApplicable("chat.logprobs", "the recorded logprobs stream was made without top_logprobs")
+                    .notApplicable("structured.chat-json-schema", fixed + "; it cannot honour a schema, which "
+                            + "Fairlane forwards to it untouched")
+                    .notApplicable("structured.responses-json-schema", fixed + "; it cannot honour a schema, which "
+                            + "Fairlane forwards to it untouched (as response_format)")
+                    .notApplicable("structured.strict-tool", fixed + "; its recorded calls have arguments of other "
+                            + "tools")
                     .build();
             Target target = new Target("fairlane-upstream", fairlane.baseUrl(), FairlaneUnderTest.KEY,
                     UPSTREAM_MODEL, UPSTREAM_EMBEDDING_MODEL, options, Optional.empty());

@@ -198,7 +198,6 @@ final class StubFiles {
         b.put("id", "batch_stub" + ids.incrementAndGet());
         b.put("object", "batch");
         b.put("endpoint", request.path("endpoint").asText());
-        b.putNull("errors");
         b.put("input_file_id", input.id());
         b.put("completion_window", broken(Breakage.BATCH_WRONG_WINDOW) ? "1h" : "24h");
         b.put("status", "validating");

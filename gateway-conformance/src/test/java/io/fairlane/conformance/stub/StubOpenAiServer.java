@@ -63,6 +63,7 @@ public final class StubOpenAiServer implements AutoCloseable {
     private final AtomicInteger rateLimitedRequests = new AtomicInteger();
     private final Map<String, StoredResponse> idempotency = new ConcurrentHashMap<>();
     private final Random unseeded = new Random();
+    private final StubResponses responses = new StubResponses(this);
     private final StubFiles files;
 
     private record StoredResponse(JsonNode requestBody, byte[] response) {
@@ -101,7 +102,7 @@ public final class StubOpenAiServer implements AutoCloseable {
         executor.shutdownNow();
     }
 
-    private boolean broken(Breakage breakage) {
+    boolean broken(Breakage breakage) {
         return breakages.contains(breakage);
     }
 
@@ -162,6 +163,8 @@ public final class StubOpenAiServer implements AutoCloseable {
             if (request != null) {
                 chat(exchange, request);
             }
+        } else if (path.equals("/v1/responses") || path.startsWith("/v1/responses/")) {
+            responses.handle(exchange, method, path, body);
         } else if (method.equals("POST") && path.equals("/v1/embeddings")) {
             JsonNode request = parse(exchange, body);
             if (request != null) {
@@ -305,7 +308,8 @@ public final class StubOpenAiServer implements AutoCloseable {
             int n = request.path("n").asInt(1);
             boolean tools = request.path("tools").isArray() && !request.path("tools").isEmpty()
                     && !"none".equals(request.path("tool_choice").asText(""));
-            plain = !tools && n == 1 && !request.has("stop") && !request.path("logprobs").asBoolean(false);
+            boolean schema = "json_schema".equals(request.path("response_format").path("type").asText(""));
+            plain = !tools && !schema && n == 1 && !request.has("stop") && !request.path("logprobs").asBoolean(false);
             promptTokens = 3 + request.path("messages").toString().split("\\s+").length;
             if (tools) {
                 String name = request.path("tools").path(0).path("function").path("name").asText("tool");
@@ -317,6 +321,12 @@ public final class StubOpenAiServer implements AutoCloseable {
                 }
                 finishReasons.add(broken(Breakage.TOOL_FINISH_STOP) ? "stop" : "tool_calls");
                 pieces.add(List.of());
+                return;
+            }
+            if (schema) {
+                pieces.add(split(broken(Breakage.STRUCTURED_CHAT_IGNORES_SCHEMA) ? "the sea is calm"
+                        : StubResponses.FORECAST));
+                finishReasons.add("stop");
                 return;
             }
             String prompt = request.path("messages").toString();
@@ -595,7 +605,7 @@ public final class StubOpenAiServer implements AutoCloseable {
         return chunk;
     }
 
-    private static void write(OutputStream out, String text) throws IOException {
+    static void write(OutputStream out, String text) throws IOException {
         out.write(text.getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
@@ -676,7 +686,7 @@ public final class StubOpenAiServer implements AutoCloseable {
                 "invalid_value");
     }
 
-    private void sendError(HttpExchange exchange, int status, String type, String message, String param, String code)
+    void sendError(HttpExchange exchange, int status, String type, String message, String param, String code)
             throws IOException {
         sendJson(exchange, status, errorBody(type, message, param, code));
     }
@@ -695,7 +705,7 @@ public final class StubOpenAiServer implements AutoCloseable {
         return body;
     }
 
-    private static void sendJson(HttpExchange exchange, int status, JsonNode body) throws IOException {
+    static void sendJson(HttpExchange exchange, int status, JsonNode body) throws IOException {
         sendBytes(exchange, status, "application/json", JSON.writeValueAsBytes(requireNonNull(body, "body")));
     }
 

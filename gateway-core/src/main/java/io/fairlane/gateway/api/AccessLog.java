@@ -9,8 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One line per request on the {@code fairlane.access} logger: request id, method and path, tenant, model,
- * endpoint, status, stream, tier, queue time, TTFT, tokens, duration and error code. Never prompt or
- * completion text.
+ * endpoint, status, stream, tier, the upstream target that served and its attempts, queue time, TTFT, tokens,
+ * duration and error code. Never prompt or completion text.
  */
 public final class AccessLog implements Function<HttpHandler, HttpHandler> {
 
@@ -39,6 +39,9 @@ public final class AccessLog implements Function<HttpHandler, HttpHandler> {
                 .append(" stream=").append(l.stream);
         if (l.serviceTier != null) {
             sb.append(" tier=").append(l.serviceTier);
+        }
+        if (l.upstreamTarget != null) {
+            sb.append(" target=").append(l.upstreamTarget).append(" attempts=").append(l.upstreamAttempts);
         }
         if (l.queueNanos >= 0) {
             sb.append(" queue_ms=").append(ms(l.queueNanos));

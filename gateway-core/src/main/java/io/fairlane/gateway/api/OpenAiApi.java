@@ -96,7 +96,11 @@ public final class OpenAiApi {
         };
     }
 
-    private RequestContext context(Exchange exchange, Lane lane, String requestedTier) {
+    /**
+     * Resolves the tier {@code requestedTier} for the exchange's tenant and counts the request in flight on
+     * {@code lane}: what every generation endpoint does once its model is resolved.
+     */
+    public RequestContext context(Exchange exchange, Lane lane, String requestedTier) {
         TenantConfig tenant = exchange.tenant();
         // In-process work (batch lines) is scheduled in the tier its runner chose, whatever the line's body says.
         ServiceTier tier = ServiceTiers.resolve(InProcessRequests.serviceTierOf(exchange).orElse(requestedTier), tenant);

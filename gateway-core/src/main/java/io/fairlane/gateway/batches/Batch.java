@@ -87,16 +87,12 @@ public record Batch(String id, String tenant, Status status, String endpoint, St
         o.put("object", "batch");
         o.put("endpoint", endpoint);
         model.ifPresent(m -> o.put("model", m));
-        if (errors.isPresent()) {
-            o.set("errors", errors.get());
-        } else {
-            o.putNull("errors");
-        }
+        errors.ifPresent(e -> o.set("errors", e));
         o.put("input_file_id", inputFileId);
         o.put("completion_window", completionWindow);
         o.put("status", status.wire());
-        nullable(o, "output_file_id", outputFileId);
-        nullable(o, "error_file_id", errorFileId);
+        optional(o, "output_file_id", outputFileId);
+        optional(o, "error_file_id", errorFileId);
         o.put("created_at", times.createdAt() / 1000);
         time(o, "in_progress_at", times.inProgressAt());
         o.put("expires_at", times.expiresAt() / 1000);
@@ -124,19 +120,14 @@ public record Batch(String id, String tenant, Status status, String endpoint, St
         return o;
     }
 
-    private static void nullable(ObjectNode o, String key, Optional<String> value) {
-        if (value.isPresent()) {
-            o.put(key, value.get());
-        } else {
-            o.putNull(key);
-        }
+    // OpenAI's schema declares these fields optional but not nullable: an absent value is left out.
+    private static void optional(ObjectNode o, String key, Optional<String> value) {
+        value.ifPresent(v -> o.put(key, v));
     }
 
     private static void time(ObjectNode o, String key, OptionalLong millis) {
         if (millis.isPresent()) {
             o.put(key, millis.getAsLong() / 1000);
-        } else {
-            o.putNull(key);
         }
     }
 

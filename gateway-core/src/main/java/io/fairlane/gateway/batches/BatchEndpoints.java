@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fairlane.gateway.openai.ChatCompletionRequest;
 import io.fairlane.gateway.openai.CompletionRequest;
 import io.fairlane.gateway.openai.EmbeddingsRequest;
+import io.fairlane.gateway.openai.ResponsesRequest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -28,9 +29,7 @@ public final class BatchEndpoints {
         ENDPOINTS.put("/v1/chat/completions", ChatCompletionRequest::parse);
         ENDPOINTS.put("/v1/completions", CompletionRequest::parse);
         ENDPOINTS.put("/v1/embeddings", EmbeddingsRequest::parse);
-        // The Responses API: the shape checks common to every line (an object naming a served model) until its own
-        // request parser exists; then this becomes ResponsesRequest::parse.
-        ENDPOINTS.put("/v1/responses", body -> { });
+        ENDPOINTS.put("/v1/responses", ResponsesRequest::parse);
     }
 
     private BatchEndpoints() {

@@ -11,8 +11,6 @@ import io.fairlane.scheduler.Policy;
 import io.fairlane.scheduler.RateLimits;
 import io.fairlane.scheduler.ServiceTier;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,7 +77,7 @@ public final class ConfigLoader {
         ConfigNode top = new ConfigNode(root, "", errors);
         ServerConfig server = server(top.section("server").orElse(new ConfigNode(YAML.createObjectNode(), "server", errors)));
         List<TenantConfig> tenants = tenants(top, errors);
-        List<ModelConfig> models = models(top, server, errors);
+        List<ModelConfig> models = models(top, server, tenants, errors);
         MetricsConfig metrics = metrics(top.section("metrics").orElse(new ConfigNode(YAML.createObjectNode(), "metrics", errors)));
         IdempotencyConfig idempotency = top.section("idempotency").map(ConfigLoader::idempotency)
                 .orElse(IdempotencyConfig.DEFAULT);
@@ -92,12 +90,14 @@ public final class ConfigLoader {
         StoreConfig storage = StoreConfig.read(top.raw("storage"), environment, home(), errors);
         FilesConfig files = FilesConfig.read(top.section("files"));
         BatchesConfig batches = BatchesConfig.read(top.section("batches"));
+        SharedStateConfig shared = SharedStateConfigReader.read(top.section("shared_state"));
+        ResponsesConfig responses = top.section("responses").map(ResponsesConfig::read).orElse(ResponsesConfig.DEFAULT);
         top.finish();
         if (!errors.isEmpty()) {
             throw new ConfigException(source, errors);
         }
         return new FairlaneConfig(server, tenants, models, metrics, idempotency, capture, adminKeys, storage, files,
-                batches);
+                batches, responses, shared);
     }
 
     /**
@@ -197,7 +197,7 @@ public final class ConfigLoader {
         return Path.of(p);
     }
 
-    private static long positiveSize(ConfigNode n, String key, long fallback, long max) {
+    static long positiveSize(ConfigNode n, String key, long fallback, long max) {
         long v = n.bytes(key, fallback);
         if (v <= 0 || v > max) {
             n.error(key, "must be > 0 and at most " + max + " bytes, was " + v);
@@ -206,7 +206,7 @@ public final class ConfigLoader {
         return v;
     }
 
-    private static Duration positive(ConfigNode n, String key, Duration fallback) {
+    static Duration positive(ConfigNode n, String key, Duration fallback) {
         Duration d = n.duration(key, fallback);
         if (d.isZero() || d.isNegative()) {
             n.error(key, "must be longer than 0");
@@ -284,7 +284,7 @@ public final class ConfigLoader {
                 rl.get().finish();
             }
             Optional<String> cacheGroup = Optional.ofNullable(t.string("cache_group", null));
-            List<SloSpec> slos = slos(t, errors);
+            List<SloSpec> slos = SloSection.read(t, errors);
             boolean capture = t.bool("capture", false);
             t.finish();
             if (id != null) {
@@ -295,78 +295,10 @@ public final class ConfigLoader {
         return out;
     }
 
-    /**
-     * A tenant's SLOs, each either a mapping ({@code {name: ttft, metric: ttft, threshold: 500ms,
-     * objective: 0.99}}) or the one-line expression of {@link SloSpec#parse} ({@code "ttft <= 500ms for 99%"}).
-     * Metrics: {@code ttft}, {@code itl}, {@code e2e}, {@code queue_time} (latency, threshold required) and
-     * {@code errors} (also spelled {@code availability}).
-     */
-    private List<SloSpec> slos(ConfigNode tenant, List<ConfigError> errors) {
-        List<SloSpec> out = new ArrayList<>();
-        Set<String> names = new HashSet<>();
-        for (Map.Entry<String, JsonNode> item : tenant.items("slos")) {
-            String path = item.getKey();
-            JsonNode node = item.getValue();
-            SloSpec spec = null;
-            if (node.isTextual()) {
-                try {
-                    spec = SloSpec.parse(node.asText());
-                } catch (IllegalArgumentException e) {
-                    errors.add(new ConfigError(path, e.getMessage()));
-                }
-            } else if (node.isObject()) {
-                spec = slo(new ConfigNode(node, path, errors));
-            } else {
-                errors.add(new ConfigError(path, "expected a mapping or an expression like 'ttft <= 500ms for 99%', got "
-                        + ConfigNode.kind(node)));
-            }
-            if (spec != null && !names.add(spec.name())) {
-                errors.add(new ConfigError(path, "duplicate SLO name '" + spec.name() + "' for this tenant"));
-            } else if (spec != null) {
-                out.add(spec);
-            }
-        }
-        return out;
-    }
-
-    private static SloSpec slo(ConfigNode s) {
-        String metric = s.requiredString("metric");
-        String name = s.string("name", metric);
-        Duration threshold = s.duration("threshold", null);
-        if (!s.has("objective")) {
-            s.error("objective", "is required (e.g. 0.99)");
-        }
-        double objective = s.number("objective", 0.99, 0, 1, true);
-        if (objective >= 1) {
-            s.error("objective", "must be below 1 (an objective of 1 leaves no error budget)");
-            objective = 0.99;
-        }
-        s.finish();
-        if (metric == null) {
-            return null;
-        }
-        boolean availability = metric.equals("errors") || metric.equals("availability");
-        if (!availability && !List.of("ttft", "itl", "e2e", "queue_time").contains(metric)) {
-            s.error("metric", "unknown metric '" + metric + "'; expected ttft, itl, e2e, queue_time or errors");
-            return null;
-        }
-        if (!availability && threshold == null) {
-            s.error("threshold", "is required for a latency SLO (e.g. 500ms)");
-            return null;
-        }
-        if (availability && threshold != null) {
-            s.error("threshold", "has no meaning for an errors SLO; remove it");
-            return null;
-        }
-        try {
-            return SloSpec.of(name, metric, threshold, objective);
-        } catch (IllegalArgumentException e) {
-            s.error(null, e.getMessage());
-            return null;
-        }
-    }
-
-    private List<ModelConfig> models(ConfigNode top, ServerConfig server, List<ConfigError> errors) {
+    private List<ModelConfig> models(ConfigNode top, ServerConfig server, List<TenantConfig> tenants,
+                                     List<ConfigError> errors) {
+        UpstreamConfigReader upstreams = new UpstreamConfigReader(
+                tenants.stream().map(TenantConfig::id).collect(java.util.stream.Collectors.toSet()));
         List<ConfigNode> nodes = top.sections("models");
         if (nodes.isEmpty() && !top.has("models")) {
             errors.add(new ConfigError("models", "at least one model is required"));
@@ -396,7 +328,7 @@ public final class ConfigLoader {
                     m.error("scheduler.preemption", "applies to local models only: an upstream lane cannot preempt a"
                             + " request it has already sent");
                 }
-                model = upstream(id, upstream.get(), policy, ownedBy == null ? "upstream" : ownedBy);
+                model = upstreams.read(id, upstream.get(), policy, ownedBy == null ? "upstream" : ownedBy);
             }
             m.finish();
             if (id != null && model != null) {
@@ -494,84 +426,14 @@ public final class ConfigLoader {
         int running = (int) n.integer("max_running_sequences", 64, 1, 1 << 16);
         int threads = (int) n.integer("cpu_threads", 0, 0, 4096);
         boolean overlap = n.bool("overlap", true);
+        Optional<String> effort = LocalModelConfig.reasoningEffort(n);
         n.finish();
         if (id == null || source == null) {
             return null;
         }
         return new LocalModelConfig(id, source, backend, devices, blockSize, kvBytes, fraction, batchTokens, running,
                 threads, scheduling.policy(), scheduling.preemption(),
-                overlap ? EngineConfig.Overlap.AUTO : EngineConfig.Overlap.OFF, ownedBy);
-    }
-
-    private UpstreamModelConfig upstream(String id, ConfigNode n, Policy policy, String ownedBy) {
-        List<UpstreamModelConfig.Target> targets = new ArrayList<>();
-        if (n.has("url")) {
-            UpstreamModelConfig.Target t = target(n);
-            if (t != null) {
-                targets.add(t);
-            }
-        }
-        List<ConfigNode> targetNodes = n.sections("targets");
-        for (ConfigNode tn : targetNodes) {
-            UpstreamModelConfig.Target t = target(tn);
-            tn.finish();
-            if (t != null) {
-                targets.add(t);
-            }
-        }
-        if (!n.has("url") && targetNodes.isEmpty()) {
-            n.error("url", "is required (or a list of 'targets')");
-        }
-        if (n.has("url") && !targetNodes.isEmpty()) {
-            n.error("targets", "give either 'url' or 'targets', not both");
-        }
-        int concurrency = (int) n.integer("max_concurrency", 64, 1, 1_000_000);
-        long tps = n.integer("tokens_per_second", 0, 0, Long.MAX_VALUE);
-        Duration connect = Duration.ofSeconds(5);
-        Duration firstByte = Duration.ofSeconds(300);
-        Duration read = Duration.ofSeconds(120);
-        Optional<ConfigNode> timeouts = n.section("timeouts");
-        if (timeouts.isPresent()) {
-            connect = positive(timeouts.get(), "connect", connect);
-            firstByte = positive(timeouts.get(), "first_byte", firstByte);
-            read = positive(timeouts.get(), "read", read);
-            timeouts.get().finish();
-        }
-        int defaultMax = (int) n.integer("default_max_tokens", 1024, 1, 10_000_000);
-        n.finish();
-        if (id == null || targets.isEmpty()) {
-            return null;
-        }
-        return new UpstreamModelConfig(id, targets, concurrency, tps, connect, firstByte, read, defaultMax, policy,
-                ownedBy);
-    }
-
-    private static UpstreamModelConfig.Target target(ConfigNode n) {
-        String url = n.requiredString("url");
-        Optional<String> keyEnv = Optional.ofNullable(n.string("api_key_env", null));
-        Optional<String> model = Optional.ofNullable(n.string("model", null));
-        if (url == null) {
-            return null;
-        }
-        try {
-            URI uri = new URI(url);
-            if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())) {
-                n.error("url", "must start with http:// or https://, was '" + url + "'");
-                return null;
-            }
-            if (uri.getHost() == null) {
-                n.error("url", "has no host: '" + url + "'");
-                return null;
-            }
-            if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-                n.error("url", "must not carry a query or fragment: '" + url + "'");
-                return null;
-            }
-            return new UpstreamModelConfig.Target(uri, keyEnv, model);
-        } catch (URISyntaxException e) {
-            n.error("url", "is not a valid URL: " + e.getMessage());
-            return null;
-        }
+                overlap ? EngineConfig.Overlap.AUTO : EngineConfig.Overlap.OFF, ownedBy, effort);
     }
 
     private static IdempotencyConfig idempotency(ConfigNode n) {

@@ -18,13 +18,16 @@ import java.util.Optional;
  * @param storage     where durable state lives (files, batches, stored responses); read once at start
  * @param files       limits of {@code /v1/files}
  * @param batches     how {@code /v1/batches} runs
+ * @param responses   the bounds of the stored responses of {@code /v1/responses}
+ * @param shared      what gateway replicas share through Redis (rate limits, idempotency keys); read once at start
  */
 public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
                              MetricsConfig metrics, IdempotencyConfig idempotency, CaptureConfig capture,
                              List<ApiKeyHash> adminKeys, StoreConfig storage, FilesConfig files,
-                             BatchesConfig batches) {
+                             BatchesConfig batches, ResponsesConfig responses, SharedStateConfig shared) {
 
     public FairlaneConfig {
+        Objects.requireNonNull(shared, "shared");
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(idempotency, "idempotency");
@@ -32,17 +35,30 @@ public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, Li
         Objects.requireNonNull(storage, "storage");
         Objects.requireNonNull(files, "files");
         Objects.requireNonNull(batches, "batches");
+        Objects.requireNonNull(responses, "responses");
         tenants = List.copyOf(tenants);
         models = List.copyOf(models);
         adminKeys = List.copyOf(adminKeys);
     }
 
-    /** Without durable state (files and batches answer 503) and with their default limits. */
+    /**
+     * Without durable state (files and batches answer 503, stored responses are kept in memory) and with the default
+     * limits of files, batches and stored responses.
+     */
     public FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
                           MetricsConfig metrics, IdempotencyConfig idempotency, CaptureConfig capture,
                           List<ApiKeyHash> adminKeys) {
         this(server, tenants, models, metrics, idempotency, capture, adminKeys, StoreConfig.NONE, FilesConfig.DEFAULT,
-                BatchesConfig.DEFAULT);
+                BatchesConfig.DEFAULT, ResponsesConfig.DEFAULT, SharedStateConfig.NONE);
+    }
+
+    /** With nothing shared between replicas (the default for one replica). */
+    public FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, List<ModelConfig> models,
+                          MetricsConfig metrics, IdempotencyConfig idempotency, CaptureConfig capture,
+                          List<ApiKeyHash> adminKeys, StoreConfig storage, FilesConfig files, BatchesConfig batches,
+                          ResponsesConfig responses) {
+        this(server, tenants, models, metrics, idempotency, capture, adminKeys, storage, files, batches, responses,
+                SharedStateConfig.NONE);
     }
 
     /** With the default idempotency settings, no capture and no admin keys (the admin API answers no one). */
@@ -65,15 +81,21 @@ public record FairlaneConfig(ServerConfig server, List<TenantConfig> tenants, Li
         return tenants.stream().filter(t -> t.id().equals(id)).findFirst();
     }
 
+    /** The same configuration sharing state as {@code newShared} says. */
+    public FairlaneConfig withShared(SharedStateConfig newShared) {
+        return new FairlaneConfig(server, tenants, models, metrics, idempotency, capture, adminKeys, storage, files,
+                batches, responses, newShared);
+    }
+
     /** The same configuration listening on another port ({@code --port}). */
     public FairlaneConfig withPort(int port) {
         return new FairlaneConfig(server.withPort(port), tenants, models, metrics, idempotency, capture, adminKeys,
-                storage, files, batches);
+                storage, files, batches, responses, shared);
     }
 
     /** The same configuration listening on another address ({@code --host}). */
     public FairlaneConfig withHost(String host) {
         return new FairlaneConfig(server.withHost(host), tenants, models, metrics, idempotency, capture, adminKeys,
-                storage, files, batches);
+                storage, files, batches, responses, shared);
     }
 }

@@ -27,12 +27,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * <p>A response is either one JSON body ({@link #respond}) or a server-sent event stream
  * ({@link #startStream}, {@link #sendEvent}, {@link #endStream}). {@link #fail} turns any throwable into
  * the OpenAI error body, or, once a stream has begun, into a final {@code data: {"error":...}} event
- * followed by closing the connection (a client cannot otherwise tell a cut stream from a finished one).
+ * followed by closing the connection (a client cannot otherwise tell a cut stream from a finished one). A
+ * {@link ResponseFilter} may rewrite all of it for an endpoint that serves one API on top of another.
  * Every response carries {@code x-request-id} and {@code openai-processing-ms}. {@link ResponseTap}s see the
  * response as it goes out (idempotent replay and traffic capture keep copies through them).
  *
@@ -70,15 +67,9 @@ public final class Exchange {
     private final boolean keepAliveRequested;
     private HttpHeaders responseHeaders;
     private final RequestLog log = new RequestLog();
-    private final List<Runnable> goneListeners = new ArrayList<>(2);
-    private final List<Runnable> endingListeners = new ArrayList<>(1);
-    private final List<Consumer<Exchange>> doneListeners = new ArrayList<>(4);
-    private final List<ResponseTap> taps = new ArrayList<>(0);
+    private final EndListeners listeners;
+    private final OutputHooks hooks;
     private State state = State.OPEN;
-    /** Work still to report what the request used; the done listeners wait for it (see {@link #holdSettlement}). */
-    private int settlementHolds;
-    private boolean donePending;
-    private ScheduledFuture<?> settlementTimer;
     private final RequestBody streamedBody;
     private boolean continueSent;
     private boolean rawBody;
@@ -96,6 +87,8 @@ public final class Exchange {
         this.channel = Objects.requireNonNull(channel, "channel");
         this.request = Objects.requireNonNull(request, "request");
         this.requestId = Objects.requireNonNull(requestId, "requestId");
+        this.hooks = new OutputHooks(this.requestId);
+        this.listeners = new EndListeners(this.requestId);
         this.server = Objects.requireNonNull(server, "server");
         this.startNanos = System.nanoTime();
         this.keepAliveRequested = keepAlive;
@@ -226,12 +219,12 @@ public final class Exchange {
 
     /** Called once if the client goes away before the response ended: cancel the work behind it. */
     public void onClientGone(Runnable listener) {
-        goneListeners.add(Objects.requireNonNull(listener, "listener"));
+        listeners.onClientGone(listener);
     }
 
     /** Called once when the exchange ends, however it ends. */
     public void onDone(Consumer<Exchange> listener) {
-        doneListeners.add(Objects.requireNonNull(listener, "listener"));
+        listeners.onDone(listener);
     }
 
     /**
@@ -240,7 +233,7 @@ public final class Exchange {
      * request ended.
      */
     public void onEnding(Runnable listener) {
-        endingListeners.add(Objects.requireNonNull(listener, "listener"));
+        listeners.onEnding(listener);
     }
 
     /**
@@ -251,17 +244,7 @@ public final class Exchange {
      * at most {@value #SETTLEMENT_WAIT_MILLIS} ms after the end.
      */
     public Runnable holdSettlement() {
-        settlementHolds++;
-        boolean[] released = {false};
-        return () -> {
-            if (!released[0]) {
-                released[0] = true;
-                settlementHolds--;
-                if (settlementHolds == 0 && donePending) {
-                    notifyDone();
-                }
-            }
-        };
+        return listeners.holdSettlement();
     }
 
     /** How long an ended exchange waits for held settlements before its done listeners run anyway. */
@@ -269,7 +252,18 @@ public final class Exchange {
 
     /** Shows {@code tap} the response from here on (add it before anything is sent). */
     public void tap(ResponseTap tap) {
-        taps.add(Objects.requireNonNull(tap, "tap"));
+        hooks.tap(tap);
+    }
+
+    /**
+     * Rewrites everything this exchange sends from here on through {@code f} (an endpoint that serves one API on
+     * top of another; see {@link ResponseFilter}). Install it before the response begins.
+     */
+    public void filter(ResponseFilter f) {
+        if (state != State.OPEN) {
+            throw new IllegalStateException("response already started for " + requestId);
+        }
+        hooks.filter(f);
     }
 
     /** Marks the first output token (TTFT) or a later one (inter-token latency); returns the gap or -1. */
@@ -298,6 +292,7 @@ public final class Exchange {
             body.release();
             throw new IllegalStateException("response already started for " + requestId);
         }
+        body = hooks.body(status.code(), body);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, Headers.OUTGOING,
                 Headers.NO_TRAILERS);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
@@ -305,9 +300,7 @@ public final class Exchange {
         commonHeaders(r.headers());
         state = State.DONE;
         log.status = status.code();
-        for (ResponseTap t : taps) {
-            tapSafely(() -> t.response(status.code(), r.headers(), body));
-        }
+        hooks.response(status.code(), r.headers(), r.content());
         ChannelFuture f = channel.writeAndFlush(r);
         closeUnlessKeptAlive(f);
         finish();
@@ -334,9 +327,7 @@ public final class Exchange {
         state = State.STREAMING;
         log.status = 200;
         log.stream = true;
-        for (ResponseTap t : taps) {
-            tapSafely(() -> t.streamStarted(r.headers()));
-        }
+        hooks.streamStarted(r.headers());
         if (flush) {
             channel.writeAndFlush(r);
         } else {
@@ -368,7 +359,15 @@ public final class Exchange {
             event.release();
             return channel.newFailedFuture(new IllegalStateException("no stream open for " + requestId));
         }
-        tapEvent(event);
+        event = hooks.events(event);
+        if (!event.isReadable()) {
+            event.release();
+            if (flush) {
+                channel.flush();
+            }
+            return channel.newSucceededFuture();
+        }
+        hooks.event(event);
         DefaultHttpContent content = new DefaultHttpContent(event);
         return flush ? channel.writeAndFlush(content) : channel.write(content);
     }
@@ -417,15 +416,36 @@ public final class Exchange {
         finish();
     }
 
-    /** Writes {@code data: [DONE]} and ends the response. */
+    /** Writes {@code data: [DONE]} (or what the {@link ResponseFilter} ends a stream with) and ends the response. */
     public void endStream() {
         if (state != State.STREAMING) {
             return;
         }
+        ByteBuf last;
+        try {
+            last = hooks.end(() -> Unpooled.wrappedBuffer(DONE));
+        } catch (RuntimeException e) {
+            fail(e);
+            return;
+        }
+        endStream(last);
+    }
+
+    /**
+     * Ends the stream with {@code last} as its final bytes, exactly as given (a replay of a stored stream, whose
+     * stored events already hold its end).
+     */
+    public void endStream(ByteBuf last) {
+        if (state != State.STREAMING) {
+            last.release();
+            return;
+        }
         state = State.DONE;
-        ByteBuf done = Unpooled.wrappedBuffer(DONE);
-        tapEvent(done);
-        ChannelFuture f = channel.writeAndFlush(new DefaultLastHttpContent(done, Headers.NO_TRAILERS));
+        if (last.isReadable()) {
+            hooks.event(last);
+        }
+        hooks.streamEnded();
+        ChannelFuture f = channel.writeAndFlush(new DefaultLastHttpContent(last, Headers.NO_TRAILERS));
         closeUnlessKeptAlive(f);
         finish();
     }
@@ -444,6 +464,7 @@ public final class Exchange {
             return;
         }
         ApiError e = ErrorMapper.map(t, requestId);
+        e = hooks.mapError(e);
         log.error = e.code() != null ? e.code() : e.type();
         if (state == State.OPEN) {
             e.headers().forEach(responseHeaders()::set);
@@ -458,8 +479,8 @@ public final class Exchange {
             finish();
             return;
         }
-        ByteBuf event = Json.sseEvent(channel.alloc(), e.toJson());
-        tapEvent(event);
+        ByteBuf event = hooks.errorEvent(channel.alloc(), e);
+        hooks.event(event);
         boolean close = !keepAlive || !channel.isWritable();
         channel.write(new DefaultHttpContent(event));
         ChannelFuture f = channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -476,17 +497,11 @@ public final class Exchange {
         }
         state = State.DONE;
         log.status = 499;
-        log.error = "client_closed_request";
+        log.error = log.error == null ? "client_closed_request" : log.error; // or why the gateway cut it off
         if (streamedBody != null) {
             streamedBody.fail(new java.nio.channels.ClosedChannelException());
         }
-        for (Runnable r : goneListeners) {
-            try {
-                r.run();
-            } catch (RuntimeException e) {
-                LOG.warn("cancelling request {} after its client left failed", requestId, e);
-            }
-        }
+        listeners.clientGone();
         finish();
     }
 
@@ -517,20 +532,6 @@ public final class Exchange {
         return streamedBody != null && !streamedBody.isComplete() && !streamedBody.hasFailed();
     }
 
-    private void tapEvent(ByteBuf event) {
-        for (ResponseTap t : taps) {
-            tapSafely(() -> t.event(event));
-        }
-    }
-
-    private void tapSafely(Runnable call) {
-        try {
-            call.run();
-        } catch (RuntimeException e) {
-            LOG.warn("a response tap of request {} failed", requestId, e);
-        }
-    }
-
     private void commonHeaders(HttpHeaders h) {
         h.set(X_REQUEST_ID, requestId);
         h.set(PROCESSING_MS, Long.toString((System.nanoTime() - startNanos) / 1_000_000));
@@ -553,44 +554,7 @@ public final class Exchange {
             streamedBody.discard();
         }
         server.requestEnded();
-        for (Runnable l : endingListeners) {
-            try {
-                l.run();
-            } catch (RuntimeException e) {
-                LOG.warn("settlement of request {} failed", requestId, e);
-            }
-        }
-        if (settlementHolds > 0) {
-            donePending = true;
-            try {
-                settlementTimer = channel.eventLoop().schedule(() -> {
-                    if (donePending) {
-                        LOG.debug("request {}: usage not reported within {} ms of its end", requestId,
-                                SETTLEMENT_WAIT_MILLIS);
-                        notifyDone();
-                    }
-                }, SETTLEMENT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-                return;
-            } catch (RejectedExecutionException e) {
-                // The server is stopping: nothing will report any more.
-            }
-        }
-        notifyDone();
-    }
-
-    private void notifyDone() {
-        donePending = false;
-        if (settlementTimer != null) {
-            settlementTimer.cancel(false);
-            settlementTimer = null;
-        }
-        for (Consumer<Exchange> l : doneListeners) {
-            try {
-                l.accept(this);
-            } catch (RuntimeException e) {
-                LOG.warn("completion listener of request {} failed", requestId, e);
-            }
-        }
+        listeners.ended(this, channel.eventLoop());
     }
 
     @Override

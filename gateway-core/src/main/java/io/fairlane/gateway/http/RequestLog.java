@@ -34,6 +34,10 @@ public final class RequestLog {
      * Fairlane's side as far as SLOs are concerned, unlike the tenant's own rate limits.
      */
     public boolean upstreamThrottled;
+    /** The upstream target that served (or last tried) the request, or null for other lanes. */
+    public String upstreamTarget;
+    /** Upstream attempts the request took (0 for other lanes). */
+    public int upstreamAttempts;
     /** Output tokens (chunks, for relayed streams) marked so far. */
     public int outputMarks;
     /** Nanos (System.nanoTime) of the first output token, for the mean inter-token latency. */

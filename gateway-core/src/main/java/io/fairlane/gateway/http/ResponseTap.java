@@ -19,7 +19,11 @@ public interface ResponseTap {
 
     /**
      * Events of the stream as written, {@code data: ...\n\n} each (a relay may write several at once):
-     * chunks, then either {@code data: [DONE]} or a final error event.
+     * chunks, then either {@code data: [DONE]} (or whatever else ends the stream cleanly) or a final error event.
      */
     void event(ByteBuf event);
+
+    /** The stream ended cleanly: its last bytes were shown to {@link #event} (not called when it failed). */
+    default void streamEnded() {
+    }
 }

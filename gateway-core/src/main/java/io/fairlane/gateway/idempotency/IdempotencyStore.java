@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  * <p>Thread-safe: each tenant's keys are guarded by that tenant's monitor, held only for map work; waiters
  * are told outside it.
  */
-public final class IdempotencyStore {
+public final class IdempotencyStore implements IdempotencyKeys {
 
     private final IdempotencyConfig config;
     private final Ticker ticker;
@@ -36,6 +36,7 @@ public final class IdempotencyStore {
         this.ticker = Objects.requireNonNull(ticker, "ticker");
     }
 
+    @Override
     public IdempotencyConfig config() {
         return config;
     }
@@ -45,7 +46,17 @@ public final class IdempotencyStore {
     }
 
     /** The first attempt: serve it, then {@link Pending#store} its response or {@link Pending#abandon} it. */
-    public record Run(Pending pending) implements Claim {
+    public record Run(Attempt pending) implements Claim {
+    }
+
+    /** A key's first attempt, which must end with {@link #store} or {@link #abandon} (once). */
+    public interface Attempt {
+
+        /** Keeps {@code response} for the window (unless it is larger than a stored response may be). */
+        void store(StoredResponse response);
+
+        /** Forgets the key: the attempt failed, so a retry with it runs again. */
+        void abandon();
     }
 
     /** The key's first attempt ended well: answer with its response. */
@@ -70,6 +81,7 @@ public final class IdempotencyStore {
      * @param waiter told (on the thread that ends the first attempt) when a {@link Wait} is over: the stored
      *               response, or empty when the first attempt was abandoned and this request should claim again
      */
+    @Override
     public Claim claim(String tenant, String key, byte[] fingerprint, Consumer<Optional<StoredResponse>> waiter) {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(key, "key");
@@ -101,7 +113,7 @@ public final class IdempotencyStore {
     }
 
     /** A key's first attempt, which must end with {@link #store} or {@link #abandon} (once). */
-    public final class Pending {
+    public final class Pending implements Attempt {
 
         private final TenantKeys keys;
         private final String key;
@@ -113,13 +125,13 @@ public final class IdempotencyStore {
             this.entry = entry;
         }
 
-        /** Keeps {@code response} for the window (unless it is larger than a stored response may be). */
+        @Override
         public void store(StoredResponse response) {
             Objects.requireNonNull(response, "response");
             settle(response.size() <= config.maxResponseBytes() ? response : null);
         }
 
-        /** Forgets the key: the attempt failed, so a retry with it runs again. */
+        @Override
         public void abandon() {
             settle(null);
         }

@@ -30,9 +30,9 @@ public final class IdempotentRequests implements Function<HttpHandler, HttpHandl
 
     private static final Logger LOG = LoggerFactory.getLogger(IdempotentRequests.class);
 
-    private final IdempotencyStore store;
+    private final IdempotencyKeys store;
 
-    public IdempotentRequests(IdempotencyStore store) {
+    public IdempotentRequests(IdempotencyKeys store) {
         this.store = Objects.requireNonNull(store, "store");
     }
 
@@ -53,8 +53,39 @@ public final class IdempotentRequests implements Function<HttpHandler, HttpHandl
     }
 
     private void serve(HttpHandler next, Exchange exchange, String key, byte[] fingerprint) throws Exception {
-        IdempotencyStore.Claim claim = store.claim(exchange.tenant().id(), key, fingerprint,
+        if (!store.blocking()) {
+            serve(next, exchange, key, fingerprint, claim(next, exchange, key, fingerprint));
+            return;
+        }
+        Thread.ofVirtual().name("idempotency-claim").start(() -> {
+            IdempotencyStore.Claim claim;
+            try {
+                claim = claim(next, exchange, key, fingerprint);
+            } catch (RuntimeException e) {
+                exchange.tryExecute(() -> exchange.fail(e));
+                return;
+            }
+            exchange.tryExecute(() -> {
+                try {
+                    if (!exchange.isDone()) {
+                        serve(next, exchange, key, fingerprint, claim);
+                    } else if (claim instanceof IdempotencyStore.Run run) {
+                        run.pending().abandon();
+                    }
+                } catch (Throwable t) {
+                    exchange.fail(t);
+                }
+            });
+        });
+    }
+
+    private IdempotencyStore.Claim claim(HttpHandler next, Exchange exchange, String key, byte[] fingerprint) {
+        return store.claim(exchange.tenant().id(), key, fingerprint,
                 settled -> afterWait(next, exchange, key, fingerprint, settled));
+    }
+
+    private void serve(HttpHandler next, Exchange exchange, String key, byte[] fingerprint,
+                       IdempotencyStore.Claim claim) throws Exception {
         switch (claim) {
             case IdempotencyStore.Run run -> {
                 ResponseCopy copy = new ResponseCopy(store.config().maxResponseBytes());
@@ -100,11 +131,8 @@ public final class IdempotentRequests implements Function<HttpHandler, HttpHandl
     static void replay(Exchange exchange, StoredResponse response) {
         exchange.responseHeaders().set(REPLAYED_HEADER, "true");
         if (response.stream()) {
-            exchange.startStream();
-            if (response.size() > 0) {
-                exchange.sendEvent(Unpooled.wrappedBuffer(response.bytes()));
-            }
-            exchange.endStream();
+            exchange.startStream(false);
+            exchange.endStream(Unpooled.wrappedBuffer(response.bytes()));
         } else {
             exchange.respond(HttpResponseStatus.valueOf(response.status()), Unpooled.wrappedBuffer(response.bytes()),
                     response.contentType());

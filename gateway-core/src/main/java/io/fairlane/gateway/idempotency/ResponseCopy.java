@@ -3,22 +3,19 @@ package io.fairlane.gateway.idempotency;
 import io.fairlane.gateway.http.BoundedCopy;
 import io.fairlane.gateway.http.ResponseTap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Optional;
 
 /**
  * Copies a response as it goes out, up to a size, so that it can be stored for replay. A stream counts
- * as complete only when it ended with {@code data: [DONE]}; one that ended in an error event is not kept.
+ * as complete only when it ended cleanly (with {@code data: [DONE]}, or the end of a Responses stream); one that
+ * ended in an error event is not kept. A stream's copy holds every byte written, its end included, so that a
+ * replay writes exactly what the first answer did.
  *
  * <p>Confined to the exchange's event loop.
  */
 final class ResponseCopy implements ResponseTap {
-
-    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final BoundedCopy bytes;
     private int status;
@@ -46,11 +43,12 @@ final class ResponseCopy implements ResponseTap {
 
     @Override
     public void event(ByteBuf event) {
-        if (event.readableBytes() == DONE.length && Arrays.equals(ByteBufUtil.getBytes(event), DONE)) {
-            complete = true;
-            return;
-        }
         bytes.append(event);
+    }
+
+    @Override
+    public void streamEnded() {
+        complete = true;
     }
 
     /** The response to store, or empty when it is not a complete 2xx response within the size limit. */

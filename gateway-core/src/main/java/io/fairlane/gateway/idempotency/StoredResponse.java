@@ -3,8 +3,7 @@ package io.fairlane.gateway.idempotency;
 import java.util.Objects;
 
 /**
- * A response kept for replay: a JSON body, or a stream's events as they were written (without the final
- * {@code data: [DONE]}, which the replay writes itself).
+ * A response kept for replay: a JSON body, or a stream's events as they were written, its end included.
  *
  * @param status      HTTP status (2xx)
  * @param contentType the {@code Content-Type} of a JSON body; unused for streams

@@ -1,5 +1,6 @@
 package io.fairlane.gateway.lane;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fairlane.gateway.config.TenantConfig;
 import io.fairlane.gateway.http.Exchange;
 import io.fairlane.gateway.openai.ChatCompletionRequest;
@@ -8,6 +9,7 @@ import io.fairlane.gateway.openai.EmbeddingsRequest;
 import io.fairlane.gateway.openai.ModerationRequest;
 import io.fairlane.gateway.http.ApiException;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * What serves a lane's requests: Fairlane's own engine or upstream servers. Every request goes through
@@ -29,6 +31,26 @@ public interface Backend extends AutoCloseable {
     void completions(Exchange exchange, CompletionRequest request, RequestContext context) throws Exception;
 
     void embeddings(Exchange exchange, EmbeddingsRequest request, RequestContext context) throws Exception;
+
+    /**
+     * Whether this lane's server speaks OpenAI's Responses API itself, so that {@code /v1/responses} requests go to
+     * {@link #responses} as they came; otherwise they are served by {@link #chat}, translated.
+     */
+    default boolean speaksResponses() {
+        return false;
+    }
+
+    /**
+     * A {@code /v1/responses} request for a server that speaks the Responses API ({@link #speaksResponses}).
+     *
+     * @param body            the request to forward (the client's, its {@code previous_response_id} resolved)
+     * @param asSent          whether {@code body} is what the client sent, so that its bytes can go as they came
+     * @param maxOutputTokens the request's output limit, for the cost estimate
+     */
+    default void responses(Exchange exchange, ObjectNode body, boolean asSent, boolean stream,
+                           OptionalInt maxOutputTokens, RequestContext context) throws Exception {
+        throw new UnsupportedOperationException(kind() + " lanes do not forward Responses requests");
+    }
 
     /**
      * {@code /v1/moderations}: only upstream lanes forward it; a local model has no moderation head, so by default a

@@ -66,12 +66,47 @@ public enum FairlaneMeter {
     ENGINE_DEVICE_MEMORY_USED("fairlane.engine.device.memory.used", Type.GAUGE, "bytes",
             "Device memory the engine holds (0 on the CPU backend).", "model"),
     UPSTREAM_REQUESTS("fairlane.upstream.requests", Type.COUNTER, null,
-            "Attempts sent to an upstream target, by outcome (ok, http_4xx, http_5xx, connect_error, reset, "
-                    + "timeout, cancelled).", "target", "outcome"),
+            "Attempts sent to an upstream target, by outcome (ok, http_4xx, http_429, http_5xx, connect_error, reset, "
+                    + "timeout, bad_response, cancelled, slow_client).", "target", "outcome"),
     UPSTREAM_LATENCY("fairlane.upstream.latency", Type.TIMER, "seconds",
             "From sending a request upstream to its response's last byte.", "target"),
     UPSTREAM_HEALTHY("fairlane.upstream.healthy", Type.GAUGE, null,
-            "1 while the target's last attempt reached it, 0 after a connect failure or 5xx.", "target"),
+            "1 while the target's breaker lets it serve, 0 while it is ejected or failing (kept as the last usable "
+                    + "target).", "target"),
+    ROUTING_REQUESTS("fairlane.routing.requests", Type.COUNTER, null,
+            "Upstream requests by the target that served them last and how they ended (ok, error, cancelled, "
+                    + "slow_client).", "model", "target", "outcome"),
+    ROUTING_ATTEMPTS("fairlane.routing.attempts", Type.SUMMARY, null,
+            "Attempts an upstream request took (1 when its first target served it).", "model"),
+    ROUTING_TOKENS("fairlane.routing.tokens", Type.COUNTER, null,
+            "Tokens of upstream requests, billed once, to the target that served them: prompt, cached and completion.",
+            "model", "target", "kind"),
+    ROUTING_RETRIES("fairlane.routing.retries", Type.COUNTER, null,
+            "Retries after a failed attempt: allowed, or refused because the model's retry budget was spent "
+                    + "(budget_exhausted).", "model", "decision"),
+    ROUTING_SPILLS("fairlane.routing.spills", Type.COUNTER, null,
+            "Requests placed in a later priority group because the earlier one was saturated (in_flight, ttft), "
+                    + "they waited too long (queue_wait), or a retry found it full (retry).",
+            "model", "from", "to", "reason"),
+    ROUTING_EJECTIONS("fairlane.routing.ejections", Type.COUNTER, null,
+            "Breaker events of a target: ejected, restored (a half-open probe succeeded), kept_as_last (it would "
+                    + "have been ejected but is the model's last usable target).", "model", "target", "event"),
+    ROUTING_TARGET_IN_FLIGHT("fairlane.routing.target.in.flight", Type.GAUGE, null,
+            "Requests in flight to the target now.", "model", "target"),
+    ROUTING_TARGET_EJECTED("fairlane.routing.target.ejected", Type.GAUGE, null,
+            "1 while the target is ejected by its breaker, else 0.", "model", "target"),
+    ROUTING_TARGET_WEIGHT("fairlane.routing.target.weight", Type.GAUGE, null,
+            "The target's configured weight within its priority group.", "model", "target"),
+    SHADOW_REQUESTS("fairlane.shadow.requests", Type.COUNTER, null,
+            "Mirrored requests by outcome: ok, error (non-2xx), timeout, failed, skipped (shadow concurrency full), "
+                    + "dropped (answer too large).", "model", "outcome"),
+    SHADOW_COMPARISONS("fairlane.shadow.comparisons", Type.COUNTER, null,
+            "Shadow answers compared with the primary's, by field (status, finish_reason, tool_calls) and result "
+                    + "(match, mismatch).", "model", "field", "result"),
+    SHADOW_OUTPUT_RATIO("fairlane.shadow.output.ratio", Type.SUMMARY, null,
+            "The shadow's output length over the primary's, for answers both gave with status 200.", "model"),
+    SHADOW_LATENCY("fairlane.shadow.latency", Type.TIMER, "seconds",
+            "Time to the last byte of mirrored requests, primary and shadow side by side.", "model", "side"),
     PREPARATION_QUEUE_DEPTH("fairlane.preparation.queue.depth", Type.GAUGE, null,
             "Requests waiting for a thread of the preparation pool, where large bodies are parsed and prompts rendered, "
                     + "tokenised and submitted off the event loops."),
@@ -106,7 +141,13 @@ public enum FairlaneMeter {
             "Lines of the tenant's running batches not answered yet (all replicas), read from the store every few "
                     + "seconds.", "tenant"),
     BATCHES("fairlane.batches", Type.COUNTER, null,
-            "Batches that reached a final status (completed, failed, expired, cancelled).", "tenant", "status");
+            "Batches that reached a final status (completed, failed, expired, cancelled).", "tenant", "status"),
+    SHARED_STATE_FALLBACK("fairlane.shared.state.fallback", Type.GAUGE, null,
+            "1 while this replica cannot reach the Redis named in shared_state and decides rate limits (on buckets cut "
+                    + "to fallback_share of each limit) and idempotency keys on its own; 0 otherwise."),
+    SHARED_STATE_LOCAL_DECISIONS("fairlane.shared.state.local.decisions", Type.COUNTER, null,
+            "Decisions this replica took alone because Redis was unreachable, by kind (rate_limit, "
+                    + "idempotency_key).", "kind");
 
     /** Micrometer meter types used here. */
     public enum Type { COUNTER, GAUGE, TIMER, SUMMARY }

@@ -47,6 +47,7 @@ public final class GatewayMetrics implements AutoCloseable {
     private final ConcurrentHashMap<String, UpstreamMeters> upstreamMeters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LaneGauges> laneGauges = new ConcurrentHashMap<>();
     private final ScheduledExecutorService poller;
+    private final RoutingMeters routing;
 
     private record PairKey(String tenant, String model) {
     }
@@ -59,6 +60,12 @@ public final class GatewayMetrics implements AutoCloseable {
         this.buckets = buckets.stream().sorted().distinct().toArray(Duration[]::new);
         this.poller = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("fairlane-metrics")
                 .factory());
+        this.routing = new RoutingMeters(registry, this.buckets);
+    }
+
+    /** Routing and shadow-traffic meters. */
+    public RoutingMeters routing() {
+        return routing;
     }
 
     /** The configured latency buckets plus every tenant's SLO threshold. */

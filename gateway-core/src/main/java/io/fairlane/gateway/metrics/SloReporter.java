@@ -32,7 +32,7 @@ import java.util.function.Function;
 public final class SloReporter implements Function<HttpHandler, HttpHandler> {
 
     /** Endpoints whose requests SLOs judge. */
-    private static final Set<String> JUDGED = Set.of("chat", "completions", "embeddings");
+    private static final Set<String> JUDGED = Set.of("chat", "responses", "completions", "embeddings");
     /** The status the gateway logs for a request whose client left first. */
     static final int CLIENT_CLOSED = 499;
 

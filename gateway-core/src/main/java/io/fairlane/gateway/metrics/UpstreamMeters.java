@@ -7,15 +7,20 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
-/** The meters of one upstream target: attempts by outcome, latency, health. Thread-safe. */
+/**
+ * The meters of one upstream target: attempts by outcome, latency, health. Health is what the target's breaker
+ * says, read at each scrape through the newest routing that binds it ({@link #bindHealth}); before any binding a
+ * target counts as healthy. Thread-safe.
+ */
 public final class UpstreamMeters {
 
     private final MeterRegistry registry;
     private final String target;
     private final Timer latency;
-    private final AtomicInteger healthy = new AtomicInteger(1);
+    private final AtomicReference<BooleanSupplier> healthy = new AtomicReference<>(() -> true);
     private final ConcurrentHashMap<String, Counter> outcomes = new ConcurrentHashMap<>();
 
     UpstreamMeters(MeterRegistry registry, String target, Duration[] buckets) {
@@ -24,27 +29,26 @@ public final class UpstreamMeters {
         this.latency = Timer.builder(FairlaneMeter.UPSTREAM_LATENCY.meterName())
                 .description(FairlaneMeter.UPSTREAM_LATENCY.description())
                 .tag("target", target).serviceLevelObjectives(buckets).register(registry);
-        Gauge.builder(FairlaneMeter.UPSTREAM_HEALTHY.meterName(), healthy, AtomicInteger::get)
+        Gauge.builder(FairlaneMeter.UPSTREAM_HEALTHY.meterName(), healthy, h -> h.get().getAsBoolean() ? 1 : 0)
                 .description(FairlaneMeter.UPSTREAM_HEALTHY.description()).tag("target", target).register(registry);
     }
 
-    /** Records an attempt's outcome; a connect failure or 5xx marks the target unhealthy until a success. */
+    /** Records an attempt's outcome and, when {@code nanos >= 0}, its latency. */
     public void attempt(String outcome, long nanos) {
         outcomes.computeIfAbsent(outcome, o -> Counter.builder(FairlaneMeter.UPSTREAM_REQUESTS.meterName())
                 .description(FairlaneMeter.UPSTREAM_REQUESTS.description())
                 .tags("target", target, "outcome", o).register(registry)).increment();
-        switch (outcome) {
-            case "ok", "http_4xx" -> healthy.set(1);
-            case "connect_error", "http_5xx", "timeout" -> healthy.set(0);
-            default -> {
-            }
-        }
         if (nanos >= 0) {
             latency.record(nanos, TimeUnit.NANOSECONDS);
         }
     }
 
+    /** Reads the target's health from {@code serving} from now on (its newest breaker). */
+    public void bindHealth(BooleanSupplier serving) {
+        healthy.set(serving);
+    }
+
     public boolean healthy() {
-        return healthy.get() == 1;
+        return healthy.get().getAsBoolean();
     }
 }

@@ -55,6 +55,7 @@ public record ChatCompletionRequest(
 
     private static final List<String> TIERS = List.of("auto", "default", "flex", "scale", "priority", "fast");
     private static final List<String> TOOL_CHOICE_MODES = List.of("none", "auto", "required");
+    private static final java.util.regex.Pattern SCHEMA_NAME = java.util.regex.Pattern.compile("[a-zA-Z0-9_-]{1,64}");
 
     public ChatCompletionRequest {
         Objects.requireNonNull(model, "model");
@@ -218,9 +219,15 @@ public record ChatCompletionRequest(
                 if (js == null) {
                     throw Fields.missing("response_format.json_schema");
                 }
-                js.requiredString("name");
+                String name = js.requiredString("name");
+                if (!SCHEMA_NAME.matcher(name).matches()) {
+                    throw ApiException.invalidRequest("Invalid 'response_format.json_schema.name': string does not "
+                            + "match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$' with at "
+                            + "most 64 characters.", "response_format.json_schema.name", "invalid_value");
+                }
                 js.object("schema");
                 js.bool("strict");
+                js.string("description");
             }
             default -> throw Fields.invalidValue("response_format.type", type, List.of("text", "json_object", "json_schema"));
         }

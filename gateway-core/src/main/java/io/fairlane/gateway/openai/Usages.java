@@ -17,6 +17,11 @@ public final class Usages {
 
     /** A complete usage object for chat and legacy completions. */
     public static ObjectNode of(int promptTokens, int cachedTokens, int completionTokens) {
+        return of(promptTokens, cachedTokens, completionTokens, 0);
+    }
+
+    /** A complete usage object, {@code reasoningTokens} of the completion tokens having been a model's thinking. */
+    public static ObjectNode of(int promptTokens, int cachedTokens, int completionTokens, int reasoningTokens) {
         ObjectNode u = Json.MAPPER.createObjectNode();
         u.put("prompt_tokens", promptTokens);
         u.put("completion_tokens", completionTokens);
@@ -25,7 +30,7 @@ public final class Usages {
         p.put("cached_tokens", cachedTokens);
         p.put("audio_tokens", 0);
         ObjectNode c = u.putObject("completion_tokens_details");
-        c.put("reasoning_tokens", 0);
+        c.put("reasoning_tokens", reasoningTokens);
         c.put("audio_tokens", 0);
         c.put("accepted_prediction_tokens", 0);
         c.put("rejected_prediction_tokens", 0);
@@ -92,6 +97,10 @@ public final class Usages {
 
     public static int cachedTokens(JsonNode usage) {
         return usage.path("prompt_tokens_details").path("cached_tokens").asInt(0);
+    }
+
+    public static int reasoningTokens(JsonNode usage) {
+        return usage.path("completion_tokens_details").path("reasoning_tokens").asInt(0);
     }
 
     private static ObjectNode details(ObjectNode u, String name) {

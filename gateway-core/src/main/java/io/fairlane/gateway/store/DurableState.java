@@ -24,6 +24,7 @@ public final class DurableState implements AutoCloseable {
     private final Optional<StoreSettings> settings;
     private final CompletableFuture<Database> database = new CompletableFuture<>();
     private volatile boolean closed;
+    private volatile Thread opener;
 
     private DurableState(Optional<StoreSettings> settings) {
         this.settings = settings;
@@ -41,7 +42,7 @@ public final class DurableState implements AutoCloseable {
                     + "{enabled: false}); files, batches and stored responses need a storage section"));
             return state;
         }
-        Thread.ofVirtual().name("durable-state-open").start(() -> {
+        state.opener = Thread.ofVirtual().name("durable-state-open").start(() -> {
             try {
                 Database db = Database.open(settings.get());
                 db.blobs(); // prepares the blob store (and clears what a crash left) before any feature writes
@@ -112,11 +113,26 @@ public final class DurableState implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        awaitOpening(); // so that a database still opening (and what features start on it) is closed, not left behind
         if (!database.complete(null) && !database.isCompletedExceptionally()) {
             Database db = database.join();
             if (db != null) {
                 db.close();
             }
+        }
+    }
+
+    private void awaitOpening() {
+        Thread t = opener;
+        if (t == null || t == Thread.currentThread()) {
+            return;
+        }
+        try {
+            if (!t.join(java.time.Duration.ofSeconds(5))) {
+                LOG.warn("durable state still opening after 5 s at shutdown; closing without it");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * agreeing. Lines in flight at a kill run again (the stub sees them twice); none is lost or written twice.
  *
  * <p>Two kills by default, to keep the suite short; {@code -Dfairlane.batch.crash.kills=5} and
- * {@code -Dfairlane.batch.crash.lines=3000} make it the durability benchmark (bench/batches/durability.sh).
+ * {@code -Dfairlane.batch.crash.lines=3000} make it the durability benchmark ({@code bench/batches/run.sh durability}).
  */
 class BatchCrashTest {
 

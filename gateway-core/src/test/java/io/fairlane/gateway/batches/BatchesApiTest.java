@@ -93,7 +93,7 @@ class BatchesApiTest {
         JsonNode done = awaitStatus(g, TestGateway.DEMO_KEY, created.get("id").asText(), "completed");
         assertThat(done.get("request_counts").get("completed").asInt()).isEqualTo(40);
         assertThat(done.get("request_counts").get("failed").asInt()).isZero();
-        assertThat(done.get("error_file_id").isNull()).isTrue();
+        assertThat(done.has("error_file_id")).isFalse();
         assertThat(done.get("model").asText()).isEqualTo("gpt-stub");
         assertThat(done.get("usage").get("input_tokens").asInt()).isEqualTo(40 * 9);
         List<JsonNode> out = lines(g, TestGateway.DEMO_KEY, done.get("output_file_id").asText());
@@ -156,7 +156,7 @@ class BatchesApiTest {
         assertThat(byLine).containsEntry(2, "invalid_json_line").containsEntry(3, "duplicate_custom_id")
                 .containsEntry(4, "model_not_found").containsEntry(5, "invalid_url").containsEntry(6, "invalid_type");
         assertThat(failed.get("failed_at").isNull()).isFalse();
-        assertThat(failed.get("output_file_id").isNull()).isTrue();
+        assertThat(failed.has("output_file_id")).isFalse();
     }
 
     @Test

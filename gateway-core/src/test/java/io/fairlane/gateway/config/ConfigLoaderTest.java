@@ -233,7 +233,7 @@ class ConfigLoaderTest {
         UpstreamModelConfig u = (UpstreamModelConfig) c.model("f").orElseThrow();
         assertThat(u.targets()).extracting(UpstreamModelConfig.Target::label).containsExactly("a.example:443", "b.example:8000");
         assertThat(u.targets().getFirst().model()).contains("real-a");
-        assertThat(u.firstByteTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(u.targets()).allMatch(t -> t.timeouts().firstByte().equals(Duration.ofSeconds(2)));
         assertThat(u.policy()).isEqualTo(new Policy.VirtualTokenCounter());
     }
 

@@ -40,6 +40,10 @@ import org.junit.jupiter.api.io.TempDir;
  * dashboard and of the rules runs through Prometheus' HTTP API: those about tenants must return series for
  * both, the others (upstream, engine, JVM, fleet health) at least one.
  *
+ * <p>Model {@code routed} has a routing manifest whose primary target is down (connect refused: retries, ejections
+ * and failed probes), whose next group holds one slot and spills the overlap of the two tenants' requests to the
+ * last group, and which mirrors every request to a shadow: the routing and shadow meters get data too.
+ *
  * <p>Tenant {@code acme} promises a 100 ms TTFT and its upstream requests take 300 ms to start, so its SLO
  * burns far above 14.4 and the fast-burn page fires; {@code beta} promises 2 s and never burns.
  *
@@ -135,8 +139,19 @@ class FairlaneThroughPrometheusTest {
                 models:
                   - id: stub
                     upstream:
-                      url: http://127.0.0.1:%d/v1
+                      url: http://127.0.0.1:%5$d/v1
                       timeouts: {connect: 2s, first_byte: 10s, read: 10s}
+                  - id: routed
+                    upstream:
+                      timeouts: {connect: 2s, first_byte: 10s, between_chunks: 10s}
+                      breaker: {consecutive_failures: 1, ejection: 200ms, max_ejection: 200ms}
+                      groups:
+                        - {name: primary, targets: [{name: dead, url: "http://127.0.0.1:%6$d/v1"}]}
+                        - name: busy
+                          saturation: {in_flight: 1}
+                          targets: [{name: stub-a, url: "http://127.0.0.1:%5$d/v1", max_concurrency: 1}]
+                        - {name: spare, targets: [{name: stub-b, url: "http://127.0.0.1:%5$d/v1"}]}
+                      shadow: {name: stub-shadow, url: "http://127.0.0.1:%5$d/v1", sample_rate: 1.0}
                   - id: tiny
                     local:
                       synthetic: {shape: tiny, dtype: f32, seed: 7}
@@ -145,7 +160,7 @@ class FairlaneThroughPrometheusTest {
                       max_running_sequences: 8
                       cpu_threads: 1
                 """.formatted(cache, ApiKeyHash.of(ACME_KEY), ApiKeyHash.of(BETA_KEY), ApiKeyHash.of(ADMIN_KEY),
-                upstream.port());
+                upstream.port(), deadPort());
     }
 
     /**
@@ -158,6 +173,8 @@ class FairlaneThroughPrometheusTest {
             try {
                 post(key, "/v1/chat/completions", "{\"model\":\"stub\",\"stream\":true,\"max_tokens\":8,\"user\":\""
                         + upstreamBehaviour + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}");
+                post(key, "/v1/chat/completions", "{\"model\":\"routed\",\"stream\":true,\"max_tokens\":8,\"user\":\""
+                        + upstreamBehaviour + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}");
                 post(key, "/v1/completions", "{\"model\":\"tiny\",\"stream\":true,\"max_tokens\":4,\"prompt\":\""
                         + PROMPT + "\"}");
                 post(key, "/v1/chat/completions", "{\"model\":\"stub\",\"max_tokens\":2000000,"
@@ -168,6 +185,15 @@ class FairlaneThroughPrometheusTest {
             } catch (Exception e) {
                 // the gateway is stopping; the next round (if any) tries again
             }
+        }
+    }
+
+    /** A port nothing listens on. */
+    private static int deadPort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -39,6 +39,12 @@ class GrafanaDashboardTest {
             "fairlane_engine_generated_tokens_total", "fairlane_engine_device_memory_used_bytes",
             "fairlane_upstream_requests_total", "fairlane_upstream_latency_seconds_bucket",
             "fairlane_upstream_healthy",
+            "fairlane_routing_requests_total", "fairlane_routing_attempts_sum", "fairlane_routing_attempts_count",
+            "fairlane_routing_retries_total", "fairlane_routing_spills_total", "fairlane_routing_ejections_total",
+            "fairlane_routing_target_ejected", "fairlane_routing_target_in_flight", "fairlane_routing_target_weight",
+            "fairlane_routing_tokens_total", "fairlane_shadow_requests_total", "fairlane_shadow_comparisons_total",
+            "fairlane_shadow_latency_seconds_bucket", "fairlane_shadow_output_ratio_sum",
+            "fairlane_shadow_output_ratio_count",
             "fairlane_slo_events_total", "fairlane_slo_objective", "fairlane_slo_burn_rate",
             "jvm_memory_used_bytes", "process_cpu_usage", "jvm_gc_pause_seconds_sum",
             "netty_eventexecutor_tasks_pending");
@@ -68,7 +74,9 @@ class GrafanaDashboardTest {
         assertThat(String.join("\n", titles)).contains(
                 "Time to first token p50 / p99", "Inter-token latency p99", "Tokens per second",
                 "Prefix-cache hit ratio", "Queue depth", "Burn rate", "Upstream health", "KV cache usage",
-                "Rejections per second", "Preemptions per second", "Event-loop pending tasks");
+                "Rejections per second", "Preemptions per second", "Event-loop pending tasks",
+                "Attempts per request", "Retries and spills per second", "Ejected targets and breaker events",
+                "Shadow agreement");
     }
 
     @Test

@@ -36,7 +36,7 @@ class IdempotencyStoreTest {
         return new StoredResponse(200, "application/json", false, new byte[size]);
     }
 
-    private static IdempotencyStore.Pending run(IdempotencyStore.Claim claim) {
+    private static IdempotencyStore.Attempt run(IdempotencyStore.Claim claim) {
         return ((IdempotencyStore.Run) claim).pending();
     }
 
@@ -81,7 +81,7 @@ class IdempotencyStoreTest {
     @Test
     void claim_whileTheFirstAttemptRuns_waitsAndIsToldItsResponse() {
         IdempotencyStore s = store();
-        IdempotencyStore.Pending first = run(s.claim("t", "k", BODY_A, waiter));
+        IdempotencyStore.Attempt first = run(s.claim("t", "k", BODY_A, waiter));
         IdempotencyStore.Claim second = s.claim("t", "k", BODY_A, waiter);
         StoredResponse r = response(10);
         first.store(r);
@@ -92,7 +92,7 @@ class IdempotencyStoreTest {
     @Test
     void abandon_firstAttemptFailed_waiterIsToldToClaimAgainAndTheKeyRunsAgain() {
         IdempotencyStore s = store();
-        IdempotencyStore.Pending first = run(s.claim("t", "k", BODY_A, waiter));
+        IdempotencyStore.Attempt first = run(s.claim("t", "k", BODY_A, waiter));
         s.claim("t", "k", BODY_A, waiter);
         first.abandon();
 

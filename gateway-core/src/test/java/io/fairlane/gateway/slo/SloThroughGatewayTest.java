@@ -56,7 +56,7 @@ class SloThroughGatewayTest {
 
     @Test
     void upstreamsOwn429_countsBad(TestGateway g) throws Exception {
-        assertThat(badAfter(g, chat("gpt-stub", "e429", false), 429)).isEqualTo(1);
+        assertThat(badAfter(g, chat("gpt-throttled-slo", "e429", false), 429)).isEqualTo(1);
     }
 
     @Test

@@ -15,6 +15,8 @@ import io.fairlane.engine.Prompt;
 import io.fairlane.engine.TokenEvent;
 import io.fairlane.engine.TokenSink;
 import io.fairlane.engine.Usage;
+import io.fairlane.engine.grammar.Grammars;
+import io.fairlane.engine.grammar.SchemaException;
 import io.fairlane.scheduler.TenantSpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -55,6 +57,7 @@ public final class FakeEngine implements InferenceEngine {
     private final Set<String> aborted = ConcurrentHashMap.newKeySet();
     private final Map<String, Boolean> running = new ConcurrentHashMap<>();
     private final List<GenerationRequest> submitted = new CopyOnWriteArrayList<>();
+    private final List<Prompt> prepared = new CopyOnWriteArrayList<>();
     private final Map<String, String> submittedOn = new ConcurrentHashMap<>();
     private final Map<String, Integer> generated = new ConcurrentHashMap<>();
     private volatile CountDownLatch holdEntered = new CountDownLatch(0);
@@ -67,6 +70,7 @@ public final class FakeEngine implements InferenceEngine {
 
     @Override
     public PreparedPrompt prepare(Prompt prompt) {
+        this.prepared.add(prompt);
         PreparedPrompt prepared = render(prompt);
         if (prepared.text().contains("[hold]")) {
             holdEntered.countDown();
@@ -92,6 +96,12 @@ public final class FakeEngine implements InferenceEngine {
 
     public void releaseHeld() {
         holdReleased.countDown();
+    }
+
+    /** The chat prompts prepared so far whose messages mention {@code marker}, oldest first. */
+    public List<Prompt.Chat> preparedChats(String marker) {
+        return prepared.stream().filter(p -> p instanceof Prompt.Chat c && c.messages().toString().contains(marker))
+                .map(p -> (Prompt.Chat) p).toList();
     }
 
     /** The name of the thread that submitted request {@code requestId}, or null. */
@@ -139,11 +149,24 @@ public final class FakeEngine implements InferenceEngine {
         List<String> script;
         boolean slow = text.contains("[slow]");
         boolean fail = text.contains("[fail]");
+        if (request.sampling().constraint() != null && Grammars.needsGrammar(request.sampling().constraint())) {
+            // Refuses what the real engine refuses, the same way (it compiles at submission).
+            try {
+                Grammars.compile(request.sampling().constraint());
+            } catch (SchemaException e) {
+                throw new EngineException(EngineException.Kind.INVALID_REQUEST, "Invalid schema: " + e.getMessage(),
+                        request.sampling().constraint() instanceof OutputConstraint.JsonSchema ? "response_format"
+                                : "tools", null, e);
+            }
+        }
+        boolean think = text.contains("[think]");
         if (request.sampling().constraint() instanceof OutputConstraint.ToolCall call) {
             // What the constraint lets a model write, cut at awkward places: inside the name and the arguments.
             String name = call.names().getLast();
             script = List.of("{\"name\": \"" + name.substring(0, 2), name.substring(2) + "\", \"argu",
                     "ments\": {\"city\"", ": \"Par", "is\"}", "}");
+        } else if (request.sampling().constraint() instanceof OutputConstraint.JsonSchema) {
+            script = List.of("{\"city\"", ": \"Oslo\"", "}");
         } else if (request.sampling().constraint() instanceof OutputConstraint.JsonObject) {
             script = List.of("{\"answer\"", ": 42", "}");
         } else if (text.contains("[tools2]")) {
@@ -153,6 +176,9 @@ public final class FakeEngine implements InferenceEngine {
         } else if (text.contains("[tool]")) {
             script = List.of("<tool_call>", "\n{\"name\": \"get_weather\"", ", \"arguments\": {\"city\": \"Paris\"}}\n",
                     "</tool", "_call>");
+        } else if (think) {
+            // A thinking model's output: the block (tags and the whitespace after it flagged), then the answer.
+            script = List.of("<think>", "\nLet me", " think.", "\n</think>", "\n\n", "The answer", " is 42.");
         } else if (slow) {
             List<String> s = new ArrayList<>();
             for (int i = 0; i < 500; i++) {
@@ -166,6 +192,7 @@ public final class FakeEngine implements InferenceEngine {
         Runnable run = () -> {
             sink.accept(new TokenEvent.Scheduled(1_000_000, request.prompt().length() / 2));
             int completion = 0;
+            int reasoning = 0;
             for (int c = 0; c < request.n(); c++) {
                 int produced = 0;
                 for (String piece : script) {
@@ -186,7 +213,7 @@ public final class FakeEngine implements InferenceEngine {
                             List.of(new TokenEvent.Alternative(piece, piece.getBytes(StandardCharsets.UTF_8), -0.25),
                                     new TokenEvent.Alternative("x", new byte[] {'x'}, -2.5)))
                             : null;
-                    sink.accept(new TokenEvent.Token(c, produced, piece, lp));
+                    sink.accept(new TokenEvent.Token(c, produced, piece, lp, think && produced < 5));
                     produced++;
                     generated.merge(request.requestId(), 1, Integer::sum);
                     if (fail) {
@@ -197,11 +224,12 @@ public final class FakeEngine implements InferenceEngine {
                     }
                 }
                 completion += produced;
+                reasoning += think ? Math.min(5, produced) : 0;
                 sink.accept(new TokenEvent.ChoiceFinished(c, produced == max && produced < script.size()
                         ? FinishReason.LENGTH : FinishReason.STOP, produced));
             }
             running.remove(request.requestId());
-            sink.accept(new TokenEvent.Finished(usage(request, completion)));
+            sink.accept(new TokenEvent.Finished(usage(request, completion, reasoning)));
         };
         loop.execute(run);
         return new GenerationStream() {
@@ -218,7 +246,11 @@ public final class FakeEngine implements InferenceEngine {
     }
 
     private static Usage usage(GenerationRequest request, int completion) {
-        return new Usage(request.prompt().length(), request.prompt().length() / 2, completion);
+        return usage(request, completion, 0);
+    }
+
+    private static Usage usage(GenerationRequest request, int completion, int reasoning) {
+        return new Usage(request.prompt().length(), request.prompt().length() / 2, completion, reasoning);
     }
 
     /** Tokens request {@code requestId} generated (0 when none, or unknown). */

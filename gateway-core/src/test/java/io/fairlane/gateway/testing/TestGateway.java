@@ -144,6 +144,10 @@ public final class TestGateway implements AutoCloseable {
                       model: gpt-4o-2024-08-06
                       max_concurrency: 8
                       timeouts: {connect: 1s, first_byte: 3s, read: 3s}
+                  - id: gpt-throttled         # own targets: a 429's retry-after throttles the target that sent it
+                    upstream: {url: "http://127.0.0.1:%1$d/v1", model: gpt-4o-2024-08-06}
+                  - id: gpt-throttled-slo
+                    upstream: {url: "http://127.0.0.1:%1$d/v1", model: gpt-4o-2024-08-06}
                   - id: gpt-failover
                     upstream:
                       targets:

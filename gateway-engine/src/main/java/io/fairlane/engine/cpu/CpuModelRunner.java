@@ -38,14 +38,12 @@ public final class CpuModelRunner implements AutoCloseable {
     private final PagedKvStore kv;
     private final WorkerPool pool;
 
-    /** Per worker: lane scratch for the kernels. */
-    private final float[][] lanes;
     /** Per worker: four widened weight rows {@code [4, widest matrix]}. */
     private final float[][] rowBufs;
     /** Per worker: a panel's outputs for a token block ({@link PanelKernels#accScratch()}). */
     private final float[][] accs;
-    /** Per worker: attention scores {@code [context]}. */
-    private float[][] scores;
+    /** Per worker: attention's cache offsets and scores for the longest context seen. */
+    private final AttentionKernels.Scratch[] attention;
 
     // Activations, grown to the largest step seen. T = tokens in the step.
     /** {@code [T, hidden]} the residual stream. */
@@ -66,6 +64,11 @@ public final class CpuModelRunner implements AutoCloseable {
     private float[] gate = new float[0];
     /** {@code [T, inter]} up projection. */
     private float[] up = new float[0];
+    /**
+     * {@code [rows asking for logits, vocab]}, kept from step to step: a fresh one per step cost a few percent of a
+     * batch-16 decode step (at 16 × 151,936 floats it is a humongous allocation, zeroed by the collector).
+     */
+    private float[] logits = new float[0];
     /** {@code [T, headDim / 2]} RoPE cosines and sines of each token's position. */
     private float[] cos = new float[0];
     private float[] sin = new float[0];
@@ -92,16 +95,14 @@ public final class CpuModelRunner implements AutoCloseable {
             arena.close();
             throw e;
         }
-        this.lanes = new float[threads][];
         this.rowBufs = new float[threads][];
         this.accs = new float[threads][];
-        this.scores = new float[threads][];
+        this.attention = new AttentionKernels.Scratch[threads];
         int widest = Math.max(Math.max(hidden, qDim), inter);
         for (int i = 0; i < threads; i++) {
-            lanes[i] = VectorKernels.laneScratch();
             rowBufs[i] = VectorKernels.rowScratch(widest);
             accs[i] = PanelKernels.accScratch();
-            scores[i] = new float[64];
+            attention[i] = AttentionKernels.Scratch.of(64);
         }
     }
 
@@ -279,9 +280,9 @@ public final class CpuModelRunner implements AutoCloseable {
             cos = new float[cap * headDim / 2];
             sin = new float[cap * headDim / 2];
         }
-        if (scores[0].length < context) {
-            for (int i = 0; i < scores.length; i++) {
-                scores[i] = new float[Math.max(context, scores[i].length * 2)];
+        if (!attention[0].fits(context)) {
+            for (int i = 0; i < attention.length; i++) {
+                attention[i] = AttentionKernels.Scratch.of(Math.max(context, attention[i].offsets().length * 2));
             }
         }
     }
@@ -337,32 +338,11 @@ public final class CpuModelRunner implements AutoCloseable {
         pool.run(tokens * heads, (task, worker) -> {
             int t = task / heads;
             int h = task % heads;
-            int kvh = h / groups;
             int p = posOf[t];
             int start = window > 0 ? Math.max(0, p - window + 1) : 0;
-            int[] table = chunks.get(chunkOf[t]).blockTable();
-            float[] s = scores[worker];
-            float[] ln = lanes[worker];
             int qo = t * qDim + h * headDim;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = start; j <= p; j++) {
-                float sc = VectorKernels.dotKv(q, qo, kl, store.offset(table, j) + (long) kvh * headDim, headDim, ln)
-                        * attentionScale;
-                s[j - start] = sc;
-                max = Math.max(max, sc);
-            }
-            float sum = 0;
-            for (int j = 0; j <= p - start; j++) {
-                float e = (float) Math.exp(s[j] - max);
-                s[j] = e;
-                sum += e;
-            }
-            float inv = 1 / sum;
-            java.util.Arrays.fill(att, qo, qo + headDim, 0f);
-            for (int j = start; j <= p; j++) {
-                VectorKernels.axpyKv(s[j - start] * inv, vl, store.offset(table, j) + (long) kvh * headDim, att, qo,
-                        headDim);
-            }
+            AttentionKernels.attend(q, qo, kl, vl, store, chunks.get(chunkOf[t]).blockTable(),
+                    (long) (h / groups) * headDim, start, p, headDim, attentionScale, attention[worker], att, qo);
         });
         linear(new Matrix[] {w.o()}, new float[][] {proj}, att, tokens);
         residual(w.oBias(), tokens);
@@ -372,13 +352,9 @@ public final class CpuModelRunner implements AutoCloseable {
         residual(null, tokens);
     }
 
+    /** {@code x += proj (+ bias)}: the residual add of a sublayer's output. */
     private void residual(float[] bias, int tokens) {
-        for (int t = 0; t < tokens; t++) {
-            int o = t * hidden;
-            for (int i = 0; i < hidden; i++) {
-                x[o + i] += bias == null ? proj[o + i] : proj[o + i] + bias[i];
-            }
-        }
+        VectorMath.addInPlace(x, proj, bias, tokens * hidden);
     }
 
     private static void addBias(float[] a, int off, float[] bias) {
@@ -404,27 +380,12 @@ public final class CpuModelRunner implements AutoCloseable {
     /** {@code out[t] = x[t] / rms(x[t]) * w} for each of {@code tokens} rows of width {@code n}. */
     private void rmsNorm(float[] in, float[] w, float[] out, int tokens, int n) {
         for (int t = 0; t < tokens; t++) {
-            int o = t * n;
-            double ss = 0;
-            for (int i = 0; i < n; i++) {
-                ss += (double) in[o + i] * in[o + i];
-            }
-            float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
-            for (int i = 0; i < n; i++) {
-                out[o + i] = in[o + i] * inv * w[i];
-            }
+            VectorMath.rmsNorm(in, t * n, w, out, t * n, n, eps);
         }
     }
 
     private void rmsNormInPlace(float[] a, int off, float[] w, int n) {
-        double ss = 0;
-        for (int i = 0; i < n; i++) {
-            ss += (double) a[off + i] * a[off + i];
-        }
-        float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
-        for (int i = 0; i < n; i++) {
-            a[off + i] = a[off + i] * inv * w[i];
-        }
+        VectorMath.rmsNorm(a, off, w, a, off, n, eps);
     }
 
     /**
@@ -447,8 +408,7 @@ public final class CpuModelRunner implements AutoCloseable {
         pool.run(tasks.size(), (i, worker) -> {
             int[] task = tasks.get(i);
             Matrix w = ws[task[0]];
-            VectorKernels.matmul(w, in, tokens, outs[task[0]], w.rows, 0, task[1], task[2], lanes[worker],
-                    rowBufs[worker], accs[worker]);
+            VectorKernels.matmul(w, in, tokens, outs[task[0]], w.rows, 0, task[1], task[2], rowBufs[worker], accs[worker]);
         });
     }
 
@@ -472,15 +432,11 @@ public final class CpuModelRunner implements AutoCloseable {
         pool.run(tasks, (i, worker) -> {
             int r0 = i * slice;
             int r1 = Math.min(inter, r0 + slice);
-            VectorKernels.matmul(w.gate(), xb, tokens, gate, inter, 0, r0, r1, lanes[worker], rowBufs[worker],
+            VectorKernels.matmul(w.gate(), xb, tokens, gate, inter, 0, r0, r1, rowBufs[worker],
                     accs[worker]);
-            VectorKernels.matmul(w.up(), xb, tokens, up, inter, 0, r0, r1, lanes[worker], rowBufs[worker], accs[worker]);
+            VectorKernels.matmul(w.up(), xb, tokens, up, inter, 0, r0, r1, rowBufs[worker], accs[worker]);
             for (int t = 0; t < tokens; t++) {
-                int o = t * inter;
-                for (int r = r0; r < r1; r++) {
-                    float g = gate[o + r];
-                    gate[o + r] = g / (1 + (float) Math.exp(-g)) * up[o + r];
-                }
+                VectorMath.swiGlu(gate, up, t * inter + r0, t * inter + r1);
             }
         });
     }
@@ -509,12 +465,15 @@ public final class CpuModelRunner implements AutoCloseable {
                     r++;
                 }
             }
-            float[] logits = new float[logitRows * vocab];
+            if (logits.length < logitRows * vocab) {
+                logits = new float[logitRows * vocab];
+            }
+            float[] logits = this.logits;
             int threads = pool.size();
             int slice = slice(vocab, threads);
             int rowsCount = logitRows;
             pool.run((vocab + slice - 1) / slice, (i, worker) -> VectorKernels.matmul(weights.output(), rows, rowsCount, logits,
-                    vocab, 0, i * slice, Math.min(vocab, i * slice + slice), lanes[worker], rowBufs[worker],
+                    vocab, 0, i * slice, Math.min(vocab, i * slice + slice), rowBufs[worker],
                     accs[worker]));
             r = 0;
             for (int ci = 0; ci < chunks.size(); ci++) {

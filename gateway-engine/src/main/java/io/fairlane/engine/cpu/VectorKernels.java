@@ -46,11 +46,6 @@ final class VectorKernels {
     private VectorKernels() {
     }
 
-    /** Scratch a worker needs for {@link #matmul}: one vector's lanes. */
-    static float[] laneScratch() {
-        return new float[L];
-    }
-
     static FloatVector bf16(MemorySegment seg, long elementIndex) {
         ShortVector s = ShortVector.fromMemorySegment(S, seg, elementIndex * 2, LE);
         IntVector i = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
@@ -91,7 +86,7 @@ final class VectorKernels {
      * {@code reduceLanes}, whose order is unspecified, this is the same computation in the interpreter and in
      * compiled code, and it costs a few shuffles instead of a trip through memory.
      */
-    private static float sumLanes(FloatVector acc, float[] lanes) {
+    static float sumLanes(FloatVector acc) {
         FloatVector v = acc;
         for (jdk.incubator.vector.VectorShuffle<Float> fold : FOLDS) {
             v = v.add(v.rearrange(fold));
@@ -109,12 +104,11 @@ final class VectorKernels {
      *
      * @param x      {@code [tokens, w.cols]} activations
      * @param out    {@code [tokens, outStride]}
-     * @param lanes  the calling worker's {@link #laneScratch()}
      * @param rowBuf the calling worker's {@link #rowScratch} for this matrix width
      * @param acc    the calling worker's {@link PanelKernels#accScratch()}
      */
     static void matmul(Matrix w, float[] x, int tokens, float[] out, int outStride, int outOffset, int r0, int r1,
-                       float[] lanes, float[] rowBuf, float[] acc) {
+                       float[] rowBuf, float[] acc) {
         if (w.panels != null) {
             PanelKernels.matmul(w.panels, w.rows, w.cols, x, tokens, out, outStride, outOffset, r0, r1, acc);
             return;
@@ -136,25 +130,25 @@ final class VectorKernels {
                         if (widen) {
                             tile2x4(rowBuf, pairs * cols, cols, x, t, out, outStride, outOffset + r + pairs);
                         } else {
-                            tile2x4(w, r + pairs, x, t, out, outStride, outOffset, lanes);
+                            tile2x4(w, r + pairs, x, t, out, outStride, outOffset);
                         }
                     }
                     if (pairs < rb) {
                         for (int tt = t; tt < t + 4; tt++) {
                             out[tt * outStride + outOffset + r + pairs] = widen
                                     ? dot(rowBuf, pairs * cols, x, tt * cols, cols)
-                                    : dot(w, r + pairs, x, tt * cols, lanes);
+                                    : dot(w, r + pairs, x, tt * cols);
                         }
                     }
                 }
                 for (; t < t1; t++) {
                     if (rb == 4 && !widen) {
-                        tile4x1(w, r, x, t, out, t * outStride + outOffset, lanes);
+                        tile4x1(w, r, x, t, out, t * outStride + outOffset);
                     } else {
                         for (int rr = 0; rr < rb; rr++) {
                             out[t * outStride + outOffset + r + rr] = widen
                                     ? dot(rowBuf, rr * cols, x, t * cols, cols)
-                                    : dot(w, r + rr, x, t * cols, lanes);
+                                    : dot(w, r + rr, x, t * cols);
                         }
                     }
                 }
@@ -193,7 +187,7 @@ final class VectorKernels {
         for (int k = 0; k < bound; k += L) {
             acc = FloatVector.fromArray(F, wb, wOff + k).fma(FloatVector.fromArray(F, x, xOff + k), acc);
         }
-        float s = sumLanes(acc, null);
+        float s = sumLanes(acc);
         for (int k = bound; k < cols; k++) {
             s = Math.fma(wb[wOff + k], x[xOff + k], s);
         }
@@ -234,17 +228,17 @@ final class VectorKernels {
             a13 = v1.fma(xv, a13);
         }
         int o = t * outStride + outCol;
-        out[o] = tailHeap(wb, wOff, x, x0, bound, cols, sumLanes(a00, null));
-        out[o + 1] = tailHeap(wb, w1, x, x0, bound, cols, sumLanes(a10, null));
+        out[o] = tailHeap(wb, wOff, x, x0, bound, cols, sumLanes(a00));
+        out[o + 1] = tailHeap(wb, w1, x, x0, bound, cols, sumLanes(a10));
         o += outStride;
-        out[o] = tailHeap(wb, wOff, x, x1, bound, cols, sumLanes(a01, null));
-        out[o + 1] = tailHeap(wb, w1, x, x1, bound, cols, sumLanes(a11, null));
+        out[o] = tailHeap(wb, wOff, x, x1, bound, cols, sumLanes(a01));
+        out[o + 1] = tailHeap(wb, w1, x, x1, bound, cols, sumLanes(a11));
         o += outStride;
-        out[o] = tailHeap(wb, wOff, x, x2, bound, cols, sumLanes(a02, null));
-        out[o + 1] = tailHeap(wb, w1, x, x2, bound, cols, sumLanes(a12, null));
+        out[o] = tailHeap(wb, wOff, x, x2, bound, cols, sumLanes(a02));
+        out[o + 1] = tailHeap(wb, w1, x, x2, bound, cols, sumLanes(a12));
         o += outStride;
-        out[o] = tailHeap(wb, wOff, x, x3, bound, cols, sumLanes(a03, null));
-        out[o + 1] = tailHeap(wb, w1, x, x3, bound, cols, sumLanes(a13, null));
+        out[o] = tailHeap(wb, wOff, x, x3, bound, cols, sumLanes(a03));
+        out[o + 1] = tailHeap(wb, w1, x, x3, bound, cols, sumLanes(a13));
     }
 
     private static float tailHeap(float[] wb, int wOff, float[] x, int xo, int bound, int cols, float s) {
@@ -255,7 +249,7 @@ final class VectorKernels {
     }
 
     /** One row against one token. */
-    static float dot(Matrix w, int row, float[] x, int xOff, float[] lanes) {
+    static float dot(Matrix w, int row, float[] x, int xOff) {
         int cols = w.cols;
         int bound = F.loopBound(cols);
         long base = (long) row * cols;
@@ -270,7 +264,7 @@ final class VectorKernels {
                 acc = f32(seg, base + k).fma(FloatVector.fromArray(F, x, xOff + k), acc);
             }
         }
-        float s = sumLanes(acc, lanes);
+        float s = sumLanes(acc);
         for (int k = bound; k < cols; k++) {
             float wk = w.bf16 ? bf16Scalar(seg, base + k) : f32Scalar(seg, base + k);
             s = Math.fma(wk, x[xOff + k], s);
@@ -279,7 +273,7 @@ final class VectorKernels {
     }
 
     /** Rows r..r+3 against token t: the decode tile. */
-    private static void tile4x1(Matrix w, int r, float[] x, int t, float[] out, int outBase, float[] lanes) {
+    private static void tile4x1(Matrix w, int r, float[] x, int t, float[] out, int outBase) {
         int cols = w.cols;
         int bound = F.loopBound(cols);
         MemorySegment seg = w.data;
@@ -309,15 +303,14 @@ final class VectorKernels {
                 a3 = f32(seg, b3 + k).fma(xv, a3);
             }
         }
-        out[outBase + r] = tail(w, b0, x, xo, bound, sumLanes(a0, lanes));
-        out[outBase + r + 1] = tail(w, b1, x, xo, bound, sumLanes(a1, lanes));
-        out[outBase + r + 2] = tail(w, b2, x, xo, bound, sumLanes(a2, lanes));
-        out[outBase + r + 3] = tail(w, b3, x, xo, bound, sumLanes(a3, lanes));
+        out[outBase + r] = tail(w, b0, x, xo, bound, sumLanes(a0));
+        out[outBase + r + 1] = tail(w, b1, x, xo, bound, sumLanes(a1));
+        out[outBase + r + 2] = tail(w, b2, x, xo, bound, sumLanes(a2));
+        out[outBase + r + 3] = tail(w, b3, x, xo, bound, sumLanes(a3));
     }
 
     /** Rows r, r+1 against tokens t..t+3: the batched tile, each weight vector used four times. */
-    private static void tile2x4(Matrix w, int r, float[] x, int t, float[] out, int outStride, int outOffset,
-                                float[] lanes) {
+    private static void tile2x4(Matrix w, int r, float[] x, int t, float[] out, int outStride, int outOffset) {
         int cols = w.cols;
         int bound = F.loopBound(cols);
         MemorySegment seg = w.data;
@@ -371,17 +364,17 @@ final class VectorKernels {
             }
         }
         int o = t * outStride + outOffset + r;
-        out[o] = tail(w, b0, x, x0, bound, sumLanes(a00, lanes));
-        out[o + 1] = tail(w, b1, x, x0, bound, sumLanes(a10, lanes));
+        out[o] = tail(w, b0, x, x0, bound, sumLanes(a00));
+        out[o + 1] = tail(w, b1, x, x0, bound, sumLanes(a10));
         o += outStride;
-        out[o] = tail(w, b0, x, x1, bound, sumLanes(a01, lanes));
-        out[o + 1] = tail(w, b1, x, x1, bound, sumLanes(a11, lanes));
+        out[o] = tail(w, b0, x, x1, bound, sumLanes(a01));
+        out[o + 1] = tail(w, b1, x, x1, bound, sumLanes(a11));
         o += outStride;
-        out[o] = tail(w, b0, x, x2, bound, sumLanes(a02, lanes));
-        out[o + 1] = tail(w, b1, x, x2, bound, sumLanes(a12, lanes));
+        out[o] = tail(w, b0, x, x2, bound, sumLanes(a02));
+        out[o + 1] = tail(w, b1, x, x2, bound, sumLanes(a12));
         o += outStride;
-        out[o] = tail(w, b0, x, x3, bound, sumLanes(a03, lanes));
-        out[o + 1] = tail(w, b1, x, x3, bound, sumLanes(a13, lanes));
+        out[o] = tail(w, b0, x, x3, bound, sumLanes(a03));
+        out[o + 1] = tail(w, b1, x, x3, bound, sumLanes(a13));
     }
 
     private static float tail(Matrix w, long base, float[] x, int xo, int bound, float s) {
@@ -390,33 +383,6 @@ final class VectorKernels {
             s = Math.fma(wk, x[xo + k], s);
         }
         return s;
-    }
-
-    /** {@code dot(a[aOff, aOff + n), kv[kvOff, kvOff + n))} with the KV store's f32 elements. */
-    static float dotKv(float[] a, int aOff, MemorySegment kv, long kvOff, int n, float[] lanes) {
-        int bound = F.loopBound(n);
-        FloatVector acc = FloatVector.zero(F);
-        for (int k = 0; k < bound; k += L) {
-            acc = FloatVector.fromArray(F, a, aOff + k).fma(f32(kv, kvOff + k), acc);
-        }
-        float s = sumLanes(acc, lanes);
-        for (int k = bound; k < n; k++) {
-            s = Math.fma(a[aOff + k], f32Scalar(kv, kvOff + k), s);
-        }
-        return s;
-    }
-
-    /** {@code out[outOff + i] += p * kv[kvOff + i]} for i in [0, n). */
-    static void axpyKv(float p, MemorySegment kv, long kvOff, float[] out, int outOff, int n) {
-        int bound = F.loopBound(n);
-        FloatVector pv = FloatVector.broadcast(F, p);
-        for (int k = 0; k < bound; k += L) {
-            FloatVector o = FloatVector.fromArray(F, out, outOff + k);
-            f32(kv, kvOff + k).fma(pv, o).intoArray(out, outOff + k);
-        }
-        for (int k = bound; k < n; k++) {
-            out[outOff + k] = Math.fma(f32Scalar(kv, kvOff + k), p, out[outOff + k]);
-        }
     }
 
     /** Copies {@code src[srcOff, srcOff + n)} into the KV store at element {@code kvOff}. */

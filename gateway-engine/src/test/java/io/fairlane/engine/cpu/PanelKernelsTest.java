@@ -60,8 +60,7 @@ class PanelKernelsTest {
 
     private static float[] matmul(Matrix w, float[] x, int tokens, int r0, int r1) {
         float[] out = new float[tokens * ROWS];
-        VectorKernels.matmul(w, x, tokens, out, ROWS, 0, r0, r1, VectorKernels.laneScratch(),
-                VectorKernels.rowScratch(COLS), PanelKernels.accScratch());
+        VectorKernels.matmul(w, x, tokens, out, ROWS, 0, r0, r1, VectorKernels.rowScratch(COLS), PanelKernels.accScratch());
         return out;
     }
 
@@ -80,7 +79,7 @@ class PanelKernelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 11, 16, 70})
+    @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 24, 25, 70})
     void matmul_panels_equalsTheInOrderFmaChainBitForBit(int tokens) {
         float[] x = activations(tokens, tokens);
         float[] out = matmul(panels, x, tokens, 0, ROWS);
@@ -91,6 +90,23 @@ class PanelKernelsTest {
             }
         }
         assertThat(out).containsExactly(want);
+    }
+
+    /** Every width, whatever {@link PanelKernels#MAX_TILE} this machine's registers allow the matmul to use. */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
+    void tile_eachWidth_equalsTheInOrderFmaChainBitForBit(int tokens) {
+        float[] x = activations(tokens + 1, 100 + tokens);
+        int panel = 2;
+        float[] acc = PanelKernels.accScratch();
+        // Tokens 1 .. tokens of x, so the activation offset is exercised too.
+        PanelTiles.tile(tokens, panels.panels, (long) panel * COLS * PanelKernels.P * 2, x, COLS, COLS, acc, 0);
+        for (int t = 0; t < tokens; t++) {
+            for (int j = 0; j < PanelKernels.P; j++) {
+                assertThat(acc[t * PanelKernels.P + j]).as("token %d row %d", t, j)
+                        .isEqualTo(expected(x, t + 1, panel * PanelKernels.P + j));
+            }
+        }
     }
 
     @Test

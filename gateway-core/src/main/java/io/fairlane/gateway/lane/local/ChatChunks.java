@@ -65,6 +65,13 @@ final class ChatChunks {
         return delta;
     }
 
+    /** A delta of a thinking model's reasoning, apart from its answer's {@code content}. */
+    static ObjectNode reasoningDelta(String text) {
+        ObjectNode delta = Json.MAPPER.createObjectNode();
+        delta.put("reasoning_content", text);
+        return delta;
+    }
+
     /** The first delta of tool call {@code callIndex}: its id, type, name and empty arguments. */
     static ObjectNode callStart(int callIndex, String callId, String name) {
         ObjectNode delta = Json.MAPPER.createObjectNode();
@@ -99,8 +106,8 @@ final class ChatChunks {
     }
 
     /** One choice of the complete {@code chat.completion}, appended to {@code choices}. */
-    static void completeChoice(ArrayNode choices, int index, String content, List<ToolCallParser.Call> calls,
-                               ArrayNode logprobs, String finishReason) {
+    static void completeChoice(ArrayNode choices, int index, String content, String reasoning,
+                               List<ToolCallParser.Call> calls, ArrayNode logprobs, String finishReason) {
         ObjectNode choice = choices.addObject();
         choice.put("index", index);
         ObjectNode message = choice.putObject("message");
@@ -111,6 +118,9 @@ final class ChatChunks {
             message.put("content", content);
         }
         message.putNull("refusal");
+        if (!reasoning.isEmpty()) {
+            message.put("reasoning_content", reasoning);
+        }
         if (!calls.isEmpty()) {
             ArrayNode out = message.putArray("tool_calls");
             for (ToolCallParser.Call call : calls) {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A chat request as the model's chat template sees it: messages and tools as plain maps. Work proportional to
@@ -18,11 +19,22 @@ import java.util.Map;
  */
 final class ChatPrompts {
 
+    /** The template variable that switches a thinking model's thinking on or off (Qwen3's name for it). */
+    static final String ENABLE_THINKING = "enable_thinking";
+
     private ChatPrompts() {
     }
 
     /** The engine's prompt for {@code request}; {@link Refusals#chat} has already refused what it cannot hold. */
     static Prompt.Chat of(ChatCompletionRequest request) {
+        return of(request, Optional.empty());
+    }
+
+    /**
+     * The engine's prompt for {@code request}, whose {@code reasoning_effort} (or, when it names none, the model's
+     * configured {@code defaultEffort}) becomes the chat template's {@code enable_thinking} switch.
+     */
+    static Prompt.Chat of(ChatCompletionRequest request, Optional<String> defaultEffort) {
         List<Map<String, Object>> messages = new ArrayList<>(request.messages().size());
         for (ChatMessage m : request.messages()) {
             messages.add(templateMessage(m));
@@ -33,7 +45,33 @@ final class ChatPrompts {
                 tools.add(asMap(t.raw()));
             }
         }
-        return new Prompt.Chat(messages, tools, true, request.templateArguments());
+        return new Prompt.Chat(messages, tools, true, templateArguments(request, defaultEffort));
+    }
+
+    /**
+     * The template's variables: the client's {@code chat_template_kwargs}, plus {@code enable_thinking} (the
+     * switch of Qwen3's template and others like it) from the reasoning effort asked for, unless the client set it
+     * itself. Efforts {@code none} and {@code minimal} switch thinking off; any other switches it on; no effort at
+     * all leaves the template's own default.
+     */
+    static Map<String, Object> templateArguments(ChatCompletionRequest request, Optional<String> defaultEffort) {
+        Map<String, Object> args = request.templateArguments();
+        if (args.containsKey(ENABLE_THINKING)) {
+            return args;
+        }
+        JsonNode asked = request.raw().get("reasoning_effort");
+        Optional<String> effort = asked != null && asked.isTextual() ? Optional.of(asked.textValue()) : defaultEffort;
+        if (effort.isEmpty()) {
+            return args;
+        }
+        Map<String, Object> out = new LinkedHashMap<>(args);
+        out.put(ENABLE_THINKING, thinks(effort.get()));
+        return out;
+    }
+
+    /** Whether a reasoning effort asks for thinking at all. */
+    static boolean thinks(String effort) {
+        return !"none".equals(effort) && !"minimal".equals(effort);
     }
 
     /**

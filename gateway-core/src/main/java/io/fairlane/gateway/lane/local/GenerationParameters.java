@@ -51,18 +51,23 @@ final class GenerationParameters {
      * The shape the engine must constrain the output to, or null for free text. A forced tool call
      * ({@code tool_choice: "required"} or a named function) becomes one call of a declared function (the named
      * one, or for "required" one of those allowed, chosen by the model under the constraint) whose arguments
-     * are a JSON object; {@code response_format: json_object} a JSON object. Both are JSON syntax, not JSON
-     * Schema: a tool's {@code parameters} schema is not enforced, and {@code json_schema} is refused.
+     * are a JSON object, validating against its {@code parameters} when the tool is {@code strict}
+     * ({@link StructuredOutputs}); {@code response_format: json_schema} a value of that schema;
+     * {@code response_format: json_object} a JSON object.
      */
     static OutputConstraint constraint(ChatCompletionRequest request) {
         String choice = request.toolChoice();
         OutputConstraint constraint = null;
         if (choice != null && choice.startsWith("function:")) {
-            constraint = OutputConstraint.toolCall(List.of(choice.substring("function:".length())));
+            List<String> names = List.of(choice.substring("function:".length()));
+            constraint = OutputConstraint.toolCall(names, StructuredOutputs.strictParameters(request, names));
         } else if ("required".equals(choice)) {
-            constraint = OutputConstraint.toolCall(requiredNames(request));
+            List<String> names = requiredNames(request);
+            constraint = OutputConstraint.toolCall(names, StructuredOutputs.strictParameters(request, names));
         } else if ("json_object".equals(request.responseFormat())) {
             constraint = OutputConstraint.jsonObject();
+        } else if ("json_schema".equals(request.responseFormat())) {
+            constraint = StructuredOutputs.responseFormat(request);
         }
         if (constraint != null && request.sampling().ignoreEos()) {
             throw ApiException.unsupported("ignore_eos", "cannot be combined with a forced tool call or a JSON "

@@ -17,7 +17,7 @@ import java.util.List;
 
 /**
  * One chat completion on the local engine: turns its token events into OpenAI's chunk stream (role first,
- * tool calls as proper deltas, a final {@code delta: {}} with {@code finish_reason} per choice, usage only when
+ * a thinking model's reasoning as {@code reasoning_content} apart from its answer, tool calls as proper deltas, a final {@code delta: {}} with {@code finish_reason} per choice, usage only when
  * asked, {@code [DONE]}) or, unstreamed, into one {@code chat.completion} object ({@link ChatChunks} writes
  * the shapes, {@link LocalOutput} sends them). A forced tool call (the engine constrained the output to one
  * call) is read by {@link ForcedToolCall} and streamed as the call's deltas, its arguments as they are generated;
@@ -43,7 +43,10 @@ final class LocalChatRun {
         /** For a forced tool call (output constrained to one call), instead of the parser. */
         final ForcedToolCall forced;
         final StringBuilder content = new StringBuilder();
+        final StringBuilder reasoning = new StringBuilder();
         final List<ToolCallParser.Call> calls = new ArrayList<>();
+        /** The thinking of a model that thinks, created at its first reasoning token. */
+        ThinkingText thinking;
         final ArrayNode logprobs = Json.MAPPER.createArrayNode();
         String finishReason;
 
@@ -126,6 +129,16 @@ final class LocalChatRun {
         ensureStarted();
         Choice c = choices[t.choice()];
         output.markToken();
+        if (t.reasoning()) {
+            if (c.thinking == null) {
+                c.thinking = new ThinkingText();
+            }
+            reasoning(t.choice(), c.thinking.feed(t.text()));
+            return;
+        }
+        if (c.thinking != null) {
+            reasoning(t.choice(), c.thinking.finish());
+        }
         ObjectNode logprob = t.logprob() == null ? null : Logprobs.chatEntry(t.logprob(), sampling.topLogprobs());
         if (c.forced != null) {
             List<ForcedToolCall.Event> events = c.forced.feed(t.text());
@@ -149,6 +162,22 @@ final class LocalChatRun {
             return;
         }
         emit(t.choice(), pieces, logprob);
+    }
+
+    /**
+     * The model's thinking, apart from its answer: {@code reasoning_content} deltas on a stream, the message's
+     * {@code reasoning_content} otherwise. It never reaches the answer's content, the tool-call parser or a forced
+     * call's reader (the engine's constraints, too, apply only after it).
+     */
+    private void reasoning(int index, String text) {
+        if (text.isEmpty()) {
+            return;
+        }
+        if (request.stream()) {
+            output.send(chunks.chunk(index, ChatChunks.reasoningDelta(text), null, null));
+        } else {
+            choices[index].reasoning.append(text);
+        }
     }
 
     private static void collect(Choice c, List<ToolCallParser.Piece> pieces) {
@@ -208,6 +237,9 @@ final class LocalChatRun {
     private void choiceFinished(TokenEvent.ChoiceFinished f) {
         ensureStarted();
         Choice c = choices[f.choice()];
+        if (c.thinking != null) {
+            reasoning(f.choice(), c.thinking.finish());
+        }
         if (c.forced != null) {
             if (c.forced.started()) {
                 c.calls.add(c.forced.call());
@@ -239,7 +271,7 @@ final class LocalChatRun {
             ArrayNode arr = body.putArray("choices");
             for (int i = 0; i < choices.length; i++) {
                 Choice c = choices[i];
-                ChatChunks.completeChoice(arr, i, c.content.toString(), c.calls,
+                ChatChunks.completeChoice(arr, i, c.content.toString(), c.reasoning.toString(), c.calls,
                         sampling.logprobs() ? c.logprobs : null, c.finishReason);
             }
             return body;

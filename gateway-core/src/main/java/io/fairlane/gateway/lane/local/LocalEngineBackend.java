@@ -44,7 +44,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * hashes the prompt's KV blocks) in the {@link PreparationPool}, or inline for small requests; then, back on the
  * loop, a {@link LocalChatRun} or {@link LocalCompletionRun} turns the engine's token events into OpenAI's JSON or
  * chunk stream. Admission happens in the engine: its waiting queue is the lane's tenant scheduler. Forced tool
- * calls and {@code response_format: json_object} are honoured by constrained decoding ({@link OutputConstraint}).
+ * calls, {@code response_format: json_object} and JSON-Schema structured outputs ({@link StructuredOutputs}) are
+ * honoured by constrained decoding ({@link OutputConstraint}).
  *
  * <p>Thread-safe: the engine is; each run is confined to its client's event loop.
  */
@@ -99,14 +100,22 @@ public final class LocalEngineBackend implements Backend {
         OutputConstraint constraint = GenerationParameters.constraint(request);
         EngineEventGate gate = new EngineEventGate(mailbox(exchange));
         String requestId = exchange.requestId();
-        pool.run(exchange, inline(exchange), new PreparationPool.Job<ChatSubmission>() {
+        // A schema may take milliseconds to compile the first time: never on the event loop.
+        boolean inline = inline(exchange) && !hasSchemas(request, constraint);
+        pool.run(exchange, inline, new PreparationPool.Job<ChatSubmission>() {
             @Override
             public ChatSubmission run() {
-                PreparedPrompt prompt = prepare(ChatPrompts.of(request));
+                StructuredOutputs.checkUnforcedStrictTools(request, constraint);
+                PreparedPrompt prompt = prepare(ChatPrompts.of(request, config.reasoningEffort()));
                 SamplingParams sampling = GenerationParameters.sampling(request.sampling(), request.logprobs(),
                         request.topLogprobs(), prompt, engine.model(), "messages").withConstraint(constraint);
-                GenerationStream stream = submit(new GenerationRequest(requestId, context.tenant().id(),
-                        context.tier(), context.tenant().cacheSalt(), prompt, sampling, request.n()), gate.sink(0));
+                GenerationStream stream;
+                try {
+                    stream = engine.submit(new GenerationRequest(requestId, context.tenant().id(), context.tier(),
+                            context.tenant().cacheSalt(), prompt, sampling, request.n()), gate.sink(0));
+                } catch (EngineException e) {
+                    throw StructuredOutputs.refusal(e, request);
+                }
                 return new ChatSubmission(prompt, sampling, stream);
             }
 
@@ -256,6 +265,12 @@ public final class LocalEngineBackend implements Backend {
         } catch (Exception e) {
             exchange.fail(e);
         }
+    }
+
+    /** Whether the request carries JSON Schemas for the engine to compile (an output schema, strict tools). */
+    private static boolean hasSchemas(ChatCompletionRequest request, OutputConstraint constraint) {
+        return constraint instanceof OutputConstraint.JsonSchema
+                || request.tools().stream().anyMatch(StructuredOutputs::strict);
     }
 
     /** Whether the request is small enough to prepare on the event loop (see the pool's threshold). */

@@ -77,7 +77,7 @@ final class LocalOutput {
 
     /** The engine's usage as the gateway accounts it. */
     static TokenUsage usageOf(Usage u) {
-        return new TokenUsage(u.promptTokens(), u.cachedTokens(), u.completionTokens());
+        return new TokenUsage(u.promptTokens(), u.cachedTokens(), u.completionTokens(), u.reasoningTokens());
     }
 
     /**

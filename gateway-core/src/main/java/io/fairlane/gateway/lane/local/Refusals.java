@@ -17,11 +17,6 @@ final class Refusals {
     }
 
     static void chat(ChatCompletionRequest request, String modelId) {
-        if ("json_schema".equals(request.responseFormat())) {
-            throw ApiException.unsupported("response_format", "'json_schema' is not supported by local models: their"
-                    + " constrained decoding enforces JSON syntax, not a schema. Use 'json_object' (and validate the"
-                    + " result) or an upstream model.");
-        }
         JsonNode raw = request.raw();
         if (raw.hasNonNull("audio") || raw.path("modalities").toString().contains("audio")) {
             throw ApiException.unsupported("audio", "output is not supported by local models.");

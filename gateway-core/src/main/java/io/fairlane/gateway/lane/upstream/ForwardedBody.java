@@ -50,11 +50,20 @@ final class ForwardedBody {
         this.clientModel = tree.path("model").asText();
         this.path = path;
         this.stream = stream;
-        if (stream && !tree.path("stream_options").path("include_usage").asBoolean(false)) {
+        // The client's bytes go upstream only to the endpoint they were sent to (a /v1/responses request served
+        // as a chat completion sends the chat request built for it).
+        changed = !exchange.path().endsWith(path);
+        boolean chatStream = !path.equals(UpstreamCall.Kind.RESPONSES.path); // the Responses API has no include_usage
+        if (stream && chatStream && !tree.path("stream_options").path("include_usage").asBoolean(false)) {
             ObjectNode so = tree.get("stream_options") instanceof ObjectNode o ? o : tree.putObject("stream_options");
             so.put("include_usage", true);
             changed = true;
         }
+    }
+
+    /** Marks the tree as changed from what the client sent, so that it is serialised rather than the client's bytes. */
+    void rewritten() {
+        changed = true;
     }
 
     /**

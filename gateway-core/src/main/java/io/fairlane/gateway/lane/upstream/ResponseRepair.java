@@ -42,28 +42,55 @@ final class ResponseRepair {
      * @param choices     whether the answer has choices to repair (not for embeddings)
      */
     static Repaired of(ByteBuf buffered, String tier, boolean choices, ByteBufAllocator alloc) {
+        return of(buffered, tier, choices, null, alloc);
+    }
+
+    /**
+     * The repaired answer, or null when it is not a JSON object.
+     *
+     * @param clientModel the name {@code model} must say, or null to leave the upstream's
+     */
+    static Repaired of(ByteBuf buffered, String tier, boolean choices, String clientModel, ByteBufAllocator alloc) {
         if (!buffered.isReadable()) {
             return null;
         }
-        ResponseScan scan = ResponseScan.of(new ByteBufInputStream(buffered.duplicate()), tier);
+        ResponseScan scan = ResponseScan.of(new ByteBufInputStream(buffered.duplicate()), tier, clientModel);
         if (scan != null) {
             TokenUsage usage = scan.hasUsage()
                     ? new TokenUsage(scan.promptTokens(), scan.cachedTokens(), scan.completionTokens())
                     : TokenUsage.NONE;
             ByteBuf original = buffered.retainedDuplicate();
+            if (scan.modelStart() >= 0) {
+                original = replace(original, (int) scan.modelStart(), (int) scan.modelEnd(), clientModel, alloc);
+            }
             return new Repaired(scan.spliceTier() ? spliceTier(original, tier, true, alloc) : original, usage,
                     scan.carriedOutput());
         }
         if (!(UpstreamErrors.parse(buffered) instanceof ObjectNode response)) {
             return null;
         }
-        return repairTree(response, buffered, tier, choices, alloc);
+        if (clientModel != null && response.has("model") && !clientModel.equals(response.path("model").asText())) {
+            response.put("model", clientModel);
+            return repairTree(response, buffered, tier, choices, true, alloc);
+        }
+        return repairTree(response, buffered, tier, choices, false, alloc);
+    }
+
+    /** {@code original} with bytes [start, end) after its reader index replaced by {@code value} as a JSON string. */
+    private static ByteBuf replace(ByteBuf original, int start, int end, String value, ByteBufAllocator alloc) {
+        int base = original.readerIndex();
+        ByteBuf head = original.retainedSlice(base, start);
+        ByteBuf middle = alloc.buffer(value.length() + 8);
+        middle.writeCharSequence(Json.toString(value), StandardCharsets.UTF_8);
+        ByteBuf tail = original.retainedSlice(base + end, original.writerIndex() - base - end);
+        original.release();
+        return alloc.compositeBuffer(3).addComponents(true, head, middle, tail);
     }
 
     /** The tree path, for an answer {@link ResponseScan} declined. */
     private static Repaired repairTree(ObjectNode response, ByteBuf buffered, String tier, boolean choices,
-                                       ByteBufAllocator alloc) {
-        boolean changed = false;
+                                       boolean renamed, ByteBufAllocator alloc) {
+        boolean changed = renamed;
         TokenUsage usage = TokenUsage.NONE;
         if (response.get("usage") instanceof ObjectNode u) {
             changed = Usages.normalise(u, choices);

@@ -2,7 +2,6 @@ package io.fairlane.gateway.lane.upstream;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.fairlane.gateway.http.Json;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -18,9 +17,17 @@ import java.io.InputStream;
  * @param spliceTier     whether {@code service_tier} is missing and must be added
  * @param carriedOutput  whether some choice holds text content
  * @param hasUsage       whether a usage object was read (the counts are 0 otherwise)
+ * @param modelStart     where the {@code model} value to replace starts (its opening quote), or -1 when the answer
+ *                       already names the model the client asked for (or no rename was asked)
+ * @param modelEnd       where that value ends (after its closing quote)
  */
 public record ResponseScan(boolean spliceTier, boolean carriedOutput, boolean hasUsage, int promptTokens,
-                           int completionTokens, int cachedTokens) {
+                           int completionTokens, int cachedTokens, long modelStart, long modelEnd) {
+
+    public ResponseScan(boolean spliceTier, boolean carriedOutput, boolean hasUsage, int promptTokens,
+                        int completionTokens, int cachedTokens) {
+        this(spliceTier, carriedOutput, hasUsage, promptTokens, completionTokens, cachedTokens, -1, -1);
+    }
 
     /** The counts OpenAI's usage detail objects hold, which must not be null or fractional. */
     private static final java.util.Set<String> DETAIL_COUNTS = java.util.Set.of("cached_tokens", "audio_tokens",
@@ -33,14 +40,24 @@ public record ResponseScan(boolean spliceTier, boolean carriedOutput, boolean ha
      * @param tier the tier to echo, or null for an answer that carries none (embeddings)
      */
     public static ResponseScan of(InputStream body, String tier) {
-        try (JsonParser p = Json.MAPPER.getFactory().createParser(body)) {
-            return scan(p, tier);
+        return of(body, tier, null);
+    }
+
+    /**
+     * Scans {@code body}; null when it needs the tree path.
+     *
+     * @param tier        the tier to echo, or null for an answer that carries none (embeddings)
+     * @param clientModel the name {@code model} must say, or null to leave the upstream's
+     */
+    public static ResponseScan of(InputStream body, String tier, String clientModel) {
+        try (JsonParser p = UpstreamJson.MAPPER.getFactory().createParser(body)) {
+            return scan(p, tier, clientModel);
         } catch (IOException | RuntimeException e) {
             return null;
         }
     }
 
-    private static ResponseScan scan(JsonParser p, String tier) throws IOException {
+    private static ResponseScan scan(JsonParser p, String tier, String clientModel) throws IOException {
         if (p.nextToken() != JsonToken.START_OBJECT) {
             return null;
         }
@@ -50,12 +67,33 @@ public record ResponseScan(boolean spliceTier, boolean carriedOutput, boolean ha
         boolean sawChoices = false;
         boolean output = false;
         int fields = 0;
+        long modelStart = -1;
+        long modelEnd = -1;
+        boolean sawModel = false;
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             fields++;
             String name = p.currentName();
             JsonToken value = p.nextToken();
             switch (name) {
+                case "model" -> {
+                    if (clientModel == null) {
+                        p.skipChildren();
+                        continue;
+                    }
+                    if (sawModel || value != JsonToken.VALUE_STRING) {
+                        return null;
+                    }
+                    sawModel = true;
+                    long start = p.currentTokenLocation().getByteOffset();
+                    if (!clientModel.equals(p.getText())) {
+                        modelStart = start;
+                        modelEnd = p.currentLocation().getByteOffset();
+                        if (modelStart < 0 || modelEnd <= modelStart) {
+                            return null;
+                        }
+                    }
+                }
                 case "usage" -> {
                     if (usage != null || value != JsonToken.START_OBJECT) {
                         return null;
@@ -105,8 +143,8 @@ public record ResponseScan(boolean spliceTier, boolean carriedOutput, boolean ha
         if (splice && fields == 0) {
             return null; // nothing to put a comma before; the tree path writes it
         }
-        return usage == null ? new ResponseScan(splice, output, false, 0, 0, 0)
-                : new ResponseScan(splice, output, true, usage[0], usage[1], usage[2]);
+        return usage == null ? new ResponseScan(splice, output, false, 0, 0, 0, modelStart, modelEnd)
+                : new ResponseScan(splice, output, true, usage[0], usage[1], usage[2], modelStart, modelEnd);
     }
 
     /** A choice, its start token read: -1 to decline, 1 if it holds text content, 0 otherwise. */

@@ -12,6 +12,7 @@ import io.fairlane.gateway.openai.Usages;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -28,18 +29,23 @@ import java.util.Set;
  *   <li>usage counts are integers, never null, with {@code cached_tokens} and {@code reasoning_tokens};</li>
  *   <li>the usage chunk reaches the client only if it asked for it ({@code include_usage}); the gateway
  *       always asks upstream, to meter tokens, and strips what the client did not ask for;</li>
- *   <li>{@code service_tier} says the tier the gateway scheduled the request in.</li>
+ *   <li>{@code service_tier} says the tier the gateway scheduled the request in;</li>
+ *   <li>{@code model} says the name the client asked for, when the target knows the model by another name.</li>
  * </ul>
- * Records usage and whether a chunk carried output (for TTFT and inter-token latency).
+ * Records usage, whether a chunk carried output (for TTFT and inter-token latency), how much output the stream
+ * carried (chunks and characters of text, which bound what an upstream may send), which choices finished (a stream
+ * that ends before they did was cut short), and the finish reason and tool names of the first choice (what a
+ * shadow comparison looks at).
  *
  * <p>Two ways in. {@link #passThrough} is the fast path for the common chunk (text deltas, a role, a
  * finish, a complete usage report): one pass of Jackson's token stream over the upstream's bytes, no tree,
- * no string made, and the bytes go out as they came, with {@code service_tier} spliced in after the opening
- * brace when the upstream left it out. The usage counts are read from that same pass, and a usage chunk the
- * client did not ask for is dropped there. Whatever might need a repair (tool calls, an incomplete usage
- * the client will see, an error, a tier to overwrite, a {@code finish_reason} after tool calls, anything
- * unexpected) makes it decline, and the caller parses the chunk into a tree for {@link #normalize}, the
- * full path. Both keep the same state, so a stream may mix them freely.
+ * no string made and nothing allocated, and the bytes go out as they came, with {@code service_tier} spliced
+ * in after the opening brace when the upstream left it out and {@code model} replaced when the client asked
+ * for another name. The usage counts are read in that same pass, and a usage chunk the client did not ask
+ * for is dropped there. Whatever might need a repair (tool calls, an incomplete usage the client will see,
+ * an error, a tier to overwrite, a {@code finish_reason} after tool calls, anything unexpected) makes it
+ * decline, and the caller parses the chunk into a tree for {@link #normalize}, the full path. Both keep the
+ * same state, so a stream may mix them freely.
  *
  * <p>Confined to one event loop.
  */
@@ -50,6 +56,10 @@ public final class StreamNormalizer {
 
     private final boolean clientWantsUsage;
     private final String serviceTier;
+    /** The model name the client asked for, when chunks must say it instead of the upstream's; else null. */
+    private final String clientModel;
+    /** {@code "<clientModel>"}, JSON-quoted, for the fast path's replacement. */
+    private final byte[] quotedModel;
     /** {@code "service_tier":"<tier>",}: what the fast path splices into a chat chunk without one. */
     private final byte[] tierField;
     /** (choice, upstream index or call id) → our index, per choice. */
@@ -58,6 +68,12 @@ public final class StreamNormalizer {
     private TokenUsage usage;
     private boolean lastCarriedOutput;
     private int outputChunks;
+    private long outputChars;
+    /** Choices seen, and those that sent a finish_reason. */
+    private final Set<Integer> choicesSeen = new HashSet<>();
+    private final Set<Integer> choicesFinished = new HashSet<>();
+    private String firstFinishReason;
+    private final java.util.List<String> toolNames = new java.util.ArrayList<>();
 
     private static final class ChoiceCalls {
         final Map<Integer, Integer> byUpstreamIndex = new HashMap<>();
@@ -66,8 +82,15 @@ public final class StreamNormalizer {
     }
 
     public StreamNormalizer(boolean clientWantsUsage, String serviceTier) {
+        this(clientWantsUsage, serviceTier, null);
+    }
+
+    /** @param clientModel the name chunks must carry in {@code model}, or null to leave the upstream's */
+    public StreamNormalizer(boolean clientWantsUsage, String serviceTier, String clientModel) {
         this.clientWantsUsage = clientWantsUsage;
         this.serviceTier = serviceTier;
+        this.clientModel = clientModel;
+        this.quotedModel = clientModel == null ? null : Json.toString(clientModel).getBytes(StandardCharsets.UTF_8);
         this.tierField = serviceTier == null ? null
                 : ("\"service_tier\":" + Json.toString(serviceTier) + ",").getBytes(StandardCharsets.UTF_8);
     }
@@ -82,10 +105,10 @@ public final class StreamNormalizer {
 
     /**
      * The fast path: if the chunk {@code json[0, length)} (an event's data, as the upstream sent it) needs no
-     * repair but perhaps a missing {@code service_tier}, appends it to {@code out} as {@code data: <json>\n\n}
-     * and returns true, with the same bookkeeping {@link #normalize} does; a usage chunk the client did not ask
-     * for is counted and dropped (true, nothing written). Otherwise returns false having written nothing and
-     * changed nothing; the caller takes the full path.
+     * repair but perhaps a missing {@code service_tier} or another model name, appends it to {@code out} as
+     * {@code data: <json>\n\n} and returns true, with the same bookkeeping {@link #normalize} does; a usage
+     * chunk the client did not ask for is counted and dropped (true, nothing written). Otherwise returns false
+     * having written nothing and changed nothing; the caller takes the full path.
      */
     public boolean passThrough(byte[] json, int length, ByteBuf out) {
         if (!choicesWithCalls.isEmpty()) {
@@ -98,7 +121,11 @@ public final class StreamNormalizer {
             }
         }
         int scan;
-        cutStart = -1;
+        edits = 0;
+        pendingFinished = 0;
+        pendingSeen = 0;
+        pendingOutputChars = 0;
+        pendingFinish = null;
         try (JsonParser p = Json.MAPPER.getFactory().createParser(json, 0, length)) {
             scan = scan(p, json, length);
         } catch (IOException | RuntimeException e) {
@@ -111,30 +138,83 @@ public final class StreamNormalizer {
         if (lastCarriedOutput) {
             outputChunks++;
         }
+        outputChars += pendingOutputChars;
+        for (int i = 0; i < pendingSeen; i++) {
+            choicesSeen.add(pendingSeenIndexes[i]); // a choice already seen adds nothing
+        }
+        for (int i = 0; i < pendingFinished; i++) {
+            choicesFinished.add(pendingFinishedIndexes[i]);
+        }
+        if (firstFinishReason == null && pendingFinish != null) {
+            firstFinishReason = pendingFinish;
+        }
         if ((scan & USAGE) != 0) {
             usage = new TokenUsage(scannedUsage[0], scannedUsage[2], scannedUsage[1]);
             if (!clientWantsUsage) {
                 return true; // a usage-only chunk, counted; the client did not ask for it
             }
         }
-        out.writeBytes(DATA);
-        int from = 0;
         if ((scan & SPLICE_TIER) != 0) {
             int open = 0;
             while (json[open] != '{') {
                 open++;
             }
-            out.writeBytes(json, 0, open + 1);
-            out.writeBytes(tierField);
-            from = open + 1;
+            edit(open + 1, open + 1, TIER);
         }
-        if (cutStart >= 0) {
-            out.writeBytes(json, from, cutStart - from);
-            from = cutEnd;
+        out.writeBytes(DATA);
+        int from = 0;
+        for (int i = 0; i < edits; i++) {
+            out.writeBytes(json, from, editStart[i] - from);
+            if (editKind[i] == TIER) {
+                out.writeBytes(tierField);
+            } else if (editKind[i] == MODEL) {
+                out.writeBytes(quotedModel);
+            }
+            from = editEnd[i];
         }
         out.writeBytes(json, from, length - from);
         out.writeBytes(EVENT_END);
         return true;
+    }
+
+    /**
+     * Byte edits of the fast path, kept in order of position: the range [start, end) replaced by the kind's bytes
+     * (nothing, the tier, the model). At most one of each kind per chunk.
+     */
+    private final int[] editStart = new int[3];
+    private final int[] editEnd = new int[3];
+    private final int[] editKind = new int[3];
+    private int edits;
+    private static final int CUT = 0;
+    private static final int TIER = 1;
+    private static final int MODEL = 2;
+    /** What a chunk read by the fast path adds to the stream's records, committed only when it is sent. */
+    private int[] pendingSeenIndexes = new int[4];
+    private int pendingSeen;
+    private int[] pendingFinishedIndexes = new int[4];
+    private int pendingFinished;
+    private long pendingOutputChars;
+    private String pendingFinish;
+
+    /** {@code indexes} with {@code index} at {@code at}, grown when full (only for a chunk with many choices). */
+    private static int[] add(int[] indexes, int at, int index) {
+        int[] out = at < indexes.length ? indexes : Arrays.copyOf(indexes, indexes.length * 2);
+        out[at] = index;
+        return out;
+    }
+
+    /** Adds an edit in order: by start, and an insertion (the tier) before a cut that starts at the same place. */
+    private void edit(int start, int end, int kind) {
+        int i = edits++;
+        while (i > 0 && (editStart[i - 1] > start || editStart[i - 1] == start && editEnd[i - 1] > end)) {
+            editStart[i] = editStart[i - 1];
+            editEnd[i] = editEnd[i - 1];
+            editKind[i] = editKind[i - 1];
+            i--;
+        }
+        editStart[i] = start;
+        editEnd[i] = end;
+        editKind[i] = kind;
     }
 
     /**
@@ -147,16 +227,14 @@ public final class StreamNormalizer {
             after++;
         }
         if (after < length && json[after] == ',') {
-            cutStart = start;
-            cutEnd = after + 1;
+            edit(start, after + 1, CUT);
             return;
         }
         int before = start - 1;
         while (before > 0 && isSpace(json[before])) {
             before--;
         }
-        cutStart = json[before] == ',' ? before : start;
-        cutEnd = end;
+        edit(json[before] == ',' ? before : start, end, CUT);
     }
 
     private static boolean isSpace(byte b) {
@@ -171,10 +249,6 @@ public final class StreamNormalizer {
 
     /** The counts of the usage object the last {@link #scan} read: prompt, completion, cached. */
     private int[] scannedUsage;
-
-    /** Where the fast path cuts {@code "usage":null} out, or -1; see {@link #cutField}. */
-    private int cutStart = -1;
-    private int cutEnd;
 
     /**
      * Reads one chunk's tokens: {@link #DECLINE}, or flags {@link #OUTPUT}, {@link #SPLICE_TIER} and
@@ -191,17 +265,36 @@ public final class StreamNormalizer {
         boolean chatChunk = false;
         boolean tierSent = false;
         boolean output = false;
+        boolean sawUsage = false;
         boolean usageRead = false;
+        boolean sawModel = false;
         int choices = 0;
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
+            if ("model".equals(name) && quotedModel != null) {
+                if (p.nextToken() != JsonToken.VALUE_STRING || sawModel) {
+                    return DECLINE;
+                }
+                sawModel = true;
+                long start = p.currentTokenLocation().getByteOffset();
+                boolean same = textIs(p, clientModel); // reads the string first: only then is its end known
+                long end = p.currentLocation().getByteOffset();
+                if (start < 0 || end <= start) {
+                    return DECLINE;
+                }
+                if (!same) {
+                    edit((int) start, (int) end, MODEL);
+                }
+                continue;
+            }
             if ("usage".equals(name)) {
                 long start = p.currentTokenLocation().getByteOffset();
                 JsonToken value = p.nextToken();
-                if (usageRead || cutStart >= 0) {
+                if (sawUsage) {
                     return DECLINE;
                 }
+                sawUsage = true;
                 if (value == JsonToken.START_OBJECT) {
                     scannedUsage = ResponseScan.usage(p, true, clientWantsUsage);
                     if (scannedUsage == null) {
@@ -283,14 +376,19 @@ public final class StreamNormalizer {
         return true;
     }
 
-    /** One choice, its start token read: {@link #DECLINE}, {@link #OUTPUT} or 0. */
-    private static int scanChoice(JsonParser p, JsonToken start) throws IOException {
+    /**
+     * One choice, its start token read: {@link #DECLINE}, {@link #OUTPUT} or 0; notes its index, finish reason and
+     * output bytes as pending.
+     */
+    private int scanChoice(JsonParser p, JsonToken start) throws IOException {
         if (start != JsonToken.START_OBJECT) {
             return DECLINE;
         }
         boolean deltaObject = false;
         boolean deltaOutput = false;
         boolean textOutput = false;
+        int index = 0;
+        String finish = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken value = p.nextToken();
@@ -303,15 +401,40 @@ public final class StreamNormalizer {
                         case "tool_calls" -> {
                             return DECLINE;
                         }
-                        case "content", "refusal", "reasoning_content" ->
-                                deltaOutput |= v == JsonToken.VALUE_STRING && p.getTextLength() > 0;
+                        case "content", "refusal", "reasoning_content" -> {
+                            if (v == JsonToken.VALUE_STRING && p.getTextLength() > 0) {
+                                deltaOutput = true;
+                                pendingOutputChars += p.getTextLength();
+                            }
+                        }
                         default -> p.skipChildren();
                     }
                 }
             } else if ("text".equals(name)) {
-                textOutput |= value == JsonToken.VALUE_STRING && p.getTextLength() > 0;
+                if (value == JsonToken.VALUE_STRING && p.getTextLength() > 0) {
+                    textOutput = true;
+                    pendingOutputChars += p.getTextLength();
+                }
+            } else if ("index".equals(name)) {
+                if (value != JsonToken.VALUE_NUMBER_INT) {
+                    return DECLINE;
+                }
+                index = p.getIntValue();
+            } else if ("finish_reason".equals(name)) {
+                if (value == JsonToken.VALUE_STRING) {
+                    finish = p.getText();
+                } else if (value != JsonToken.VALUE_NULL) {
+                    return DECLINE;
+                }
             } else {
                 p.skipChildren();
+            }
+        }
+        pendingSeenIndexes = add(pendingSeenIndexes, pendingSeen++, index);
+        if (finish != null) {
+            pendingFinishedIndexes = add(pendingFinishedIndexes, pendingFinished++, index);
+            if (index == 0 && pendingFinish == null) {
+                pendingFinish = finish;
             }
         }
         return (deltaObject ? deltaOutput : textOutput) ? OUTPUT : 0;
@@ -340,6 +463,9 @@ public final class StreamNormalizer {
                 || "chat.completion.chunk".equals(chunk.path("object").asText()))) {
             chunk.put("service_tier", serviceTier);
         }
+        if (clientModel != null && chunk.has("model")) {
+            chunk.put("model", clientModel);
+        }
         JsonNode choices = chunk.get("choices");
         if (choices instanceof ArrayNode arr) {
             for (JsonNode c : arr) {
@@ -356,10 +482,14 @@ public final class StreamNormalizer {
 
     private void choice(ObjectNode choice) {
         int index = choice.path("index").asInt(0);
+        choicesSeen.add(index);
         JsonNode delta = choice.get("delta");
         if (delta instanceof ObjectNode d) {
-            if (nonEmpty(d.get("content")) || nonEmpty(d.get("refusal")) || nonEmpty(d.get("reasoning_content"))) {
-                lastCarriedOutput = true;
+            for (String field : new String[] {"content", "refusal", "reasoning_content"}) {
+                if (nonEmpty(d.get(field))) {
+                    lastCarriedOutput = true;
+                    outputChars += d.get(field).textValue().length();
+                }
             }
             JsonNode tc = d.get("tool_calls");
             if (tc instanceof ArrayNode arr && !arr.isEmpty()) {
@@ -374,14 +504,21 @@ public final class StreamNormalizer {
             }
         } else if (nonEmpty(choice.get("text"))) {
             lastCarriedOutput = true;
+            outputChars += choice.get("text").textValue().length();
         }
         JsonNode finish = choice.get("finish_reason");
         if (finish != null && "stop".equals(finish.asText()) && choicesWithCalls.contains(index)) {
             choice.put("finish_reason", "tool_calls");
         }
+        if (finish != null && finish.isTextual()) {
+            choicesFinished.add(index);
+            if (index == 0 && firstFinishReason == null) {
+                firstFinishReason = choice.get("finish_reason").asText();
+            }
+        }
     }
 
-    private static void toolCall(ChoiceCalls state, ObjectNode call, int position) {
+    private void toolCall(ChoiceCalls state, ObjectNode call, int position) {
         int upstreamIndex = call.path("index").isIntegralNumber() ? call.get("index").asInt() : position;
         String id = call.path("id").isTextual() && !call.get("id").asText().isEmpty() ? call.get("id").asText() : null;
         Integer ours = state.byUpstreamIndex.get(upstreamIndex);
@@ -396,6 +533,12 @@ public final class StreamNormalizer {
             first = false;
         }
         call.put("index", ours);
+        if (call.get("function") instanceof ObjectNode fn) {
+            outputChars += fn.path("arguments").asText("").length();
+            if (first && fn.path("name").isTextual() && toolNames.size() < 64) {
+                toolNames.add(fn.get("name").asText());
+            }
+        }
         if (first) {
             call.put("id", state.idByOurIndex.get(ours));
             call.put("type", "function");
@@ -426,5 +569,25 @@ public final class StreamNormalizer {
     /** The last usage the upstream reported, or {@link TokenUsage#NONE} when it has not (yet). */
     public TokenUsage usage() {
         return usage == null ? TokenUsage.NONE : usage;
+    }
+
+    /** Characters of output text so far (content, refusals, reasoning, completion text, tool-call arguments). */
+    public long outputChars() {
+        return outputChars;
+    }
+
+    /** Whether some choice was seen and every choice seen sent a {@code finish_reason}. */
+    public boolean allChoicesFinished() {
+        return !choicesSeen.isEmpty() && choicesFinished.containsAll(choicesSeen);
+    }
+
+    /** The first choice's finish reason, or null before it finished. */
+    public String finishReason() {
+        return firstFinishReason;
+    }
+
+    /** The names of the tool calls made so far, in order (at most 64). */
+    public java.util.List<String> toolNames() {
+        return java.util.List.copyOf(toolNames);
     }
 }

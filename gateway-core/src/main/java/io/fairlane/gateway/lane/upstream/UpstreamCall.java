@@ -1,54 +1,62 @@
 package io.fairlane.gateway.lane.upstream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fairlane.gateway.config.RoutingConfig;
 import io.fairlane.gateway.config.UpstreamModelConfig;
 import io.fairlane.gateway.http.ApiError;
 import io.fairlane.gateway.http.ApiException;
 import io.fairlane.gateway.http.Exchange;
 import io.fairlane.gateway.lane.RequestContext;
-import io.fairlane.gateway.metrics.UpstreamMeters;
+import io.fairlane.gateway.lane.routing.Outcome;
+import io.fairlane.gateway.lane.routing.ModelRouter;
 import io.fairlane.gateway.openai.ServiceTiers;
 import io.fairlane.gateway.openai.TokenUsage;
 import io.fairlane.scheduler.ActualCost;
 import io.fairlane.scheduler.Ticket;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.concurrent.Future;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One request through an upstream lane, from its dispatch by the tenant scheduler to its last byte: the state
- * machine that tries the lane's targets and settles the request's ticket. The jobs along the way are done by
- * one piece each: {@link ForwardedBody} (what is sent), {@link StreamRelay} (streams, with backpressure),
- * {@link ResponseRepair} (complete answers), {@link UpstreamErrors} (what the client is told when it fails) and
- * {@link Deadline} (first byte and read timeouts).
+ * One request through an upstream lane, from its placement on a target to its last byte: the state machine that
+ * makes attempts ({@link UpstreamAttempt}) on the targets its {@link ModelRouter} picks, decides after each failure
+ * whether another attempt may follow, and settles the request's ticket. The jobs along the way are done by one
+ * piece each: {@link ForwardedBody} (what is sent), {@link StreamRelay} (streams, with backpressure),
+ * {@link BufferedAnswer} (complete answers), {@link UpstreamErrors} (what the client is told).
  *
- * <p>Failover: a target that fails before the client has seen a byte (connect error, reset, timeout, 5xx or 429)
- * passes the request to the next; once none is left the client gets 502/503/504 with {@code retry-after}. A
- * stale pooled connection gets one retry on a fresh one. After the client's stream began, a failure becomes a
- * final {@code data: {"error":...}} event.
+ * <p>Failover never lies: a failure before the client saw a byte (connect error, reset, timeout, a retryable
+ * status, an unusable answer) passes the request to another usable target, or to the same one after its
+ * {@code retry-after} when that is short enough, within the model's attempt cap and retry budget; a 4xx is the
+ * request's own answer and is passed on (a fallback's 4xx after a retryable failure is reported as that failure,
+ * since the request itself was fine); a context-length refusal goes to a context fallback when one is configured.
+ * Once the client's stream began, a failure ends it with an error event and no {@code [DONE]}.
  *
- * <p>Settlement: the ticket and the request's log (what the meters and {@code /admin/usage} count) are settled
- * from the same numbers, however the request ends: the tokens the upstream reported ({@link TokenUsage}), or,
- * when it reported none (a stream the client cut before the usage chunk), the estimated prompt and the output
- * chunks relayed, one token each; nothing when no upstream answered.
+ * <p>A client that stops reading pauses the upstream (reads wait for the client's writes): its stall is covered by
+ * {@code server.timeouts.slow_client}, charged to the client, and leaves the target's health alone.
  *
- * <p>Confined to the client connection's event loop (the upstream connection lives on the same loop); only
- * {@link #dispatched} is called from elsewhere, and it hops.
+ * <p>Settlement: the ticket, the request's log and the per-target meters count the same tokens, once, for the
+ * target that served, however the request ends ({@link #settledUsage}); the response names that target and the
+ * attempts it took ({@code x-fairlane-target}, {@code x-fairlane-attempts}).
+ *
+ * <p>Confined to the client connection's event loop (the upstream connection lives on the same loop), except
+ * {@link #tryPlace} (the lane dispatcher's thread, under its lock) and {@link #dispatched}, which hops.
  */
-final class UpstreamCall implements UpstreamListener {
+final class UpstreamCall implements UpstreamAttempt.Handler {
 
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamCall.class);
-    private static final int MAX_BODY = 64 * 1024 * 1024;
 
     enum Kind {
         CHAT("/chat/completions", true), COMPLETIONS("/completions", true), EMBEDDINGS("/embeddings", false),
-        MODERATIONS("/moderations", false);
+        MODERATIONS("/moderations", false), RESPONSES("/responses", false);
 
         final String path;
         /** Whether answers have choices (and a service tier) to repair; embeddings and moderations have neither. */
@@ -60,9 +68,10 @@ final class UpstreamCall implements UpstreamListener {
         }
     }
 
-    private enum Phase { QUEUED, CONNECTING, AWAITING_HEAD, STREAMING, BUFFERING, DONE }
+    private enum Mode { NONE, STREAM, BUFFER }
 
     private final UpstreamBackend lane;
+    private final ModelRouter router;
     private final UpstreamModelConfig config;
     private final Exchange exchange;
     private final RequestContext context;
@@ -70,24 +79,35 @@ final class UpstreamCall implements UpstreamListener {
     private final ForwardedBody body;
     private final boolean stream;
     private final boolean clientWantsUsage;
-    private final Deadline deadline;
+    private final OutputBudget budget;
+    private final long promptTokens;
+    private final long createdNanos = System.nanoTime();
+    private final Set<String> tried = new LinkedHashSet<>();
     private Ticket<UpstreamCall> ticket;
-    private Phase phase = Phase.QUEUED;
-    private int targetIndex;
-    private boolean retriedStale;
-    private boolean freshConnection;
-    private UpstreamConnection connection;
-    private UpstreamMeters targetMeters;
-    private long attemptStart;
-    private StreamRelay relay;
-    private CompositeByteBuf buffered;
+    private volatile ModelRouter.Route route;
+    private UpstreamAttempt attempt;
+    private boolean attemptOpen;
+    private boolean started;
+    private int attempts;
+    private Mode mode = Mode.NONE;
     private HttpResponse head;
+    private StreamRelay relay;
+    private BufferedAnswer buffered;
+    private ApiError firstFailure;
+    private ApiError lastFailure;
+    private Outcome finalOutcome;
     private TokenUsage usage = TokenUsage.NONE;
     private boolean cancelled;
+    private boolean done;
+    private boolean slowClient;
+    private ScheduledFuture<?> slowTimer;
+    private ScheduledFuture<?> retryTimer;
+    private ShadowMirror.Mirror mirror;
 
     UpstreamCall(UpstreamBackend lane, Exchange exchange, RequestContext context, Kind kind, ForwardedBody body,
-                 boolean stream, boolean clientWantsUsage) {
+                 boolean stream, boolean clientWantsUsage, OutputBudget budget, long promptTokens) {
         this.lane = lane;
+        this.router = lane.router();
         this.config = lane.config();
         this.exchange = exchange;
         this.context = context;
@@ -95,7 +115,8 @@ final class UpstreamCall implements UpstreamListener {
         this.body = body;
         this.stream = stream;
         this.clientWantsUsage = clientWantsUsage;
-        this.deadline = new Deadline(exchange.eventLoop(), this::timedOut);
+        this.budget = budget;
+        this.promptTokens = promptTokens;
     }
 
     void queued(Ticket<UpstreamCall> t) {
@@ -107,6 +128,19 @@ final class UpstreamCall implements UpstreamListener {
         });
     }
 
+    /** Asked by the lane dispatcher, under its lock: reserves a target for this request when one has room. */
+    boolean tryPlace() {
+        if (route != null) {
+            return true;
+        }
+        ModelRouter.Placement p = router.place(ModelRouter.Request.first(promptTokens, System.nanoTime() - createdNanos));
+        if (p instanceof ModelRouter.Send s) {
+            route = s.route();
+            return true;
+        }
+        return false;
+    }
+
     /** Called by the lane dispatcher, on whichever thread made room. */
     void dispatched(Ticket<UpstreamCall> t) {
         exchange.execute(() -> start(t));
@@ -115,296 +149,395 @@ final class UpstreamCall implements UpstreamListener {
     private void start(Ticket<UpstreamCall> t) {
         ticket = t;
         if (cancelled || exchange.isDone()) {
+            ModelRouter.Route r = route;
+            if (r != null) {
+                router.release(r);
+            }
             lane.dispatcher().cancel(t, ActualCost.NONE);
             return;
         }
+        started = true;
         exchange.log().queueNanos = System.nanoTime() - t.enqueuedNanos();
-        attempt();
+        router.requestStarted();
+        mirror = lane.shadow().start(exchange, context, body, stream);
+        attemptOn(route);
     }
 
-    private void attempt() {
-        UpstreamModelConfig.Target target = config.targets().get(targetIndex);
-        targetMeters = lane.metrics().upstream(target.label());
-        phase = Phase.CONNECTING;
-        attemptStart = System.nanoTime();
-        boolean[] fresh = new boolean[1];
-        Future<UpstreamConnection> f = lane.client().acquire(exchange.eventLoop(), target.url(),
-                config.connectTimeout(), fresh);
-        freshConnection = fresh[0];
-        if (f.isDone()) {
-            connected(f, target);
-        } else {
-            f.addListener(done -> connected(f, target));
-        }
-    }
-
-    private void connected(Future<UpstreamConnection> f, UpstreamModelConfig.Target target) {
-        if (!f.isSuccess()) {
-            if (phase == Phase.CONNECTING) {
-                attemptFailed(f.cause(), "connect_error");
-            }
-            return;
-        }
-        UpstreamConnection c = f.getNow();
-        if (phase != Phase.CONNECTING) {
-            lane.client().release(c);
-            return;
-        }
-        connection = c;
-        c.attach(this);
-        phase = Phase.AWAITING_HEAD;
-        c.channel().writeAndFlush(body.request(config, target)).addListener(w -> {
-            if (!w.isSuccess() && phase == Phase.AWAITING_HEAD && connection == c) {
-                attemptFailed(w.cause(), "reset");
-            }
-        });
-        c.read();
-        deadline.extend(config.firstByteTimeout().toNanos());
+    private void attemptOn(ModelRouter.Route r) {
+        route = r;
+        attempts++;
+        tried.add(r.target().name());
+        exchange.responseHeaders().set("x-fairlane-target", r.target().name());
+        exchange.responseHeaders().set("x-fairlane-attempts", Integer.toString(attempts));
+        mode = Mode.NONE;
+        head = null;
+        attemptOpen = true;
+        UpstreamModelConfig.Target target = r.target();
+        attempt = new UpstreamAttempt(lane.client(), exchange.eventLoop(), target, () -> body.request(config, target),
+                this);
+        attempt.start();
     }
 
     @Override
-    public void onHead(HttpResponse response) {
-        if (phase != Phase.AWAITING_HEAD) {
+    public void onHead(UpstreamAttempt a, HttpResponse response) {
+        if (a != attempt || done) {
             return;
         }
         head = response;
         String type = response.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
         if (response.status().code() == 200 && stream && type.startsWith("text/event-stream")) {
-            phase = Phase.STREAMING;
-            relay = new StreamRelay(exchange, context, clientWantsUsage);
+            mode = Mode.STREAM;
+            relay = new StreamRelay(exchange, context, clientWantsUsage, rename(), budget, kind == Kind.RESPONSES);
         } else {
-            phase = Phase.BUFFERING;
-            buffered = exchange.alloc().compositeBuffer(8);
+            mode = Mode.BUFFER;
+            buffered = new BufferedAnswer(exchange.alloc(), budget);
+            a.progress(); // a complete answer's head is its first byte
         }
-        deadline.extend(config.readTimeout().toNanos());
         // The head may arrive alone: ask for the body (a second request for data already on its way is harmless).
-        connection.read();
+        a.read();
     }
 
     @Override
-    public void onContent(HttpContent content) {
+    public void onContent(UpstreamAttempt a, HttpContent content) {
         try {
-            switch (phase) {
-                case STREAMING -> relay(content);
-                case BUFFERING -> buffer(content);
-                default -> {
+            if (a != attempt || done) {
+                return;
+            }
+            switch (mode) {
+                case STREAM -> relay(a, content);
+                case BUFFER -> buffer(a, content);
+                case NONE -> {
                 }
             }
+        } catch (UpstreamAnswerException e) {
+            LOG.debug("request {}: upstream answer unusable: {}", exchange.requestId(), e.getMessage());
+            answerFailed(e.error());
         } catch (RuntimeException e) {
-            LOG.debug("request {}: upstream response unusable", exchange.requestId(), e);
-            failAfterHead(UpstreamErrors.unreadable(), "bad_response");
+            LOG.debug("request {}: upstream answer unusable", exchange.requestId(), e);
+            answerFailed(UpstreamErrors.unreadable());
         } finally {
             content.release();
         }
     }
 
-    private void relay(HttpContent content) {
-        deadline.extend(config.readTimeout().toNanos());
+    private void relay(UpstreamAttempt a, HttpContent content) {
         switch (relay.feed(content)) {
-            case StreamRelay.Ended ended -> complete("ok");
-            case StreamRelay.ErrorEvent error -> upstreamErrorEvent(error);
+            case StreamRelay.Ended ended -> {
+                a.progress();
+                succeeded();
+            }
+            case StreamRelay.ErrorEvent error -> {
+                ApiError e = UpstreamErrors.fromUpstream(502, error.chunk());
+                endAttempt(Outcome.HTTP_5XX, -1, true);
+                failed(e);
+            }
             case StreamRelay.More more -> {
-                UpstreamConnection c = connection;
-                if (more.lastWrite() == null) {
-                    c.read();
-                } else {
-                    more.lastWrite().addListener(w -> {
-                        if (w.isSuccess() && phase == Phase.STREAMING && connection == c) {
-                            c.read();
-                        }
-                    });
+                if (more.progressed()) {
+                    a.progress();
                 }
+                if (more.lastWrite() == null || more.lastWrite().isDone()) {
+                    a.read();
+                    return;
+                }
+                // Read on only when the client took this read's events: a slow client slows the upstream down.
+                a.pauseForClient();
+                slowTimer = exchange.eventLoop().schedule(this::slowClientTimedOut,
+                        lane.slowClientTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                more.lastWrite().addListener(w -> {
+                    cancelSlowTimer();
+                    if (w.isSuccess() && a == attempt && !done) {
+                        a.resumeAfterClient();
+                        a.read();
+                    }
+                });
             }
         }
     }
 
-    /** The upstream sent {@code data: {"error":...}}: pass it on as the stream's end. */
-    private void upstreamErrorEvent(StreamRelay.ErrorEvent event) {
-        ApiError e = UpstreamErrors.fromUpstream(502, event.chunk());
-        if (!relay.clientStarted()) {
-            failAfterHead(e, "http_5xx");
+    private void buffer(UpstreamAttempt a, HttpContent content) {
+        buffered.add(content.content());
+        a.progress();
+        if (!(content instanceof LastHttpContent)) {
+            a.read();
             return;
         }
-        exchange.fail(new ApiException(e));
-        complete("stream_error");
-    }
-
-    private void buffer(HttpContent content) {
-        ByteBuf bytes = content.content();
-        if (buffered.readableBytes() + bytes.readableBytes() > MAX_BODY) {
-            throw new IllegalStateException("upstream response larger than " + MAX_BODY + " bytes");
-        }
-        if (bytes.isReadable()) {
-            buffered.addComponent(true, bytes.retain());
-        }
-        if (content instanceof LastHttpContent) {
-            deadline.cancel();
-            responded();
-        } else {
-            connection.read();
-        }
-    }
-
-    private void responded() {
         int status = head.status().code();
         if (status == 200) {
-            String tier = kind.choices ? ServiceTiers.wire(context.tier()) : null;
-            ResponseRepair.Repaired answer = ResponseRepair.of(buffered, tier, kind.choices, exchange.alloc());
-            if (answer == null) {
-                failAfterHead(UpstreamErrors.notAnObject(), "bad_response");
+            answered();
+            return;
+        }
+        Outcome outcome = status == 429 ? Outcome.HTTP_429 : status >= 500 ? Outcome.HTTP_5XX : Outcome.HTTP_4XX;
+        JsonNode answer = buffered.json();
+        ApiError error = UpstreamErrors.finalAnswer(status, answer, head.headers());
+        long retryAfter = BufferedAnswer.retryAfterNanos(head.headers());
+        endAttempt(outcome, retryAfter, false);
+        exchange.log().upstreamThrottled = status == 429;
+        if (config.routing().retry().statuses().contains(status)) {
+            retryOrFail(error, retryAfter);
+        } else if (status == 400 && BufferedAnswer.contextLengthExceeded(answer)
+                && !config.routing().contextFallbacks().isEmpty()) {
+            contextFallback(error);
+        } else if (firstFailure != null && status >= 400 && status < 500 && status != 429) {
+            fail(UpstreamErrors.fallbackRefused(firstFailure, route.target().name(), error));
+        } else {
+            fail(error);
+        }
+    }
+
+    /** A 200 complete answer: repaired and sent, or turned into the stream the client asked for. */
+    private void answered() {
+        String tier = kind.choices ? ServiceTiers.wire(context.tier()) : null;
+        if (stream && kind != Kind.RESPONSES) {
+            StreamNormalizer normalizer = new StreamNormalizer(clientWantsUsage, tier, rename());
+            ByteBuf events = buffered.asStream(normalizer);
+            if (events == null) {
+                answerFailed(UpstreamErrors.notAnObject());
                 return;
             }
-            recordUsage(answer.usage());
-            if (answer.carriedOutput()) {
+            endAttempt(Outcome.OK, -1, false);
+            recordUsage(normalizer.usage());
+            if (normalizer.outputChunks() > 0) {
                 exchange.markToken();
             }
-            exchange.respond(HttpResponseStatus.OK, answer.body());
-            complete("ok");
+            exchange.startStream(false);
+            exchange.writeEvent(events);
+            exchange.endStream();
+            settle(Outcome.OK, new AnswerSummary(200, normalizer.finishReason(), normalizer.toolNames(),
+                    normalizer.outputChars()));
             return;
         }
-        boolean retryable = status >= 500 || status == 429;
-        if (retryable && targetIndex + 1 < config.targets().size()) {
-            targetMeters.attempt(status == 429 ? "http_429" : "http_5xx", System.nanoTime() - attemptStart);
-            releaseConnection();
-            nextTarget();
+        // The Responses API's objects are passed on as they are: chat's repairs do not apply to them.
+        ResponseRepair.Repaired answer = kind == Kind.RESPONSES ? buffered.asIs()
+                : buffered.repair(tier, kind.choices, rename());
+        if (answer == null) {
+            answerFailed(UpstreamErrors.notAnObject());
             return;
         }
-        ApiError error = UpstreamErrors.finalAnswer(status, UpstreamErrors.parse(buffered), head.headers());
-        exchange.log().upstreamThrottled = status == 429;
-        exchange.fail(new ApiException(error));
-        complete(status >= 500 ? "http_5xx" : status == 429 ? "http_429" : "http_4xx");
+        endAttempt(Outcome.OK, -1, false);
+        recordUsage(answer.usage());
+        if (answer.carriedOutput()) {
+            exchange.markToken();
+        }
+        ByteBuf copy = mirror != null ? answer.body().retainedDuplicate() : null;
+        exchange.respond(HttpResponseStatus.OK, answer.body());
+        settle(Outcome.OK, null);
+        if (copy != null) {
+            mirror.primaryAnswered(copy);
+        }
+    }
+
+    /** The stream ended cleanly. */
+    private void succeeded() {
+        endAttempt(Outcome.OK, -1, false);
+        settle(Outcome.OK, relay.summary(200));
+    }
+
+    /** The answer cannot be passed on: another attempt when the client saw nothing yet, else the stream's end. */
+    private void answerFailed(ApiError error) {
+        endAttempt(Outcome.BAD_RESPONSE, -1, true);
+        if (clientStarted()) {
+            failed(error);
+        } else {
+            retryOrFail(error, -1);
+        }
     }
 
     @Override
-    public void onError(Throwable cause) {
-        if (phase == Phase.DONE || phase == Phase.QUEUED) {
+    public void onFailure(UpstreamAttempt a, Outcome outcome, Throwable cause) {
+        if (a != attempt || done) {
             return;
         }
-        connection = null;
-        if (!clientStarted()) {
-            attemptFailed(cause, "reset");
+        LOG.debug("request {}: attempt {} at {} failed ({}): {}", exchange.requestId(), attempts,
+                a.target().name(), outcome.wire(), cause == null ? "" : cause.toString());
+        if (outcome == Outcome.SLOW_CLIENT) {
+            slowClientTimedOut();
             return;
         }
-        exchange.fail(new ApiException(UpstreamErrors.lostMidStream()));
-        complete("reset");
+        endAttempt(outcome, -1, true);
+        if (clientStarted()) {
+            failed(outcome == Outcome.TIMEOUT ? UpstreamErrors.stalledMidStream() : UpstreamErrors.lostMidStream());
+            return;
+        }
+        retryOrFail(UpstreamErrors.exhausted(outcome.wire(), cause, head == null, config.id()), -1);
+    }
+
+    /**
+     * After a failure before the client saw a byte: another target if one is usable (or the same one after a short
+     * enough {@code retry-after}), within the attempt cap and the retry budget; else the client gets {@code error}.
+     */
+    private void retryOrFail(ApiError error, long retryAfterNanos) {
+        if (firstFailure == null) {
+            firstFailure = error;
+        }
+        lastFailure = error;
+        RoutingConfig.Retry retry = config.routing().retry();
+        if (attempts >= retry.maxAttempts()) {
+            fail(error);
+            return;
+        }
+        ModelRouter.Placement p = router.place(new ModelRouter.Request(promptTokens, Set.copyOf(tried), 0, true));
+        if (p instanceof ModelRouter.Send s) {
+            retryOn(s.route(), error);
+            return;
+        }
+        if (retryAfterNanos > 0 && retryAfterNanos <= retry.maxRetryAfter().toNanos()) {
+            String same = route.target().name();
+            retryTimer = exchange.eventLoop().schedule(() -> retryAfterWaited(same),
+                    retryAfterNanos + 2_000_000, TimeUnit.NANOSECONDS);
+            return;
+        }
+        fail(error);
+    }
+
+    private void retryAfterWaited(String same) {
+        retryTimer = null;
+        if (done) {
+            return;
+        }
+        Set<String> excluded = new LinkedHashSet<>(tried);
+        excluded.remove(same);
+        ModelRouter.Placement p = router.place(new ModelRouter.Request(promptTokens, excluded, 0, true));
+        if (p instanceof ModelRouter.Send s) {
+            retryOn(s.route(), lastFailure);
+        } else {
+            fail(lastFailure);
+        }
+    }
+
+    private void retryOn(ModelRouter.Route next, ApiError error) {
+        if (!router.tryRetry()) {
+            router.release(next);
+            LOG.debug("request {}: retry budget of {} spent", exchange.requestId(), config.id());
+            fail(error);
+            return;
+        }
+        attemptOn(next);
+    }
+
+    private void contextFallback(ApiError error) {
+        var next = router.placeContextFallback(new ModelRouter.Request(promptTokens, Set.copyOf(tried), 0, true));
+        if (next.isPresent() && attempts < config.routing().retry().maxAttempts()) {
+            attemptOn(next.get());
+        } else {
+            next.ifPresent(router::release);
+            fail(error);
+        }
+    }
+
+    /** The slow-client timeout passed while the client's socket still held this stream's output. */
+    private void slowClientTimedOut() {
+        slowTimer = null;
+        if (done) {
+            return;
+        }
+        slowClient = true;
+        exchange.log().error = "slow_client";
+        exchange.abortConnection("client has not read its stream for " + lane.slowClientTimeout().toMillis()
+                + " ms"); // the exchange's client-gone listener settles the call
+    }
+
+    private void cancelSlowTimer() {
+        if (slowTimer != null) {
+            slowTimer.cancel(false);
+            slowTimer = null;
+        }
+    }
+
+    /** The client went away (or was cut off as slow): stop the upstream call and give the slot back. */
+    private void clientGone() {
+        cancelled = true;
+        if (done) {
+            return;
+        }
+        Outcome outcome = slowClient ? Outcome.SLOW_CLIENT : Outcome.CANCELLED;
+        if (attemptOpen) {
+            endAttempt(outcome, -1, true);
+        }
+        done = true;
+        finalOutcome = outcome;
+        cleanup();
+        if (ticket != null) {
+            lane.dispatcher().cancel(ticket, started ? used() : ActualCost.NONE);
+        }
+        if (started) {
+            lane.routingMeters().served(config.id(), route.target().name(), outcome.wire(), attempts);
+            meterTokens(route.target().name());
+        }
+        if (mirror != null) {
+            mirror.primaryFailed(499);
+        }
+    }
+
+    /** Ends the current attempt once: the router and the target's meters hear how it went; its slot is freed. */
+    private void endAttempt(Outcome outcome, long retryAfterNanos, boolean abandon) {
+        if (!attemptOpen) {
+            return;
+        }
+        attemptOpen = false;
+        if (abandon) {
+            attempt.abandon();
+        } else {
+            attempt.finish();
+        }
+        long ttft = mode == Mode.STREAM && attempt.progressed() ? attempt.timeToFirstByte() : -1;
+        router.record(route, outcome, ttft, retryAfterNanos);
+        router.release(route);
+        lane.metrics().upstream(route.target().label()).attempt(outcome.wire(),
+                outcome.clientCaused() ? -1 : attempt.elapsed());
+        if (mode == Mode.STREAM && !clientStarted()) {
+            relay.close();
+            relay = null;
+        }
+        if (buffered != null) {
+            buffered.close();
+            buffered = null;
+        }
     }
 
     private boolean clientStarted() {
         return relay != null && relay.clientStarted();
     }
 
-    /** A failure after the upstream answered but before the client saw a byte: the next target, or the end. */
-    private void failAfterHead(ApiError error, String outcome) {
-        if (!clientStarted() && targetIndex + 1 < config.targets().size()) {
-            targetMeters.attempt(outcome, System.nanoTime() - attemptStart);
-            discardConnection();
-            nextTarget();
-            return;
-        }
+    /** The client gets {@code error} as a JSON answer (before any byte) or as its stream's last event. */
+    private void fail(ApiError error) {
         exchange.fail(new ApiException(error));
-        complete(outcome);
+        settle(Outcome.BAD_RESPONSE, AnswerSummary.failed(error.status()));
     }
 
-    /** The attempt failed before the client saw anything: retry, fail over, or answer 502/503/504. */
-    private void attemptFailed(Throwable cause, String outcome) {
-        deadline.cancel();
-        discardConnection();
-        boolean beforeHead = phase == Phase.CONNECTING || phase == Phase.AWAITING_HEAD;
-        if (phase == Phase.AWAITING_HEAD && !freshConnection && !retriedStale && !"timeout".equals(outcome)) {
-            // A pooled connection the server had already closed: one retry on a fresh one, same target.
-            retriedStale = true;
-            resetAttempt();
-            attempt();
-            return;
-        }
-        targetMeters.attempt(outcome, -1);
-        LOG.debug("request {}: upstream attempt {} failed ({}): {}", exchange.requestId(), targetIndex + 1, outcome,
-                cause == null ? "" : cause.toString());
-        if (targetIndex + 1 < config.targets().size()) {
-            retriedStale = false;
-            nextTarget();
-            return;
-        }
-        resetAttempt();
-        exchange.fail(new ApiException(UpstreamErrors.exhausted(outcome, cause, beforeHead, config.id())));
-        finishTicket();
+    /** The client's stream began and cannot be failed over: it ends with {@code error}. */
+    private void failed(ApiError error) {
+        exchange.fail(new ApiException(error));
+        settle(Outcome.BAD_RESPONSE, relay == null ? AnswerSummary.failed(error.status()) : relay.summary(error.status()));
     }
 
-    private void nextTarget() {
-        resetAttempt();
-        targetIndex++;
-        attempt();
-    }
-
-    private void resetAttempt() {
-        phase = Phase.CONNECTING;
-        head = null;
-        cleanup();
-        relay = null;
-    }
-
-    private void timedOut() {
-        switch (phase) {
-            case AWAITING_HEAD -> attemptFailed(null, "timeout");
-            case STREAMING, BUFFERING -> {
-                discardConnection();
-                if (clientStarted()) {
-                    exchange.fail(new ApiException(UpstreamErrors.stalledMidStream()));
-                    complete("timeout");
-                } else {
-                    failAfterHead(UpstreamErrors.timeout(), "timeout");
-                }
-            }
-            default -> {
-            }
-        }
-    }
-
-    /** The client went away: stop the upstream call and give the slot back. */
-    private void clientGone() {
-        cancelled = true;
-        if (phase == Phase.DONE) {
-            return;
-        }
-        boolean running = phase != Phase.QUEUED;
-        phase = Phase.DONE;
-        deadline.cancel();
-        discardConnection();
-        cleanup();
-        if (running && targetMeters != null) {
-            targetMeters.attempt("cancelled", -1);
-        }
-        if (ticket != null) {
-            lane.dispatcher().cancel(ticket, running ? used() : ActualCost.NONE);
-        }
-    }
-
-    private void complete(String outcome) {
-        phase = Phase.DONE;
-        deadline.cancel();
-        targetMeters.attempt(outcome, System.nanoTime() - attemptStart);
+    /** The request is over: usage, meters, shadow comparison, and the ticket settled. */
+    private void settle(Outcome outcome, AnswerSummary summary) {
+        done = true;
+        finalOutcome = outcome;
         if (relay != null && !relay.usage().equals(TokenUsage.NONE)) {
             recordUsage(relay.usage());
         }
-        if (connection != null) {
-            if ("ok".equals(outcome) || outcome.startsWith("http_")) {
-                releaseConnection();
-            } else {
-                discardConnection();
-            }
-        }
-        finishTicket();
-    }
-
-    private void finishTicket() {
-        phase = Phase.DONE;
         cleanup();
+        String served = route.target().name();
+        exchange.log().upstreamTarget = served;
+        exchange.log().upstreamAttempts = attempts;
+        lane.routingMeters().served(config.id(), served, outcome == Outcome.OK ? "ok" : "error", attempts);
+        meterTokens(served);
+        if (mirror != null && summary != null) {
+            mirror.primaryDone(summary);
+        }
         if (ticket != null) {
             lane.dispatcher().finished(ticket, used());
         }
     }
 
-    /** The tokens the upstream reported: kept for settlement, and written to the request's log for the meters. */
+    /** The request's tokens, as settled, counted once for the target that served it (none when none answered). */
+    private void meterTokens(String served) {
+        TokenUsage u = settledUsage(); // zero counts are not added
+        lane.routingMeters().tokens(config.id(), served, u.promptTokens(), u.cachedTokens(), u.completionTokens());
+    }
+
+    /** The tokens the serving target reported: kept for settlement, and written to the request's log. */
     private void recordUsage(TokenUsage reported) {
         usage = reported;
         exchange.log().recordTokens(reported.promptTokens(), reported.cachedTokens(), reported.completionTokens());
@@ -435,35 +568,33 @@ final class UpstreamCall implements UpstreamListener {
                 relay == null ? 0 : relay.outputChunks());
     }
 
-    private void releaseConnection() {
-        UpstreamConnection c = connection;
-        connection = null;
-        if (c != null) {
-            lane.client().release(c);
-        }
+    /** The name answers must carry in {@code model} when the current target renames the model, else null. */
+    private String rename() {
+        return route.target().model().filter(m -> !m.equals(config.id())).isPresent() ? config.id() : null;
     }
 
-    private void discardConnection() {
-        UpstreamConnection c = connection;
-        connection = null;
-        if (c != null) {
-            lane.client().discard(c);
-        }
-    }
-
-    /** Frees the attempt's buffers; the relay stays readable for settlement. */
     private void cleanup() {
+        cancelSlowTimer();
+        if (retryTimer != null) {
+            retryTimer.cancel(false);
+            retryTimer = null;
+        }
         if (relay != null) {
             relay.close();
         }
         if (buffered != null) {
-            buffered.release();
+            buffered.close();
             buffered = null;
         }
     }
 
+    /** How the request ended, or null while it runs. */
+    Outcome outcome() {
+        return finalOutcome;
+    }
+
     @Override
     public String toString() {
-        return "UpstreamCall[" + exchange.requestId() + " " + kind + " " + phase + "]";
+        return "UpstreamCall[" + exchange.requestId() + " " + kind + " attempt " + attempts + "]";
     }
 }

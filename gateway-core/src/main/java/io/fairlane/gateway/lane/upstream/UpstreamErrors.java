@@ -3,7 +3,6 @@ package io.fairlane.gateway.lane.upstream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fairlane.gateway.http.ApiError;
-import io.fairlane.gateway.http.Json;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -36,6 +35,12 @@ final class UpstreamErrors {
             param = err.path("param").isTextual() ? err.get("param").asText() : null;
             code = err.path("code").isTextual() ? err.get("code").asText()
                     : err.path("code").isNumber() ? err.get("code").asText() : null;
+        } else if (node != null && "error".equals(node.path("type").asText()) && node.path("message").isTextual()) {
+            // The Responses API's error event: {"type": "error", "code", "message", "param"}.
+            message = node.get("message").asText();
+            type = status >= 500 ? "server_error" : "invalid_request_error";
+            param = node.path("param").isTextual() ? node.get("param").asText() : null;
+            code = node.path("code").isTextual() ? node.get("code").asText() : null;
         } else if (e != null && e.isTextual()) {
             message = e.asText();
             type = status >= 500 ? "server_error" : "invalid_request_error";
@@ -105,6 +110,43 @@ final class UpstreamErrors {
                 "upstream_error").withHeader("retry-after", "1");
     }
 
+    /** A stream that ended before {@code [DONE]} with some choice unfinished: cut short, not complete. */
+    static ApiError truncated() {
+        return new ApiError(502, "The model server ended the stream before the answer was complete (no "
+                + "finish_reason and no [DONE]).", "server_error", null, "upstream_truncated")
+                .withHeader("retry-after", "1");
+    }
+
+    static ApiError tooLarge(long maxBytes) {
+        return new ApiError(502, "The model server's answer exceeded " + maxBytes + " bytes, the most Fairlane "
+                + "accepts for this model.", "server_error", null, "upstream_output_limit")
+                .withHeader("retry-after", "1");
+    }
+
+    static ApiError tooMuchOutput(long maxTokens) {
+        return new ApiError(502, "The model server sent far more output than the request's limit of " + maxTokens
+                + " tokens allows; the answer was cut off.", "server_error", null, "upstream_output_limit")
+                .withHeader("retry-after", "1");
+    }
+
+    /**
+     * A later target refused what the first failing target could have served: the client hears about the first
+     * failure (its request is fine), and why the fallback could not help.
+     */
+    static ApiError fallbackRefused(ApiError first, String fallback, ApiError refusal) {
+        return new ApiError(first.status(), first.message() + " Fallback target '" + fallback + "' refused the "
+                + "request: " + refusal.message(), first.type(), first.param(), first.code(), first.headers());
+    }
+
+    /** Every usable target is throttled for longer than the model waits: the client is told when to come back. */
+    static ApiError throttled(String model, long nanos) {
+        long seconds = Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
+        return new ApiError(429, "Every model server for '" + model + "' asked Fairlane to wait; try again in "
+                + seconds + " s.", "server_error", null, "upstream_rate_limited")
+                .withHeader("retry-after", Long.toString(seconds))
+                .withHeader("retry-after-ms", Long.toString(Math.max(1, nanos / 1_000_000)));
+    }
+
     static ApiError notAnObject() {
         return new ApiError(502, "The model server answered with something other than a JSON object.",
                 "server_error", null, "upstream_error").withHeader("retry-after", "1");
@@ -116,7 +158,7 @@ final class UpstreamErrors {
             return null;
         }
         try (InputStream in = new ByteBufInputStream(buf.duplicate())) {
-            return Json.MAPPER.readTree(in);
+            return UpstreamJson.MAPPER.readTree(in);
         } catch (IOException e) {
             return null;
         }

@@ -220,7 +220,7 @@ class UpstreamProxyTest {
 
     @Test
     void upstream429_answers429KeepingItsRetryAfter(TestGateway g) {
-        assertThatThrownBy(() -> g.client().chat().completions().create(params("e429").build()))
+        assertThatThrownBy(() -> g.client().chat().completions().create(params("e429").model("gpt-throttled").build()))
                 .isInstanceOfSatisfying(RateLimitException.class,
                         e -> assertThat(e.headers().values("retry-after")).containsExactly("7"));
     }

@@ -1,0 +1,136 @@
+package io.fairlane.gateway.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+
+/**
+ * The meters of upstream routing and shadow traffic: which target served each request after how many attempts,
+ * tokens per target, retries and the budget's refusals, spills between groups, breaker events, each target's
+ * in-flight count, ejection and weight, and the shadow comparisons. Tags are bounded: models and targets are
+ * configured names, the other tags fixed words.
+ *
+ * <p>Per-target gauges belong to the (model, target) pair and outlive a reload: they read a holder that the
+ * newest routing of the model writes ({@link #bindTarget}), as {@link LaneMetrics}' gauges do.
+ *
+ * <p>Thread-safe; meters are created once per tag set and cached.
+ */
+public final class RoutingMeters {
+
+    private final MeterRegistry registry;
+    private final Duration[] buckets;
+    private final ConcurrentHashMap<List<String>, Counter> counters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<List<String>, DistributionSummary> summaries = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<List<String>, Timer> timers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<List<String>, TargetGauges> gauges = new ConcurrentHashMap<>();
+
+    /** What a target's gauges read; the newest binding writes it. */
+    private static final class TargetGauges {
+        volatile IntSupplier inFlight = () -> 0;
+        volatile IntSupplier ejected = () -> 0;
+        volatile int weight;
+    }
+
+    RoutingMeters(MeterRegistry registry, Duration[] buckets) {
+        this.registry = registry;
+        this.buckets = buckets;
+    }
+
+    /** A request ended: served by {@code target} ({@code ok} or {@code error}, or how the client left). */
+    public void served(String model, String target, String outcome, int attempts) {
+        counter(FairlaneMeter.ROUTING_REQUESTS, "model", model, "target", target, "outcome", outcome).increment();
+        summaries.computeIfAbsent(List.of("attempts", model), k -> DistributionSummary
+                .builder(FairlaneMeter.ROUTING_ATTEMPTS.meterName())
+                .description(FairlaneMeter.ROUTING_ATTEMPTS.description()).tag("model", model)
+                .serviceLevelObjectives(1, 2, 3, 4, 5).register(registry)).record(attempts);
+    }
+
+    /** The tokens a request used, billed to the target that served it. */
+    public void tokens(String model, String target, int prompt, int cached, int completion) {
+        if (prompt > 0) {
+            counter(FairlaneMeter.ROUTING_TOKENS, "model", model, "target", target, "kind", "prompt").increment(prompt);
+        }
+        if (cached > 0) {
+            counter(FairlaneMeter.ROUTING_TOKENS, "model", model, "target", target, "kind", "cached").increment(cached);
+        }
+        if (completion > 0) {
+            counter(FairlaneMeter.ROUTING_TOKENS, "model", model, "target", target, "kind", "completion")
+                    .increment(completion);
+        }
+    }
+
+    /** A retry was sent ({@code allowed}) or refused by the budget ({@code budget_exhausted}). */
+    public void retry(String model, String decision) {
+        counter(FairlaneMeter.ROUTING_RETRIES, "model", model, "decision", decision).increment();
+    }
+
+    /** New work spilled from group {@code from} to {@code to} ({@code in_flight}, {@code ttft}, {@code queue_wait}). */
+    public void spill(String model, String from, String to, String reason) {
+        counter(FairlaneMeter.ROUTING_SPILLS, "model", model, "from", from, "to", to, "reason", reason).increment();
+    }
+
+    /** A breaker event: {@code ejected}, {@code restored}, {@code kept_as_last}. */
+    public void breaker(String model, String target, String event) {
+        counter(FairlaneMeter.ROUTING_EJECTIONS, "model", model, "target", target, "event", event).increment();
+    }
+
+    /** Points the target's gauges at the newest routing of its model. */
+    public void bindTarget(String model, String target, int weight, IntSupplier inFlight, IntSupplier ejected) {
+        TargetGauges g = gauges.computeIfAbsent(List.of(model, target), k -> {
+            TargetGauges n = new TargetGauges();
+            Tags tags = Tags.of("model", model, "target", target);
+            Gauge.builder(FairlaneMeter.ROUTING_TARGET_IN_FLIGHT.meterName(), n, x -> x.inFlight.getAsInt())
+                    .description(FairlaneMeter.ROUTING_TARGET_IN_FLIGHT.description()).tags(tags).register(registry);
+            Gauge.builder(FairlaneMeter.ROUTING_TARGET_EJECTED.meterName(), n, x -> x.ejected.getAsInt())
+                    .description(FairlaneMeter.ROUTING_TARGET_EJECTED.description()).tags(tags).register(registry);
+            Gauge.builder(FairlaneMeter.ROUTING_TARGET_WEIGHT.meterName(), n, x -> x.weight)
+                    .description(FairlaneMeter.ROUTING_TARGET_WEIGHT.description()).tags(tags).register(registry);
+            return n;
+        });
+        g.weight = weight;
+        g.inFlight = inFlight;
+        g.ejected = ejected;
+    }
+
+    /** A shadow request's fate: {@code ok}, {@code error}, {@code timeout}, {@code failed}, {@code skipped}, {@code dropped}. */
+    public void shadow(String model, String outcome) {
+        counter(FairlaneMeter.SHADOW_REQUESTS, "model", model, "outcome", outcome).increment();
+    }
+
+    /** One field of a shadow comparison. */
+    public void shadowCompare(String model, String field, boolean match) {
+        counter(FairlaneMeter.SHADOW_COMPARISONS, "model", model, "field", field, "result",
+                match ? "match" : "mismatch").increment();
+    }
+
+    /** The shadow's output length over the primary's. */
+    public void shadowOutputRatio(String model, double ratio) {
+        summaries.computeIfAbsent(List.of("ratio", model), k -> DistributionSummary
+                .builder(FairlaneMeter.SHADOW_OUTPUT_RATIO.meterName())
+                .description(FairlaneMeter.SHADOW_OUTPUT_RATIO.description()).tag("model", model)
+                .serviceLevelObjectives(0.5, 0.8, 0.95, 1.05, 1.25, 2).register(registry)).record(ratio);
+    }
+
+    /** The primary's or the shadow's latency to its last byte. */
+    public void shadowLatency(String model, String side, long nanos) {
+        timers.computeIfAbsent(List.of(model, side), k -> Timer.builder(FairlaneMeter.SHADOW_LATENCY.meterName())
+                .description(FairlaneMeter.SHADOW_LATENCY.description()).tags("model", model, "side", side)
+                .serviceLevelObjectives(buckets).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Counter counter(FairlaneMeter meter, String... tags) {
+        List<String> key = new java.util.ArrayList<>(tags.length + 1);
+        key.add(meter.meterName());
+        key.addAll(List.of(tags));
+        return counters.computeIfAbsent(key, k -> Counter.builder(meter.meterName()).description(meter.description())
+                .tags(tags).register(registry));
+    }
+}
