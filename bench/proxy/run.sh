@@ -11,6 +11,12 @@
 # "Added" latency = percentile through the proxy minus the same percentile direct, in the same run.
 #
 #   bash bench/proxy/run.sh       (env: RATE=1000 LATENCY_SECONDS=20 WRK_SECONDS=15 CONNS=32 LOOPS=2 WARMUP=30)
+#   bash bench/proxy/run.sh relay (the streaming relay alone: 100- and 1,000-event streams, wrk only, with each
+#                                  proxy's CPU µs per stream and per event; env: EVENTS="100 1000" and the above)
+#
+# The long streams are served by the stub from files (a POST answered through an error_page redirect, since
+# nginx's static module refuses POST and its `return` text is limited to 4 KiB), with Content-Length: the
+# proxies read them in large pieces, many events per read, which is where per-event cost shows.
 #
 # One self-contained command: it installs Debian's nginx, wrk and curl when missing (as root, or through
 # `sudo -n`), builds the jars when stale (the launcher finds a JDK 25) and the benchmark module (bench/lib.sh), and
@@ -18,6 +24,8 @@
 # servers they measure, the same for all three. The table also gives each proxy's CPU time per request during its
 # wrk run (from /proc), which depends far less than req/s on what else the machine is doing, and the load average.
 set -euo pipefail
+WHAT=${1:-proxy}
+case $WHAT in proxy|relay) ;; *) echo "usage: bash bench/proxy/run.sh [proxy|relay]" >&2; exit 2 ;; esac
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 root=$bench_root
 work=$root/bench/proxy/target
@@ -27,7 +35,9 @@ SECONDS_=${LATENCY_SECONDS:-20}  # not SECONDS: bash keeps its own clock in that
 WRK_SECONDS=${WRK_SECONDS:-15}
 CONNS=${CONNS:-32}
 LOOPS=${LOOPS:-2}
+EVENTS=${EVENTS:-100 1000}
 STUB_JSON=19001 STUB_SSE=19002 NGX_JSON=19011 NGX_SSE=19012 FAIRLANE=19080
+STUB_LONG=19003 NGX_LONG=19013  # the relay mode's long streams, one location per length
 
 install_missing() {
   local missing=()
@@ -45,7 +55,7 @@ install_missing() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 install_missing
-for port in $STUB_JSON $STUB_SSE $NGX_JSON $NGX_SSE $FAIRLANE; do
+for port in $STUB_JSON $STUB_SSE $STUB_LONG $NGX_JSON $NGX_SSE $NGX_LONG $FAIRLANE; do
   if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
     echo "bench: port $port is taken (another run?); stop it first" >&2; exit 1
   fi
@@ -59,7 +69,18 @@ chunk() { printf 'data: {"id":"chatcmpl-bench","object":"chat.completion.chunk",
 sse=$(chunk '{"role":"assistant","content":""}' null)
 for w in The quick brown fox jumps over the lazy dog again; do sse+=$(chunk "{\"content\":\" $w\"}" null); done
 sse+=$(chunk '{}' '"stop"')
-sse+='data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1727346172,"model":"bench","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":10,"total_tokens":22}}\n\ndata: [DONE]\n\n'
+usage_chunk() { printf 'data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1727346172,"model":"bench","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":%s,"total_tokens":%s}}\\n\\ndata: [DONE]\\n\\n' "$1" $(($1 + 12)); }
+sse+=$(usage_chunk 10)
+# The relay mode's streams: role, n - 2 content chunks, finish (n events), then usage and [DONE], as files.
+words=(The quick brown fox jumps over the lazy dog again)
+for n in $EVENTS; do
+  { chunk '{"role":"assistant","content":""}' null
+    for ((i = 0; i < n - 2; i++)); do chunk "{\"content\":\" ${words[i % 10]}\"}" null; done
+    chunk '{}' '"stop"'; usage_chunk $((n - 2)); } | sed 's/\\n/\n/g' > "$work/stream-$n.sse"
+done
+long_stub_locations=$(for n in $EVENTS; do printf 'location /s%s/ { error_page 405 =200 /stream-%s.sse; return 405; } ' "$n" "$n"; done)
+long_proxy_locations=$(for n in $EVENTS; do printf 'location /s%s/ { proxy_pass http://stub_long; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; } ' "$n"; done)
+long_models=$(for n in $EVENTS; do printf '  - id: bench-sse%s\n    upstream: {url: "http://127.0.0.1:%s/s%s/v1", max_concurrency: 4096, default_max_tokens: 16}\n' "$n" "$STUB_LONG" "$n"; done)
 
 cat > "$work/stub.conf" <<CONF
 worker_processes 1;
@@ -72,6 +93,8 @@ http {
   client_body_temp_path $work/tmp-stub;
   server { listen 127.0.0.1:$STUB_JSON; location / { default_type application/json; return 200 '$completion'; } }
   server { listen 127.0.0.1:$STUB_SSE; location / { default_type text/event-stream; return 200 '$sse'; } }
+  server { listen 127.0.0.1:$STUB_LONG; root $work; default_type text/event-stream;
+    location ~ \.sse\$ { internal; } $long_stub_locations}
 }
 CONF
 cat > "$work/proxy.conf" <<CONF
@@ -85,10 +108,12 @@ http {
   client_body_temp_path $work/tmp-proxy;
   upstream stub_json { server 127.0.0.1:$STUB_JSON; keepalive 256; }
   upstream stub_sse { server 127.0.0.1:$STUB_SSE; keepalive 256; }
+  upstream stub_long { server 127.0.0.1:$STUB_LONG; keepalive 256; }
   server { listen 127.0.0.1:$NGX_JSON;
     location / { proxy_pass http://stub_json; proxy_http_version 1.1; proxy_set_header Connection ""; } }
   server { listen 127.0.0.1:$NGX_SSE;
     location / { proxy_pass http://stub_sse; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; } }
+  server { listen 127.0.0.1:$NGX_LONG; $long_proxy_locations}
 }
 CONF
 key_hash=$(printf %s sk-bench | sha256sum | cut -d' ' -f1)
@@ -103,6 +128,7 @@ models:
     upstream: {url: "http://127.0.0.1:$STUB_JSON/v1", max_concurrency: 4096, default_max_tokens: 16}
   - id: bench-sse
     upstream: {url: "http://127.0.0.1:$STUB_SSE/v1", max_concurrency: 4096, default_max_tokens: 16}
+$long_models
 metrics: {enabled: true}
 CONF
 
@@ -144,8 +170,14 @@ url_for() { # target mode
 # Fairlane runs on the JVM: give its JIT a proper warm-up on both paths before anything is measured (on a
 # busy 2-core machine C2 needs tens of seconds); nginx needs none but gets the same per-target warm-up below.
 WARMUP=${WARMUP:-30}
-BENCH_BODY=$(body bench-json "") wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$work/post.lua" "http://127.0.0.1:$FAIRLANE/v1/chat/completions" >/dev/null
-BENCH_BODY=$(body bench-sse '"stream":true,') wrk -t1 -c"$CONNS" -d"$((WARMUP / 2))s" -s "$work/post.lua" "http://127.0.0.1:$FAIRLANE/v1/chat/completions" >/dev/null
+if [ "$WHAT" = relay ]; then
+  for n in $EVENTS; do
+    BENCH_BODY=$(body "bench-sse$n" '"stream":true,') wrk -t1 -c"$CONNS" -d"$((WARMUP / 2))s" -s "$work/post.lua" "http://127.0.0.1:$FAIRLANE/v1/chat/completions" >/dev/null
+  done
+else
+  BENCH_BODY=$(body bench-json "") wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$work/post.lua" "http://127.0.0.1:$FAIRLANE/v1/chat/completions" >/dev/null
+  BENCH_BODY=$(body bench-sse '"stream":true,') wrk -t1 -c"$CONNS" -d"$((WARMUP / 2))s" -s "$work/post.lua" "http://127.0.0.1:$FAIRLANE/v1/chat/completions" >/dev/null
+fi
 
 # CPU time (user + system, in clock ticks) of a set of processes, for µs of CPU per request.
 ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
@@ -153,6 +185,74 @@ fairlane_pid=${pids[0]}
 proxy_pids=$(pgrep -P "$(cat "$work/proxy.pid")" | tr '\n' ' ')
 hz=$(getconf CLK_TCK)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# CPU ticks of Fairlane's event-loop threads alone: the relay's own work, without the JIT compiler and the
+# collector, which on a busy machine still run long after the warm-up and weigh on a low request count.
+loop_ticks() {
+  local t=0 f
+  for f in /proc/"$fairlane_pid"/task/*; do
+    case $(cat "$f/comm" 2>/dev/null) in fairlane-io-*) t=$((t + $(awk '{print $14 + $15}' "$f/stat" 2>/dev/null || echo 0))) ;; esac
+  done
+  echo $t
+}
+
+# One wrk run against $url with the CPU the watched processes spent: "rps=... n=... cpu_ticks=... loop_ticks=...".
+measure() { # url body watched-pids...
+  local url=$1 b=$2 out t0 t1 l0 l1 bad; shift 2
+  BENCH_BODY=$b wrk -t1 -c"$CONNS" -d5s -s "$work/post.lua" "$url" >/dev/null  # warm-up, connection pools
+  t0=$(ticks "$@") l0=$(loop_ticks)
+  out=$(BENCH_BODY=$b wrk -t1 -c"$CONNS" -d"${WRK_SECONDS}s" -s "$work/post.lua" "$url")
+  t1=$(ticks "$@") l1=$(loop_ticks)
+  bad=$(awk '/Non-2xx/ {print $NF} /Socket errors/ {print "sock"}' <<<"$out" | tr -d ' \n')
+  echo "rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out") n=$(awk '/requests in/ {print $1}' <<<"$out") cpu_ticks=$((t1 - t0)) loop_ticks=$((l1 - l0)) errors=${bad:-0}"
+}
+
+if [ "$WHAT" = relay ]; then
+  results=$work/relay-results.txt
+  : > "$results"
+  for n in $EVENTS; do
+    b=$(body "bench-sse$n" '"stream":true,')
+    for target in direct nginx fairlane; do
+      case $target in
+        direct) url="http://127.0.0.1:$STUB_LONG/s$n/v1/chat/completions"; watched="" ;;
+        nginx) url="http://127.0.0.1:$NGX_LONG/s$n/v1/chat/completions"; watched=$proxy_pids ;;
+        fairlane) url="http://127.0.0.1:$FAIRLANE/v1/chat/completions"; watched=$fairlane_pid ;;
+      esac
+      # shellcheck disable=SC2086
+      echo "$n $target $(measure "$url" "$b" $watched)" | tee -a "$results" >&2
+    done
+  done
+  load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+  echo
+  echo "### $(date -u +%Y-%m-%d) · $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p')) · load average $load_before at start, $load_after at end"
+  echo
+  echo "\`bash bench/proxy/run.sh relay\` (EVENTS=\"$EVENTS\" WRK_SECONDS=$WRK_SECONDS CONNS=$CONNS LOOPS=$LOOPS WARMUP=$WARMUP)"
+  echo
+  echo "| events per stream | target | max streams/s (wrk -t1 -c$CONNS) | events/s | proxy CPU µs/stream | proxy CPU µs/event | Fairlane event loops µs/event | errors |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|"
+  awk -v hz="$(getconf CLK_TCK)" '
+  { for (i = 3; i <= NF; i++) { split($i, kv, "="); v[$1 SUBSEP $2 SUBSEP kv[1]] = kv[2] }; if (!($1 in seen)) { seen[$1] = 1; order[++k] = $1 } }
+  END {
+    split("direct nginx fairlane", ts, " ")
+    for (e = 1; e <= k; e++) for (t = 1; t <= 3; t++) {
+      N = order[e]; T = ts[t]; n = v[N SUBSEP T SUBSEP "n"]
+      cpu = (T == "direct" || n == 0) ? -1 : v[N SUBSEP T SUBSEP "cpu_ticks"] * 1000000 / hz / n
+      cpus[N, T] = cpu
+      loops = (T != "fairlane" || n == 0) ? "-" : sprintf("%.2f", v[N SUBSEP T SUBSEP "loop_ticks"] * 1000000 / hz / n / N)
+      printf "| %s | %s | %.0f | %.0f | %s | %s | %s | %s |\n", N, T, v[N SUBSEP T SUBSEP "rps"], v[N SUBSEP T SUBSEP "rps"] * N,
+        (cpu < 0 ? "-" : sprintf("%.0f", cpu)), (cpu < 0 ? "-" : sprintf("%.2f", cpu / N)), loops, v[N SUBSEP T SUBSEP "errors"]
+    }
+    print ""
+    for (e = 1; e <= k; e++) {
+      N = order[e]
+      printf "- %s-event streams: CPU per event Fairlane %.2f µs, nginx %.2f µs (%.1fx; target <= 2x: %s); max streams/s %.0f%% of nginx\n",
+        N, cpus[N, "fairlane"] / N, cpus[N, "nginx"] / N, cpus[N, "fairlane"] / (cpus[N, "nginx"] + 0.0001),
+        (cpus[N, "fairlane"] <= 2 * cpus[N, "nginx"] ? "met" : "missed"),
+        100 * v[N SUBSEP "fairlane" SUBSEP "rps"] / v[N SUBSEP "nginx" SUBSEP "rps"]
+    }
+  }' "$results"
+  exit 0
+fi
 
 results=$work/results.txt
 : > "$results"

@@ -57,6 +57,14 @@ public final class RequestLog {
      * first sets the TTFT, each later one returns its gap to the previous one (else -1).
      */
     public long markToken(long nowNanos, long startNanos) {
+        return markTokens(nowNanos, startNanos, 1);
+    }
+
+    /**
+     * Marks {@code count} output tokens sent together at {@code nowNanos}: as many single marks at that instant,
+     * so the first may set the TTFT and the gap returned is the first one's (the others' are 0).
+     */
+    public long markTokens(long nowNanos, long startNanos, int count) {
         long gap = -1;
         if (ttftNanos < 0) {
             ttftNanos = nowNanos - startNanos;
@@ -65,7 +73,7 @@ public final class RequestLog {
             gap = nowNanos - lastTokenNanos;
         }
         lastTokenNanos = nowNanos;
-        outputMarks++;
+        outputMarks += count;
         return gap;
     }
 

@@ -20,7 +20,8 @@ public enum FairlaneMeter {
     TIME_TO_FIRST_TOKEN("fairlane.time.to.first.token", Type.TIMER, "seconds",
             "From the request's arrival to its first output token.", "tenant", "model"),
     INTER_TOKEN_LATENCY("fairlane.inter.token.latency", Type.TIMER, "seconds",
-            "Gap between consecutive output tokens of a streamed response (chunks, when relayed from an upstream).",
+            "Gap between consecutive output tokens of a streamed response (relayed from an upstream: between "
+                    + "reads that carried output chunks).",
             "tenant", "model"),
     E2E_REQUEST_LATENCY("fairlane.e2e.request.latency", Type.TIMER, "seconds",
             "From the request's arrival to its last response byte.", "tenant", "model"),

@@ -2,7 +2,6 @@ package io.fairlane.gateway.lane.local;
 
 import io.fairlane.engine.TokenEvent;
 import io.fairlane.engine.TokenSink;
-import io.fairlane.gateway.http.Exchange;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,6 +10,8 @@ import java.util.List;
  * before anyone there is ready for them. A prompt is submitted to the engine off the event loop (in the
  * preparation pool), so the engine may start emitting before the loop has learnt that the submission worked
  * and attached the run that turns events into a response; the gate keeps them, in order, until then.
+ *
+ * <p>The events cross threads through the loop's {@link EngineEventMailbox}, which batches them per engine step.
  *
  * <p>Confined to the exchange's event loop, but for {@link #sink}, whose sinks the engine calls on its own thread.
  */
@@ -25,18 +26,19 @@ final class EngineEventGate {
     private record Held(int prompt, TokenEvent event) {
     }
 
-    private final Exchange exchange;
+    private final EngineEventMailbox mailbox;
     private List<Held> held = new ArrayList<>(4);
     private Handler handler;
 
-    EngineEventGate(Exchange exchange) {
-        this.exchange = exchange;
+    /** A gate whose events travel through {@code mailbox}, the one of the exchange's event loop. */
+    EngineEventGate(EngineEventMailbox mailbox) {
+        this.mailbox = mailbox;
     }
 
     /** The sink for prompt {@code prompt}: hands each event to the client's event loop and never throws. */
     TokenSink sink(int prompt) {
         // When the loop no longer takes tasks the server is stopping, and the engine is being closed too.
-        return event -> exchange.tryExecute(() -> deliver(prompt, event));
+        return event -> mailbox.post(this, prompt, event);
     }
 
     /** Whether a handler has been attached. */
@@ -54,7 +56,8 @@ final class EngineEventGate {
         }
     }
 
-    private void deliver(int prompt, TokenEvent event) {
+    /** Hands on one event; on the exchange's loop. */
+    void deliver(int prompt, TokenEvent event) {
         if (handler == null) {
             held.add(new Held(prompt, event));
         } else {

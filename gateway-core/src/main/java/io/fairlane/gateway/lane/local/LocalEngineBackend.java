@@ -30,9 +30,12 @@ import io.fairlane.gateway.openai.EmbeddingsRequest;
 import io.fairlane.gateway.openai.ServiceTiers;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A lane served by Fairlane's own engine. A request goes: checks of what a local model can honour
@@ -53,6 +56,8 @@ public final class LocalEngineBackend implements Backend {
     private final ServerConfig server;
     private final LaneMetrics laneMetrics;
     private final PreparationPool pool;
+    /** One mailbox per event loop that serves this model's requests: engine events reach the loop in batches. */
+    private final Map<EventExecutor, EngineEventMailbox> mailboxes = new ConcurrentHashMap<>();
 
     public LocalEngineBackend(LocalModelConfig config, InferenceEngine engine, ServerConfig server,
                               LaneMetrics laneMetrics, PreparationPool pool) {
@@ -75,6 +80,10 @@ public final class LocalEngineBackend implements Backend {
         return config;
     }
 
+    private EngineEventMailbox mailbox(Exchange exchange) {
+        return mailboxes.computeIfAbsent(exchange.eventLoop(), EngineEventMailbox::new);
+    }
+
     @Override
     public String kind() {
         return "local";
@@ -89,7 +98,7 @@ public final class LocalEngineBackend implements Backend {
         rateLimitHeaders(exchange, context);
         Refusals.chat(request, config.id());
         OutputConstraint constraint = GenerationParameters.constraint(request);
-        EngineEventGate gate = new EngineEventGate(exchange);
+        EngineEventGate gate = new EngineEventGate(mailbox(exchange));
         String requestId = exchange.requestId();
         // A schema may take milliseconds to compile the first time: never on the event loop.
         boolean inline = inline(exchange) && !hasSchemas(request, constraint);
@@ -138,7 +147,7 @@ public final class LocalEngineBackend implements Backend {
     public void completions(Exchange exchange, CompletionRequest request, RequestContext context) throws Exception {
         rateLimitHeaders(exchange, context);
         Refusals.completions(request, config.id());
-        EngineEventGate gate = new EngineEventGate(exchange);
+        EngineEventGate gate = new EngineEventGate(mailbox(exchange));
         String requestId = exchange.requestId();
         pool.run(exchange, inline(exchange), new PreparationPool.Job<CompletionSubmission>() {
             @Override

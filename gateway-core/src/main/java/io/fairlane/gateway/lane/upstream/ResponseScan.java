@@ -182,6 +182,18 @@ public record ResponseScan(boolean spliceTier, boolean carriedOutput, boolean ha
 
     /** A usage object, its start read: {prompt, completion, cached}, or null when it needs repair. */
     private static int[] usage(JsonParser p, boolean withDetails) throws IOException {
+        return usage(p, withDetails, true);
+    }
+
+    /**
+     * A usage object, its start read: {prompt, completion, cached}, or null when its counts cannot be read as
+     * they are (or, with {@code complete}, when it needs repair before a client may see it).
+     *
+     * @param withDetails whether detail objects may appear (chat and legacy completions, not embeddings)
+     * @param complete    whether every count and, with details, both detail objects must be present; without,
+     *                    a missing count is 0 (metering a usage chunk that is not forwarded)
+     */
+    static int[] usage(JsonParser p, boolean withDetails, boolean complete) throws IOException {
         int prompt = -1;
         int completion = -1;
         int total = -1;
@@ -219,13 +231,13 @@ public record ResponseScan(boolean spliceTier, boolean carriedOutput, boolean ha
                 return null;
             }
         }
-        if (prompt < 0 || total < 0) {
+        if (prompt < 0 || complete && total < 0) {
             return null;
         }
-        if (withDetails && (completion < 0 || cached < 0 || reasoning < 0)) {
+        if (complete && withDetails && (completion < 0 || cached < 0 || reasoning < 0)) {
             return null;
         }
-        return new int[] {prompt, Math.max(completion, 0), withDetails ? cached : 0};
+        return new int[] {prompt, Math.max(completion, 0), Math.max(cached, 0)};
     }
 
     /** A count: its value when a non-negative int seen once, -2 otherwise. */

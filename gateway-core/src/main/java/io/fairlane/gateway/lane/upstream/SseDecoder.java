@@ -65,79 +65,120 @@ public final class SseDecoder implements AutoCloseable {
         this.maxEventBytes = maxEventBytes;
     }
 
+    /**
+     * Receives each event as it completes. {@code data[0, length)} is the decoder's own buffer, valid only during
+     * the call: a receiver that keeps the bytes copies them.
+     */
+    @FunctionalInterface
+    public interface Receiver {
+        void event(String name, byte[] data, int length);
+    }
+
     /** Feeds bytes (not retained) and returns the events they completed. */
     public List<Event> feed(ByteBuf bytes) {
-        pending.writeBytes(bytes);
         List<Event> out = new ArrayList<>(4);
-        while (true) {
-            int start = pending.readerIndex();
-            int eol = pending.indexOf(start, pending.writerIndex(), (byte) '\n');
-            if (eol < 0) {
-                if (pending.readableBytes() > maxEventBytes) {
-                    throw new IllegalStateException("server-sent event larger than " + maxEventBytes + " bytes");
-                }
-                break;
-            }
-            int end = eol;
-            if (end > start && pending.getByte(end - 1) == '\r') {
-                end--;
-            }
-            line(start, end, out);
-            pending.readerIndex(eol + 1);
-        }
-        pending.discardSomeReadBytes();
+        feed(bytes, collect(out));
         return out;
     }
 
     /** The event the stream ended in the middle of, if its data was complete up to the end. */
     public List<Event> finish() {
         List<Event> out = new ArrayList<>(1);
-        if (pending.isReadable()) {
-            line(pending.readerIndex(), pending.writerIndex(), out);
-            pending.clear();
-        }
-        line(0, 0, out);
+        finish(collect(out));
         return out;
     }
 
-    /** One line, {@code pending[start, end)} without its terminator. */
-    private void line(int start, int end, List<Event> out) {
+    private static Receiver collect(List<Event> out) {
+        return (name, data, length) -> out.add(new Event(name, Arrays.copyOf(data, length)));
+    }
+
+    /**
+     * Feeds bytes (not retained) and hands each event they completed to {@code receiver}, allocating nothing per
+     * event. The lines are read where they lie; only an incomplete tail is kept for the next call.
+     */
+    public void feed(ByteBuf bytes, Receiver receiver) {
+        ByteBuf src;
+        int read;
+        if (pending.isReadable()) {
+            pending.writeBytes(bytes, bytes.readerIndex(), bytes.readableBytes());
+            src = pending;
+            read = pending.readerIndex();
+        } else {
+            src = bytes;
+            read = bytes.readerIndex();
+        }
+        int limit = src.writerIndex();
+        while (true) {
+            int eol = src.indexOf(read, limit, (byte) '\n');
+            if (eol < 0) {
+                break;
+            }
+            int end = eol;
+            if (end > read && src.getByte(end - 1) == '\r') {
+                end--;
+            }
+            line(src, read, end, receiver);
+            read = eol + 1;
+        }
+        if (limit - read > maxEventBytes) {
+            throw new IllegalStateException("server-sent event larger than " + maxEventBytes + " bytes");
+        }
+        if (src == pending) {
+            pending.readerIndex(read);
+            pending.discardSomeReadBytes();
+        } else if (read < limit) {
+            pending.clear();
+            pending.writeBytes(bytes, read, limit - read);
+        }
+    }
+
+    /** Hands on the event the stream ended in the middle of, if its data was complete up to the end. */
+    public void finish(Receiver receiver) {
+        if (pending.isReadable()) {
+            line(pending, pending.readerIndex(), pending.writerIndex(), receiver);
+            pending.clear();
+        }
+        line(pending, 0, 0, receiver);
+    }
+
+    /** One line, {@code src[start, end)} without its terminator. */
+    private void line(ByteBuf src, int start, int end, Receiver receiver) {
         if (start == end) {
             if (hasData) {
-                out.add(new Event(eventName == null ? "message" : eventName, Arrays.copyOf(data, dataLength)));
+                receiver.event(eventName == null ? "message" : eventName, data, dataLength);
             }
             dataLength = 0;
             hasData = false;
             eventName = null;
             return;
         }
-        if (pending.getByte(start) == ':') {
+        if (src.getByte(start) == ':') {
             return;
         }
-        int colon = pending.indexOf(start, end, (byte) ':');
+        int colon = src.indexOf(start, end, (byte) ':');
         int fieldEnd = colon < 0 ? end : colon;
         int value = colon < 0 ? end : colon + 1;
-        if (value < end && pending.getByte(value) == ' ') {
+        if (value < end && src.getByte(value) == ' ') {
             value++;
         }
-        if (is(start, fieldEnd, "data")) {
+        if (is(src, start, fieldEnd, "data")) {
             if (hasData) {
-                append(pending, end, end); // grows for the separator below
+                append(src, end, end); // grows for the separator below
                 data[dataLength++] = '\n';
             }
-            append(pending, value, end);
+            append(src, value, end);
             hasData = true;
-        } else if (is(start, fieldEnd, "event")) {
-            eventName = pending.toString(value, end - value, StandardCharsets.UTF_8);
+        } else if (is(src, start, fieldEnd, "event")) {
+            eventName = src.toString(value, end - value, StandardCharsets.UTF_8);
         }
     }
 
-    private boolean is(int start, int end, String field) {
+    private static boolean is(ByteBuf src, int start, int end, String field) {
         if (end - start != field.length()) {
             return false;
         }
         for (int i = 0; i < field.length(); i++) {
-            if (pending.getByte(start + i) != field.charAt(i)) {
+            if (src.getByte(start + i) != field.charAt(i)) {
                 return false;
             }
         }

@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fairlane.gateway.http.Json;
 import io.fairlane.gateway.http.RequestIds;
+import io.fairlane.gateway.openai.TokenUsage;
 import io.fairlane.gateway.openai.Usages;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -36,11 +38,14 @@ import java.util.Set;
  * shadow comparison looks at).
  *
  * <p>Two ways in. {@link #passThrough} is the fast path for the common chunk (text deltas, a role, a
- * finish): one pass of Jackson's token stream over the upstream's bytes, no tree, and the bytes go out as
- * they came, with {@code service_tier} spliced in after the opening brace when the upstream left it out.
- * Whatever might need a repair (tool calls, usage, an error, a tier to overwrite, a {@code finish_reason}
- * after tool calls, anything unexpected) makes it decline, and the caller parses the chunk into a tree for
- * {@link #normalize}, the full path. Both keep the same state, so a stream may mix them freely.
+ * finish, a complete usage report): one pass of Jackson's token stream over the upstream's bytes, no tree,
+ * no string made and nothing allocated, and the bytes go out as they came, with {@code service_tier} spliced
+ * in after the opening brace when the upstream left it out and {@code model} replaced when the client asked
+ * for another name. The usage counts are read in that same pass, and a usage chunk the client did not ask
+ * for is dropped there. Whatever might need a repair (tool calls, an incomplete usage the client will see,
+ * an error, a tier to overwrite, a {@code finish_reason} after tool calls, anything unexpected) makes it
+ * decline, and the caller parses the chunk into a tree for {@link #normalize}, the full path. Both keep the
+ * same state, so a stream may mix them freely.
  *
  * <p>Confined to one event loop.
  */
@@ -60,7 +65,7 @@ public final class StreamNormalizer {
     /** (choice, upstream index or call id) → our index, per choice. */
     private final Map<Integer, ChoiceCalls> calls = new HashMap<>();
     private final Set<Integer> choicesWithCalls = new HashSet<>();
-    private JsonNode usage;
+    private TokenUsage usage;
     private boolean lastCarriedOutput;
     private int outputChunks;
     private long outputChars;
@@ -93,29 +98,36 @@ public final class StreamNormalizer {
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EVENT_END = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
-    /**
-     * The fast path: if the chunk {@code json} (an event's data, as the upstream sent it) needs no repair but
-     * perhaps a missing {@code service_tier}, appends it to {@code out} as {@code data: <json>\n\n} and
-     * returns true, with the same bookkeeping {@link #normalize} does. Otherwise returns false having
-     * written nothing and changed nothing; the caller takes the full path.
-     */
+    /** {@link #passThrough(byte[], int, ByteBuf)} of a whole array. */
     public boolean passThrough(byte[] json, ByteBuf out) {
+        return passThrough(json, json.length, out);
+    }
+
+    /**
+     * The fast path: if the chunk {@code json[0, length)} (an event's data, as the upstream sent it) needs no
+     * repair but perhaps a missing {@code service_tier} or another model name, appends it to {@code out} as
+     * {@code data: <json>\n\n} and returns true, with the same bookkeeping {@link #normalize} does; a usage
+     * chunk the client did not ask for is counted and dropped (true, nothing written). Otherwise returns false
+     * having written nothing and changed nothing; the caller takes the full path.
+     */
+    public boolean passThrough(byte[] json, int length, ByteBuf out) {
         if (!choicesWithCalls.isEmpty()) {
             return false; // a finish_reason may have to become tool_calls
         }
-        for (byte b : json) {
+        for (int i = 0; i < length; i++) {
+            byte b = json[i];
             if (b == '\n' || b == '\r') {
                 return false; // a multi-line event: forwarded as is it would break the client's framing
             }
         }
         int scan;
-        edits.clear();
-        pendingFinished.clear();
-        pendingSeen.clear();
+        edits = 0;
+        pendingFinished = 0;
+        pendingSeen = 0;
         pendingOutputChars = 0;
         pendingFinish = null;
-        try (JsonParser p = Json.MAPPER.getFactory().createParser(json)) {
-            scan = scan(p, json);
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(json, 0, length)) {
+            scan = scan(p, json, length);
         } catch (IOException | RuntimeException e) {
             return false; // the full path reports what is wrong with it
         }
@@ -127,65 +139,102 @@ public final class StreamNormalizer {
             outputChunks++;
         }
         outputChars += pendingOutputChars;
-        choicesSeen.addAll(pendingSeen);
-        choicesFinished.addAll(pendingFinished);
+        for (int i = 0; i < pendingSeen; i++) {
+            choicesSeen.add(pendingSeenIndexes[i]); // a choice already seen adds nothing
+        }
+        for (int i = 0; i < pendingFinished; i++) {
+            choicesFinished.add(pendingFinishedIndexes[i]);
+        }
         if (firstFinishReason == null && pendingFinish != null) {
             firstFinishReason = pendingFinish;
+        }
+        if ((scan & USAGE) != 0) {
+            usage = new TokenUsage(scannedUsage[0], scannedUsage[2], scannedUsage[1]);
+            if (!clientWantsUsage) {
+                return true; // a usage-only chunk, counted; the client did not ask for it
+            }
         }
         if ((scan & SPLICE_TIER) != 0) {
             int open = 0;
             while (json[open] != '{') {
                 open++;
             }
-            edits.add(new long[] {open + 1, open + 1, TIER});
+            edit(open + 1, open + 1, TIER);
         }
         out.writeBytes(DATA);
-        // By position; an insertion (the tier) before a cut that starts at the same place.
-        edits.sort(java.util.Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1]));
         int from = 0;
-        for (long[] e : edits) {
-            out.writeBytes(json, from, (int) e[0] - from);
-            if (e[2] == TIER) {
+        for (int i = 0; i < edits; i++) {
+            out.writeBytes(json, from, editStart[i] - from);
+            if (editKind[i] == TIER) {
                 out.writeBytes(tierField);
-            } else if (e[2] == MODEL) {
+            } else if (editKind[i] == MODEL) {
                 out.writeBytes(quotedModel);
             }
-            from = (int) e[1];
+            from = editEnd[i];
         }
-        out.writeBytes(json, from, json.length - from);
+        out.writeBytes(json, from, length - from);
         out.writeBytes(EVENT_END);
         return true;
     }
 
-    /** Byte edits of the fast path: {start, end, what}, the range [start, end) replaced by what (nothing, tier, model). */
-    private final java.util.List<long[]> edits = new java.util.ArrayList<>(3);
-    private static final long CUT = 0;
-    private static final long TIER = 1;
-    private static final long MODEL = 2;
+    /**
+     * Byte edits of the fast path, kept in order of position: the range [start, end) replaced by the kind's bytes
+     * (nothing, the tier, the model). At most one of each kind per chunk.
+     */
+    private final int[] editStart = new int[3];
+    private final int[] editEnd = new int[3];
+    private final int[] editKind = new int[3];
+    private int edits;
+    private static final int CUT = 0;
+    private static final int TIER = 1;
+    private static final int MODEL = 2;
     /** What a chunk read by the fast path adds to the stream's records, committed only when it is sent. */
-    private final Set<Integer> pendingSeen = new HashSet<>();
-    private final Set<Integer> pendingFinished = new HashSet<>();
+    private int[] pendingSeenIndexes = new int[4];
+    private int pendingSeen;
+    private int[] pendingFinishedIndexes = new int[4];
+    private int pendingFinished;
     private long pendingOutputChars;
     private String pendingFinish;
+
+    /** {@code indexes} with {@code index} at {@code at}, grown when full (only for a chunk with many choices). */
+    private static int[] add(int[] indexes, int at, int index) {
+        int[] out = at < indexes.length ? indexes : Arrays.copyOf(indexes, indexes.length * 2);
+        out[at] = index;
+        return out;
+    }
+
+    /** Adds an edit in order: by start, and an insertion (the tier) before a cut that starts at the same place. */
+    private void edit(int start, int end, int kind) {
+        int i = edits++;
+        while (i > 0 && (editStart[i - 1] > start || editStart[i - 1] == start && editEnd[i - 1] > end)) {
+            editStart[i] = editStart[i - 1];
+            editEnd[i] = editEnd[i - 1];
+            editKind[i] = editKind[i - 1];
+            i--;
+        }
+        editStart[i] = start;
+        editEnd[i] = end;
+        editKind[i] = kind;
+    }
 
     /**
      * Takes {@code "usage":null} out of {@code json}, its field starting at {@code start} and its value ending
      * at {@code end}: the range to cut, with the comma after it, or before it when it was the last field.
      */
-    private void cutField(byte[] json, int start, int end) {
+    private void cutField(byte[] json, int length, int start, int end) {
         int after = end;
-        while (after < json.length && isSpace(json[after])) {
+        while (after < length && isSpace(json[after])) {
             after++;
         }
-        if (after < json.length && json[after] == ',') {
-            edits.add(new long[] {start, after + 1, CUT});
+        if (after < length && json[after] == ',') {
+            edit(start, after + 1, CUT);
             return;
         }
         int before = start - 1;
         while (before > 0 && isSpace(json[before])) {
             before--;
         }
-        edits.add(new long[] {json[before] == ',' ? before : start, end, CUT});
+        edit(json[before] == ',' ? before : start, end, CUT);
     }
 
     private static boolean isSpace(byte b) {
@@ -195,21 +244,31 @@ public final class StreamNormalizer {
     private static final int DECLINE = -1;
     private static final int OUTPUT = 1;
     private static final int SPLICE_TIER = 2;
+    private static final int USAGE = 4;
+    private static final String CHAT_CHUNK = "chat.completion.chunk";
+
+    /** The counts of the usage object the last {@link #scan} read: prompt, completion, cached. */
+    private int[] scannedUsage;
 
     /**
-     * Reads one chunk's tokens: {@link #DECLINE}, or flags {@link #OUTPUT} and {@link #SPLICE_TIER}. A
-     * {@code "usage":null} (OpenAI sends one on every chunk of a stream that asked for usage, and the gateway
-     * always asks) stays for a client that asked too and is marked for cutting otherwise.
+     * Reads one chunk's tokens: {@link #DECLINE}, or flags {@link #OUTPUT}, {@link #SPLICE_TIER} and
+     * {@link #USAGE}. A {@code "usage":null} (OpenAI sends one on every chunk of a stream that asked for usage,
+     * and the gateway always asks) stays for a client that asked too and is marked for cutting otherwise. A
+     * usage object is read into {@link #scannedUsage}: for a client that asked, it must be complete to pass as
+     * it is; for one that did not, its counts are enough, as long as the chunk holds no choice (it is dropped
+     * whole). Values are compared where the parser holds them: no string is made.
      */
-    private int scan(JsonParser p, byte[] json) throws IOException {
+    private int scan(JsonParser p, byte[] json, int length) throws IOException {
         if (p.nextToken() != JsonToken.START_OBJECT) {
             return DECLINE;
         }
-        String object = null;
-        String tierSent = null;
+        boolean chatChunk = false;
+        boolean tierSent = false;
         boolean output = false;
         boolean sawUsage = false;
+        boolean usageRead = false;
         boolean sawModel = false;
+        int choices = 0;
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
@@ -219,24 +278,36 @@ public final class StreamNormalizer {
                 }
                 sawModel = true;
                 long start = p.currentTokenLocation().getByteOffset();
-                String sent = p.getText();
+                boolean same = textIs(p, clientModel); // reads the string first: only then is its end known
                 long end = p.currentLocation().getByteOffset();
                 if (start < 0 || end <= start) {
                     return DECLINE;
                 }
-                if (!clientModel.equals(sent)) {
-                    edits.add(new long[] {start, end, MODEL});
+                if (!same) {
+                    edit((int) start, (int) end, MODEL);
                 }
                 continue;
             }
             if ("usage".equals(name)) {
                 long start = p.currentTokenLocation().getByteOffset();
-                if (p.nextToken() != JsonToken.VALUE_NULL || sawUsage || start < 0) {
+                JsonToken value = p.nextToken();
+                if (sawUsage) {
                     return DECLINE;
                 }
                 sawUsage = true;
+                if (value == JsonToken.START_OBJECT) {
+                    scannedUsage = ResponseScan.usage(p, true, clientWantsUsage);
+                    if (scannedUsage == null) {
+                        return DECLINE;
+                    }
+                    usageRead = true;
+                    continue;
+                }
+                if (value != JsonToken.VALUE_NULL || start < 0) {
+                    return DECLINE;
+                }
                 if (!clientWantsUsage) {
-                    cutField(json, (int) start, (int) p.currentTokenLocation().getByteOffset() + 4);
+                    cutField(json, length, (int) start, (int) p.currentTokenLocation().getByteOffset() + 4);
                 }
                 continue;
             }
@@ -249,13 +320,13 @@ public final class StreamNormalizer {
                     if (value != JsonToken.VALUE_STRING) {
                         return DECLINE;
                     }
-                    object = p.getText();
+                    chatChunk = textIs(p, CHAT_CHUNK);
                 }
                 case "service_tier" -> {
-                    if (value != JsonToken.VALUE_STRING) {
-                        return DECLINE;
+                    if (value != JsonToken.VALUE_STRING || serviceTier != null && !textIs(p, serviceTier)) {
+                        return DECLINE; // to be overwritten: rare enough for the full path
                     }
-                    tierSent = p.getText();
+                    tierSent = true;
                 }
                 case "choices" -> {
                     if (value != JsonToken.START_ARRAY) {
@@ -267,6 +338,7 @@ public final class StreamNormalizer {
                             return DECLINE;
                         }
                         output |= choice == OUTPUT;
+                        choices++;
                     }
                 }
                 default -> p.skipChildren();
@@ -276,16 +348,32 @@ public final class StreamNormalizer {
             return DECLINE;
         }
         int flags = output ? OUTPUT : 0;
-        if (serviceTier != null) {
-            if (tierSent != null) {
-                if (!serviceTier.equals(tierSent)) {
-                    return DECLINE; // to be overwritten: rare enough for the full path
-                }
-            } else if ("chat.completion.chunk".equals(object)) {
-                flags |= SPLICE_TIER;
+        if (usageRead) {
+            if (!clientWantsUsage && choices > 0) {
+                return DECLINE; // the usage must be cut out of a chunk that also carries choices
             }
+            flags |= USAGE;
+        }
+        if (serviceTier != null && !tierSent && chatChunk) {
+            flags |= SPLICE_TIER;
         }
         return flags;
+    }
+
+    /** Whether the current string token is exactly {@code s}, compared in the parser's own buffer. */
+    private static boolean textIs(JsonParser p, String s) throws IOException {
+        int n = p.getTextLength();
+        if (n != s.length()) {
+            return false;
+        }
+        char[] chars = p.getTextCharacters();
+        int off = p.getTextOffset();
+        for (int i = 0; i < n; i++) {
+            if (chars[off + i] != s.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -342,9 +430,9 @@ public final class StreamNormalizer {
                 p.skipChildren();
             }
         }
-        pendingSeen.add(index);
+        pendingSeenIndexes = add(pendingSeenIndexes, pendingSeen++, index);
         if (finish != null) {
-            pendingFinished.add(index);
+            pendingFinishedIndexes = add(pendingFinishedIndexes, pendingFinished++, index);
             if (index == 0 && pendingFinish == null) {
                 pendingFinish = finish;
             }
@@ -359,7 +447,7 @@ public final class StreamNormalizer {
         boolean usageChunk = false;
         if (u instanceof ObjectNode uo) {
             Usages.normalise(uo, true);
-            usage = uo;
+            usage = TokenUsage.of(uo);
             usageChunk = true;
         }
         if (!clientWantsUsage && chunk.has("usage")) {
@@ -478,9 +566,9 @@ public final class StreamNormalizer {
         return outputChunks;
     }
 
-    /** The last usage the upstream reported (normalised), or null. */
-    public JsonNode usage() {
-        return usage;
+    /** The last usage the upstream reported, or {@link TokenUsage#NONE} when it has not (yet). */
+    public TokenUsage usage() {
+        return usage == null ? TokenUsage.NONE : usage;
     }
 
     /** Characters of output text so far (content, refusals, reasoning, completion text, tool-call arguments). */

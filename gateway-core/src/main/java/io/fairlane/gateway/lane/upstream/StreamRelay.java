@@ -13,15 +13,16 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Relays one upstream event stream to the client: splits each read into events ({@link SseDecoder}), repairs them
- * on the way ({@link StreamNormalizer}: its byte-level fast path where it can, the JSON tree where it must), and
- * writes the events of one read as one buffer, so the client gets one write and one HTTP chunk per upstream read.
- * Marks output tokens (TTFT, inter-token latency) as chunks carrying output pass. The client's stream starts with
+ * Relays one upstream event stream to the client: splits each read into events ({@link SseDecoder}, which hands
+ * each over in its own buffer), repairs them on the way ({@link StreamNormalizer}: its byte-level fast path where
+ * it can, the JSON tree where it must), and writes the events of one read as one buffer, so the client gets one
+ * write and one HTTP chunk per upstream read; the reads of one event-loop tick share one flush, but for the
+ * first output, which goes at once. On the chat path nothing is allocated per event but the bytes appended to
+ * that buffer. Marks output tokens (TTFT, inter-token latency) once per read. The client's stream starts with
  * the first event that goes out.
  *
  * <p>It never lets a broken stream pass for a finished one: an event that is not a JSON object, a stream that ends
@@ -69,6 +70,19 @@ final class StreamRelay implements AutoCloseable {
     private boolean sawDone;
     private boolean clientStarted;
     private boolean closed;
+    private final SseDecoder.Receiver receiver = this::event;
+    private final Runnable flushTask = this::scheduledFlush;
+    private boolean flushScheduled;
+    /** Whether the client has been sent an output chunk: until then every flush goes out at once. */
+    private boolean outputFlushed;
+    // The read being relayed: the events written so far, how much of that is whole events, the events with data
+    // it held, the chunks that carried output, and the error event that ended it.
+    private ByteBuf batch;
+    private int committed;
+    private int batchSize;
+    private int events;
+    private int outputs;
+    private ObjectNode errorChunk;
 
     /**
      * @param clientModel the name chunks must carry in {@code model}, or null to leave the upstream's
@@ -91,103 +105,153 @@ final class StreamRelay implements AutoCloseable {
      *                                 it were written
      */
     Step feed(HttpContent content) {
-        bytesIn += content.content().readableBytes();
-        List<SseDecoder.Event> events;
+        ByteBuf in = content.content();
+        bytesIn += in.readableBytes();
         boolean last = content instanceof LastHttpContent;
+        // Sized for the read as it came: the events go out about as large (plus a tier each, at most).
+        batchSize = in.readableBytes() + (in.readableBytes() >> 3) + 64;
+        events = 0;
+        outputs = 0;
+        errorChunk = null;
         try {
-            events = sse.feed(content.content());
-            if (last) {
-                events = new ArrayList<>(events);
-                events.addAll(sse.finish());
+            sse.feed(in, receiver);
+            if (last && errorChunk == null) {
+                sse.finish(receiver);
             }
-        } catch (IllegalStateException e) {
-            throw new UpstreamAnswerException(UpstreamErrors.unreadable(), e);
-        }
-        ByteBuf batch = null;
-        int committed = 0;
-        try {
-            for (SseDecoder.Event event : events) {
-                if (event.dataIs(DONE)) {
-                    sawDone = true;
-                    continue;
-                }
-                if (batch == null) {
-                    batch = exchange.alloc().buffer(events.size() * (event.bytes().length + 48));
-                }
-                boolean errorEvent = "error".equals(event.name());
-                if (responses) {
-                    if (!(readTree(event.bytes()) instanceof ObjectNode e)) {
-                        continue;
-                    }
-                    if (errorEvent || "error".equals(e.path("type").asText()) || e.has("error") && !e.has("type")) {
-                        ByteBuf before = batch;
-                        batch = null;
-                        write(before);
-                        return new ErrorEvent(e);
-                    }
-                    if (ResponsesEvents.terminal(e)) {
-                        responsesUsage = ResponsesEvents.usage(e);
-                        responsesEnded = true;
-                    }
-                    Json.writeSseEvent(batch, e);
-                    committed = batch.writerIndex();
-                    if (ResponsesEvents.carriesOutput(e)) {
-                        responsesOutput++;
-                        markOutput();
-                    }
-                    continue;
-                }
-                if (errorEvent || !normalizer.passThrough(event.bytes(), batch)) {
-                    if (!(readTree(event.bytes()) instanceof ObjectNode chunk)) {
-                        throw new UpstreamAnswerException(UpstreamErrors.unreadable());
-                    }
-                    if (errorEvent || chunk.has("error")) {
-                        ByteBuf before = batch;
-                        batch = null;
-                        write(before);
-                        return new ErrorEvent(chunk);
-                    }
-                    if (normalizer.normalize(chunk) == StreamNormalizer.Verdict.DROP) {
-                        continue;
-                    }
-                    Json.writeSseEvent(batch, chunk);
-                }
+            if (errorChunk == null) {
                 budget.check(bytesIn, normalizer.outputChunks(), normalizer.outputChars());
-                committed = batch.writerIndex();
-                if (normalizer.lastCarriedOutput()) {
-                    markOutput();
+                if (last && (responses ? !responsesEnded : !sawDone && !normalizer.allChoicesFinished())) {
+                    throw new UpstreamAnswerException(UpstreamErrors.truncated());
                 }
-            }
-            budget.check(bytesIn, normalizer.outputChunks(), normalizer.outputChars());
-            if (last && (responses ? !responsesEnded : !sawDone && !normalizer.allChoicesFinished())) {
-                throw new UpstreamAnswerException(UpstreamErrors.truncated());
             }
         } catch (RuntimeException e) {
             if (batch != null) {
                 // The events before the bad one still reach the client, ahead of the error event.
                 batch.writerIndex(committed);
-                write(batch);
+                markOutput();
+                write(takeBatch());
             }
             throw e instanceof UpstreamAnswerException ? e : new UpstreamAnswerException(UpstreamErrors.unreadable(), e);
         }
-        ChannelFuture lastWrite = write(batch);
+        markOutput();
+        ChannelFuture lastWrite = write(takeBatch());
+        if (errorChunk != null) {
+            return new ErrorEvent(errorChunk);
+        }
         if (last) {
             startClientStream();
             exchange.endStream(); // flushes the events written above with the terminal [DONE]
             return new Ended();
         }
         if (lastWrite != null) {
-            exchange.flush(); // every event of this read in one write to the client's socket
+            if (outputFlushed) {
+                flushWithinTick(); // one flush for all the upstream reads this event-loop tick handles
+            } else {
+                exchange.flush(); // the first token waits for nothing
+                outputFlushed = outputs > 0;
+            }
         }
-        return new More(lastWrite, !events.isEmpty());
+        return new More(lastWrite, events > 0);
     }
 
-    /** An output-carrying event passed: time to first token, or an inter-token gap. */
-    private void markOutput() {
-        long gap = exchange.markToken();
-        if (gap >= 0) {
-            context.meters().interTokenLatency().record(gap, TimeUnit.NANOSECONDS);
+    /**
+     * One event of the read, in the decoder's buffer (valid during the call only): appended to the batch, repaired
+     * on the way if it must; an error event is kept in {@link #errorChunk} and ends the read.
+     */
+    private void event(String name, byte[] data, int length) {
+        events++;
+        if (errorChunk != null) {
+            return;
         }
+        if (length == DONE.length && Arrays.equals(data, 0, length, DONE, 0, length)) {
+            sawDone = true;
+            return;
+        }
+        if (batch == null) {
+            batch = exchange.alloc().buffer(Math.max(batchSize, length + 64));
+        }
+        boolean errorEvent = "error".equals(name);
+        if (responses) {
+            responsesEvent(errorEvent, data, length);
+            return;
+        }
+        if (errorEvent || !normalizer.passThrough(data, length, batch)) {
+            if (!(readTree(data, length) instanceof ObjectNode chunk)) {
+                throw new UpstreamAnswerException(UpstreamErrors.unreadable());
+            }
+            if (errorEvent || chunk.has("error")) {
+                errorChunk = chunk;
+                return;
+            }
+            if (normalizer.normalize(chunk) == StreamNormalizer.Verdict.DROP) {
+                return;
+            }
+            Json.writeSseEvent(batch, chunk);
+        }
+        budget.check(bytesIn, normalizer.outputChunks(), normalizer.outputChars());
+        committed = batch.writerIndex();
+        if (normalizer.lastCarriedOutput()) {
+            outputs++;
+        }
+    }
+
+    /** A Responses API event, passed on as it is; its terminal event carries the usage. */
+    private void responsesEvent(boolean errorEvent, byte[] data, int length) {
+        if (!(readTree(data, length) instanceof ObjectNode e)) {
+            return;
+        }
+        if (errorEvent || "error".equals(e.path("type").asText()) || e.has("error") && !e.has("type")) {
+            errorChunk = e;
+            return;
+        }
+        if (ResponsesEvents.terminal(e)) {
+            responsesUsage = ResponsesEvents.usage(e);
+            responsesEnded = true;
+        }
+        Json.writeSseEvent(batch, e);
+        committed = batch.writerIndex();
+        if (ResponsesEvents.carriesOutput(e)) {
+            responsesOutput++;
+            outputs++;
+        }
+    }
+
+    /**
+     * Marks the read's output events with one clock reading: they reached the gateway together and leave in one
+     * write. The inter-token timer gets one sample per read that carried output, the wait since the last one.
+     */
+    private void markOutput() {
+        if (outputs > 0) {
+            long gap = exchange.log().markTokens(System.nanoTime(), exchange.startNanos(), outputs);
+            outputs = 0;
+            if (gap >= 0) {
+                context.meters().interTokenLatency().record(gap, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    /**
+     * Flushes once the event loop has handled the rest of this tick's I/O: an upstream read that the decoder
+     * hands over in several pieces (an HTTP chunk each, or a large read cut to size) asks after each piece, and
+     * the client's socket gets one write for all of them. The delay is bounded by the tick's other I/O.
+     */
+    private void flushWithinTick() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            exchange.eventLoop().execute(flushTask);
+        }
+    }
+
+    private void scheduledFlush() {
+        flushScheduled = false;
+        exchange.flush();
+    }
+
+    private ByteBuf takeBatch() {
+        ByteBuf b = batch;
+        batch = null;
+        committed = 0;
+        return b;
     }
 
     /** Whether the client has been sent anything (after which a failure can no longer fail over). */
@@ -200,8 +264,7 @@ final class StreamRelay implements AutoCloseable {
         if (responses) {
             return responsesUsage;
         }
-        JsonNode u = normalizer.usage();
-        return u == null ? TokenUsage.NONE : TokenUsage.of(u);
+        return normalizer.usage();
     }
 
     /** Chunks that carried output so far: a stand-in for completion tokens when the upstream reports none. */
@@ -220,6 +283,10 @@ final class StreamRelay implements AutoCloseable {
         if (!closed) {
             closed = true;
             sse.close();
+            ByteBuf b = takeBatch();
+            if (b != null) {
+                b.release();
+            }
         }
     }
 
@@ -243,9 +310,9 @@ final class StreamRelay implements AutoCloseable {
         }
     }
 
-    private static JsonNode readTree(byte[] bytes) {
+    private static JsonNode readTree(byte[] bytes, int length) {
         try {
-            return UpstreamJson.MAPPER.readTree(bytes);
+            return UpstreamJson.MAPPER.readTree(bytes, 0, length);
         } catch (IOException e) {
             throw new UpstreamAnswerException(UpstreamErrors.unreadable(), e);
         }

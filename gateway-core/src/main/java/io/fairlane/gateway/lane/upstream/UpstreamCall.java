@@ -295,7 +295,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
                 return;
             }
             endAttempt(Outcome.OK, -1, false);
-            recordUsage(normalizer.usage() == null ? TokenUsage.NONE : TokenUsage.of(normalizer.usage()));
+            recordUsage(normalizer.usage());
             if (normalizer.outputChunks() > 0) {
                 exchange.markToken();
             }

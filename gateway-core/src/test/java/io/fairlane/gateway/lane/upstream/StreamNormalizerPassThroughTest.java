@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fairlane.gateway.http.Json;
+import io.fairlane.gateway.openai.TokenUsage;
 import io.fairlane.gateway.testing.Fixtures;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -85,7 +86,7 @@ class StreamNormalizerPassThroughTest {
         // tool calls get ids, types, names and indexes
         "{\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0}]}}]}",
         // usage is repaired and metered
-        "{\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"prompt_tokens\":1}}",
+        "{\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"prompt_tokens\":\"1\"}}",
         // a tier to overwrite
         "{\"object\":\"chat.completion.chunk\",\"service_tier\":\"priority\",\"choices\":[]}",
         "{\"object\":\"chat.completion.chunk\",\"service_tier\":null,\"choices\":[]}",
@@ -99,6 +100,58 @@ class StreamNormalizerPassThroughTest {
         "{\"usage\":null,\"usage\":null,\"choices\":[]}"})
     void chunkNeedingRepair_isLeftToTheFullPath(String json) {
         assertThat(pass(new StreamNormalizer(false, "default"), json)).isNull();
+    }
+
+    private static final String FULL_USAGE = "{\"prompt_tokens\":12,\"completion_tokens\":10,\"total_tokens\":22,"
+            + "\"prompt_tokens_details\":{\"cached_tokens\":4,\"audio_tokens\":0},"
+            + "\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0}}";
+
+    @Test
+    void usageChunkNotAskedFor_isCountedFromItsBytesAndDropped() {
+        StreamNormalizer n = new StreamNormalizer(false, "default");
+        String json = "{\"object\":\"chat.completion.chunk\",\"choices\":[],"
+                + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":10,\"total_tokens\":22}}";
+        assertThat(pass(n, json)).isEmpty();
+        assertThat(n.usage()).isEqualTo(new TokenUsage(12, 0, 10));
+        assertThat(n.lastCarriedOutput()).isFalse();
+    }
+
+    @Test
+    void completeUsageAskedFor_isForwardedByteForByteAndCounted() {
+        StreamNormalizer n = new StreamNormalizer(true, "default");
+        String json = "{\"object\":\"chat.completion.chunk\",\"service_tier\":\"default\",\"choices\":[],\"usage\":"
+                + FULL_USAGE + "}";
+        assertThat(pass(n, json)).isEqualTo("data: " + json + "\n\n");
+        assertThat(n.usage()).isEqualTo(new TokenUsage(12, 4, 10));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        // a client that asked for usage sees it repaired: details missing
+        "true:{\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":2}}",
+        // a count that is not an integer
+        "false:{\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"prompt_tokens\":null}}",
+        "false:{\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"prompt_tokens\":1.5}}",
+        // usage to cut out of a chunk that also carries a choice
+        "false:{\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}],\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1}}"})
+    void usageNeedingRepairOrCutting_isLeftToTheFullPath(String wantsAndJson) {
+        int colon = wantsAndJson.indexOf(':');
+        StreamNormalizer n = new StreamNormalizer(Boolean.parseBoolean(wantsAndJson.substring(0, colon)), "default");
+        assertThat(pass(n, wantsAndJson.substring(colon + 1))).isNull();
+        assertThat(n.usage()).isEqualTo(TokenUsage.NONE);
+    }
+
+    @Test
+    void passThrough_ofAPrefix_readsOnlyThatPrefix() {
+        StreamNormalizer n = new StreamNormalizer(false, "default");
+        byte[] json = (TEXT + "garbage after the event").getBytes(StandardCharsets.UTF_8);
+        ByteBuf out = Unpooled.buffer();
+        try {
+            assertThat(n.passThrough(json, TEXT.length(), out)).isTrue();
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("data: " + TEXT + "\n\n");
+        } finally {
+            out.release();
+        }
     }
 
     @Test
@@ -140,7 +193,9 @@ class StreamNormalizerPassThroughTest {
                 }
                 String made = pass(viaFast, e.data());
                 if (made != null) {
-                    fast.add(data(made));
+                    if (!made.isEmpty()) { // empty: a usage chunk the client did not ask for, counted and dropped
+                        fast.add(data(made));
+                    }
                 } else {
                     ObjectNode c = (ObjectNode) Json.MAPPER.readTree(e.bytes());
                     if (viaFast.normalize(c) == StreamNormalizer.Verdict.SEND) {
@@ -153,6 +208,7 @@ class StreamNormalizerPassThroughTest {
                 }
                 assertThat(viaFast.lastCarriedOutput()).isEqualTo(viaFull.lastCarriedOutput());
             }
+            assertThat(viaFast.usage()).as("usage metered").isEqualTo(viaFull.usage());
         }
         // Tool-call ids made up by the gateway differ between runs: compare with them blanked.
         assertThat(blankMadeUpIds(fast)).isEqualTo(blankMadeUpIds(full));

@@ -40,7 +40,7 @@ class StreamNormalizerTest {
     void usageNotAskedFor_isStillMetered() throws Exception {
         StreamNormalizer n = new StreamNormalizer(false, "default");
         n.normalize(chunk("{\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}"));
-        assertThat(n.usage().get("completion_tokens").asInt()).isEqualTo(2);
+        assertThat(n.usage().completionTokens()).isEqualTo(2);
     }
 
     @Test
