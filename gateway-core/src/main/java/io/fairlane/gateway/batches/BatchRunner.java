@@ -21,12 +21,22 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the lines of every in-progress batch, on every gateway process that shares the store.
  *
- * <p>One loop thread (a virtual thread) does all the bookkeeping, in rounds. A round writes the answers of the lines
- * that finished since the last one, puts back those to try again, renews this process's leases and claims new lines,
- * all in one transaction (one commit, one fsync on the embedded store, however many lines); then it dispatches the
- * claimed lines ({@link LineDispatcher}: through the gateway's own lanes, at the batch's tier). Lines finish on event
- * loops, which only queue them for the next round. Rounds come as fast as lines finish, but at most one per
- * {@value #MIN_ROUND_MILLIS} ms, so a busy batch writes its answers in groups.
+ * <p>One loop thread (a virtual thread) does all the bookkeeping, in rounds. A round first dispatches lines it claimed
+ * earlier into the room the finished ones left ({@link LineDispatcher}: through the gateway's own lanes, at the
+ * batch's tier), then writes the answers of the lines that finished since the last round, puts back those to try
+ * again, renews this process's leases and claims the next lines, all in one transaction (one commit, one fsync on the
+ * embedded store, however many lines). Lines finish on event loops, which only queue them for the next round. Rounds
+ * come as fast as lines finish, but at most one per {@value #MIN_ROUND_MILLIS} ms, so a busy batch writes its answers
+ * in groups. The round's commit does not wait for the disk ({@link io.fairlane.gateway.store.Database#transaction(
+ * io.fairlane.gateway.store.Database.Work, boolean)}): a killed process loses none of it, and what a power cut may
+ * lose (the last rounds' answers and claims) is only work to redo, as for lines in flight at a crash; the batch's
+ * counters and answers go back together, so each line is still answered and counted once.
+ *
+ * <p>Dispatching before the commit is what keeps the lanes busy: a commit takes milliseconds (an fsync), about as long
+ * as a fast upstream takes to answer, and lines that had to wait for it would leave the room idle for half of every
+ * round. So each batch holds up to {@code max_in_flight_per_batch} claimed lines ready beside those in flight. A
+ * ready line is claimed (durably, under this process's lease) before it is dispatched, exactly like one in flight:
+ * if the process dies it runs again, and if the batch stops it is put back unrun.
  *
  * <p>Bounds: at most {@code max_in_flight_per_batch} lines of one batch and {@code max_in_flight} of all batches in
  * flight at once on this process, with the room shared round robin among batches, so a 50,000-line batch never
@@ -56,6 +66,8 @@ public final class BatchRunner implements AutoCloseable {
     static final class Running {
         Batch batch;
         final Map<Integer, InProcessRequests.Call> inFlight = new HashMap<>();
+        /** Lines claimed in an earlier round's commit and not dispatched yet, in line order. */
+        final java.util.ArrayDeque<BatchLines.Claimed> ready = new java.util.ArrayDeque<>();
         final java.util.Set<Integer> abandoned = new java.util.HashSet<>();
         boolean exhausted;
         boolean stopping;
@@ -176,9 +188,10 @@ public final class BatchRunner implements AutoCloseable {
         List<BatchLines.Answer> answers = unwrittenAnswers;
         List<BatchLines.Retry> retries = unwrittenRetries;
         settle(limits, now, answers, retries);
+        dispatchReady(limits, now);
         Map<Running, Integer> wanted = wanted(limits);
         long lease = limits.lease().toMillis();
-        boolean renew = (inFlight > 0 || jobs.busy()) && now - lastRenewal >= lease / 3;
+        boolean renew = (held() > 0 || jobs.busy()) && now - lastRenewal >= lease / 3;
         boolean reap = now - lastReap >= lease / 2 && !running.isEmpty();
         if (answers.isEmpty() && retries.isEmpty() && wanted.isEmpty() && !renew && !reap) {
             return;
@@ -201,8 +214,8 @@ public final class BatchRunner implements AutoCloseable {
                         now + lease));
             }
             return got;
-        });
-        // Written: from here on a crash loses none of them. Until here they stay for the next round's commit.
+        }, true);
+        // Written: from here on a crash of this process loses none of them. Until here they stay for the next round's commit.
         unwrittenAnswers = new ArrayList<>();
         unwrittenRetries = new ArrayList<>();
         if (renew) {
@@ -221,10 +234,12 @@ public final class BatchRunner implements AutoCloseable {
             if (lines.size() < w.getValue()) {
                 r.exhausted = true;
             }
-            lines.forEach(l -> dispatch(r, l, now));
+            r.ready.addAll(lines);
         }
+        dispatchReady(limits, now);
         for (Running r : running.values()) {
-            if (r.exhausted && r.inFlight.isEmpty() && !r.stopping && now - r.lastFinishCheck >= 200) {
+            if (r.exhausted && r.inFlight.isEmpty() && r.ready.isEmpty() && !r.stopping
+                    && now - r.lastFinishCheck >= 200) {
                 r.lastFinishCheck = now;
                 jobs.maybeFinished(this, r.batch, now);
             }
@@ -258,10 +273,14 @@ public final class BatchRunner implements AutoCloseable {
         }
     }
 
-    /** How many lines to claim for each running batch this round, sharing the room round robin. */
+    /**
+     * How many lines to claim for each running batch this round, sharing the room round robin: enough that each
+     * batch holds up to {@code max_in_flight_per_batch} in flight and as many again ready, and this process at most
+     * twice {@code max_in_flight} claimed lines in all.
+     */
     private Map<Running, Integer> wanted(BatchesConfig limits) {
         Map<Running, Integer> wanted = new LinkedHashMap<>();
-        int room = limits.maxInFlight() - inFlight;
+        int room = 2 * limits.maxInFlight() - held();
         List<Running> order = new ArrayList<>(running.values());
         if (order.isEmpty() || room <= 0) {
             return wanted;
@@ -272,13 +291,40 @@ public final class BatchRunner implements AutoCloseable {
             if (r.stopping || r.exhausted || r.batch.status() != Batch.Status.IN_PROGRESS) {
                 continue;
             }
-            int n = Math.min(room, limits.maxInFlightPerBatch() - r.inFlight.size());
+            int n = Math.min(room, 2 * limits.maxInFlightPerBatch() - r.inFlight.size() - r.ready.size());
             if (n > 0) {
                 wanted.put(r, n);
                 room -= n;
             }
         }
         return wanted;
+    }
+
+    /** Lines this process holds claimed: in flight or ready. */
+    private int held() {
+        int held = inFlight;
+        for (Running r : running.values()) {
+            held += r.ready.size();
+        }
+        return held;
+    }
+
+    /** Dispatches ready lines into the room in flight, round robin among the batches, within both bounds. */
+    private void dispatchReady(BatchesConfig limits, long now) {
+        List<Running> order = new ArrayList<>(running.values());
+        boolean more = true;
+        while (more && inFlight < limits.maxInFlight()) {
+            more = false;
+            for (int i = 0; i < order.size() && inFlight < limits.maxInFlight(); i++) {
+                Running r = order.get((rotation + i) % order.size());
+                if (r.stopping || r.ready.isEmpty() || r.inFlight.size() >= limits.maxInFlightPerBatch()
+                        || r.batch.status() != Batch.Status.IN_PROGRESS) {
+                    continue;
+                }
+                dispatch(r, r.ready.poll(), now);
+                more = true;
+            }
+        }
     }
 
     private void dispatch(Running r, BatchLines.Claimed line, long now) {
@@ -305,9 +351,16 @@ public final class BatchRunner implements AutoCloseable {
         return running;
     }
 
-    /** Stops running the batch's lines here: those in flight are abandoned and put back. */
+    /**
+     * Stops running the batch's lines here: those in flight are abandoned and put back, those ready are put back with
+     * the next commit.
+     */
     void stop(Running r) {
         r.stopping = true;
+        long now = System.currentTimeMillis();
+        for (BatchLines.Claimed l = r.ready.poll(); l != null; l = r.ready.poll()) {
+            unwrittenRetries.add(new BatchLines.Retry(l.batchId(), l.lineNo(), now, false));
+        }
         for (Map.Entry<Integer, InProcessRequests.Call> e : r.inFlight.entrySet()) {
             r.abandoned.add(e.getKey());
             e.getValue().cancel();
@@ -315,9 +368,12 @@ public final class BatchRunner implements AutoCloseable {
     }
 
     private void abandonAll() {
-        List<BatchLines.Retry> retries = new ArrayList<>();
+        List<BatchLines.Retry> retries = new ArrayList<>(unwrittenRetries);
         long now = System.currentTimeMillis();
         for (Running r : running.values()) {
+            for (BatchLines.Claimed l : r.ready) {
+                retries.add(new BatchLines.Retry(r.batch.id(), l.lineNo(), now, false));
+            }
             for (Map.Entry<Integer, InProcessRequests.Call> e : r.inFlight.entrySet()) {
                 e.getValue().cancel();
                 retries.add(new BatchLines.Retry(r.batch.id(), e.getKey(), now, false));

@@ -17,8 +17,11 @@ sealed interface Connections permits SqliteConnections, PostgresConnections {
 
     Dialect dialect();
 
-    /** One attempt at {@code work} in a read-write transaction: commit on return, roll back on any throw. */
-    <T> T write(Database.Work<T> work) throws SQLException;
+    /**
+     * One attempt at {@code work} in a read-write transaction: commit on return, roll back on any throw. With
+     * {@code deferSync} the commit returns without waiting for the disk ({@link Database#transaction(Work, boolean)}).
+     */
+    <T> T write(Database.Work<T> work, boolean deferSync) throws SQLException;
 
     /** One attempt at {@code work} in a read-only transaction. */
     <T> T read(Database.Work<T> work) throws SQLException;

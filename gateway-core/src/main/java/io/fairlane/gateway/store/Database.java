@@ -143,8 +143,21 @@ public final class Database implements AutoCloseable {
      * @throws IllegalStateException when called inside another transaction on this thread
      */
     public <T> T transaction(Work<T> work) {
+        return transaction(work, false);
+    }
+
+    /**
+     * {@link #transaction(Work)}, where {@code deferSync} lets the commit return once the database has the
+     * transaction, before it reaches the disk (SQLite's {@code synchronous=NORMAL} in WAL mode, PostgreSQL's
+     * {@code synchronous_commit = off}, for this transaction only). A killed gateway process loses nothing either
+     * way; a power cut or an operating system crash may lose the last such transactions, whole and in order (never a
+     * part of one, never one that an ordinary transaction committed after it depends on, since that one's flush
+     * carries it too). For frequent bookkeeping that is redone when lost, such as a batch's progress; never for
+     * anything already acknowledged to a client.
+     */
+    public <T> T transaction(Work<T> work, boolean deferSync) {
         Objects.requireNonNull(work, "work");
-        return withRetries("transaction", () -> connections.write(work));
+        return withRetries("transaction", () -> connections.write(work, deferSync));
     }
 
     /**

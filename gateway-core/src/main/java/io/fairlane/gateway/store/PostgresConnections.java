@@ -68,9 +68,17 @@ final class PostgresConnections implements Connections {
     }
 
     @Override
-    public <T> T write(Database.Work<T> work) throws SQLException {
+    public <T> T write(Database.Work<T> work, boolean deferSync) throws SQLException {
         try (Connection connection = pool.getConnection()) {
-            return inTransaction(connection, work);
+            if (!deferSync) {
+                return inTransaction(connection, work);
+            }
+            return inTransaction(connection, c -> {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SET LOCAL synchronous_commit = off"); // this transaction only
+                }
+                return work.run(c);
+            });
         }
     }
 

@@ -27,7 +27,9 @@ import org.sqlite.SQLiteDataSource;
  * {@code sqlite3} shell) holds the file, and then {@link Database}'s retries take over.
  *
  * <p>{@code synchronous=FULL}: every commit reaches the disk before it returns, so a committed row survives a
- * power cut, not only a killed process. Transactions are begun and ended with explicit statements rather than
+ * power cut, not only a killed process. Transactions that ask to defer the sync run at {@code synchronous=NORMAL}:
+ * in WAL mode their commit is written to the log (the operating system holds it, so a killed process loses nothing)
+ * and reaches the disk with the next full commit or checkpoint. Transactions are begun and ended with explicit statements rather than
  * through {@code setAutoCommit(false)}, because the driver's {@code commit()} immediately begins the next
  * transaction, and a failure there would look like a failed commit of one that had succeeded.
  *
@@ -117,7 +119,7 @@ final class SqliteConnections implements Connections {
     }
 
     @Override
-    public <T> T write(Database.Work<T> work) throws SQLException {
+    public <T> T write(Database.Work<T> work, boolean deferSync) throws SQLException {
         try {
             writeLock.lockInterruptibly();
         } catch (InterruptedException e) {
@@ -125,7 +127,16 @@ final class SqliteConnections implements Connections {
             throw new StoreException("interrupted while waiting for the embedded store's writer", e);
         }
         try {
-            return inTransaction(writer, "BEGIN IMMEDIATE", work);
+            if (!deferSync) {
+                return inTransaction(writer, "BEGIN IMMEDIATE", work);
+            }
+            // The setting belongs to the connection, outside any transaction: lowered for this one, then restored.
+            execute(writer, "PRAGMA synchronous = NORMAL");
+            try {
+                return inTransaction(writer, "BEGIN IMMEDIATE", work);
+            } finally {
+                execute(writer, "PRAGMA synchronous = FULL");
+            }
         } finally {
             writeLock.unlock();
         }

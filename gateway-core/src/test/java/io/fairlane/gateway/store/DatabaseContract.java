@@ -239,6 +239,33 @@ abstract class DatabaseContract {
     }
 
     @Test
+    void transaction_deferredSync_commitsAndSurvivesReopening() {
+        StoreSettings settings = backend().newStore();
+        Database first = open(settings);
+        first.migrate("counter", COUNTER);
+
+        first.transaction(c -> insert(c, "a", 1), true);
+        assertThat(amount(first, "a")).isEqualTo(1);
+        first.close();
+
+        assertThat(amount(open(settings), "a")).isEqualTo(1);
+    }
+
+    @Test
+    void transaction_deferredSyncWorkThrows_rollsBack() {
+        Database db = migrated();
+
+        assertThatThrownBy(() -> db.transaction(c -> {
+            insert(c, "a", 1);
+            throw new IllegalStateException("boom");
+        }, true)).isInstanceOf(IllegalStateException.class);
+
+        assertThat(count(db)).isZero();
+        db.transaction(c -> insert(c, "b", 2));
+        assertThat(amount(db, "b")).isEqualTo(2);
+    }
+
+    @Test
     void transaction_workThrows_rollsBackAndRethrowsTheSameException() {
         Database db = migrated();
         IllegalStateException boom = new IllegalStateException("boom");

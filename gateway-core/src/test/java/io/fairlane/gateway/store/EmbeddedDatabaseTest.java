@@ -101,4 +101,22 @@ class EmbeddedDatabaseTest extends DatabaseContract {
             outsider.shutdownNow();
         }
     }
+
+    @Test
+    void transaction_deferredSync_runsAtNormalAndLeavesTheNextOneAtFull() {
+        Database db = openNew();
+
+        long during = db.transaction(EmbeddedDatabaseTest::synchronous, true);
+        long after = db.transaction(EmbeddedDatabaseTest::synchronous);
+
+        assertThat(during).isEqualTo(1); // NORMAL
+        assertThat(after).isEqualTo(2); // FULL
+    }
+
+    private static long synchronous(Connection c) throws java.sql.SQLException {
+        try (Statement s = c.createStatement(); java.sql.ResultSet r = s.executeQuery("PRAGMA synchronous")) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
 }
