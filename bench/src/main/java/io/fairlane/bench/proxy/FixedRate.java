@@ -1,11 +1,7 @@
 package io.fairlane.bench.proxy;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -65,8 +61,7 @@ public final class FixedRate {
         Thread[] workers = new Thread[connections];
         for (int w = 0; w < connections; w++) {
             workers[w] = Thread.ofPlatform().daemon().start(() -> {
-                Socket s = null;
-                InputStream in = null;
+                KeepAliveConnection connection = new KeepAliveConnection(uri);
                 while (true) {
                     long i = next.getAndIncrement();
                     if (i >= total) {
@@ -77,38 +72,16 @@ public final class FixedRate {
                     while ((wait = due - System.nanoTime()) > 0) {
                         LockSupport.parkNanos(wait);
                     }
+                    long latency;
                     try {
-                        if (s == null) {
-                            s = new Socket();
-                            s.setTcpNoDelay(true);
-                            s.connect(new InetSocketAddress(uri.getHost(), uri.getPort()));
-                            in = new BufferedInputStream(s.getInputStream(), 16384);
-                        }
-                        OutputStream out = s.getOutputStream();
-                        out.write(request);
-                        out.flush();
-                        boolean keep = readResponse(in);
-                        long latency = System.nanoTime() - due;
-                        if (i >= warm) {
-                            latencies[(int) (i - warm)] = latency;
-                        }
-                        if (!keep) {
-                            s.close();
-                            s = null;
-                        }
+                        connection.exchange(request);
+                        latency = System.nanoTime() - due;
                     } catch (IOException e) {
                         errors.incrementAndGet();
-                        if (i >= warm) {
-                            latencies[(int) (i - warm)] = -1;
-                        }
-                        try {
-                            if (s != null) {
-                                s.close();
-                            }
-                        } catch (IOException ignored) {
-                            // closing a broken socket
-                        }
-                        s = null;
+                        latency = -1;
+                    }
+                    if (i >= warm) {
+                        latencies[(int) (i - warm)] = latency;
                     }
                 }
             });

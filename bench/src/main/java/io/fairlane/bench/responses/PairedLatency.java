@@ -1,12 +1,8 @@
 package io.fairlane.bench.responses;
 
 import io.fairlane.bench.proxy.FixedRate;
-import java.io.BufferedInputStream;
+import io.fairlane.bench.proxy.KeepAliveConnection;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,8 +68,7 @@ public final class PairedLatency {
         Thread[] workers = new Thread[connections];
         for (int w = 0; w < connections; w++) {
             workers[w] = Thread.ofPlatform().daemon().start(() -> {
-                Socket s = null;
-                InputStream in = null;
+                KeepAliveConnection connection = new KeepAliveConnection(uriA);
                 while (true) {
                     long i = next.getAndIncrement();
                     if (i >= total) {
@@ -85,39 +80,18 @@ public final class PairedLatency {
                     while ((wait = due - System.nanoTime()) > 0) {
                         LockSupport.parkNanos(wait);
                     }
+                    long latency;
                     try {
-                        if (s == null) {
-                            s = new Socket();
-                            s.setTcpNoDelay(true);
-                            s.connect(new InetSocketAddress(uriA.getHost(), uriA.getPort()));
-                            in = new BufferedInputStream(s.getInputStream(), 16384);
-                        }
-                        OutputStream out = s.getOutputStream();
-                        out.write(requests[kind]);
-                        out.flush();
-                        boolean keep = FixedRate.readResponse(in);
-                        if (i >= warm) {
-                            latencies[(int) (i - warm)] = System.nanoTime() - due;
-                        }
-                        if (!keep) {
-                            s.close();
-                            s = null;
-                        }
+                        connection.exchange(requests[kind]);
+                        latency = System.nanoTime() - due;
                     } catch (IOException e) {
                         if (errors[kind].incrementAndGet() == 1) {
                             System.err.println("endpoint " + (kind == 0 ? "a" : "b") + ": " + e.getMessage());
                         }
-                        if (i >= warm) {
-                            latencies[(int) (i - warm)] = -1;
-                        }
-                        try {
-                            if (s != null) {
-                                s.close();
-                            }
-                        } catch (IOException ignored) {
-                            // closing a broken socket
-                        }
-                        s = null;
+                        latency = -1;
+                    }
+                    if (i >= warm) {
+                        latencies[(int) (i - warm)] = latency;
                     }
                 }
             });
