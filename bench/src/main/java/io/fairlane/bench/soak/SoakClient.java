@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Writer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -139,6 +140,7 @@ final class SoakClient implements Runnable {
             }
             if (line.equals("data: [DONE]")) {
                 tally.count("ok");
+                drain(lines);
                 return;
             }
             if (line.startsWith("data: {\"error\"")) {
@@ -147,6 +149,7 @@ final class SoakClient implements Runnable {
                 } else {
                     tally.unexpected("error event", id + ": " + line);
                 }
+                drain(lines);
                 return;
             }
             if (leave && ++events == 3) {
@@ -155,5 +158,15 @@ final class SoakClient implements Runnable {
             }
         }
         tally.unexpected("stream cut without [DONE] or an error", id);
+    }
+
+    /**
+     * Reads a finished stream to its end (the chunked terminator that follows the last event) before the body is
+     * closed, as SDK clients do. Closing the JDK client's body stream between the last event and the terminator
+     * races its connection pool: the connection can go back to the pool as it is being shut, and the next request on
+     * it fails with "header parser received no bytes" although the server never closed it.
+     */
+    private static void drain(BufferedReader lines) throws IOException {
+        lines.transferTo(Writer.nullWriter());
     }
 }
