@@ -31,6 +31,7 @@ import io.fairlane.gateway.shared.RedisLink;
 import io.fairlane.gateway.shared.SharedIdempotency;
 import io.fairlane.gateway.shared.SharedRateLimiter;
 import io.fairlane.gateway.shared.SharedRateLimits;
+import io.fairlane.gateway.shared.SharedResponseStore;
 import io.fairlane.gateway.lane.Backend;
 import io.fairlane.gateway.lane.Lane;
 import io.fairlane.gateway.lane.Lanes;
@@ -151,9 +152,11 @@ public final class Gateway implements AutoCloseable {
         this.idempotency = redis == null ? localKeys : new SharedIdempotency(redis, localKeys);
         this.captureRecorder = config.capture().file().map(CaptureRecorder::new).orElse(null);
         this.durable = DurableState.open(config.storage().settings());
-        this.responseStore = config.storage().settings().isPresent()
+        ResponseStore ownResponses = config.storage().settings().isPresent()
                 ? new DatabaseResponseStore(durable.database(), config.responses(), System::currentTimeMillis)
                 : new MemoryResponseStore(config.responses(), System::currentTimeMillis);
+        this.responseStore = redis == null ? ownResponses
+                : new SharedResponseStore(redis, ownResponses, config.responses(), System::currentTimeMillis);
         this.batchMeters = new BatchMeters(registry, GatewayMetrics.buckets(config.metrics(), config.tenants()));
         batchMeters.register(config.tenants().stream().map(TenantConfig::id).toList());
         this.filesAndBatches = new FilesAndBatches(durable, () -> this.config, lanes::get, batchMeters);

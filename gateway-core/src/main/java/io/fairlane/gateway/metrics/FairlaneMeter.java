@@ -144,10 +144,10 @@ public enum FairlaneMeter {
             "Batches that reached a final status (completed, failed, expired, cancelled).", "tenant", "status"),
     SHARED_STATE_FALLBACK("fairlane.shared.state.fallback", Type.GAUGE, null,
             "1 while this replica cannot reach the Redis named in shared_state and decides rate limits (on buckets cut "
-                    + "to fallback_share of each limit) and idempotency keys on its own; 0 otherwise."),
+                    + "to fallback_share of each limit), idempotency keys and stored responses on its own; 0 otherwise."),
     SHARED_STATE_LOCAL_DECISIONS("fairlane.shared.state.local.decisions", Type.COUNTER, null,
             "Decisions this replica took alone because Redis was unreachable, by kind (rate_limit, "
-                    + "idempotency_key).", "kind");
+                    + "idempotency_key, stored_response).", "kind");
 
     /** Micrometer meter types used here. */
     public enum Type { COUNTER, GAUGE, TIMER, SUMMARY }

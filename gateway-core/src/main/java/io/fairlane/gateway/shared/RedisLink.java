@@ -40,6 +40,7 @@ public final class RedisLink implements AutoCloseable {
     private final AtomicLong retryAtNanos = new AtomicLong();
     private final Counter localLimits;
     private final Counter localKeys;
+    private final Counter localResponses;
 
     RedisLink(UnifiedJedis jedis, SharedStateConfig config, Ticker ticker, MeterRegistry registry) {
         this.jedis = Objects.requireNonNull(jedis, "jedis");
@@ -48,6 +49,7 @@ public final class RedisLink implements AutoCloseable {
         registerMeters(registry, lost);
         this.localLimits = localCounter(registry, "rate_limit");
         this.localKeys = localCounter(registry, "idempotency_key");
+        this.localResponses = localCounter(registry, "stored_response");
     }
 
     /**
@@ -58,6 +60,7 @@ public final class RedisLink implements AutoCloseable {
         registerMeters(registry, new AtomicBoolean());
         localCounter(registry, "rate_limit");
         localCounter(registry, "idempotency_key");
+        localCounter(registry, "stored_response");
     }
 
     private static void registerMeters(MeterRegistry registry, AtomicBoolean lost) {
@@ -123,16 +126,16 @@ public final class RedisLink implements AutoCloseable {
         try {
             T result = call.apply(jedis);
             if (lost.compareAndSet(true, false)) {
-                LOG.info("Redis at {} is reachable again: rate limits and idempotency keys are shared again",
-                        where());
+                LOG.info("Redis at {} is reachable again: rate limits, idempotency keys and stored responses are "
+                        + "shared again", where());
             }
             return Optional.of(result);
         } catch (JedisException e) {
             retryAtNanos.set(ticker.nanos() + config.retryInterval().toNanos());
             if (lost.compareAndSet(false, true)) {
                 LOG.warn("Redis at {} is unreachable ({}): deciding rate limits on local buckets at {} of each "
-                        + "limit and idempotency keys on this replica alone; retrying every {}", where(),
-                        e.getMessage(), config.fallbackShare(), config.retryInterval());
+                        + "limit, and keeping idempotency keys and stored responses on this replica alone; retrying "
+                        + "every {}", where(), e.getMessage(), config.fallbackShare(), config.retryInterval());
             }
             return Optional.empty();
         }
@@ -144,6 +147,10 @@ public final class RedisLink implements AutoCloseable {
 
     void countLocalKey() {
         localKeys.increment();
+    }
+
+    void countLocalResponse() {
+        localResponses.increment();
     }
 
     /** The key {@code parts} name, under the configured prefix. */

@@ -149,6 +149,40 @@ class SharedReplicasTest {
         assertThat(reused.body()).contains("idempotency_key_reused");
     }
 
+    private HttpResponse<String> responses(int replica, String method, String path, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateways.get(replica).port() + path))
+                .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String responseId(HttpResponse<String> created) {
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"(resp_[^\"]+)\"")
+                .matcher(created.body());
+        assertThat(m.find()).as(created.body()).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void storedResponse_createdOnOneReplica_isRetrievedContinuedAndDeletedOnTheOther() throws Exception {
+        String id = responseId(responses(0, "POST", "/v1/responses",
+                "{\"model\":\"local-tiny\",\"input\":\"my name is Ada\"}"));
+
+        HttpResponse<String> retrieved = responses(1, "GET", "/v1/responses/" + id, null);
+        HttpResponse<String> continued = responses(1, "POST", "/v1/responses",
+                "{\"model\":\"local-tiny\",\"input\":\"what is my name?\",\"previous_response_id\":\"" + id
+                        + "\"}");
+        HttpResponse<String> deleted = responses(1, "DELETE", "/v1/responses/" + id, null);
+
+        assertThat(retrieved.statusCode()).as(retrieved.body()).isEqualTo(200);
+        assertThat(retrieved.body()).contains(id);
+        assertThat(continued.statusCode()).as(continued.body()).isEqualTo(200);
+        assertThat(engines.get(1).submitted().getLast().prompt().text()).contains("my name is Ada");
+        assertThat(deleted.statusCode()).isEqualTo(200);
+        assertThat(responses(0, "GET", "/v1/responses/" + id, null).statusCode()).isEqualTo(404);
+    }
+
     @Test
     void redisLost_replicaServesOnItsFallbackShare_andSaysSo() throws Exception {
         try (LogCapture log = new LogCapture(RedisLink.class.getName())) {
