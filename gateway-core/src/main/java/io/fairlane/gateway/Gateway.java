@@ -151,7 +151,7 @@ public final class Gateway implements AutoCloseable {
         }
         this.idempotency = redis == null ? localKeys : new SharedIdempotency(redis, localKeys);
         this.captureRecorder = config.capture().file().map(CaptureRecorder::new).orElse(null);
-        this.durable = DurableState.open(config.storage().settings());
+        this.durable = DurableState.open(config.storage().settings(), config.storage().environment());
         ResponseStore ownResponses = config.storage().settings().isPresent()
                 ? new DatabaseResponseStore(durable.database(), config.responses(), System::currentTimeMillis)
                 : new MemoryResponseStore(config.responses(), System::currentTimeMillis);

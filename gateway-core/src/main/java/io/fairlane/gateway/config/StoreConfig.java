@@ -21,9 +21,10 @@ import java.util.Optional;
  * only what can be regenerated. {@code storage: {enabled: false}} runs without durable state (a stateless
  * router replica): the features that need it answer 503 saying so.
  *
- * @param settings the store to open; empty when durable state is turned off
+ * @param settings    the store to open; empty when durable state is turned off
+ * @param environment the environment the configuration was read in, where {@code password_env} is looked up
  */
-public record StoreConfig(Optional<StoreSettings> settings) {
+public record StoreConfig(Optional<StoreSettings> settings, Map<String, String> environment) {
 
     /** No durable state: what configurations built in code get unless they ask for a store. */
     public static final StoreConfig NONE = new StoreConfig(Optional.empty());
@@ -32,6 +33,17 @@ public record StoreConfig(Optional<StoreSettings> settings) {
 
     public StoreConfig {
         Objects.requireNonNull(settings, "settings");
+        environment = Map.copyOf(environment);
+    }
+
+    /** {@code settings}, with the password looked up in the process's environment. */
+    public StoreConfig(Optional<StoreSettings> settings) {
+        this(settings, System.getenv());
+    }
+
+    @Override
+    public String toString() {
+        return "StoreConfig[" + settings + "]"; // never the environment: it may hold the password
     }
 
     /** {@code $XDG_DATA_HOME/fairlane}, else {@code ~/.local/share/fairlane}. */
@@ -84,7 +96,7 @@ public record StoreConfig(Optional<StoreSettings> settings) {
         @SuppressWarnings("unchecked")
         Map<String, Object> map = PLAIN.convertValue(node, Map.class);
         try {
-            return new StoreConfig(Optional.of(StoreSettings.fromMap(map, environment)));
+            return new StoreConfig(Optional.of(StoreSettings.fromMap(map, environment)), environment);
         } catch (StoreSettings.Invalid e) {
             for (StoreSettings.Problem p : e.problems()) {
                 errors.add(new ConfigError(p.path(), p.message()));

@@ -1,5 +1,6 @@
 package io.fairlane.gateway.store;
 
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -35,7 +36,13 @@ public final class DurableState implements AutoCloseable {
      * feature that needs it stays unavailable, saying so).
      */
     public static DurableState open(Optional<StoreSettings> settings) {
+        return open(settings, System.getenv());
+    }
+
+    /** As {@link #open(Optional)}, looking up a PostgreSQL password in {@code environment}. */
+    public static DurableState open(Optional<StoreSettings> settings, Map<String, String> environment) {
         Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(environment, "environment");
         DurableState state = new DurableState(settings);
         if (settings.isEmpty()) {
             state.database.completeExceptionally(new Unavailable("durable state is turned off (storage: "
@@ -44,7 +51,7 @@ public final class DurableState implements AutoCloseable {
         }
         state.opener = Thread.ofVirtual().name("durable-state-open").start(() -> {
             try {
-                Database db = Database.open(settings.get());
+                Database db = Database.open(settings.get(), environment);
                 db.blobs(); // prepares the blob store (and clears what a crash left) before any feature writes
                 if (!state.database.complete(db) || state.closed) {
                     db.close();
