@@ -1,10 +1,14 @@
 package io.fairlane.bench.soak;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.Writer;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -89,13 +93,17 @@ final class SoakClient implements Runnable {
                             + ",\"stream\":" + stream + (stream && random.nextBoolean()
                             ? ",\"stream_options\":{\"include_usage\":true}" : "")
                             + ",\"messages\":[{\"role\":\"user\",\"content\":\"hello from " + id + "\"}]}";
+            if (leave) {
+                leaveMidStream(id, local, path, body);
+                continue;
+            }
             HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60))
                     .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build();
             try {
                 HttpResponse<InputStream> r = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
                 try (InputStream in = r.body()) {
-                    classify(id, local, stream, leave, r.statusCode(), in);
+                    classify(id, local, stream, false, r.statusCode(), in);
                 }
             } catch (IOException e) {
                 tally.unexpected("connection: " + e.getClass().getSimpleName(), id + ": " + e);
@@ -104,6 +112,53 @@ final class SoakClient implements Runnable {
                 return;
             }
         }
+    }
+
+    /**
+     * A client that leaves a stream after three events, on a connection of its own: it sends the request over a plain
+     * socket and closes the socket when it leaves. (Leaving through the JDK client's pool would race it: when the
+     * whole stream had already arrived, the connection can go back to the pool as the early close shuts it, and
+     * another request on it fails with "header parser received no bytes" although the server never closed it.)
+     */
+    private void leaveMidStream(String id, boolean local, String path, String body) {
+        byte[] payload = body.getBytes(StandardCharsets.UTF_8);
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(60_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort()
+                    + "\r\nAuthorization: Bearer " + key + "\r\nContent-Type: application/json\r\nContent-Length: "
+                    + payload.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(payload);
+            out.flush();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            String statusLine = headerLine(in);
+            int status = Integer.parseInt(statusLine.split(" ", 3)[1]);
+            long length = -1;
+            for (String h = headerLine(in); !h.isEmpty(); h = headerLine(in)) {
+                if (h.regionMatches(true, 0, "content-length:", 0, 15)) {
+                    length = Long.parseLong(h.substring(15).trim());
+                }
+            }
+            // An error answer has a length; a stream is chunked, and its events are whole lines within its chunks.
+            InputStream rest = status != 200 && length >= 0 ? new ByteArrayInputStream(in.readNBytes((int) length))
+                    : in;
+            classify(id, local, true, true, status, rest);
+        } catch (IOException | RuntimeException e) {
+            tally.unexpected("connection (leaving): " + e.getClass().getSimpleName(), id + ": " + e);
+        }
+    }
+
+    private static String headerLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new IOException("connection closed in the response head");
+            }
+            if (c != '\r') {
+                line.append((char) c);
+            }
+        }
+        return line.toString();
     }
 
     private void classify(String id, boolean local, boolean stream, boolean leave, int status, InputStream in)
@@ -140,7 +195,9 @@ final class SoakClient implements Runnable {
             }
             if (line.equals("data: [DONE]")) {
                 tally.count("ok");
-                drain(lines);
+                if (!leave) {
+                    drain(lines);
+                }
                 return;
             }
             if (line.startsWith("data: {\"error\"")) {
@@ -149,12 +206,14 @@ final class SoakClient implements Runnable {
                 } else {
                     tally.unexpected("error event", id + ": " + line);
                 }
-                drain(lines);
+                if (!leave) {
+                    drain(lines);
+                }
                 return;
             }
             if (leave && ++events == 3) {
                 tally.count("left_mid_stream");
-                return; // closing the body drops the connection mid-stream
+                return; // closing the socket drops the connection mid-stream
             }
         }
         tally.unexpected("stream cut without [DONE] or an error", id);
