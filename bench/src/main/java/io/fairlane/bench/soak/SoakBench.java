@@ -102,15 +102,19 @@ public final class SoakBench {
             try {
                 int port = awaitPort(gateway, log);
                 GatewayProbe probe = new GatewayProbe(gateway.pid(), port);
-                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(Duration.ofSeconds(10)).build();
                 URI base = URI.create("http://127.0.0.1:" + port + "/");
                 SoakClient.Tally tally = new SoakClient.Tally();
                 long startNanos = System.nanoTime();
                 long endNanos = startNanos + TimeUnit.SECONDS.toNanos(duration);
                 List<Thread> threads = new ArrayList<>();
+                List<HttpClient> httpClients = new ArrayList<>();
                 for (int i = 0; i < clients; i++) {
                     String[] t = TENANTS[i % TENANTS.length];
+                    // Each client its own HTTP client and connection pool, as each application has its own SDK
+                    // client: one request at a time, so its pool holds one connection that no one else can take.
+                    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                            .connectTimeout(Duration.ofSeconds(10)).build();
+                    httpClients.add(http);
                     threads.add(Thread.ofVirtual().name("soak-client-" + i).start(new SoakClient(http, base, t[0],
                             t[1], t[0].equals("gamma"), abortRatio, endNanos, upstream, tally, seed * 1000 + i)));
                 }
@@ -118,6 +122,7 @@ public final class SoakBench {
                 for (Thread t : threads) {
                     t.join(TimeUnit.SECONDS.toMillis(90));
                 }
+                httpClients.forEach(HttpClient::shutdownNow);
                 TreeMap<String, Double> leftovers = settle(probe);
                 List<Sample> afterWarmup = samples.stream().filter(s -> s.seconds() >= warmup).toList();
                 if (afterWarmup.isEmpty()) {
