@@ -47,10 +47,14 @@ public final class RoutingMeters {
     /** A request ended: served by {@code target} ({@code ok} or {@code error}, or how the client left). */
     public void served(String model, String target, String outcome, int attempts) {
         counter(FairlaneMeter.ROUTING_REQUESTS, "model", model, "target", target, "outcome", outcome).increment();
-        summaries.computeIfAbsent(List.of("attempts", model), k -> DistributionSummary
+        attemptsSummary(model).record(attempts);
+    }
+
+    private DistributionSummary attemptsSummary(String model) {
+        return summaries.computeIfAbsent(List.of("attempts", model), k -> DistributionSummary
                 .builder(FairlaneMeter.ROUTING_ATTEMPTS.meterName())
                 .description(FairlaneMeter.ROUTING_ATTEMPTS.description()).tag("model", model)
-                .serviceLevelObjectives(1, 2, 3, 4, 5).register(registry)).record(attempts);
+                .serviceLevelObjectives(1, 2, 3, 4, 5).register(registry));
     }
 
     /** The tokens a request used, billed to the target that served it. */
@@ -64,6 +68,76 @@ public final class RoutingMeters {
         if (completion > 0) {
             counter(FairlaneMeter.ROUTING_TOKENS, "model", model, "target", target, "kind", "completion")
                     .increment(completion);
+        }
+    }
+
+    /**
+     * The request-end meters of one (model, target) pair, for a lane to look up once and keep: a request's end
+     * then costs no map key, tag array or registry lookup. Each meter is still created at its first use, so the
+     * series that exist are the same as through {@link #served} and {@link #tokens}.
+     */
+    public TargetMeters target(String model, String target) {
+        return new TargetMeters(model, target);
+    }
+
+    /** What {@link #served} and {@link #tokens} record, for one (model, target) pair. Thread-safe. */
+    public final class TargetMeters {
+
+        private final String model;
+        private final String target;
+        private final ConcurrentHashMap<String, Counter> byOutcome = new ConcurrentHashMap<>(4);
+        private volatile DistributionSummary attempts;
+        private volatile Counter prompt;
+        private volatile Counter cached;
+        private volatile Counter completion;
+
+        private TargetMeters(String model, String target) {
+            this.model = model;
+            this.target = target;
+        }
+
+        /** As {@link RoutingMeters#served}. */
+        public void served(String outcome, int attemptCount) {
+            Counter c = byOutcome.get(outcome);
+            if (c == null) {
+                c = byOutcome.computeIfAbsent(outcome,
+                        o -> counter(FairlaneMeter.ROUTING_REQUESTS, "model", model, "target", target, "outcome", o));
+            }
+            c.increment();
+            DistributionSummary a = attempts;
+            if (a == null) {
+                attempts = a = attemptsSummary(model);
+            }
+            a.record(attemptCount);
+        }
+
+        /** As {@link RoutingMeters#tokens}. */
+        public void tokens(int promptTokens, int cachedTokens, int completionTokens) {
+            if (promptTokens > 0) {
+                Counter c = prompt;
+                if (c == null) {
+                    prompt = c = tokenCounter("prompt");
+                }
+                c.increment(promptTokens);
+            }
+            if (cachedTokens > 0) {
+                Counter c = cached;
+                if (c == null) {
+                    cached = c = tokenCounter("cached");
+                }
+                c.increment(cachedTokens);
+            }
+            if (completionTokens > 0) {
+                Counter c = completion;
+                if (c == null) {
+                    completion = c = tokenCounter("completion");
+                }
+                c.increment(completionTokens);
+            }
+        }
+
+        private Counter tokenCounter(String kind) {
+            return counter(FairlaneMeter.ROUTING_TOKENS, "model", model, "target", target, "kind", kind);
         }
     }
 
@@ -127,10 +201,10 @@ public final class RoutingMeters {
     }
 
     private Counter counter(FairlaneMeter meter, String... tags) {
-        List<String> key = new java.util.ArrayList<>(tags.length + 1);
-        key.add(meter.meterName());
-        key.addAll(List.of(tags));
-        return counters.computeIfAbsent(key, k -> Counter.builder(meter.meterName()).description(meter.description())
-                .tags(tags).register(registry));
+        String[] key = new String[tags.length + 1];
+        key[0] = meter.meterName();
+        System.arraycopy(tags, 0, key, 1, tags.length);
+        return counters.computeIfAbsent(List.of(key), k -> Counter.builder(meter.meterName())
+                .description(meter.description()).tags(tags).register(registry));
     }
 }

@@ -52,6 +52,9 @@ public final class SloReporter implements Function<HttpHandler, HttpHandler> {
 
     private void report(Exchange exchange) {
         RequestLog log = exchange.log();
+        if (log.tenant == null || !tracker.tenants().contains(log.tenant)) {
+            return; // a tenant without SLOs: nothing to tell, and nothing to build per request
+        }
         outcome(log).ifPresent(outcome -> tracker.record(log.tenant, outcome));
     }
 

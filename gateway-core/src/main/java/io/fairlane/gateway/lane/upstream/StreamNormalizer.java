@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Repairs an upstream's chunk stream on the way through, so that every client sees OpenAI's contract
@@ -90,10 +91,16 @@ public final class StreamNormalizer {
         this.clientWantsUsage = clientWantsUsage;
         this.serviceTier = serviceTier;
         this.clientModel = clientModel;
-        this.quotedModel = clientModel == null ? null : Json.toString(clientModel).getBytes(StandardCharsets.UTF_8);
-        this.tierField = serviceTier == null ? null
-                : ("\"service_tier\":" + Json.toString(serviceTier) + ",").getBytes(StandardCharsets.UTF_8);
+        this.quotedModel = clientModel == null ? null : QUOTED_MODELS.computeIfAbsent(clientModel,
+                m -> Json.toString(m).getBytes(StandardCharsets.UTF_8));
+        this.tierField = serviceTier == null ? null : TIER_FIELDS.computeIfAbsent(serviceTier,
+                t -> ("\"service_tier\":" + Json.toString(t) + ",").getBytes(StandardCharsets.UTF_8));
     }
+
+    // The spliced bytes of each tier and model name, made once rather than by a JSON writer for every stream; read
+    // only. Both are bounded: tiers are a fixed set and client model names are configured model ids.
+    private static final ConcurrentHashMap<String, byte[]> TIER_FIELDS = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, byte[]> QUOTED_MODELS = new ConcurrentHashMap<>();
 
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EVENT_END = "\n\n".getBytes(StandardCharsets.US_ASCII);

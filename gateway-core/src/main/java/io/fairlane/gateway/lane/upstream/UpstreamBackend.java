@@ -16,6 +16,7 @@ import io.fairlane.gateway.lane.routing.TargetState;
 import io.fairlane.gateway.metrics.GatewayMetrics;
 import io.fairlane.gateway.metrics.LaneMetrics;
 import io.fairlane.gateway.metrics.RoutingMeters;
+import io.fairlane.gateway.metrics.UpstreamMeters;
 import io.fairlane.gateway.openai.ChatCompletionRequest;
 import io.fairlane.gateway.openai.CompletionRequest;
 import io.fairlane.gateway.openai.EmbeddingsRequest;
@@ -31,6 +32,7 @@ import io.fairlane.scheduler.TenantScheduler;
 import io.fairlane.scheduler.TenantSchedulers;
 import io.fairlane.scheduler.Ticker;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -69,6 +71,12 @@ public final class UpstreamBackend implements Backend {
     private final LaneDispatcher<UpstreamCall> dispatcher;
     private final PreparationPool pool;
     private final Duration slowClient;
+    /** Each configured target's request-end meters, looked up once here rather than at every request's end. */
+    private final Map<String, TargetMeters> targetMeters;
+
+    /** The meters a request's end records for the target that served it. */
+    record TargetMeters(RoutingMeters.TargetMeters routing, UpstreamMeters upstream) {
+    }
 
     public UpstreamBackend(UpstreamModelConfig config, List<TenantConfig> tenants, UpstreamClient client,
                            GatewayMetrics metrics, ScheduledExecutorService timer, PreparationPool pool) {
@@ -118,12 +126,16 @@ public final class UpstreamBackend implements Backend {
         laneMetrics.bindScheduler(scheduler::snapshot);
         // Every target's series exist from the start, not from its first request.
         Map<String, TargetState> states = router.states();
+        Map<String, TargetMeters> meters = new HashMap<>();
         for (UpstreamModelConfig.Target t : config.targets()) {
             TargetState s = states.get(t.name());
-            metrics.upstream(t.label()).bindHealth(() -> serving(s));
+            UpstreamMeters upstream = metrics.upstream(t.label());
+            meters.put(t.name(), new TargetMeters(routingMeters.target(config.id(), t.name()), upstream));
+            upstream.bindHealth(() -> serving(s));
             routingMeters.bindTarget(config.id(), t.name(), t.weight(), s::inFlight,
                     () -> s.ejectedFor(System.nanoTime()) > 0 ? 1 : 0);
         }
+        this.targetMeters = Map.copyOf(meters);
     }
 
     private static boolean serving(TargetState s) {
@@ -149,6 +161,13 @@ public final class UpstreamBackend implements Backend {
 
     RoutingMeters routingMeters() {
         return routingMeters;
+    }
+
+    /** The request-end meters of {@code target}. */
+    TargetMeters meters(UpstreamModelConfig.Target target) {
+        TargetMeters m = targetMeters.get(target.name());
+        return m != null ? m
+                : new TargetMeters(routingMeters.target(config.id(), target.name()), metrics.upstream(target.label()));
     }
 
     ShadowMirror shadow() {

@@ -460,8 +460,8 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
             lane.dispatcher().cancel(ticket, started ? used() : ActualCost.NONE);
         }
         if (started) {
-            lane.routingMeters().served(config.id(), route.target().name(), outcome.wire(), attempts);
-            meterTokens(route.target().name());
+            lane.meters(route.target()).routing().served(outcome.wire(), attempts);
+            meterTokens();
         }
         if (mirror != null) {
             mirror.primaryFailed(499);
@@ -482,8 +482,8 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
         long ttft = mode == Mode.STREAM && attempt.progressed() ? attempt.timeToFirstByte() : -1;
         router.record(route, outcome, ttft, retryAfterNanos);
         router.release(route);
-        lane.metrics().upstream(route.target().label()).attempt(outcome.wire(),
-                outcome.clientCaused() ? -1 : attempt.elapsed());
+        lane.meters(route.target()).upstream()
+                .attempt(outcome.wire(), outcome.clientCaused() ? -1 : attempt.elapsed());
         if (mode == Mode.STREAM && !clientStarted()) {
             relay.close();
             relay = null;
@@ -521,8 +521,8 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
         String served = route.target().name();
         exchange.log().upstreamTarget = served;
         exchange.log().upstreamAttempts = attempts;
-        lane.routingMeters().served(config.id(), served, outcome == Outcome.OK ? "ok" : "error", attempts);
-        meterTokens(served);
+        lane.meters(route.target()).routing().served(outcome == Outcome.OK ? "ok" : "error", attempts);
+        meterTokens();
         if (mirror != null && summary != null) {
             mirror.primaryDone(summary);
         }
@@ -532,9 +532,9 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
     }
 
     /** The request's tokens, as settled, counted once for the target that served it (none when none answered). */
-    private void meterTokens(String served) {
+    private void meterTokens() {
         TokenUsage u = settledUsage(); // zero counts are not added
-        lane.routingMeters().tokens(config.id(), served, u.promptTokens(), u.cachedTokens(), u.completionTokens());
+        lane.meters(route.target()).routing().tokens(u.promptTokens(), u.cachedTokens(), u.completionTokens());
     }
 
     /** The tokens the serving target reported: kept for settlement, and written to the request's log. */
