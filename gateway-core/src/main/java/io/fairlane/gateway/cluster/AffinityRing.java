@@ -210,6 +210,13 @@ public final class AffinityRing {
         return new Order(home, within);
     }
 
+    /** The replicas on the ring that are not marked unhealthy. */
+    public synchronized Set<String> healthyReplicas() {
+        Set<String> out = new HashSet<>(inFlight.keySet());
+        out.removeAll(unhealthy);
+        return Set.copyOf(out);
+    }
+
     /** The replicas on the ring now. */
     public synchronized Set<String> replicas() {
         return Set.copyOf(inFlight.keySet());

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * and in which order a request should try them ({@link AffinityRing} over its prefix key, or round robin). The key
  * is the canonical prompt text (each message's role and text, in order) cut into blocks and hashed with the KV
  * cache's block hash and the tenant's cache salt ({@link PrefixKeys}), so a conversation's long shared prefix
- * keeps it on the replica that caches it.
+ * keeps it on the replica that caches it. A tenant that has spent its share of its preferred replica
+ * ({@link ReplicaDeficits}, {@code tenant_quantum} tokens per round and replica) is sent where it still has credit.
  *
  * <p>Thread-safe: the ring is; discovery and the load reader report from their own threads.
  */
@@ -47,6 +48,7 @@ public final class EngineReplicas implements AutoCloseable {
     private final Map<String, EngineLoad> loads = new ConcurrentHashMap<>();
     private final Map<String, Boolean> down = new ConcurrentHashMap<>();
     private final AtomicLong turn = new AtomicLong();
+    private final ReplicaDeficits deficits;
     private final HttpClient http;
     private final Discovery discovery;
     private final Thread poller;
@@ -60,6 +62,7 @@ public final class EngineReplicas implements AutoCloseable {
         this.config = config;
         this.onChange = onChange;
         this.ring = new AffinityRing(config.epsilon(), POINTS_PER_REPLICA);
+        this.deficits = new ReplicaDeficits(config.tenantQuantum());
         this.signer = config.internalKey().map(k -> new SignedTenant(new TrustedTokenIds(k.bytes())));
         this.http = HttpClient.newBuilder().connectTimeout(config.timeouts().connect()).build();
         this.discovery = config.dnsName().isPresent()
@@ -142,9 +145,23 @@ public final class EngineReplicas implements AutoCloseable {
             order.addAll(names.subList(0, first));
             return new ModelRouter.Preference(order.getFirst(), order, "round_robin");
         }
-        Long key = key(canonicalPrompt(body), tenant);
-        AffinityRing.Order order = ring.order(key, inFlight);
-        return new ModelRouter.Preference(order.home(), order.order(), "affinity");
+        String prompt = canonicalPrompt(body);
+        AffinityRing.Order order = ring.order(key(prompt, tenant), inFlight);
+        List<String> tries = order.order();
+        Set<String> healthy = ring.healthyReplicas();
+        if (!tries.isEmpty() && !healthy.isEmpty()) {
+            // A tenant past its share of its preferred replica goes where it still has credit (about 4 characters
+            // per token for the cost).
+            String chosen = deficits.choose(tenant.id(), tenant.weight(), tries.getFirst(), healthy,
+                    prompt.length() / 4.0);
+            if (chosen != null && !chosen.equals(tries.getFirst())) {
+                List<String> moved = new ArrayList<>(tries);
+                moved.remove(chosen);
+                moved.addFirst(chosen);
+                tries = moved;
+            }
+        }
+        return new ModelRouter.Preference(order.home(), tries, "affinity");
     }
 
     /** The ring position of a prompt's first blocks for {@code tenant}; null when it is shorter than one block. */

@@ -168,8 +168,8 @@ public final class ConfigLoader {
         }
         String cache = n.string("cache_dir", null);
         Path cacheDir = cache == null ? defaultCacheDir() : expandHome(cache);
-        n.finish();
         Optional<InternalKey> internalKey = InternalKey.read(n, "internal_key_env", environment);
+        n.finish();
         return new ServerConfig(host, port, loops, body, header, uri, idle, headerRead, shutdown, slowClient,
                 buffered, cacheDir, prepThreads, prepQueue, clientLimits, internalKey);
     }

@@ -29,11 +29,13 @@ import java.util.Optional;
  * @param loadInterval       how often each replica's {@code /internal/load} is read
  * @param maxConcurrency     requests in flight to one replica at once
  * @param timeouts           limits on each attempt at a replica
+ * @param tenantQuantum      prompt tokens a weight-1 tenant may send to one replica per round before it is sent
+ *                           where it still has credit (per-tenant fairness across replicas)
  */
 public record EnginesConfig(List<URI> replicas, Optional<String> dnsName, String scheme, int port, String basePath,
                             Duration refresh, Policy policy, double epsilon, int prefixBlocks, int blockSize,
                             Optional<InternalKey> internalKey, Optional<String> apiKeyEnv, Duration loadInterval,
-                            int maxConcurrency, UpstreamModelConfig.Timeouts timeouts) {
+                            int maxConcurrency, UpstreamModelConfig.Timeouts timeouts, double tenantQuantum) {
 
     /** How a request picks its replica. */
     public enum Policy {

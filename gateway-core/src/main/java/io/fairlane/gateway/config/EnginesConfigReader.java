@@ -99,12 +99,13 @@ final class EnginesConfigReader {
                 .orElse(Timeouts.DEFAULT);
         int defaultMax = (int) n.integer("default_max_tokens", 1024, 1, 10_000_000);
         int attempts = (int) n.integer("max_attempts", 3, 1, 100);
+        double quantum = n.number("tenant_quantum", 65536, 0, 1e12, true);
         n.finish();
         if (id == null || (replicas.isEmpty() && dns.isEmpty())) {
             return null;
         }
         EnginesConfig engines = new EnginesConfig(replicas, dns, scheme, port, basePath, refresh, policy, epsilon,
-                prefixBlocks, blockSize, key, apiKeyEnv, loadInterval, concurrency, timeouts);
+                prefixBlocks, blockSize, key, apiKeyEnv, loadInterval, concurrency, timeouts, quantum);
         Retry retry = new Retry(Retry.DEFAULT_STATUSES, attempts, 0.2, 10, Duration.ofSeconds(2));
         RoutingConfig routing = new RoutingConfig(List.of(group(engines.replicas().stream().map(engines::target)
                 .toList())), retry, RoutingConfig.Breaker.DEFAULT, List.of(), Optional.empty(),
