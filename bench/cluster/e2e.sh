@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$bench_root"
 bench_build
 export FAIRLANE_ENGINE_KEY=sk-bench-router-to-engine
+export FAIRLANE_ACCESS_LOG=OFF   # one line per request and per load read would cost CPU the run measures
 echo "load average: $(cat /proc/loadavg)"
 "${BENCH_JAVA[@]}" -cp "$BENCH_CP" io.fairlane.bench.cluster.ClusterE2eBench "$@"
 echo "load average: $(cat /proc/loadavg)"

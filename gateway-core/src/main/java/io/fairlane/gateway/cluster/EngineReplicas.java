@@ -38,6 +38,8 @@ public final class EngineReplicas implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EngineReplicas.class);
     private static final int POINTS_PER_REPLICA = 64;
+    /** Load reads that time out or fail in a row before a replica that still accepts connections is marked down. */
+    private static final int FAILURES_TO_DOWN = 3;
 
     private final String model;
     private final EnginesConfig config;
@@ -47,6 +49,8 @@ public final class EngineReplicas implements AutoCloseable {
     private final Map<String, URI> urls = new ConcurrentHashMap<>();
     private final Map<String, EngineLoad> loads = new ConcurrentHashMap<>();
     private final Map<String, Boolean> down = new ConcurrentHashMap<>();
+    private final Map<String, Integer> failures = new ConcurrentHashMap<>();
+    private final Duration readTimeout;
     private final AtomicLong turn = new AtomicLong();
     private final ReplicaDeficits deficits;
     private final HttpClient http;
@@ -64,6 +68,7 @@ public final class EngineReplicas implements AutoCloseable {
         this.ring = new AffinityRing(config.epsilon(), POINTS_PER_REPLICA);
         this.deficits = new ReplicaDeficits(config.tenantQuantum());
         this.signer = config.internalKey().map(k -> new SignedTenant(new TrustedTokenIds(k.bytes())));
+        this.readTimeout = Duration.ofMillis(Math.max(2000, 2 * config.loadInterval().toMillis()));
         this.http = HttpClient.newBuilder().connectTimeout(config.timeouts().connect()).build();
         this.discovery = config.dnsName().isPresent()
                 ? Discovery.dns(config.scheme(), config.dnsName().get(), config.port(), config.refresh(),
@@ -84,6 +89,7 @@ public final class EngineReplicas implements AutoCloseable {
         urls.keySet().retainAll(names);
         loads.keySet().retainAll(names);
         down.keySet().retainAll(names);
+        failures.keySet().retainAll(names);
         ring.replicas(names);
         onChange.accept(List.copyOf(targets));
     }
@@ -105,8 +111,8 @@ public final class EngineReplicas implements AutoCloseable {
     private void readLoad(String name, URI base) {
         URI load = base.resolve("/internal/load");
         try {
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(load).timeout(config.timeouts().connect())
-                    .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(load).timeout(readTimeout).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() != 200) {
                 throw new java.io.IOException("status " + r.statusCode());
             }
@@ -115,15 +121,21 @@ public final class EngineReplicas implements AutoCloseable {
                     loads.put(name, l);
                 }
             }
+            failures.remove(name);
             if (down.remove(name) != null) {
                 LOG.info("model {}: engine replica {} answers again", model, name);
             }
             ring.healthy(name, true);
         } catch (java.io.IOException | RuntimeException e) {
-            if (down.put(name, Boolean.TRUE) == null) {
-                LOG.warn("model {}: engine replica {} does not answer {} ({})", model, name, load, e.toString());
+            // A refused connection means the replica is gone; a slow answer may only mean it is busy, so it takes
+            // several in a row.
+            int n = failures.merge(name, 1, Integer::sum);
+            if (e instanceof java.net.ConnectException || n >= FAILURES_TO_DOWN) {
+                if (down.put(name, Boolean.TRUE) == null) {
+                    LOG.warn("model {}: engine replica {} does not answer {} ({})", model, name, load, e.toString());
+                }
+                ring.healthy(name, false);
             }
-            ring.healthy(name, false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
