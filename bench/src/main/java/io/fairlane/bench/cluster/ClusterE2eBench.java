@@ -35,7 +35,8 @@ import java.util.concurrent.CountDownLatch;
  * {@code affinity}, it prints per policy the replicas' prefix-cache hit ratio (from their {@code /internal/load}),
  * mean time to first token, throughput (requests per second) and Jain's fairness index over the tenants' request
  * rates; then, with affinity, one replica is closed halfway through a run: the requests that failed and the time
- * from the loss to the last failure (recovery).
+ * from the loss to the last failure (recovery). A first round-robin run warms the JVM up and is printed but not
+ * compared.
  *
  * <pre>
  * bench/cluster/e2e.sh [--tenants 4 --conversations 6 --turns 6 --system-chars 1200 --shape tiny --threads 1]
@@ -66,6 +67,7 @@ public final class ClusterE2eBench {
         }
         System.out.printf("%-12s %10s %12s %10s %8s %8s%n", "policy", "hit ratio", "mean TTFT ms", "req/s", "Jain",
                 "errors");
+        run(args, "round_robin", false); // warm-up: the engines' kernels compiled before anything is measured
         Figures rr = run(args, "round_robin", false);
         Figures aff = run(args, "affinity", false);
         System.out.printf("affinity / round robin: hit ratio %.2fx, mean TTFT %.2fx, throughput %.2fx%n",
@@ -249,7 +251,7 @@ public final class ClusterE2eBench {
         Path cache = Files.createTempDirectory("fairlane-e2e-engine");
         String yaml = """
                 server: {host: 127.0.0.1, port: 0, event_loops: 1, cache_dir: %s, internal_key_env: KEY,
-                         limits: {max_connections_per_address: 0}}
+                         shutdown_deadline: 1s, limits: {max_connections_per_address: 0}}
                 storage: {enabled: false}
                 idempotency: {enabled: false}
                 tenants:
