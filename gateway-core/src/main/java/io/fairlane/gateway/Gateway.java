@@ -11,6 +11,8 @@ import io.fairlane.gateway.api.Operations;
 import io.fairlane.gateway.capture.CaptureRecorder;
 import io.fairlane.gateway.capture.TrafficCapture;
 import io.fairlane.gateway.cluster.EngineLoad;
+import io.fairlane.gateway.cluster.SignedTenant;
+import io.fairlane.gateway.cluster.TrustedTokenIds;
 import io.fairlane.gateway.config.FairlaneConfig;
 import io.fairlane.gateway.config.LocalModelConfig;
 import io.fairlane.gateway.config.ModelConfig;
@@ -190,7 +192,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     private Router router() {
-        OpenAiApi api = new OpenAiApi(lanes::get, metrics, preparation);
+        OpenAiApi api = new OpenAiApi(lanes::get, metrics, preparation, config.server().internalKey()
+                .map(k -> new SignedTenant(new TrustedTokenIds(k.bytes()))).orElse(null), id -> tenants.get().byId(id));
         ResponsesApi responses = new ResponsesApi(lanes::get, api::context, preparation, responseStore,
                 config.responses(), System::currentTimeMillis);
         Function<HttpHandler, HttpHandler> authenticated = authenticated();

@@ -2,6 +2,7 @@ package io.fairlane.gateway.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fairlane.gateway.cluster.SignedTenant;
 import io.fairlane.gateway.config.TenantConfig;
 import io.fairlane.gateway.http.Exchange;
 import io.fairlane.gateway.http.HttpHandler;
@@ -26,6 +27,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -38,8 +41,22 @@ public final class OpenAiApi {
     private final Supplier<Lanes> lanes;
     private final GatewayMetrics metrics;
     private final PreparationPool pool;
+    private final SignedTenant signed;
+    private final Function<String, Optional<TenantConfig>> tenants;
 
     public OpenAiApi(Supplier<Lanes> lanes, GatewayMetrics metrics, PreparationPool pool) {
+        this(lanes, metrics, pool, null, id -> Optional.empty());
+    }
+
+    /**
+     * @param signed  verifies the tenant a router signed (this process is an engine replica with the internal key);
+     *                null: such headers are ignored
+     * @param tenants the configured tenants by id, for a signed tenant
+     */
+    public OpenAiApi(Supplier<Lanes> lanes, GatewayMetrics metrics, PreparationPool pool, SignedTenant signed,
+                     Function<String, Optional<TenantConfig>> tenants) {
+        this.signed = signed;
+        this.tenants = Objects.requireNonNull(tenants, "tenants");
         this.lanes = Objects.requireNonNull(lanes, "lanes");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.pool = Objects.requireNonNull(pool, "pool");
@@ -101,6 +118,10 @@ public final class OpenAiApi {
      * {@code lane}: what every generation endpoint does once its model is resolved.
      */
     public RequestContext context(Exchange exchange, Lane lane, String requestedTier) {
+        if (signed != null) {
+            // A router's request runs as the tenant it signed for; anything that does not verify stays the caller's.
+            signed.apply(exchange, lane.id(), tenants);
+        }
         TenantConfig tenant = exchange.tenant();
         // In-process work (batch lines) is scheduled in the tier its runner chose, whatever the line's body says.
         ServiceTier tier = ServiceTiers.resolve(InProcessRequests.serviceTierOf(exchange).orElse(requestedTier), tenant);

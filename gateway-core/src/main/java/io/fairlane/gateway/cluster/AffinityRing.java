@@ -3,14 +3,18 @@ package io.fairlane.gateway.cluster;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Map.Entry;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.ToIntFunction;
 
 /**
  * Consistent hashing with bounded loads (Mirrokni, Thorup and Zadimoghaddam, 2018) over engine replicas: each replica
@@ -38,6 +42,17 @@ public final class AffinityRing {
 
     /** Where a request goes. */
     public record Route(String replica, Reason reason) {
+    }
+
+    /**
+     * The replicas a request should try, best first: {@code home} is the key's own replica (null without a key);
+     * {@code order} lists the healthy replicas that are within the bound in ring order from the key, then the
+     * healthy ones at their bound, then the unhealthy ones (a last resort when nothing else answers).
+     */
+    public record Order(String home, List<String> order) {
+        public Order {
+            order = List.copyOf(order);
+        }
     }
 
     private final double epsilon;
@@ -147,6 +162,64 @@ public final class AffinityRing {
             }
         }
         return new Route(best, Reason.LEAST_LOADED);
+    }
+
+    /**
+     * The order in which a request with ring position {@code key} (null: no key) should try the replicas, given
+     * each one's in-flight count as the caller keeps it (a router's per-target counters): the same bound as
+     * {@link #acquire}, without counting anything itself. Without a key the replicas come least loaded first.
+     */
+    public synchronized Order order(Long key, ToIntFunction<String> inFlightOf) {
+        List<String> live = new ArrayList<>();
+        int sum = 0;
+        for (String r : inFlight.keySet()) {
+            if (!unhealthy.contains(r)) {
+                live.add(r);
+                sum += inFlightOf.applyAsInt(r);
+            }
+        }
+        List<String> walk = new ArrayList<>();
+        if (key == null) {
+            walk.addAll(live);
+            walk.sort(Comparator.comparingInt(inFlightOf::applyAsInt).thenComparing(Comparator.naturalOrder()));
+        } else {
+            Set<String> seen = new HashSet<>();
+            for (Entry<Long, String> e = ring.ceilingEntry(key); seen.size() < inFlight.size(); ) {
+                if (e == null) {
+                    e = ring.firstEntry();
+                    if (e == null) {
+                        break;
+                    }
+                }
+                if (seen.add(e.getValue())) {
+                    walk.add(e.getValue());
+                }
+                e = ring.higherEntry(e.getKey());
+            }
+        }
+        String home = key == null || walk.isEmpty() ? null : walk.getFirst();
+        int bound = live.isEmpty() ? 0 : (int) Math.ceil((1 + epsilon) * (sum + 1) / live.size());
+        List<String> within = new ArrayList<>();
+        List<String> full = new ArrayList<>();
+        List<String> sick = new ArrayList<>();
+        for (String r : walk) {
+            (unhealthy.contains(r) ? sick : inFlightOf.applyAsInt(r) + 1 <= bound ? within : full).add(r);
+        }
+        within.addAll(full);
+        within.addAll(sick);
+        return new Order(home, within);
+    }
+
+    /** The replicas on the ring that are not marked unhealthy. */
+    public synchronized Set<String> healthyReplicas() {
+        Set<String> out = new HashSet<>(inFlight.keySet());
+        out.removeAll(unhealthy);
+        return Set.copyOf(out);
+    }
+
+    /** The replicas on the ring now. */
+    public synchronized Set<String> replicas() {
+        return Set.copyOf(inFlight.keySet());
     }
 
     /** The request routed to {@code replica} is over. */

@@ -168,9 +168,10 @@ public final class ConfigLoader {
         }
         String cache = n.string("cache_dir", null);
         Path cacheDir = cache == null ? defaultCacheDir() : expandHome(cache);
+        Optional<InternalKey> internalKey = InternalKey.read(n, "internal_key_env", environment);
         n.finish();
         return new ServerConfig(host, port, loops, body, header, uri, idle, headerRead, shutdown, slowClient,
-                buffered, cacheDir, prepThreads, prepQueue, clientLimits);
+                buffered, cacheDir, prepThreads, prepQueue, clientLimits, internalKey);
     }
 
     /** {@code $FAIRLANE_CACHE}, else {@code ~/.cache/fairlane}. */
@@ -317,8 +318,9 @@ public final class ConfigLoader {
             Policy policy = scheduling.policy();
             Optional<ConfigNode> local = m.section("local");
             Optional<ConfigNode> upstream = m.section("upstream");
-            if (local.isPresent() == upstream.isPresent()) {
-                m.error(null, "needs exactly one of 'local' or 'upstream'");
+            Optional<ConfigNode> engines = m.section("engines");
+            if ((local.isPresent() ? 1 : 0) + (upstream.isPresent() ? 1 : 0) + (engines.isPresent() ? 1 : 0) != 1) {
+                m.error(null, "needs exactly one of 'local', 'upstream' or 'engines'");
             }
             ModelConfig model = null;
             if (local.isPresent()) {
@@ -329,6 +331,9 @@ public final class ConfigLoader {
                             + " request it has already sent");
                 }
                 model = upstreams.read(id, upstream.get(), policy, ownedBy == null ? "upstream" : ownedBy);
+            } else if (engines.isPresent()) {
+                model = EnginesConfigReader.read(id, engines.get(), policy, ownedBy == null ? "fairlane" : ownedBy,
+                        environment);
             }
             m.finish();
             if (id != null && model != null) {

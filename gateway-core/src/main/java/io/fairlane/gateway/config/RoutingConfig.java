@@ -32,8 +32,10 @@ public record RoutingConfig(List<Group> groups, Retry retry, Breaker breaker, Li
         Objects.requireNonNull(breaker, "breaker");
         Objects.requireNonNull(shadow, "shadow");
         Objects.requireNonNull(output, "output");
-        if (groups.isEmpty() || groups.stream().allMatch(g -> g.targets().isEmpty())) {
-            throw new IllegalArgumentException("a routing manifest needs at least one target");
+        // A group without targets is an engine replicas' group waiting for discovery; any other manifest is read
+        // with at least one target.
+        if (groups.isEmpty()) {
+            throw new IllegalArgumentException("a routing manifest needs at least one group");
         }
     }
 

@@ -3,6 +3,7 @@ package io.fairlane.gateway.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The HTTP listener and its protections.
@@ -22,6 +23,8 @@ import java.util.Objects;
  * @param preparationThreads   threads of the pool that prepares large requests off the event loops (parsing,
  *                             chat templates, tokenising, block hashing); 0 means half the cores
  * @param preparationQueue     requests that may wait for a preparation thread; beyond it they get 503
+ * @param internalKey          the key routers sign the caller's tenant and token ids with; an engine replica
+ *                             with it trusts what verifies, one without it ignores those headers
  * @param clientLimits         how slowly a body may arrive and how many connections clients may hold
  */
 public record ServerConfig(
@@ -39,7 +42,8 @@ public record ServerConfig(
         Path cacheDir,
         int preparationThreads,
         int preparationQueue,
-        ClientLimits clientLimits) {
+        ClientLimits clientLimits,
+        Optional<InternalKey> internalKey) {
 
     /** Defaults of the preparation pool: threads (0 = half the cores) and queue. */
     public static final int DEFAULT_PREPARATION_THREADS = 0;
@@ -53,6 +57,7 @@ public record ServerConfig(
         Objects.requireNonNull(slowClientTimeout, "slowClientTimeout");
         Objects.requireNonNull(cacheDir, "cacheDir");
         Objects.requireNonNull(clientLimits, "clientLimits");
+        Objects.requireNonNull(internalKey, "internalKey");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be in [0, 65535], was " + port);
         }
@@ -62,15 +67,25 @@ public record ServerConfig(
         }
     }
 
+    /** A server that trusts no router signature. */
+    public ServerConfig(String host, int port, int eventLoops, long maxBodyBytes, int maxHeaderBytes, int maxUriLength,
+                        Duration idleTimeout, Duration headerReadTimeout, Duration shutdownDeadline,
+                        Duration slowClientTimeout, long maxBufferedOutput, Path cacheDir, int preparationThreads,
+                        int preparationQueue, ClientLimits clientLimits) {
+        this(host, port, eventLoops, maxBodyBytes, maxHeaderBytes, maxUriLength, idleTimeout, headerReadTimeout,
+                shutdownDeadline, slowClientTimeout, maxBufferedOutput, cacheDir, preparationThreads, preparationQueue,
+                clientLimits, Optional.empty());
+    }
+
     public ServerConfig withHost(String newHost) {
         return new ServerConfig(newHost, port, eventLoops, maxBodyBytes, maxHeaderBytes, maxUriLength, idleTimeout,
                 headerReadTimeout, shutdownDeadline, slowClientTimeout, maxBufferedOutput, cacheDir, preparationThreads,
-                preparationQueue, clientLimits);
+                preparationQueue, clientLimits, internalKey);
     }
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, eventLoops, maxBodyBytes, maxHeaderBytes, maxUriLength, idleTimeout,
                 headerReadTimeout, shutdownDeadline, slowClientTimeout, maxBufferedOutput, cacheDir, preparationThreads,
-                preparationQueue, clientLimits);
+                preparationQueue, clientLimits, internalKey);
     }
 }

@@ -235,7 +235,7 @@ final class UpstreamConfigReader {
     }
 
     /** {@code timeouts}: each key falls back to {@code inherited}; {@code read} is the older name of between_chunks. */
-    private static Timeouts timeouts(ConfigNode t, Timeouts inherited) {
+    static Timeouts timeouts(ConfigNode t, Timeouts inherited) {
         Duration connect = positive(t, "connect", inherited.connect());
         Duration firstByte = positive(t, "first_byte", inherited.firstByte());
         Duration between = inherited.betweenChunks();
@@ -336,7 +336,7 @@ final class UpstreamConfigReader {
         return new OutputLimits(bytes, slack, slackTokens, perToken);
     }
 
-    private static Duration positive(ConfigNode n, String key, Duration fallback) {
+    static Duration positive(ConfigNode n, String key, Duration fallback) {
         Duration d = n.duration(key, fallback);
         if (d != null && (d.isZero() || d.isNegative())) {
             n.error(key, "must be longer than 0");

@@ -25,6 +25,8 @@ import java.util.Optional;
  * @param responsesApi      whether the upstream speaks OpenAI's Responses API: {@code /v1/responses} requests are
  *                          then forwarded to its {@code /responses} as they are; otherwise (the default) they are
  *                          translated to Chat Completions, which every OpenAI-compatible server speaks
+ * @param engines           present when the targets are Fairlane engine replicas placed by prefix affinity (a
+ *                          model's {@code engines} section); the targets then follow the replicas' discovery
  */
 public record UpstreamModelConfig(
         String id,
@@ -34,9 +36,11 @@ public record UpstreamModelConfig(
         int defaultMaxTokens,
         Policy policy,
         String ownedBy,
-        boolean responsesApi) implements ModelConfig {
+        boolean responsesApi,
+        Optional<EnginesConfig> engines) implements ModelConfig {
 
     public UpstreamModelConfig {
+        Objects.requireNonNull(engines, "engines");
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(routing, "routing");
         Objects.requireNonNull(policy, "policy");
@@ -92,6 +96,21 @@ public record UpstreamModelConfig(
     public UpstreamModelConfig(String id, RoutingConfig routing, int maxConcurrency, long tokensPerSecond,
                                int defaultMaxTokens, Policy policy, String ownedBy) {
         this(id, routing, maxConcurrency, tokensPerSecond, defaultMaxTokens, policy, ownedBy, false);
+    }
+
+    /** A model proxied to servers that are not engine replicas of this router. */
+    public UpstreamModelConfig(String id, RoutingConfig routing, int maxConcurrency, long tokensPerSecond,
+                               int defaultMaxTokens, Policy policy, String ownedBy, boolean responsesApi) {
+        this(id, routing, maxConcurrency, tokensPerSecond, defaultMaxTokens, policy, ownedBy, responsesApi,
+                Optional.empty());
+    }
+
+    /** This model with {@code targets} as its one group of replicas (discovery changed). */
+    public UpstreamModelConfig withReplicas(List<Target> targets) {
+        RoutingConfig r = new RoutingConfig(List.of(EnginesConfigReader.group(targets)), routing.retry(),
+                routing.breaker(), List.of(), java.util.Optional.empty(), routing.output());
+        return new UpstreamModelConfig(id, r, maxConcurrency, tokensPerSecond, defaultMaxTokens, policy, ownedBy,
+                responsesApi, engines);
     }
 
     /** {@code api} of an {@code upstream} section: whether it is {@code responses}; an error recorded when unknown. */

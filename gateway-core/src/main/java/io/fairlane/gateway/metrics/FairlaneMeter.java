@@ -97,6 +97,14 @@ public enum FairlaneMeter {
             "1 while the target is ejected by its breaker, else 0.", "model", "target"),
     ROUTING_TARGET_WEIGHT("fairlane.routing.target.weight", Type.GAUGE, null,
             "The target's configured weight within its priority group.", "model", "target"),
+    CLUSTER_ROUTED("fairlane.cluster.routed", Type.COUNTER, null,
+            "Requests a router placed on an engine replica, by why: affinity (the prompt prefix's own replica), "
+                    + "overflow (its own was at its load bound), failover (its own was down, or a retry), "
+                    + "least_loaded (a prompt shorter than one key block), round_robin (policy round_robin).",
+            "model", "replica", "reason"),
+    CLUSTER_REPLICA_CACHE_HIT_RATIO("fairlane.cluster.replica.cache.hit.ratio", Type.GAUGE, null,
+            "An engine replica's prefix-cache hit ratio for the model (prompt tokens found cached over those looked "
+                    + "up since it started), as its /internal/load last reported it.", "model", "replica"),
     SHADOW_REQUESTS("fairlane.shadow.requests", Type.COUNTER, null,
             "Mirrored requests by outcome: ok, error (non-2xx), timeout, failed, skipped (shadow concurrency full), "
                     + "dropped (answer too large).", "model", "outcome"),

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
 import java.util.function.IntSupplier;
 
 /**
@@ -31,6 +32,8 @@ public final class RoutingMeters {
     private final ConcurrentHashMap<List<String>, DistributionSummary> summaries = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<List<String>, Timer> timers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<List<String>, TargetGauges> gauges = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<List<String>, java.util.concurrent.atomic.AtomicReference<DoubleSupplier>> hitRatios =
+            new ConcurrentHashMap<>();
 
     /** What a target's gauges read; the newest binding writes it. */
     private static final class TargetGauges {
@@ -172,6 +175,24 @@ public final class RoutingMeters {
         g.weight = weight;
         g.inFlight = inFlight;
         g.ejected = ejected;
+    }
+
+    /** A request placed on an engine replica, and why ({@code affinity}, {@code overflow}, {@code failover}, ...). */
+    public void routed(String model, String replica, String reason) {
+        counter(FairlaneMeter.CLUSTER_ROUTED, "model", model, "replica", replica, "reason", reason).increment();
+    }
+
+    /** Points a replica's cache hit ratio gauge at the newest reading of it. */
+    public void bindReplica(String model, String replica, DoubleSupplier hitRatio) {
+        hitRatios.computeIfAbsent(List.of(model, replica), k -> {
+            java.util.concurrent.atomic.AtomicReference<DoubleSupplier> ref =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            Gauge.builder(FairlaneMeter.CLUSTER_REPLICA_CACHE_HIT_RATIO.meterName(), ref,
+                            r -> r.get() == null ? 0 : r.get().getAsDouble())
+                    .description(FairlaneMeter.CLUSTER_REPLICA_CACHE_HIT_RATIO.description())
+                    .tags("model", model, "replica", replica).register(registry);
+            return ref;
+        }).set(hitRatio);
     }
 
     /** A shadow request's fate: {@code ok}, {@code error}, {@code timeout}, {@code failed}, {@code skipped}, {@code dropped}. */

@@ -102,4 +102,39 @@ class AffinityRingTest {
         assertThat(route.replica()).isNotEqualTo(busy);
         assertThat(route.reason()).isEqualTo(AffinityRing.Reason.LEAST_LOADED);
     }
+
+    @Test
+    void order_sameKey_sameHomeFirstAndEveryReplicaListedOnce() {
+        AffinityRing r = ring("a", "b", "c");
+        AffinityRing.Order o = r.order(42L, name -> 0);
+
+        assertThat(o.home()).isEqualTo(o.order().getFirst());
+        assertThat(o.order()).containsExactlyInAnyOrder("a", "b", "c");
+        assertThat(r.order(42L, name -> 0)).isEqualTo(o);
+    }
+
+    @Test
+    void order_homeAtItsBound_comesAfterTheReplicasWithin() {
+        AffinityRing r = ring("a", "b", "c");
+        String home = r.order(42L, name -> 0).home();
+        // 12 in flight on the home, none elsewhere: bound ⌈1.25 · 13 / 3⌉ = 6.
+        AffinityRing.Order o = r.order(42L, name -> name.equals(home) ? 12 : 0);
+
+        assertThat(o.home()).isEqualTo(home);
+        assertThat(o.order().getLast()).isEqualTo(home);
+    }
+
+    @Test
+    void order_unhealthyHome_isTriedLast_andNoKeyMeansLeastLoadedFirst() {
+        AffinityRing r = ring("a", "b", "c");
+        String home = r.order(7L, name -> 0).home();
+        r.healthy(home, false);
+
+        assertThat(r.order(7L, name -> 0).order().getLast()).isEqualTo(home);
+        Map<String, Integer> load = Map.of("a", 3, "b", 1, "c", 2);
+        r.healthy(home, true);
+        AffinityRing.Order none = r.order(null, load::get);
+        assertThat(none.home()).isNull();
+        assertThat(none.order()).containsExactly("b", "c", "a");
+    }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fairlane.gateway.config.ConfigLoader;
 import io.fairlane.gateway.config.FairlaneConfig;
+import io.fairlane.gateway.config.UpstreamModelConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -178,7 +179,8 @@ class TwoTierManifestsTest {
     private static FairlaneConfig routerConfig(Path overlay) throws IOException {
         String yaml = (String) Yaml.at(find(render(overlay), "ConfigMap", "fairlane-router-config"), "data",
                 "fairlane.yaml");
-        return new ConfigLoader(Map.of("HOME", "/tmp", "FAIRLANE_ENGINE_KEY", "x", "FAIRLANE_PG_PASSWORD", "x"))
+        return new ConfigLoader(Map.of("HOME", "/tmp", "FAIRLANE_ENGINE_KEY", "x", "FAIRLANE_PG_PASSWORD", "x",
+                "FAIRLANE_INTERNAL_KEY", "a-key-of-at-least-thirty-two-bytes-for-the-test"))
                 .parse(yaml, overlay.toString());
     }
 
@@ -194,6 +196,10 @@ class TwoTierManifestsTest {
         assertThat(postgres.storage().settings()).isPresent();
         assertThat(List.of(base, redis, postgres)).allSatisfy(c -> assertThat(c.models())
                 .extracting(m -> m.id()).containsExactly("llama-3.1-8b-instruct"));
+        assertThat(((UpstreamModelConfig) base.models().getFirst()).engines()).hasValueSatisfying(e -> {
+            assertThat(e.dnsName()).contains("fairlane-engine.fairlane.svc.cluster.local");
+            assertThat(e.internalKey()).isPresent();
+        });
     }
 
     @Test

@@ -33,15 +33,42 @@ public final class ModelRouter {
     public record Route(Target target, int group, TargetState state, boolean probe) {
     }
 
-    /** The request being placed. */
-    public record Request(long promptTokens, Set<String> excluded, long waitedNanos, boolean retry) {
+    /**
+     * The request being placed.
+     *
+     * @param preference the order in which to try targets (engine replicas placed by prefix affinity); null: by
+     *                   weight, at random
+     */
+    public record Request(long promptTokens, Set<String> excluded, long waitedNanos, boolean retry,
+                          Preference preference) {
 
         public static Request first(long promptTokens, long waitedNanos) {
             return new Request(promptTokens, Set.of(), waitedNanos, false);
         }
 
+        public Request(long promptTokens, Set<String> excluded, long waitedNanos, boolean retry) {
+            this(promptTokens, excluded, waitedNanos, retry, null);
+        }
+
         public Request {
             Objects.requireNonNull(excluded, "excluded");
+        }
+
+        /** This request, trying targets in {@code p}'s order (null: by weight). */
+        public Request prefer(Preference p) {
+            return p == null ? this : new Request(promptTokens, excluded, waitedNanos, retry, p);
+        }
+    }
+
+    /**
+     * Targets in the order a request should try them, and why: {@code home} is the target its key belongs to (null
+     * when it has none), {@code policy} names how the order was made ({@code affinity} or {@code round_robin}).
+     * The first usable target with a free slot in {@code order} takes the request.
+     */
+    public record Preference(String home, List<String> order, String policy) {
+        public Preference {
+            order = List.copyOf(order);
+            Objects.requireNonNull(policy, "policy");
         }
     }
 
@@ -72,6 +99,14 @@ public final class ModelRouter {
         }
 
         default void retry(boolean allowed) {
+        }
+
+        /**
+         * A request with a {@link Preference} was placed on {@code target}: {@code affinity} (its key's own),
+         * {@code overflow} (its own was at its bound or full), {@code failover} (its own was unusable, or this is a
+         * retry), {@code least_loaded} (no key) or {@code round_robin}.
+         */
+        default void routed(Target target, String reason) {
         }
     }
 
@@ -322,7 +357,7 @@ public final class ModelRouter {
                 firstUsable = g;
             }
             if (cool > 0) {
-                return send(g, standing, Standing.COOL, reserve, now, firstUsable, reason);
+                return send(g, standing, Standing.COOL, reserve, now, firstUsable, reason, request);
             }
             if (hotFree > 0 && fallback < 0) {
                 fallback = g;
@@ -332,7 +367,7 @@ public final class ModelRouter {
             boolean waitedOut = sat.queueWait().isPresent() && request.waitedNanos() >= sat.queueWait().get().toNanos();
             if (!allHot && !waitedOut && !request.retry()) {
                 if (hotFree > 0) {
-                    return send(g, standing, Standing.HOT, reserve, now, firstUsable, reason);
+                    return send(g, standing, Standing.HOT, reserve, now, firstUsable, reason, request);
                 }
                 return new Wait("group '" + config.groups().get(g).name() + "' is full");
             }
@@ -345,14 +380,30 @@ public final class ModelRouter {
             for (int i = 0; i < standing.length; i++) {
                 standing[i] = standing(fallback, i, request, now, context);
             }
-            return send(fallback, standing, Standing.HOT, reserve, now, firstUsable, reason);
+            return send(fallback, standing, Standing.HOT, reserve, now, firstUsable, reason, request);
         }
         return new Wait(firstUsable < 0 ? "no usable target" : "every usable target is full");
     }
 
-    /** Picks by weight among the group's targets standing {@code wanted}; null when the reservation was lost. */
+    /**
+     * Picks among the group's targets standing {@code wanted}: the first in the request's preference, else by weight;
+     * null when the reservation was lost.
+     */
     private Placement send(int g, Standing[] standing, Standing wanted, boolean reserve, long now, int firstUsable,
-                           String reason) {
+                           String reason, Request request) {
+        Preference preference = request.preference();
+        if (preference != null) {
+            int chosen = preferred(g, standing, wanted, preference);
+            if (chosen >= 0) {
+                if (reserve && !reserve(g, chosen, now)) {
+                    return null;
+                }
+                if (reserve) {
+                    listener.routed(targets[g][chosen], routedReason(g, standing, chosen, preference, request));
+                }
+                return new Send(route(g, chosen, now), null, null);
+            }
+        }
         long total = 0;
         for (int i = 0; i < standing.length; i++) {
             if (standing[i] == wanted) {
@@ -378,6 +429,38 @@ public final class ModelRouter {
             listener.spilled(from, config.groups().get(g).name(), reason);
         }
         return new Send(route(g, chosen, now), from, from == null ? null : reason);
+    }
+
+    private int preferred(int g, Standing[] standing, Standing wanted, Preference preference) {
+        for (String name : preference.order()) {
+            for (int i = 0; i < standing.length; i++) {
+                if (standing[i] == wanted && targets[g][i].name().equals(name)) {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    private String routedReason(int g, Standing[] standing, int chosen, Preference p, Request request) {
+        if (!p.policy().equals("affinity")) {
+            return p.policy();
+        }
+        if (p.home() == null) {
+            return "least_loaded";
+        }
+        if (request.retry()) {
+            return "failover";
+        }
+        if (targets[g][chosen].name().equals(p.home())) {
+            return "affinity";
+        }
+        for (int i = 0; i < standing.length; i++) {
+            if (targets[g][i].name().equals(p.home())) {
+                return standing[i].usable() ? "overflow" : "failover";
+            }
+        }
+        return "failover"; // its replica has left the ring
     }
 
     private boolean reserve(int g, int i, long now) {

@@ -7,6 +7,7 @@ import io.fairlane.gateway.http.Exchange;
 import io.fairlane.gateway.http.Headers;
 import io.fairlane.gateway.http.Json;
 import io.fairlane.gateway.http.PreparationPool;
+import io.fairlane.gateway.lane.routing.ModelRouter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -35,6 +36,8 @@ final class ForwardedBody {
     private final String clientModel;
     private final String path;
     private final boolean stream;
+    private ModelRouter.Preference preference;
+    private Signer signer;
     private boolean changed;
     private String serialisedFor;
     private byte[] serialised;
@@ -53,12 +56,33 @@ final class ForwardedBody {
         // The client's bytes go upstream only to the endpoint they were sent to (a /v1/responses request served
         // as a chat completion sends the chat request built for it).
         changed = !exchange.path().endsWith(path);
-        boolean chatStream = !path.equals(UpstreamCall.Kind.RESPONSES.path); // the Responses API has no include_usage
+        boolean chatStream = !path.equals(CallKind.RESPONSES.path); // the Responses API has no include_usage
         if (stream && chatStream && !tree.path("stream_options").path("include_usage").asBoolean(false)) {
             ObjectNode so = tree.get("stream_options") instanceof ObjectNode o ? o : tree.putObject("stream_options");
             so.put("include_usage", true);
             changed = true;
         }
+    }
+
+    /** The client's body, as parsed (and rewritten). */
+    ObjectNode tree() {
+        return tree;
+    }
+
+    /** Adds headers that depend on the exact bytes sent (a signature over them). */
+    interface Signer {
+        void sign(HttpHeaders headers, ByteBuf content);
+    }
+
+    /** Engine replicas: the order to try them in, and what signs the request for them. */
+    void routedBy(ModelRouter.Preference order, Signer sign) {
+        this.preference = order;
+        this.signer = sign;
+    }
+
+    /** {@code request} trying targets in this body's preferred order, when it has one. */
+    ModelRouter.Request placing(ModelRouter.Request request) {
+        return request.prefer(preference);
     }
 
     /** Marks the tree as changed from what the client sent, so that it is serialised rather than the client's bytes. */
@@ -71,7 +95,7 @@ final class ForwardedBody {
      * when the client's bytes go as they are), then runs {@code then} on the event loop.
      */
     void prepare(PreparationPool pool, UpstreamModelConfig config, Runnable then) throws Exception {
-        String model = modelFor(config, config.targets().getFirst());
+        String model = config.targets().isEmpty() ? config.id() : modelFor(config, config.targets().getFirst());
         if (!rewritten(model)) {
             then.run();
             return;
@@ -98,6 +122,9 @@ final class ForwardedBody {
         h.set("x-request-id", exchange.requestId());
         target.apiKeyEnv().map(System::getenv).filter(k -> !k.isEmpty())
                 .ifPresent(key -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + key));
+        if (signer != null) {
+            signer.sign(h, content);
+        }
         return r;
     }
 

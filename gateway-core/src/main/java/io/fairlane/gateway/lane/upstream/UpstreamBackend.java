@@ -2,6 +2,7 @@ package io.fairlane.gateway.lane.upstream;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fairlane.engine.Prompt;
+import io.fairlane.gateway.cluster.EngineReplicas;
 import io.fairlane.gateway.config.TenantConfig;
 import io.fairlane.gateway.config.UpstreamModelConfig;
 import io.fairlane.gateway.http.ApiException;
@@ -66,13 +67,17 @@ public final class UpstreamBackend implements Backend {
     private final GatewayMetrics metrics;
     private final LaneMetrics laneMetrics;
     private final RoutingMeters routingMeters;
-    private final ModelRouter router;
+    private volatile ModelRouter router;
+    /** The engine replicas and their order for each request, when the model is served by engine replicas. */
+    private final EngineReplicas replicas;
+    private List<UpstreamModelConfig.Target> replicaTargets = List.of();
     private final ShadowMirror shadow;
     private final LaneDispatcher<UpstreamCall> dispatcher;
     private final PreparationPool pool;
     private final Duration slowClient;
     /** Each configured target's request-end meters, looked up once here rather than at every request's end. */
-    private final Map<String, TargetMeters> targetMeters;
+    /** Each current target's request-end meters, looked up once per target (replaced when replicas change). */
+    private volatile Map<String, TargetMeters> targetMeters = Map.of();
 
     /** The meters a request's end records for the target that served it. */
     record TargetMeters(RoutingMeters.TargetMeters routing, UpstreamMeters upstream) {
@@ -125,9 +130,21 @@ public final class UpstreamBackend implements Backend {
                 Duration.ofMillis(20));
         laneMetrics.bindScheduler(scheduler::snapshot);
         // Every target's series exist from the start, not from its first request.
+        bindTargets(config.targets());
+        this.replicaTargets = config.targets();
+        this.replicas = config.engines().map(e -> new EngineReplicas(config.id(), e, this::replicasChanged))
+                .orElse(null);
+    }
+
+    private double replicaHitRatio(String replica) {
+        EngineReplicas r = replicas;
+        return r == null ? 0 : r.cacheHitRatio(replica);
+    }
+
+    private void bindTargets(List<UpstreamModelConfig.Target> targets) {
         Map<String, TargetState> states = router.states();
         Map<String, TargetMeters> meters = new HashMap<>();
-        for (UpstreamModelConfig.Target t : config.targets()) {
+        for (UpstreamModelConfig.Target t : targets) {
             TargetState s = states.get(t.name());
             UpstreamMeters upstream = metrics.upstream(t.label());
             meters.put(t.name(), new TargetMeters(routingMeters.target(config.id(), t.name()), upstream));
@@ -136,6 +153,21 @@ public final class UpstreamBackend implements Backend {
                     () -> s.ejectedFor(System.nanoTime()) > 0 ? 1 : 0);
         }
         this.targetMeters = Map.copyOf(meters);
+    }
+
+    /**
+     * The engine replicas changed (discovery): a new router over them, in which a replica that stays keeps its
+     * state (in-flight count, breaker); requests already placed finish on the router that placed them.
+     */
+    private synchronized void replicasChanged(List<UpstreamModelConfig.Target> targets) {
+        ModelRouter old = router;
+        router = new ModelRouter(config.id(), config.withReplicas(targets).routing(), old.states(), replicaTargets,
+                new Events(config.id(), routingMeters), System::nanoTime, ThreadLocalRandom.current());
+        replicaTargets = targets;
+        bindTargets(targets);
+        for (UpstreamModelConfig.Target t : targets) {
+            routingMeters.bindReplica(config.id(), t.name(), () -> replicaHitRatio(t.name()));
+        }
     }
 
     private static boolean serving(TargetState s) {
@@ -193,7 +225,7 @@ public final class UpstreamBackend implements Backend {
         int prompt = estimateTokens(exchange.body().readableBytes());
         long limit = request.sampling().maxTokens().orElse(0);
         int maxOut = request.sampling().maxTokens().orElse(config.defaultMaxTokens()) * request.n();
-        submit(exchange, context, UpstreamCall.Kind.CHAT, request.raw(), request.stream(), request.includeUsage(),
+        submit(exchange, context, CallKind.CHAT, request.raw(), request.stream(), request.includeUsage(),
                 new CostEstimate(prompt, 0, maxOut), limit * request.n());
     }
 
@@ -202,13 +234,13 @@ public final class UpstreamBackend implements Backend {
         int choices = request.n() * Math.max(1, request.prompts().size());
         int maxOut = request.sampling().maxTokens().orElse(CompletionRequest.DEFAULT_MAX_TOKENS) * choices;
         long limit = (long) request.sampling().maxTokens().orElse(CompletionRequest.DEFAULT_MAX_TOKENS) * choices;
-        submit(exchange, context, UpstreamCall.Kind.COMPLETIONS, request.raw(), request.stream(),
+        submit(exchange, context, CallKind.COMPLETIONS, request.raw(), request.stream(),
                 request.includeUsage(), new CostEstimate(estimateTokens(request.prompts()), 0, maxOut), limit);
     }
 
     @Override
     public void embeddings(Exchange exchange, EmbeddingsRequest request, RequestContext context) throws Exception {
-        submit(exchange, context, UpstreamCall.Kind.EMBEDDINGS, request.raw(), false, false,
+        submit(exchange, context, CallKind.EMBEDDINGS, request.raw(), false, false,
                 new CostEstimate(estimateTokens(request.inputs()), 0, 0), 0);
     }
 
@@ -221,18 +253,18 @@ public final class UpstreamBackend implements Backend {
     public void responses(Exchange exchange, ObjectNode body, boolean asSent, boolean stream,
                           OptionalInt maxOutputTokens, RequestContext context) throws Exception {
         int prompt = estimateTokens(exchange.body().readableBytes());
-        ForwardedBody forwarded = new ForwardedBody(exchange, body, UpstreamCall.Kind.RESPONSES.path, stream);
+        ForwardedBody forwarded = new ForwardedBody(exchange, body, CallKind.RESPONSES.path, stream);
         if (!asSent) {
             forwarded.rewritten();
         }
-        submit(exchange, context, UpstreamCall.Kind.RESPONSES, forwarded, stream, false,
+        submit(exchange, context, CallKind.RESPONSES, forwarded, stream, false,
                 new CostEstimate(prompt, 0, maxOutputTokens.orElse(config.defaultMaxTokens())),
                 maxOutputTokens.orElse(0));
     }
 
     @Override
     public void moderations(Exchange exchange, ModerationRequest request, RequestContext context) throws Exception {
-        submit(exchange, context, UpstreamCall.Kind.MODERATIONS, request.raw(), false, false,
+        submit(exchange, context, CallKind.MODERATIONS, request.raw(), false, false,
                 new CostEstimate(estimateTokens(request.inputChars()), 0, 0), 0);
     }
 
@@ -259,20 +291,29 @@ public final class UpstreamBackend implements Backend {
      *
      * @param outputLimit the output tokens the request allows in all (0: it sets no limit)
      */
-    private void submit(Exchange exchange, RequestContext context, UpstreamCall.Kind kind, ObjectNode raw,
+    private void submit(Exchange exchange, RequestContext context, CallKind kind, ObjectNode raw,
                         boolean stream, boolean includeUsage, CostEstimate estimate, long outputLimit)
             throws Exception {
         submit(exchange, context, kind, new ForwardedBody(exchange, raw, kind.path, stream), stream, includeUsage,
                 estimate, outputLimit);
     }
 
-    private void submit(Exchange exchange, RequestContext context, UpstreamCall.Kind kind, ForwardedBody body,
+    private void submit(Exchange exchange, RequestContext context, CallKind kind, ForwardedBody body,
                         boolean stream, boolean includeUsage, CostEstimate estimate, long outputLimit)
             throws Exception {
         long throttled = router.throttledFor();
         if (throttled > config.routing().retry().maxRetryAfter().toNanos()) {
             exchange.log().upstreamThrottled = true;
             throw new ApiException(UpstreamErrors.throttled(config.id(), throttled));
+        }
+        if (replicas != null) {
+            ModelRouter current = router;
+            Map<String, TargetState> states = current.states();
+            body.routedBy(replicas.prefer(context.tenant(), body.tree(), name -> {
+                TargetState s = states.get(name);
+                return s == null ? 0 : s.inFlight();
+            }), replicas.signer().<ForwardedBody.Signer>map(signed -> (headers, content) -> signed.sign(headers,
+                    context.tenant().id(), config.id(), content, new int[0])).orElse(null));
         }
         UpstreamCall call = new UpstreamCall(this, exchange, context, kind, body, stream, includeUsage,
                 OutputBudget.of(config.routing().output(), outputLimit), estimate.promptTokens());
@@ -294,6 +335,9 @@ public final class UpstreamBackend implements Backend {
 
     @Override
     public void close() {
+        if (replicas != null) {
+            replicas.close();
+        }
         laneMetrics.close();
     }
 
@@ -331,6 +375,11 @@ public final class UpstreamBackend implements Backend {
                 case TargetState.Verdict.Unchanged u -> {
                 }
             }
+        }
+
+        @Override
+        public void routed(UpstreamModelConfig.Target target, String reason) {
+            meters.routed(model, target.name(), reason);
         }
 
         @Override

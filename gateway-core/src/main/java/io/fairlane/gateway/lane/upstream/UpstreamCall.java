@@ -54,20 +54,6 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
 
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamCall.class);
 
-    enum Kind {
-        CHAT("/chat/completions", true), COMPLETIONS("/completions", true), EMBEDDINGS("/embeddings", false),
-        MODERATIONS("/moderations", false), RESPONSES("/responses", false);
-
-        final String path;
-        /** Whether answers have choices (and a service tier) to repair; embeddings and moderations have neither. */
-        final boolean choices;
-
-        Kind(String path, boolean choices) {
-            this.path = path;
-            this.choices = choices;
-        }
-    }
-
     private enum Mode { NONE, STREAM, BUFFER }
 
     private final UpstreamBackend lane;
@@ -75,7 +61,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
     private final UpstreamModelConfig config;
     private final Exchange exchange;
     private final RequestContext context;
-    private final Kind kind;
+    private final CallKind kind;
     private final ForwardedBody body;
     private final boolean stream;
     private final boolean clientWantsUsage;
@@ -104,7 +90,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
     private ScheduledFuture<?> retryTimer;
     private ShadowMirror.Mirror mirror;
 
-    UpstreamCall(UpstreamBackend lane, Exchange exchange, RequestContext context, Kind kind, ForwardedBody body,
+    UpstreamCall(UpstreamBackend lane, Exchange exchange, RequestContext context, CallKind kind, ForwardedBody body,
                  boolean stream, boolean clientWantsUsage, OutputBudget budget, long promptTokens) {
         this.lane = lane;
         this.router = lane.router();
@@ -133,7 +119,8 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
         if (route != null) {
             return true;
         }
-        ModelRouter.Placement p = router.place(ModelRouter.Request.first(promptTokens, System.nanoTime() - createdNanos));
+        long waited = System.nanoTime() - createdNanos;
+        ModelRouter.Placement p = router.place(body.placing(ModelRouter.Request.first(promptTokens, waited)));
         if (p instanceof ModelRouter.Send s) {
             route = s.route();
             return true;
@@ -187,7 +174,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
         String type = response.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
         if (response.status().code() == 200 && stream && type.startsWith("text/event-stream")) {
             mode = Mode.STREAM;
-            relay = new StreamRelay(exchange, context, clientWantsUsage, rename(), budget, kind == Kind.RESPONSES);
+            relay = new StreamRelay(exchange, context, clientWantsUsage, rename(), budget, kind == CallKind.RESPONSES);
         } else {
             mode = Mode.BUFFER;
             buffered = new BufferedAnswer(exchange.alloc(), budget);
@@ -287,7 +274,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
     /** A 200 complete answer: repaired and sent, or turned into the stream the client asked for. */
     private void answered() {
         String tier = kind.choices ? ServiceTiers.wire(context.tier()) : null;
-        if (stream && kind != Kind.RESPONSES) {
+        if (stream && kind != CallKind.RESPONSES) {
             StreamNormalizer normalizer = new StreamNormalizer(clientWantsUsage, tier, rename());
             ByteBuf events = buffered.asStream(normalizer);
             if (events == null) {
@@ -307,7 +294,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
             return;
         }
         // The Responses API's objects are passed on as they are: chat's repairs do not apply to them.
-        ResponseRepair.Repaired answer = kind == Kind.RESPONSES ? buffered.asIs()
+        ResponseRepair.Repaired answer = kind == CallKind.RESPONSES ? buffered.asIs()
                 : buffered.repair(tier, kind.choices, rename());
         if (answer == null) {
             answerFailed(UpstreamErrors.notAnObject());
@@ -375,7 +362,8 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
             fail(error);
             return;
         }
-        ModelRouter.Placement p = router.place(new ModelRouter.Request(promptTokens, Set.copyOf(tried), 0, true));
+        ModelRouter.Placement p = router.place(body.placing(new ModelRouter.Request(promptTokens, Set.copyOf(tried), 0,
+                true)));
         if (p instanceof ModelRouter.Send s) {
             retryOn(s.route(), error);
             return;
@@ -396,7 +384,7 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
         }
         Set<String> excluded = new LinkedHashSet<>(tried);
         excluded.remove(same);
-        ModelRouter.Placement p = router.place(new ModelRouter.Request(promptTokens, excluded, 0, true));
+        ModelRouter.Placement p = router.place(body.placing(new ModelRouter.Request(promptTokens, excluded, 0, true)));
         if (p instanceof ModelRouter.Send s) {
             retryOn(s.route(), lastFailure);
         } else {

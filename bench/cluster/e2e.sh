@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The two tiers end to end, one command: three CPU engine replicas and two routers in one JVM on loopback, a
+# multi-tenant shared-prefix workload run round robin and then by prefix affinity, then once more with one replica
+# closed halfway (errors, recovery).
+#   bench/cluster/e2e.sh [--tenants 4 --conversations 6 --turns 6 --system-chars 1200 --shape tiny --threads 1
+#       --max-tokens 8]
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+cd "$bench_root"
+bench_build
+export FAIRLANE_ENGINE_KEY=sk-bench-router-to-engine
+export FAIRLANE_ACCESS_LOG=OFF   # one line per request and per load read would cost CPU the run measures
+echo "load average: $(cat /proc/loadavg)"
+"${BENCH_JAVA[@]}" -cp "$BENCH_CP" io.fairlane.bench.cluster.ClusterE2eBench "$@"
+echo "load average: $(cat /proc/loadavg)"

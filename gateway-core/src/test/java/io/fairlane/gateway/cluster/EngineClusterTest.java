@@ -1,0 +1,236 @@
+package io.fairlane.gateway.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.fairlane.gateway.Gateway;
+import io.fairlane.gateway.config.ApiKeyHash;
+import io.fairlane.gateway.config.ConfigLoader;
+import io.fairlane.gateway.config.FairlaneConfig;
+import io.fairlane.gateway.testing.FakeEngine;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A router in front of three engine replicas on loopback, as the two tiers run: a repeated prompt prefix goes to
+ * one replica, the engines run each request as the caller's tenant, and a replica that dies has its prefixes
+ * re-homed while requests keep succeeding.
+ */
+class EngineClusterTest {
+
+    private static final String SECRET = "a-router-and-engine-shared-key-of-more-than-32-bytes";
+    private static final int[] IDS = {101, 7, 9000};
+    private static final String ALPHA = "sk-cluster-alpha";
+    private static final String BETA = "sk-cluster-beta";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** The router presents the engines the value of an environment variable as its key: HOME is always there. */
+    private static final String ROUTER_KEY = System.getenv("HOME");
+
+    private final List<Gateway> engines = new ArrayList<>();
+    private final List<FakeEngine> fakes = new ArrayList<>();
+    private Gateway router;
+
+    @BeforeEach
+    void start() throws Exception {
+        assumeTrue(ROUTER_KEY != null && !ROUTER_KEY.isEmpty(), "needs HOME set: it stands in for the router's key");
+        List<String> urls = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Path cache = Files.createTempDirectory("fairlane-engine");
+            String yaml = """
+                    server: {host: 127.0.0.1, port: 0, event_loops: 1, cache_dir: %s, internal_key_env: KEY}
+                    storage: {enabled: false}
+                    tenants:
+                      - {id: routers, api_keys: ["%s"]}
+                      - {id: alpha, api_keys: ["%s"]}
+                      - {id: beta, api_keys: ["%s"]}
+                    models:
+                      - id: tiny
+                        local: {synthetic: {shape: tiny}, backend: cpu}
+                    """.formatted(cache, ApiKeyHash.of(ROUTER_KEY), ApiKeyHash.of(ALPHA), ApiKeyHash.of(BETA));
+            FairlaneConfig config = new ConfigLoader(Map.of("HOME", cache.toString(), "KEY", SECRET))
+                    .parse(yaml, "engine " + i);
+            FakeEngine fake = new FakeEngine();
+            fakes.add(fake);
+            Gateway g = Gateway.start(config, (model, tenants, stats) -> fake);
+            engines.add(g);
+            urls.add("\"http://127.0.0.1:" + g.port() + "/v1\"");
+        }
+        Path cache = Files.createTempDirectory("fairlane-router");
+        String yaml = """
+                server: {host: 127.0.0.1, port: 0, event_loops: 1, cache_dir: %s}
+                storage: {enabled: false}
+                tenants:
+                  - {id: alpha, api_keys: ["%s"]}
+                  - {id: beta, api_keys: ["%s"]}
+                models:
+                  - id: tiny
+                    engines:
+                      discovery: {static: [%s]}
+                      internal_key_env: KEY
+                      api_key_env: HOME
+                      load_interval: 100ms
+                      block_size: 16
+                      prefix_blocks: 4
+                      timeouts: {connect: 1s}
+                """.formatted(cache, ApiKeyHash.of(ALPHA), ApiKeyHash.of(BETA), String.join(", ", urls));
+        FairlaneConfig config = new ConfigLoader(Map.of("HOME", cache.toString(), "KEY", SECRET))
+                .parse(yaml, "router");
+        router = Gateway.start(config, (model, tenants, stats) -> {
+            throw new AssertionError("a router opens no engine");
+        });
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (router != null) {
+            router.close();
+        }
+        for (Gateway g : engines) {
+            g.close();
+        }
+    }
+
+    private static HttpResponse<String> chat(int port, String key, String system, String user) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"tiny\",\"max_tokens\":4,\"messages\":["
+                        + "{\"role\":\"system\",\"content\":\"" + system + "\"},"
+                        + "{\"role\":\"user\",\"content\":\"" + user + "\"}]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String system(int conversation) {
+        return "You are assistant number " + conversation + " and you answer questions about topic " + conversation
+                + " with care, precision and brevity, citing what you know.";
+    }
+
+    private String target(HttpResponse<String> r) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return r.headers().firstValue("x-fairlane-target").orElseThrow();
+    }
+
+    private int replicaAt(String target) {
+        for (int i = 0; i < engines.size(); i++) {
+            if (target.endsWith(":" + engines.get(i).port())) {
+                return i;
+            }
+        }
+        throw new AssertionError("no replica at " + target);
+    }
+
+    private String metrics(Gateway g) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @Test
+    void repeatedPrefix_staysOnOneReplica_andTheEngineRunsItAsTheCallersTenant() throws Exception {
+        String home = target(chat(router.port(), ALPHA, system(1), "first question"));
+        for (int turn = 2; turn <= 6; turn++) {
+            assertThat(target(chat(router.port(), ALPHA, system(1), "question " + turn))).isEqualTo(home);
+        }
+
+        FakeEngine engine = fakes.get(replicaAt(home));
+        assertThat(engine.submitted()).hasSize(6).allMatch(r -> r.tenant().equals("alpha"));
+        assertThat(metrics(router)).containsPattern("fairlane_cluster_routed_total\\{.*reason=\"affinity\".*} 6\\.0");
+    }
+
+    @Test
+    void manyPrefixes_spreadOverTheReplicas_eachTenantKeepingItsOwn() throws Exception {
+        Set<String> used = new HashSet<>();
+        for (int c = 0; c < 24; c++) {
+            used.add(target(chat(router.port(), c % 2 == 0 ? ALPHA : BETA, system(c), "hello")));
+        }
+
+        assertThat(used).hasSizeGreaterThan(1);
+        assertThat(fakes.stream().flatMap(f -> f.submitted().stream()).map(r -> r.tenant()))
+                .hasSize(24).containsOnly("alpha", "beta");
+    }
+
+    @Test
+    void replicaKilled_itsPrefixesReHome_andLaterRequestsSucceed() throws Exception {
+        String home = target(chat(router.port(), ALPHA, system(7), "before"));
+        int dead = replicaAt(home);
+        engines.get(dead).close();
+
+        List<String> after = new ArrayList<>();
+        for (int turn = 0; turn < 8; turn++) {
+            after.add(target(chat(router.port(), ALPHA, system(7), "after " + turn)));
+        }
+
+        assertThat(after).doesNotContain(home);
+        assertThat(new HashSet<>(after)).hasSize(1); // re-homed to one replica, not scattered
+        assertThat(metrics(router)).containsPattern("fairlane_cluster_routed_total\\{.*reason=\"failover\".*}");
+        assertThat(target(chat(router.port(), BETA, system(8), "another conversation"))).isNotEqualTo(home);
+    }
+
+    @Test
+    void engineSide_signatureThatDoesNotVerify_leavesTheRequestTheCallers() throws Exception {
+        Gateway engine = engines.getFirst();
+        FakeEngine fake = fakes.getFirst();
+        String body = "{\"model\":\"tiny\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        TrustedTokenIds right = new TrustedTokenIds(SECRET.getBytes());
+        TrustedTokenIds wrong = new TrustedTokenIds("another-key-that-is-also-more-than-32-bytes".getBytes());
+
+        send(engine, body, "alpha", right.sign("alpha", "tiny", body.getBytes(), IDS));
+        send(engine, body, "alpha", right.sign("alpha", "tiny", (body + " ").getBytes(), IDS)); // tampered
+        send(engine, body, "alpha", wrong.sign("alpha", "tiny", body.getBytes(), IDS));
+        send(engine, body, "beta", right.sign("alpha", "tiny", body.getBytes(), IDS)); // tenant swapped
+        send(engine, body, "alpha", null); // no signature at all
+        send(engine, body, "ghost", right.sign("ghost", "tiny", body.getBytes(), IDS)); // unknown tenant
+
+        assertThat(fake.submitted()).extracting(r -> r.tenant())
+                .containsExactly("alpha", "routers", "routers", "routers", "routers", "routers");
+    }
+
+    @Test
+    void engineSide_withoutTheKey_ignoresEvenAValidSignature() throws Exception {
+        Path cache = Files.createTempDirectory("fairlane-keyless");
+        String yaml = """
+                server: {host: 127.0.0.1, port: 0, event_loops: 1, cache_dir: %s}
+                storage: {enabled: false}
+                tenants:
+                  - {id: routers, api_keys: ["%s"]}
+                  - {id: alpha, api_keys: ["%s"]}
+                models:
+                  - id: tiny
+                    local: {synthetic: {shape: tiny}, backend: cpu}
+                """.formatted(cache, ApiKeyHash.of(ROUTER_KEY), ApiKeyHash.of(ALPHA));
+        FakeEngine fake = new FakeEngine();
+        Gateway keyless = Gateway.start(new ConfigLoader(Map.of("HOME", cache.toString())).parse(yaml, "keyless"),
+                (model, tenants, stats) -> fake);
+        engines.add(keyless);
+        String body = "{\"model\":\"tiny\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+        send(keyless, body, "alpha", new TrustedTokenIds(SECRET.getBytes()).sign("alpha", "tiny", body.getBytes(), IDS));
+
+        assertThat(fake.submitted()).extracting(r -> r.tenant()).containsExactly("routers");
+    }
+
+    private static void send(Gateway engine, String body, String tenant, String[] signed) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + engine.port()
+                        + "/v1/chat/completions")).header("Authorization", "Bearer " + ROUTER_KEY)
+                .header("Content-Type", "application/json").header(SignedTenant.TENANT_HEADER, tenant)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (signed != null) {
+            b.header(TrustedTokenIds.IDS_HEADER, signed[0])
+                    .header(TrustedTokenIds.MAC_HEADER, signed[1]);
+        }
+        HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+}
