@@ -39,23 +39,24 @@ public record EngineSnapshot(
      * @param prefixHitTokens      of those, tokens found
      * @param kvBlocksHeld         blocks the tenant's running sequences hold now
      * @param preemptions          times its sequences were preempted, for any reason
-     * @param fairSharePreemptions of those, preemptions to give another tenant its fair share (the rest: a running
-     *                             sequence needed a KV block and the pool had none)
+     * @param fairSharePreemptions of those, preemptions to give another tenant its fair share
+     * @param flexPreemptions      of those, preemptions of flex sequences for a priority or default request (the
+     *                             rest: a running sequence needed a KV block and the pool had none)
      * @param recomputedTokens     tokens its preempted sequences computed again on resume (charged to no tenant)
      * @param preemptedNanos       time its sequences spent preempted, summed over sequences
      */
     public record TenantCacheStats(long prefixQueryTokens, long prefixHitTokens, int kvBlocksHeld,
-                                   long preemptions, long fairSharePreemptions, long recomputedTokens,
-                                   long preemptedNanos) {
+                                   long preemptions, long fairSharePreemptions, long flexPreemptions,
+                                   long recomputedTokens, long preemptedNanos) {
 
         /** Cache figures and a preemption count only (no reasons, recompute or time). */
         public TenantCacheStats(long prefixQueryTokens, long prefixHitTokens, int kvBlocksHeld, long preemptions) {
-            this(prefixQueryTokens, prefixHitTokens, kvBlocksHeld, preemptions, 0, 0, 0);
+            this(prefixQueryTokens, prefixHitTokens, kvBlocksHeld, preemptions, 0, 0, 0, 0);
         }
 
         /** Preemptions because a running sequence needed a KV block and none was free. */
         public long kvCachePreemptions() {
-            return preemptions - fairSharePreemptions;
+            return preemptions - fairSharePreemptions - flexPreemptions;
         }
     }
 }

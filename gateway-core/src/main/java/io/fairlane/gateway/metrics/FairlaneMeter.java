@@ -38,7 +38,8 @@ public enum FairlaneMeter {
             "KV-cache blocks the tenant's running sequences hold.", "tenant", "model"),
     ENGINE_PREEMPTIONS("fairlane.engine.preemptions", Type.COUNTER, null,
             "Times the tenant's sequences were preempted (recomputed later), by reason: kv_cache (a running sequence "
-                    + "needed a KV block and none was free) or fair_share (a tenant under its share could not start).",
+                    + "needed a KV block and none was free), fair_share (a tenant under its share could not start) or "
+                    + "flex (a flex-tier sequence gave way to a priority or default request).",
             "tenant", "model", "reason"),
     ENGINE_RECOMPUTED_TOKENS("fairlane.engine.recomputed.tokens", Type.COUNTER, null,
             "Tokens the tenant's preempted sequences computed again when they resumed (charged to no tenant).",

@@ -156,6 +156,10 @@ public final class LaneMetrics implements SchedulerStats, AutoCloseable {
                         g -> g.tenantStat(tenant, EngineSnapshot.TenantCacheStats::fairSharePreemptions))
                 .description(FairlaneMeter.ENGINE_PREEMPTIONS.description()).tags(tags.and("reason", "fair_share"))
                 .register(registry);
+        FunctionCounter.builder(FairlaneMeter.ENGINE_PREEMPTIONS.meterName(), gauges,
+                        g -> g.tenantStat(tenant, EngineSnapshot.TenantCacheStats::flexPreemptions))
+                .description(FairlaneMeter.ENGINE_PREEMPTIONS.description()).tags(tags.and("reason", "flex"))
+                .register(registry);
         FunctionCounter.builder(FairlaneMeter.ENGINE_RECOMPUTED_TOKENS.meterName(), gauges,
                         g -> g.tenantStat(tenant, EngineSnapshot.TenantCacheStats::recomputedTokens))
                 .description(FairlaneMeter.ENGINE_RECOMPUTED_TOKENS.description()).tags(tags).register(registry);

@@ -54,6 +54,7 @@ class MetricsEndpointTest {
         assertThat(scrape)
                 .contains("fairlane_engine_preemptions_total{model=\"local-tiny\",reason=\"fair_share\",tenant=\"demo\"}")
                 .contains("fairlane_engine_preemptions_total{model=\"local-tiny\",reason=\"kv_cache\",tenant=\"demo\"}")
+                .contains("fairlane_engine_preemptions_total{model=\"local-tiny\",reason=\"flex\",tenant=\"demo\"}")
                 .contains("fairlane_engine_recomputed_tokens_total{model=\"local-tiny\",tenant=\"demo\"}")
                 .contains("fairlane_engine_preempted_seconds_total{model=\"local-tiny\",tenant=\"demo\"}");
     }

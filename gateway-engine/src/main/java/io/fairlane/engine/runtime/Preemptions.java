@@ -33,6 +33,10 @@ import java.util.concurrent.TimeUnit;
  * is never taken below its own share of slots (it keeps at least the whole slots of its share), and a sequence that
  * resumed from a fairness preemption is not preempted for fairness again within the configured window.
  *
+ * <h2>For a live arrival</h2>
+ * A priority or default request that lacks slots or blocks may take them from running flex sequences, newest first,
+ * whatever their tenants' shares and fairness windows: flex work only has the capacity nobody else wants.
+ *
  * <h2>For KV blocks</h2>
  * When a running sequence needs a block and the pool has none, something must give way, the requester included:
  * the lowest tier first, then a sequence outside its fairness window, then the tenant furthest above its share,
@@ -48,12 +52,18 @@ import java.util.concurrent.TimeUnit;
 final class Preemptions {
 
     private static final double EPS = 1e-9;
+    /** Positions in a tenant's books. */
+    private static final int KV_CACHE = 0;
+    private static final int FAIR_SHARE = 1;
+    private static final int FLEX = 2;
+    private static final int RECOMPUTED = 3;
+    private static final int NANOS = 4;
 
     /** A tenant's counts, for the snapshot. */
-    record TenantPreemptions(long kvCache, long fairShare, long recomputedTokens, long preemptedNanos) {
+    record TenantPreemptions(long kvCache, long fairShare, long flex, long recomputedTokens, long preemptedNanos) {
 
         long total() {
-            return kvCache + fairShare;
+            return kvCache + fairShare + flex;
         }
     }
 
@@ -62,7 +72,7 @@ final class Preemptions {
     private final boolean fairShare;
     private final long windowNanos;
     private volatile Map<String, Double> weights = Map.of();
-    /** Per tenant: kv-cache preemptions, fair-share preemptions, recomputed tokens, closed preempted nanos. */
+    /** Per tenant: kv-cache, fair-share and flex preemptions, recomputed tokens, closed preempted nanos. */
     private final Map<String, long[]> books = new HashMap<>();
     private long total;
 
@@ -156,6 +166,33 @@ final class Preemptions {
     }
 
     /**
+     * Running flex sequences whose preemption gives a priority or default arrival the slots and blocks it lacks,
+     * newest first (the least work lost), or null when all of them would not free enough. No share or fairness
+     * window protects flex work: it only ever has the capacity nobody else wants.
+     */
+    List<Choice> forLiveArrival(int slotsShort, int blocksShort, List<Choice> running) {
+        List<Choice> flex = new java.util.ArrayList<>();
+        for (Choice c : running) {
+            if (c.job.request.tier() == ServiceTier.FLEX) {
+                flex.add(c);
+            }
+        }
+        flex.sort(Comparator.<Choice>comparingLong(c -> -c.order).thenComparingInt(c -> -c.index));
+        List<Choice> victims = new java.util.ArrayList<>();
+        int slotsFreed = 0;
+        int blocksFreed = 0;
+        for (Choice c : flex) {
+            if (slotsFreed >= slotsShort && blocksFreed >= blocksShort) {
+                break;
+            }
+            victims.add(c);
+            slotsFreed++;
+            blocksFreed += kv.exclusiveBlocks(c.seq);
+        }
+        return slotsFreed >= slotsShort && blocksFreed >= blocksShort ? victims : null;
+    }
+
+    /**
      * The order in which {@code prefilling} choices get the step's token budget: with preemption for a fair share,
      * tenants furthest below their share first (a stable sort: admission order within a tenant); otherwise as given.
      */
@@ -219,7 +256,11 @@ final class Preemptions {
         victim.preemptedAtNanos = nowNanos;
         victim.computedWhenPreempted = victim.seq.computedTokens();
         long[] b = books(victim.job.tenant());
-        b[reason == PreemptionReason.KV_CACHE ? 0 : 1]++;
+        b[switch (reason) {
+            case KV_CACHE -> KV_CACHE;
+            case FAIR_SHARE -> FAIR_SHARE;
+            case FLEX -> FLEX;
+        }]++;
         total++;
     }
 
@@ -232,8 +273,8 @@ final class Preemptions {
             return;
         }
         long[] b = books(c.job.tenant());
-        b[2] += Math.max(0, c.computedWhenPreempted - c.seq.computedTokens());
-        b[3] += Math.max(0, nowNanos - c.preemptedAtNanos);
+        b[RECOMPUTED] += Math.max(0, c.computedWhenPreempted - c.seq.computedTokens());
+        b[NANOS] += Math.max(0, nowNanos - c.preemptedAtNanos);
         c.preemptedFor = null;
         c.fairnessProtectedUntilNanos = nowNanos + windowNanos;
     }
@@ -243,12 +284,12 @@ final class Preemptions {
         if (c.preemptedFor == null) {
             return;
         }
-        books(c.job.tenant())[3] += Math.max(0, nowNanos - c.preemptedAtNanos);
+        books(c.job.tenant())[NANOS] += Math.max(0, nowNanos - c.preemptedAtNanos);
         c.preemptedFor = null;
     }
 
     private long[] books(String tenant) {
-        return books.computeIfAbsent(tenant, t -> new long[4]);
+        return books.computeIfAbsent(tenant, t -> new long[5]);
     }
 
     /** Preemptions since start, all tenants and reasons. */
@@ -265,7 +306,8 @@ final class Preemptions {
             }
         }
         Map<String, TenantPreemptions> out = new HashMap<>();
-        books.forEach((t, b) -> out.put(t, new TenantPreemptions(b[0], b[1], b[2], b[3] + open.getOrDefault(t, 0L))));
+        books.forEach((t, b) -> out.put(t, new TenantPreemptions(b[KV_CACHE], b[FAIR_SHARE], b[FLEX], b[RECOMPUTED],
+                b[NANOS] + open.getOrDefault(t, 0L))));
         return out;
     }
 

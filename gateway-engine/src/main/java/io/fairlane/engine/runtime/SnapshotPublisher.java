@@ -25,7 +25,7 @@ final class SnapshotPublisher {
 
     private static final long TENANT_STATS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final TenantKvStats NO_KV = new TenantKvStats(0, 0, 0);
-    private static final Preemptions.TenantPreemptions NO_PREEMPTIONS = new Preemptions.TenantPreemptions(0, 0, 0, 0);
+    private static final Preemptions.TenantPreemptions NO_PREEMPTIONS = new Preemptions.TenantPreemptions(0, 0, 0, 0, 0);
 
     private final KvCacheManager kv;
     private final BatchScheduler batch;
@@ -68,7 +68,7 @@ final class SnapshotPublisher {
             TenantKvStats s = tenantKv.getOrDefault(t, NO_KV);
             Preemptions.TenantPreemptions p = preempted.getOrDefault(t, NO_PREEMPTIONS);
             perTenant.put(t, new EngineSnapshot.TenantCacheStats(s.prefixQueryTokens(), s.prefixHitTokens(),
-                    s.blocksHeld(), p.total(), p.fairShare(), p.recomputedTokens(), p.preemptedNanos()));
+                    s.blocksHeld(), p.total(), p.fairShare(), p.flex(), p.recomputedTokens(), p.preemptedNanos()));
         }
         current = new EngineSnapshot(batch.running().size(), waiting.queued() + batch.resumeQueueSize(),
                 kv.totalBlocks(), kv.usedBlocks(), kv.cachedFreeBlocks(), batch.preemptions(),

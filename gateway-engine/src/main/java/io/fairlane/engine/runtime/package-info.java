@@ -5,8 +5,9 @@
  * runs one loop thread per engine: abort → schedule → forward → sample → emit. It wires parts with one job each:
  * {@code RequestIntake} admits requests on the caller's thread (validation, prompt hashing, the offer to the
  * waiting queue); {@code AbortRequests} carries aborts to the loop; the {@code BatchScheduler} packs each step
- * (decodes first, then chunked prefills under a token budget), admits new work from the waiting queue — a
- * {@link io.fairlane.scheduler.TenantScheduler} — and preempts by recompute when KV blocks run out or a tenant under
+ * (decodes first, then chunked prefills under a token budget; flex-tier work last, in what is left and never beside
+ * a live prefill), admits new work from the waiting queue — a {@link io.fairlane.scheduler.TenantScheduler} — and
+ * preempts by recompute when KV blocks run out, a live request finds its room held by flex work, or a tenant under
  * its fair share could not start ({@code Preemptions} picks whom and keeps the books, {@code QueuedTenants} says who
  * is waiting); {@code ForwardStep} runs the step through the backend and takes its outputs in, one step at a time or,
  * on a backend that feeds sampled tokens on the device, with the next step already queued; {@code TokenAcceptor}

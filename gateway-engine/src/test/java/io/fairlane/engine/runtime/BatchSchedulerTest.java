@@ -113,12 +113,141 @@ class BatchSchedulerTest {
     void schedule_preemptedChoiceWaiting_newWorkDoesNotOvertakeIt() {
         KvCacheManager kv = new KvCacheManager(4, BS);
         BatchScheduler batch = new BatchScheduler(kv, queue, Ticker.system(), 64, 8, List.of());
+        submit(kv, "a", ServiceTier.DEFAULT, 8);
+        submit(kv, "b", ServiceTier.DEFAULT, 8);
+        simulateStep(kv, batch.schedule());
+        simulateStep(kv, batch.schedule()); // the newer choice is preempted here and waits to resume
+        GenerationJob late = submit(kv, "c", ServiceTier.DEFAULT, 1);
+        assertThat(planned(batch.schedule())).doesNotContain(late.choices.getFirst());
+    }
+
+    @Test
+    void schedule_flexChoiceWaitingToResume_defaultArrivalOvertakesIt() {
+        KvCacheManager kv = new KvCacheManager(4, BS);
+        BatchScheduler batch = new BatchScheduler(kv, queue, Ticker.system(), 64, 8, List.of());
         submit(kv, "a", ServiceTier.FLEX, 8);
         submit(kv, "b", ServiceTier.DEFAULT, 8);
         simulateStep(kv, batch.schedule());
         simulateStep(kv, batch.schedule()); // the flex choice is preempted here and waits to resume
         GenerationJob late = submit(kv, "c", ServiceTier.DEFAULT, 1);
-        assertThat(planned(batch.schedule())).doesNotContain(late.choices.getFirst());
+        assertThat(planned(batch.schedule())).contains(late.choices.getFirst());
+    }
+
+    @Test
+    void schedule_liveArrivalWithSlotsFullOfFlex_preemptsNewestFlexWithoutFairSharePreemption() {
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        BatchScheduler batch = fourSlots(kv, Preemption.none());
+        List<GenerationJob> flex = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            flex.add(submit(kv, "batch", ServiceTier.FLEX, 8));
+            simulateStep(kv, batch.schedule()); // one flex prompt per step: each takes the step's flex allowance
+        }
+        GenerationJob live = submit(kv, "live", ServiceTier.DEFAULT, 8);
+        StepPlan plan = batch.schedule();
+        assertThat(List.of(planned(plan).contains(live.choices.getFirst()), plan.preemptions(),
+                flex.getLast().choices.getFirst().waitingToResume)).containsExactly(true, 1, true);
+    }
+
+    @Test
+    void preemptionsByTenant_flexPreemptedForLiveArrival_bookedAsFlex() {
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        BatchScheduler batch = fourSlots(kv, Preemption.fairShare());
+        for (int i = 0; i < 4; i++) {
+            submit(kv, "batch", ServiceTier.FLEX, 8);
+            simulateStep(kv, batch.schedule());
+        }
+        submit(kv, "live", ServiceTier.DEFAULT, 8);
+        batch.schedule();
+        Preemptions.TenantPreemptions books = batch.preemptionsByTenant().get("batch");
+        assertThat(List.of(books.flex(), books.fairShare(), books.kvCache(), books.total()))
+                .containsExactly(1L, 0L, 0L, 1L);
+    }
+
+    @Test
+    void schedule_liveArrivalWithSlotsFullOfDefault_flexNotPreemptedAndLiveWaits() {
+        KvCacheManager kv = new KvCacheManager(64, BS);
+        BatchScheduler batch = fourSlots(kv, Preemption.none());
+        GenerationJob flex = submit(kv, "batch", ServiceTier.FLEX, 8);
+        simulateStep(kv, batch.schedule());
+        for (int i = 0; i < 3; i++) {
+            submit(kv, "other", ServiceTier.DEFAULT, 8);
+        }
+        simulateStep(kv, batch.schedule());
+        GenerationJob live = submit(kv, "live", ServiceTier.DEFAULT, 8);
+        StepPlan plan = batch.schedule();
+        // The one flex sequence gives its slot to the arrival; with none left, the next arrival waits.
+        assertThat(List.of(planned(plan).contains(live.choices.getFirst()), flex.choices.getFirst().waitingToResume))
+                .containsExactly(true, true);
+        simulateStep(kv, plan);
+        GenerationJob later = submit(kv, "live", ServiceTier.DEFAULT, 8);
+        assertThat(planned(batch.schedule())).doesNotContain(later.choices.getFirst());
+    }
+
+    /** Tokens planned for {@code job}'s first choice in {@code plan}, 0 when none. */
+    private static int tokensOf(StepPlan plan, GenerationJob job) {
+        return plan.chunks().stream().filter(c -> c.choice() == job.choices.getFirst()).mapToInt(StepPlan.Chunk::tokens)
+                .sum();
+    }
+
+    @Test
+    void schedule_livePromptPrefilling_noFlexPrefillInItsSteps() {
+        // 64-token steps (flex allowance 8); a 200-token flex prompt is prefilling when a 100-token live prompt
+        // arrives: the live prompt takes two steps, neither carries a flex chunk.
+        KvCacheManager kv = new KvCacheManager(256, BS);
+        BatchScheduler batch = fourSlots(kv, Preemption.none());
+        GenerationJob flex = submit(kv, "batch", ServiceTier.FLEX, 200);
+        simulateStep(kv, batch.schedule());
+        GenerationJob live = submit(kv, "live", ServiceTier.DEFAULT, 100);
+        StepPlan first = batch.schedule();
+        simulateStep(kv, first);
+        StepPlan second = batch.schedule();
+        assertThat(List.of(tokensOf(first, live), tokensOf(first, flex), tokensOf(second, live),
+                tokensOf(second, flex))).containsExactly(64, 0, 36, 0);
+    }
+
+    @Test
+    void schedule_liveDecoding_flexPrefillBoundedToItsAllowance() {
+        KvCacheManager kv = new KvCacheManager(256, BS);
+        BatchScheduler batch = fourSlots(kv, Preemption.none());
+        GenerationJob live = submit(kv, "live", ServiceTier.DEFAULT, 8);
+        simulateStep(kv, batch.schedule()); // live's prompt; it decodes from now on
+        GenerationJob flex = submit(kv, "batch", ServiceTier.FLEX, 200);
+        StepPlan plan = batch.schedule();
+        assertThat(List.of(tokensOf(plan, live), tokensOf(plan, flex)))
+                .containsExactly(1, 64 / BatchScheduler.FLEX_STEP_DIVISOR);
+    }
+
+    @Test
+    void schedule_flexAlone_runsEveryStepAndFinishesItsPrompt() {
+        KvCacheManager kv = new KvCacheManager(256, BS);
+        BatchScheduler batch = fourSlots(kv, Preemption.none());
+        GenerationJob flex = submit(kv, "batch", ServiceTier.FLEX, 200);
+        int allowance = 64 / BatchScheduler.FLEX_STEP_DIVISOR;
+        int steps = 0;
+        while (!flex.choices.getFirst().decoding()) {
+            StepPlan plan = batch.schedule();
+            assertThat(tokensOf(plan, flex)).isEqualTo(Math.min(allowance, flex.choices.getFirst().seq.uncomputedTokens()));
+            simulateStep(kv, plan);
+            steps++;
+        }
+        assertThat(steps).isEqualTo((200 + allowance - 1) / allowance);
+    }
+
+    @Test
+    void schedule_liveRefusedForBlocks_flexPrefillWaits() {
+        // 20 blocks of 4 tokens. "other" (default) holds 12 blocks; a flex prompt of 80 tokens has 8 tokens (2 blocks)
+        // computed. A 40-token live prompt needs 10 blocks: the 6 free ones and the flex sequence's 2 are not enough,
+        // so it is refused, and the flex prompt gets no chunk while it waits.
+        KvCacheManager kv = new KvCacheManager(20, BS);
+        BatchScheduler batch = fourSlots(kv, Preemption.none());
+        GenerationJob other = submit(kv, "other", ServiceTier.DEFAULT, 47);
+        simulateStep(kv, batch.schedule());
+        GenerationJob flex = submit(kv, "batch", ServiceTier.FLEX, 80);
+        simulateStep(kv, batch.schedule());
+        GenerationJob live = submit(kv, "live", ServiceTier.DEFAULT, 40);
+        StepPlan plan = batch.schedule();
+        assertThat(List.of(tokensOf(plan, other), tokensOf(plan, live), tokensOf(plan, flex)))
+                .containsExactly(1, 0, 0);
     }
 
     @Test
