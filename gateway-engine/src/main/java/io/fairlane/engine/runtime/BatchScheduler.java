@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.Optional;
 import java.util.PriorityQueue;
 
@@ -35,10 +36,10 @@ import java.util.PriorityQueue;
  *       {@link Capacity} whether the work fits the token budget left, the free KV blocks and the sequence slots.</li>
  *   <li><b>Flex work</b> last, in the same order (prefill chunks, resumes, new work), within a flex allowance: none
  *       while priority or default work waits (it was refused a place in this step, or waits to resume) or is
- *       prefilling, otherwise an eighth of the step's budget. A live prompt so never shares a step with a flex
- *       prefill, and one that arrives waits at most for a step of a few flex chunks and decodes, never for a step
- *       full of batch prompts. Alone, flex work runs in back-to-back steps of that size: slower only by the per-step
- *       cost.</li>
+ *       prefilling, otherwise an eighth of the step's budget while live work runs or ran within the last half
+ *       second. A live prompt so never shares a step with a flex prefill, and one that arrives while live traffic
+ *       flows waits at most for a step of a few flex chunks and decodes, never for a step full of batch prompts.
+ *       Alone, flex work takes whole steps.</li>
  * </ol>
  *
  * <h2>Preemption by recompute</h2>
@@ -69,8 +70,15 @@ final class BatchScheduler {
                     .thenComparingLong(c -> c.order)
                     .thenComparingInt(c -> c.index);
 
-    /** The share of a step's token budget that flex prefill may take: one part in this many. */
+    /** The share of a step's token budget that flex prefill may take beside live work: one part in this many. */
     static final int FLEX_STEP_DIVISOR = 8;
+
+    /**
+     * How long after the last priority or default choice left the batch flex prefill stays bounded: live traffic
+     * comes in bursts and gaps, and an arrival in a gap should not wait behind a whole step of flex prefill. With no
+     * live work for this long, flex prefill takes whole steps.
+     */
+    static final long FLEX_HOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     /** Tenants under their share asked for out of order per admission attempt: bounds a step's planning. */
     private static final int UNDER_SHARE_TRIES = 4;
@@ -82,6 +90,9 @@ final class BatchScheduler {
     private final int maxRunning;
     /** The most flex prefill tokens one step carries: an eighth of the step, so a live arrival never waits long. */
     private final int flexStepTokens;
+    /** Whether, and when last, a priority or default choice was seen running (flex bound; loop thread only). */
+    private boolean liveSeen;
+    private long liveSeenAt;
     private final Preemptions preemptions;
     private final QueuedTenants queuedTenants;
     private final List<Choice> running = new ArrayList<>();
@@ -213,7 +224,8 @@ final class BatchScheduler {
 
     /**
      * Flex prefill tokens this step may carry: none while priority or default work waits (refused a place this
-     * step, or preempted and waiting to resume) or is prefilling; otherwise at most {@link #flexStepTokens}.
+     * step, or preempted and waiting to resume) or is prefilling; otherwise at most {@link #flexStepTokens} while
+     * live work runs or ran within {@link #FLEX_HOLD_NANOS}, and the whole step's budget when flex is alone.
      */
     private int flexAllowance() {
         if (liveRefused) {
@@ -228,6 +240,20 @@ final class BatchScheduler {
             if (!flex(c.job) && !c.waitingToResume && c.seq.uncomputedTokens() > 0 && !c.decoding()) {
                 return 0;
             }
+        }
+        boolean live = false;
+        for (Choice c : running) {
+            if (!flex(c.job)) {
+                live = true;
+                break;
+            }
+        }
+        long now = ticker.nanos();
+        if (live) {
+            liveSeen = true;
+            liveSeenAt = now;
+        } else if (!liveSeen || now - liveSeenAt >= FLEX_HOLD_NANOS) {
+            return budget; // flex alone: whole steps, at full speed
         }
         return Math.min(budget, flexStepTokens);
     }

@@ -218,11 +218,11 @@ class BatchSchedulerTest {
     }
 
     @Test
-    void schedule_flexAlone_runsEveryStepAndFinishesItsPrompt() {
+    void schedule_flexAlone_takesWholeStepsAndFinishesItsPrompt() {
         KvCacheManager kv = new KvCacheManager(256, BS);
         BatchScheduler batch = fourSlots(kv, Preemption.none());
         GenerationJob flex = submit(kv, "batch", ServiceTier.FLEX, 200);
-        int allowance = 64 / BatchScheduler.FLEX_STEP_DIVISOR;
+        int allowance = 64; // no live work has run: the whole step's budget
         int steps = 0;
         while (!flex.choices.getFirst().decoding()) {
             StepPlan plan = batch.schedule();
@@ -231,6 +231,26 @@ class BatchSchedulerTest {
             steps++;
         }
         assertThat(steps).isEqualTo((200 + allowance - 1) / allowance);
+    }
+
+    @Test
+    void schedule_liveGone_flexStaysBoundedForTheHoldThenTakesWholeSteps() {
+        ManualTicker ticker = new ManualTicker();
+        KvCacheManager kv = new KvCacheManager(256, BS);
+        BatchScheduler batch = fourSlots(kv, Preemption.none(), ticker, List.of());
+        GenerationJob live = submit(kv, "live", ServiceTier.DEFAULT, 8);
+        simulateStep(kv, batch.schedule());
+        GenerationJob flex = submit(kv, "batch", ServiceTier.FLEX, 400);
+        simulateStep(kv, batch.schedule()); // beside live: bounded
+        finish(batch, live);
+        ticker.nanos += BatchScheduler.FLEX_HOLD_NANOS / 2;
+        StepPlan withinHold = batch.schedule();
+        simulateStep(kv, withinHold);
+        ticker.nanos += BatchScheduler.FLEX_HOLD_NANOS;
+        StepPlan afterHold = batch.schedule();
+
+        assertThat(List.of(tokensOf(withinHold, flex), tokensOf(afterHold, flex)))
+                .containsExactly(64 / BatchScheduler.FLEX_STEP_DIVISOR, 64);
     }
 
     @Test
