@@ -71,8 +71,10 @@ class EngineReplicasTest {
         ModelRouter.Preference first = r.prefer(tenant("a"), chat(system, "one"), name -> 0);
         ModelRouter.Preference later = r.prefer(tenant("a"), chat(system, "a much later question"), name -> 0);
 
+        // The home is the ring's; the order after it may change between calls, since the tenant's deficits can move
+        // a request off a replica where it used its credit.
         assertThat(first.home()).isNotNull().isEqualTo(later.home());
-        assertThat(later.order()).isEqualTo(first.order());
+        assertThat(later.order()).containsExactlyInAnyOrderElementsOf(first.order());
         assertThat(first.policy()).isEqualTo("affinity");
     }
 

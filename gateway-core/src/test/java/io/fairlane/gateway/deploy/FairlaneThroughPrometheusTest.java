@@ -152,6 +152,10 @@ class FairlaneThroughPrometheusTest {
                           targets: [{name: stub-a, url: "http://127.0.0.1:%5$d/v1", max_concurrency: 1}]
                         - {name: spare, targets: [{name: stub-b, url: "http://127.0.0.1:%5$d/v1"}]}
                       shadow: {name: stub-shadow, url: "http://127.0.0.1:%5$d/v1", sample_rate: 1.0}
+                  - id: replicated
+                    engines:
+                      discovery: {static: ["http://127.0.0.1:%5$d/v1"]}
+                      load_interval: 1h
                   - id: tiny
                     local:
                       synthetic: {shape: tiny, dtype: f32, seed: 7}
@@ -175,6 +179,8 @@ class FairlaneThroughPrometheusTest {
                         + upstreamBehaviour + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}");
                 post(key, "/v1/chat/completions", "{\"model\":\"routed\",\"stream\":true,\"max_tokens\":8,\"user\":\""
                         + upstreamBehaviour + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}");
+                post(key, "/v1/chat/completions", "{\"model\":\"replicated\",\"max_tokens\":8,\"messages\":[{\"role\":"
+                        + "\"user\",\"content\":\"hello\"}]}");
                 post(key, "/v1/completions", "{\"model\":\"tiny\",\"stream\":true,\"max_tokens\":4,\"prompt\":\""
                         + PROMPT + "\"}");
                 post(key, "/v1/chat/completions", "{\"model\":\"stub\",\"max_tokens\":2000000,"
