@@ -107,7 +107,10 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         Exchange exchange = new Exchange(ctx.channel(), request, RequestIds.fromHeaders(request.headers()), state,
                 !malformed && HttpUtil.isKeepAlive(request), body);
         current = exchange;
-        exchange.onDone(this::ended);
+        // The connection is free for the next request as soon as the response has ended, not once the done
+        // listeners run: those may wait for usage to be reported (up to seconds), and a client that sends its next
+        // request meanwhile must not find it queued that long, nor, for an upload, the connection closed.
+        exchange.onEnding(() -> ended(exchange));
         HttpHandler handler;
         if (malformed) {
             ApiError error = ErrorMapper.framing(request.decoderResult().cause());
