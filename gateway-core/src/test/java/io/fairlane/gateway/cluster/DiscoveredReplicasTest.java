@@ -98,7 +98,7 @@ class DiscoveredReplicasTest {
                     port = g.port();
                 }
                 return;
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // Netty reports a port in use as a BindException, undeclared
                 closeEngines();
                 port = 0;
                 if (attempt == 4) {

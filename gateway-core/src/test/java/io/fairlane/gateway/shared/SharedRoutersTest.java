@@ -8,6 +8,7 @@ import io.fairlane.gateway.config.ApiKeyHash;
 import io.fairlane.gateway.config.ConfigLoader;
 import io.fairlane.gateway.idempotency.IdempotentRequests;
 import io.fairlane.gateway.testing.FakeEngine;
+import io.fairlane.gateway.testing.LogCapture;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Two routers, each spreading one model over the same two engine replicas, on one real Redis: what a tenant may do
  * is decided once for both routers, and a request retried on the other router is answered from the first one's
- * response without the engines generating it again.
+ * response without the engines generating it again. Without Redis each router keeps routing on its share of the
+ * limits.
  */
 class SharedRoutersTest {
 
@@ -74,6 +76,8 @@ class SharedRoutersTest {
                       redis: %s
                       key_prefix: "%s"
                       timeout: 200ms
+                      fallback_share: 0.5
+                      retry_interval: 100ms
                     tenants:
                       - {id: demo, api_keys: ["%s"]}
                       - id: limited
@@ -120,6 +124,11 @@ class SharedRoutersTest {
             b.header(IdempotentRequests.HEADER, idempotencyKey);
         }
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String metrics(int router) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + routers.get(router).port()
+                + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     /** Requests the engines have been given whose prompt mentions {@code marker}, over both replicas. */
@@ -169,5 +178,27 @@ class SharedRoutersTest {
         assertThat(reused.statusCode()).isEqualTo(400);
         assertThat(reused.body()).contains("idempotency_key_reused");
         assertThat(generated(other)).isZero();
+    }
+
+    @Test
+    void redisLost_eachRouterKeepsRoutingOnItsFallbackShare_andSaysSo() throws Exception {
+        String marker = UUID.randomUUID().toString();
+        try (LogCapture log = new LogCapture(RedisLink.class.getName())) {
+            redis.stop();
+
+            List<Integer> statuses = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                statuses.add(chat(i % 2, LIMITED_KEY, marker + " alone " + i, null).statusCode());
+            }
+
+            // fallback_share 0.5 of 6 requests per minute: 3 on each router alone, the whole limit over both.
+            assertThat(statuses).containsExactly(200, 200, 200, 200, 200, 200, 429, 429);
+            assertThat(generated(marker)).isEqualTo(6);
+            assertThat(chat(0, KEY, "an unlimited tenant is still served", null).statusCode()).isEqualTo(200);
+            for (int r = 0; r < 2; r++) {
+                assertThat(metrics(r)).contains("fairlane_shared_state_fallback 1.0");
+            }
+            assertThat(log.messages()).anyMatch(m -> m.contains("unreachable"));
+        }
     }
 }
