@@ -8,7 +8,9 @@ import io.fairlane.gateway.config.ApiKeyHash;
 import io.fairlane.gateway.config.ConfigLoader;
 import io.fairlane.gateway.config.FairlaneConfig;
 import io.fairlane.gateway.testing.FakeEngine;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -58,6 +60,7 @@ class DiscoveredReplicasTest {
     @BeforeEach
     void start() throws Exception {
         assumeTrue(ROUTER_KEY != null && !ROUTER_KEY.isEmpty(), "needs HOME set: it stands in for the router's key");
+        assumeTrue(loopbackAliases(), "needs 127.0.0.2-4 to be loopback addresses (as on Linux)");
         startEngines();
         Discovery.OWN_RESOLVERS.put(name, host -> {
             lookups.incrementAndGet();
@@ -84,6 +87,18 @@ class DiscoveredReplicasTest {
                 (model, tenants, stats) -> {
                     throw new AssertionError("a router opens no engine");
                 });
+    }
+
+    /** Whether every engine address can be listened on: all of 127/8 is on Linux, only 127.0.0.1 elsewhere. */
+    private static boolean loopbackAliases() {
+        for (String address : ADDRESSES) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(address))) {
+                s.getLocalPort();
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Three engines on one port, one per loopback address; a port taken at one address means another try. */
