@@ -210,10 +210,10 @@ public final class BatchBench {
         List<Double> contended = List.copyOf(together);
         System.out.printf(Locale.ROOT, "interactive_rps=%.2f prompt_tokens=%d max_tokens=%d lines=%d%n", rps,
                 promptTokens, maxTokens, lines);
-        System.out.printf(Locale.ROOT, "interactive_solo n=%d p50_ms=%.1f p99_ms=%.1f%n", solo.size(), pct(solo, 50),
-                pct(solo, 99));
-        System.out.printf(Locale.ROOT, "interactive_with_batch n=%d p50_ms=%.1f p99_ms=%.1f%n", contended.size(),
-                pct(contended, 50), pct(contended, 99));
+        System.out.printf(Locale.ROOT, "interactive_solo n=%d p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f%n",
+                solo.size(), pct(solo, 50), pct(solo, 90), pct(solo, 99), pct(solo, 100));
+        System.out.printf(Locale.ROOT, "interactive_with_batch n=%d p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f%n",
+                contended.size(), pct(contended, 50), pct(contended, 90), pct(contended, 99), pct(contended, 100));
         System.out.printf(Locale.ROOT, "p99_ttft_ratio=%.2f%n", pct(contended, 99) / pct(solo, 99));
         System.out.printf(Locale.ROOT, "batch_alone_lines_per_second=%.1f batch_with_interactive_lines_per_second=%.1f%n",
                 capacity, withLoad);
