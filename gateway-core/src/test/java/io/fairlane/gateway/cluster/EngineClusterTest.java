@@ -146,6 +146,8 @@ class EngineClusterTest {
 
         FakeEngine engine = fakes.get(replicaAt(home));
         assertThat(engine.submitted()).hasSize(6).allMatch(r -> r.tenant().equals("alpha"));
+        // A router without the model's tokenizer keys by text and signs no ids: the engine tokenises.
+        assertThat(engine.trustedIds()).isEmpty();
         assertThat(metrics(router)).containsPattern("fairlane_cluster_routed_total\\{.*reason=\"affinity\".*} 6\\.0");
     }
 
@@ -195,6 +197,8 @@ class EngineClusterTest {
 
         assertThat(fake.submitted()).extracting(r -> r.tenant())
                 .containsExactly("alpha", "routers", "routers", "routers", "routers", "routers");
+        // Only the request whose signature verified reached the engine with the router's ids.
+        assertThat(fake.trustedIds()).containsExactly(IDS);
     }
 
     @Test

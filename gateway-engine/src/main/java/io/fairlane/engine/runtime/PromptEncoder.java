@@ -79,6 +79,29 @@ final class PromptEncoder implements PromptPreparer {
         };
     }
 
+    /**
+     * The prompt with ids this same path computed elsewhere (a router): checked against the vocabulary and taken as
+     * they are. A chat is still rendered, for its text (echo, thinking detection), but not tokenised; text keeps the
+     * caller's text; token-id prompts carry their own ids and are prepared as usual.
+     */
+    @Override
+    public PreparedPrompt prepare(Prompt prompt, int[] tokenIds) {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(tokenIds, "tokenIds");
+        return switch (prompt) {
+            case Prompt.Text t -> {
+                RequestValidation.checkVocabulary(tokenIds, tokenizer.vocabSize(), "prompt");
+                yield new PreparedPrompt(tokenIds.clone(), t.text());
+            }
+            case Prompt.TokenIds ids -> prepare(prompt);
+            case Prompt.Chat c -> {
+                String text = render(c);
+                RequestValidation.checkVocabulary(tokenIds, tokenizer.vocabSize(), "messages");
+                yield new PreparedPrompt(tokenIds.clone(), text, ThinkingMode.detect(text, thinks));
+            }
+        };
+    }
+
     private String render(Prompt.Chat chat) {
         ChatTemplate template = chatTemplate.orElseThrow(() -> new EngineException(Kind.INVALID_REQUEST,
                 "this model has no chat template; use the completions endpoint", "messages"));
