@@ -41,6 +41,7 @@ import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -226,7 +227,8 @@ public final class UpstreamBackend implements Backend {
         int prompt = estimateTokens(exchange.body().readableBytes());
         long limit = request.sampling().maxTokens().orElse(0);
         int maxOut = request.sampling().maxTokens().orElse(config.defaultMaxTokens()) * request.n();
-        Prompt tokenised = replicas != null && replicas.tokenizes() ? RouterPrompts.chat(request, config.id()) : null;
+        Supplier<Prompt> tokenised = replicas != null && replicas.tokenizes()
+                ? RouterPrompts.chat(request, config.id()) : null;
         submit(exchange, context, CallKind.CHAT, new ForwardedBody(exchange, request.raw(), CallKind.CHAT.path,
                 request.stream()), request.stream(), request.includeUsage(), new CostEstimate(prompt, 0, maxOut),
                 limit * request.n(), tokenised);
@@ -237,7 +239,7 @@ public final class UpstreamBackend implements Backend {
         int choices = request.n() * Math.max(1, request.prompts().size());
         int maxOut = request.sampling().maxTokens().orElse(CompletionRequest.DEFAULT_MAX_TOKENS) * choices;
         long limit = (long) request.sampling().maxTokens().orElse(CompletionRequest.DEFAULT_MAX_TOKENS) * choices;
-        Prompt tokenised = replicas != null && replicas.tokenizes()
+        Supplier<Prompt> tokenised = replicas != null && replicas.tokenizes()
                 ? RouterPrompts.completion(request, config.id()) : null;
         submit(exchange, context, CallKind.COMPLETIONS, new ForwardedBody(exchange, request.raw(),
                 CallKind.COMPLETIONS.path, request.stream()), request.stream(), request.includeUsage(),
@@ -310,7 +312,7 @@ public final class UpstreamBackend implements Backend {
      */
     private void submit(Exchange exchange, RequestContext context, CallKind kind, ForwardedBody body,
                         boolean stream, boolean includeUsage, CostEstimate estimate, long outputLimit,
-                        Prompt tokenised) throws Exception {
+                        Supplier<Prompt> tokenised) throws Exception {
         long throttled = router.throttledFor();
         if (throttled > config.routing().retry().maxRetryAfter().toNanos()) {
             exchange.log().upstreamThrottled = true;
