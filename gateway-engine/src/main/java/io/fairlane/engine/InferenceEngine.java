@@ -41,6 +41,14 @@ public interface InferenceEngine extends AutoCloseable {
     }
 
     /**
+     * The {@link PromptTokenizer#fingerprint} of this engine's prompt path: ids computed elsewhere by a path with
+     * another fingerprint are not this model's prompt. Empty when not known.
+     */
+    default String promptFingerprint() {
+        return "";
+    }
+
+    /**
      * Queues a generation. Admission happens here: the engine's waiting queue is a tenant scheduler.
      *
      * @throws EngineException {@link EngineException.Kind#REJECTED} when the tenant's queue or rate limit

@@ -16,4 +16,12 @@ public interface PromptTokenizer {
      *         refuses, with the message and parameter the engine would give
      */
     PreparedPrompt prepare(Prompt prompt);
+
+    /**
+     * What identifies the files this path was loaded from (tokenizer.json, tokenizer_config.json, a chat template
+     * beside them): two paths with the same fingerprint make the same ids. Empty when not known.
+     */
+    default String fingerprint() {
+        return "";
+    }
 }

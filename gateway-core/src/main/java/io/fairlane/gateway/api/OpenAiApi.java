@@ -122,7 +122,7 @@ public final class OpenAiApi {
         if (signed != null) {
             // A router's request runs as the tenant it signed for, with the prompt's token ids it computed; anything
             // that does not verify stays the caller's and is tokenised here.
-            ids = signed.apply(exchange, lane.id(), tenants).map(SignedTenant.Verified::tokenIds).orElse(null);
+            ids = signed.apply(exchange, lane.id(), tenants).map(v -> SignedTenant.tokenIds(v, lane)).orElse(null);
         }
         TenantConfig tenant = exchange.tenant();
         // In-process work (batch lines) is scheduled in the tier its runner chose, whatever the line's body says.

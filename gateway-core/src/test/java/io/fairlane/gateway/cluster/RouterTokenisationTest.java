@@ -90,6 +90,11 @@ class RouterTokenisationTest {
         }
 
         @Override
+        public String promptFingerprint() {
+            return delegate.promptFingerprint();
+        }
+
+        @Override
         public GenerationStream submit(GenerationRequest request, TokenSink sink) {
             return delegate.submit(request, sink);
         }
@@ -286,11 +291,35 @@ class RouterTokenisationTest {
         assertThat(ok(forged).path("usage").path("prompt_tokens").asInt()).isGreaterThan(2);
     }
 
+    @Test
+    void idsFromAnotherTokenizer_areIgnored_andTheEngineTokenises() throws Exception {
+        String body = chatBody("Which bridge is the oldest?");
+        int[] ids = engine.delegate.prepare(new Prompt.Chat(List.of(Map.of("role", "user", "content", "x")), List.of(),
+                true, Map.of())).tokenIds();
+        String[] signature = new TrustedTokenIds(SECRET.getBytes()).sign("alpha", "tiny", body.getBytes(), ids);
+
+        HttpResponse<String> other = signed(body, signature, "0123456789abcdef");
+        HttpResponse<String> same = signed(body, signature, engine.promptFingerprint());
+
+        assertThat(engine.promptFingerprint()).hasSize(16);
+        assertThat(ok(other).path("usage").path("prompt_tokens").asInt()).isGreaterThan(ids.length);
+        assertThat(ok(same).path("usage").path("prompt_tokens").asInt()).isEqualTo(ids.length);
+        assertThat(engine.trusted).hasSize(1); // only the one from the same tokenizer
+    }
+
     private static HttpResponse<String> signed(String body, String[] signature) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + replica.port()
+        return signed(body, signature, null);
+    }
+
+    private static HttpResponse<String> signed(String body, String[] signature, String tokenizer) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + replica.port()
                         + "/v1/chat/completions")).header("Authorization", "Bearer " + ROUTER_KEY)
                 .header("Content-Type", "application/json").header(SignedTenant.TENANT_HEADER, "alpha")
-                .header(TrustedTokenIds.IDS_HEADER, signature[0]).header(TrustedTokenIds.MAC_HEADER, signature[1])
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                .header(TrustedTokenIds.IDS_HEADER, signature[0]).header(TrustedTokenIds.MAC_HEADER, signature[1]);
+        if (tokenizer != null) {
+            b.header(SignedTenant.TOKENIZER_HEADER, tokenizer);
+        }
+        return HTTP.send(b.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -165,6 +165,11 @@ public final class LocalEngine implements InferenceEngine {
     }
 
     @Override
+    public String promptFingerprint() {
+        return preparer.fingerprint();
+    }
+
+    @Override
     public GenerationStream submit(GenerationRequest request, TokenSink sink) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(sink, "sink");

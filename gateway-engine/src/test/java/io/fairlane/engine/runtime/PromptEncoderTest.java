@@ -150,6 +150,7 @@ class PromptEncoderTest {
         Prompt.Chat c = chat(true, message("user", "hi"));
 
         assertThat(path.prepare(c).tokenIds()).containsExactly(encoder.prepare(c).tokenIds());
+        assertThat(path.fingerprint()).hasSize(16).isEqualTo(encoder.fingerprint());
         assertThat(Files.isRegularFile(cache.resolve(LocalEngines.BUILTIN_TOKENIZER_DIR).resolve("tokenizer.json")))
                 .isTrue();
     }

@@ -325,11 +325,12 @@ public final class UpstreamBackend implements Backend {
                 // A prompt the template or tokenizer refuses is the local lane's 400, here, before any replica.
                 int[] ids = tokenised == null ? null : RouterPrompts.tokenIds(replicas.tokenizer(), tokenised);
                 int[] signedIds = ids == null ? new int[0] : ids;
+                String tokenizer = ids == null ? "" : replicas.tokenizer().fingerprint();
                 b.routedBy(replicas.prefer(tenant, b.tree(), ids, name -> {
                     TargetState s = states.get(name);
                     return s == null ? 0 : s.inFlight();
                 }), replicas.signer().<ForwardedBody.Signer>map(signed -> (headers, content) -> signed.sign(headers,
-                        tenant.id(), config.id(), content, signedIds)).orElse(null));
+                        tenant.id(), config.id(), content, signedIds, tokenizer)).orElse(null));
             }, tokenised != null);
         }
         UpstreamCall call = new UpstreamCall(this, exchange, context, kind, body, stream, includeUsage,
