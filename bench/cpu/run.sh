@@ -5,6 +5,8 @@
 #   bench/cpu/run.sh                  # bf16 weights, both models, batch 1 and 16
 #   DTYPE=f32 bench/cpu/run.sh        # f32 weights
 #   MODELS=llama-110m BATCHES=1,4,16 TOKENS=64 bench/cpu/run.sh
+#   MODELS=llama-110m WARMUP=96 bench/cpu/run.sh     # more untimed steps (default 8) so that the JIT has compiled
+#                                                     # every tile kernel before batch 1 is timed
 #
 # Needs a JDK 25 (JAVA_HOME or /usr/lib/jvm/*25*). Builds the benchmark module (bench/lib.sh), writes the synthetic
 # models once under bench/cpu/target/ (what `./fairlane model synth` writes; about 1.5 GB for bf16), measures them
@@ -18,6 +20,7 @@ models=${MODELS:-llama-110m qwen3-0.6b}
 batches=${BATCHES:-1,16}
 tokens=${TOKENS:-32}
 threads=${THREADS:-0}
+warmup=${WARMUP:-8}
 mkdir -p "$work"
 
 bench_build
@@ -58,14 +61,14 @@ out=$work/results-$(date -u +%Y%m%dT%H%M%SZ).txt
     "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM"
   echo "java: $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "dtype: $dtype, threads: ${threads} (0 = all), decode steps timed: $tokens"
+  echo "dtype: $dtype, threads: ${threads} (0 = all), decode steps timed: $tokens, untimed first: $warmup"
   cpu_bench bandwidth --gib 2 --seconds 6 ${THREADS:+--threads $THREADS}
   for m in $models; do
     v=$(vocab_of "$m")
     tokenizer "$v" "$work/tokenizer-$v"
     dir=$work/models/$m-$dtype
     model_cli synth --shape "$m" --tokenizer "$work/tokenizer-$v" --dtype "$dtype" --seed 1 --out "$dir" >&2
-    cpu_bench bench --model "$dir" --batch "$batches" --tokens "$tokens" --threads "$threads"
+    cpu_bench bench --model "$dir" --batch "$batches" --tokens "$tokens" --threads "$threads" --warmup "$warmup"
   done
   echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$out"

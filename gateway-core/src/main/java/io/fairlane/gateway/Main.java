@@ -139,7 +139,18 @@ public final class Main {
             config = config.withHost(host);
         }
         LOG.info("configuration: {}", source == null ? "built-in default" : source.toAbsolutePath());
-        Gateway gateway = Gateway.start(config, EngineOpener.engines());
+        Gateway gateway;
+        try {
+            gateway = Gateway.start(config, EngineOpener.engines());
+        } catch (java.io.UncheckedIOException e) {
+            if (e.getCause() instanceof java.net.BindException bind) {
+                // A port in use is a plain message, not a stack trace.
+                System.err.println("fairlane serve: " + bind.getMessage()
+                        + " (another process holds it; choose another with --port or server.port)");
+                return 1;
+            }
+            throw e;
+        }
         ConfigWatcher watcher = null;
         if (source != null) {
             watcher = ConfigWatcher.start(source, loader, gateway::reload, Duration.ofMillis(300));

@@ -6,9 +6,11 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +36,13 @@ public final class Discovery implements AutoCloseable {
 
     /** The system resolver. The JVM caches answers for {@code networkaddress.cache.ttl} (30 s by default). */
     public static final Resolver SYSTEM = host -> Arrays.asList(InetAddress.getAllByName(host));
+
+    /**
+     * Names answered by a resolver of their own instead of {@link #SYSTEM}: how a test in this package stands in for
+     * a DNS server whose records change while a router runs. Empty in production; nothing outside this package can
+     * add to it.
+     */
+    static final Map<String, Resolver> OWN_RESOLVERS = new ConcurrentHashMap<>();
 
     private final String host;
     private final int port;
@@ -89,6 +98,12 @@ public final class Discovery implements AutoCloseable {
         }
         return new Discovery(scheme, host, port, Objects.requireNonNull(resolver, "resolver"), interval,
                 Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** The resolver for {@code host}: its own when one is registered, else {@link #SYSTEM}. */
+    static Resolver resolverFor(String host) {
+        Resolver own = OWN_RESOLVERS.get(host);
+        return own != null ? own : SYSTEM;
     }
 
     /** Resolves the name once and tells the listener if the set changed. */

@@ -83,7 +83,7 @@ public final class EngineReplicas implements AutoCloseable {
         this.http = HttpClient.newBuilder().connectTimeout(config.timeouts().connect()).build();
         this.discovery = config.dnsName().isPresent()
                 ? Discovery.dns(config.scheme(), config.dnsName().get(), config.port(), config.refresh(),
-                        Discovery.SYSTEM, this::discovered)
+                        Discovery.resolverFor(config.dnsName().get()), this::discovered)
                 : Discovery.fixed(config.replicas(), this::discovered);
         this.poller = Thread.ofVirtual().name("engine-load-" + model).start(this::poll);
     }

@@ -90,9 +90,17 @@ public final class HttpServer implements AutoCloseable {
         Channel ch;
         try {
             ch = b.bind(config.host(), config.port()).sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
+        } catch (Exception e) {
+            // What Netty's sync() rethrows undeclared: a bind failure (a port in use), as a BindException or, on the
+            // native transports, their own IOException. Callers get one unchecked kind with the address in it.
+            boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            java.net.BindException bind = new java.net.BindException("cannot listen on " + config.host() + ":"
+                    + config.port() + ": " + e.getMessage());
+            bind.initCause(e);
+            throw new java.io.UncheckedIOException(bind);
         }
         HttpServer server = new HttpServer(boss, workers, ch, connections, gate);
         LOG.info("listening on {}:{} ({} transport)", config.host(), server.port(), transport.name());

@@ -20,6 +20,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +31,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A router in front of three engine replicas on loopback, as the two tiers run: a repeated prompt prefix goes to
  * one replica, the engines run each request as the caller's tenant, and a replica that dies has its prefixes
- * re-homed while requests keep succeeding.
+ * re-homed while requests keep succeeding; a hot prefix with more requests in flight than its replica's load bound
+ * spills to another replica.
  */
 class EngineClusterTest {
 
@@ -178,6 +183,51 @@ class EngineClusterTest {
         assertThat(new HashSet<>(after)).hasSize(1); // re-homed to one replica, not scattered
         assertThat(metrics(router)).containsPattern("fairlane_cluster_routed_total\\{.*reason=\"failover\".*}");
         assertThat(target(chat(router.port(), BETA, system(8), "another conversation"))).isNotEqualTo(home);
+    }
+
+    @Test
+    void hotPrefix_moreInFlightThanItsReplicasLoadBound_overflowsToAnotherReplica() throws Exception {
+        fakes.forEach(FakeEngine::holdPrepares);
+        // Three replicas, nothing in flight: the bound is ceil(1.25 * 1 / 3) = 1 request, so while the first request
+        // of the hot prefix is held on its replica, the second is placed on another one.
+        CompletableFuture<HttpResponse<String>> first = chatAsync(router.port(), ALPHA, system(11), "[hold] first");
+        int home = heldOn(Set.of());
+        CompletableFuture<HttpResponse<String>> second = chatAsync(router.port(), ALPHA, system(11), "[hold] second");
+        int spill = heldOn(Set.of(home));
+        fakes.forEach(FakeEngine::releaseHeld);
+
+        assertThat(replicaAt(target(first.get(30, TimeUnit.SECONDS)))).isEqualTo(home);
+        assertThat(replicaAt(target(second.get(30, TimeUnit.SECONDS)))).isEqualTo(spill).isNotEqualTo(home);
+        String scrape = metrics(router);
+        assertThat(scrape).containsPattern("fairlane_cluster_routed_total\\{.*reason=\"overflow\".*} 1\\.0");
+        assertThat(scrape).containsPattern("fairlane_cluster_routed_total\\{.*reason=\"affinity\".*} 1\\.0");
+        // Once the hot prefix's requests are over, it is back on its own replica.
+        assertThat(replicaAt(target(chat(router.port(), ALPHA, system(11), "after the rush")))).isEqualTo(home);
+    }
+
+    private static CompletableFuture<HttpResponse<String>> chatAsync(int port, String key, String system,
+                                                                     String user) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return chat(port, key, system, user);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        }, Executors.newVirtualThreadPerTaskExecutor());
+    }
+
+    /** The replica, other than those in {@code besides}, where a held request has arrived (waits up to 15 s). */
+    private int heldOn(Set<Integer> besides) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            for (int i = 0; i < fakes.size(); i++) {
+                if (!besides.contains(i) && fakes.get(i).awaitHeld(Duration.ZERO)) {
+                    return i;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no held request arrived at a replica other than " + besides);
     }
 
     @Test
