@@ -28,6 +28,27 @@ public interface InferenceEngine extends AutoCloseable {
     PreparedPrompt prepare(Prompt prompt);
 
     /**
+     * {@link #prepare} with token ids already computed by the same prompt path elsewhere (a router holding the
+     * engines' key): the ids are checked against the vocabulary and used as they are, nothing is tokenised again;
+     * the prompt's text is still rendered for {@code echo} and thinking detection. Engines that cannot reuse ids
+     * prepare as usual.
+     *
+     * @param tokenIds the prompt's ids, non-empty; for a chat, of the rendered template; for text, with the
+     *                 tokenizer's special tokens
+     */
+    default PreparedPrompt prepare(Prompt prompt, int[] tokenIds) {
+        return prepare(prompt);
+    }
+
+    /**
+     * The {@link PromptTokenizer#fingerprint} of this engine's prompt path: ids computed elsewhere by a path with
+     * another fingerprint are not this model's prompt. Empty when not known.
+     */
+    default String promptFingerprint() {
+        return "";
+    }
+
+    /**
      * Queues a generation. Admission happens here: the engine's waiting queue is a tenant scheduler.
      *
      * @throws EngineException {@link EngineException.Kind#REJECTED} when the tenant's queue or rate limit

@@ -3,6 +3,8 @@ package io.fairlane.bench.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fairlane.bench.BenchArgs;
+import io.fairlane.engine.exec.KvLayout;
+import io.fairlane.engine.model.ModelShape;
 import io.fairlane.gateway.EngineOpener;
 import io.fairlane.gateway.Gateway;
 import io.fairlane.gateway.config.ApiKeyHash;
@@ -26,6 +28,9 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The two tiers for real, in one JVM on loopback: three engine replicas (the CPU engine, a synthetic model) and two
@@ -38,8 +43,16 @@ import java.util.concurrent.CountDownLatch;
  * from the loss to the last failure (recovery). A first round-robin run warms the JVM up and is printed but not
  * compared.
  *
+ * <p>The routers carry the engines' tokenizer ({@code tokenizer: {synthetic: ...}}): they render and tokenise each
+ * chat once, key the ring by its token ids in the engines' KV blocks and hand the ids to the replica
+ * ({@code --router-tokenizer off}: keyed by text, the engines tokenise). {@code --kv-cache-blocks} sizes each engine's
+ * KV cache; the run prints the blocks each replica has and the workload's working set (the blocks of every
+ * conversation's last prompt), so that the working set can be made larger than one replica's cache but smaller than
+ * three: the regime where affinity's aggregate cache pays and round robin thrashes.
+ *
  * <pre>
- * bench/cluster/e2e.sh [--tenants 4 --conversations 6 --turns 6 --system-chars 1200 --shape tiny --threads 1]
+ * bench/cluster/e2e.sh [--tenants 4 --conversations 6 --turns 6 --system-chars 1200 --shape tiny --threads 1
+ *     --kv-cache-blocks 8192 --router-tokenizer on]
  * </pre>
  */
 public final class ClusterE2eBench {
@@ -53,15 +66,20 @@ public final class ClusterE2eBench {
     private ClusterE2eBench() {
     }
 
-    private record Outcome(String tenant, boolean ok, long startNanos, long ttftNanos, long endNanos) {
+    private record Outcome(String tenant, boolean ok, long startNanos, long ttftNanos, long endNanos,
+                           int promptTokens) {
     }
+
+    /** Tokens per KV block of the engines. */
+    private static final int BLOCK_SIZE = 16;
+    private static final Pattern PROMPT_TOKENS = Pattern.compile("\"prompt_tokens\"\\s*:\\s*(\\d+)");
 
     private record Figures(double hitRatio, double meanTtftMs, double rps, double jain, int errors) {
     }
 
     public static void main(String[] argv) throws Exception {
         BenchArgs args = BenchArgs.parse(List.of(argv), Set.of("tenants", "conversations", "turns", "system-chars",
-                "shape", "threads", "max-tokens", "seed"));
+                "shape", "threads", "max-tokens", "seed", "kv-cache-blocks", "router-tokenizer"));
         if (ROUTER_KEY == null || ROUTER_KEY.isEmpty()) {
             throw new IllegalStateException("set FAIRLANE_ENGINE_KEY: the key the routers call the engines with");
         }
@@ -88,7 +106,7 @@ public final class ClusterE2eBench {
                 urls.add("\"http://127.0.0.1:" + g.port() + "/v1\"");
             }
             for (int i = 0; i < 2; i++) {
-                routers.add(Gateway.start(routerConfig(tenants, urls, policy), (m, t, s) -> {
+                routers.add(Gateway.start(routerConfig(args, tenants, urls, policy), (m, t, s) -> {
                     throw new UnsupportedOperationException("a router opens no engine");
                 }));
             }
@@ -111,6 +129,7 @@ public final class ClusterE2eBench {
         int maxTokens = (int) args.longValue("max-tokens", 8);
         Random random = new Random(args.longValue("seed", 7));
         ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+        AtomicLong workingSet = new AtomicLong();
         int total = tenants * conversations;
         CountDownLatch done = new CountDownLatch(total);
         CountDownLatch half = new CountDownLatch(total * turns / 2);
@@ -133,12 +152,15 @@ public final class ClusterE2eBench {
                                 + JSON.writeValueAsString(userTurns.get(k)) + "}]";
                         Outcome o = request(router.port(), "sk-" + tenant, messages, maxTokens, tenant);
                         outcomes.add(o);
+                        if (k == turns - 1 && o.promptTokens() > 0) {
+                            workingSet.addAndGet((o.promptTokens() + BLOCK_SIZE - 1) / BLOCK_SIZE);
+                        }
                         half.countDown();
                         history.append(",{\"role\":\"user\",\"content\":").append(JSON.writeValueAsString(
                                 userTurns.get(k))).append("},{\"role\":\"assistant\",\"content\":\"ok\"}");
                     }
                 } catch (Exception e) {
-                    outcomes.add(new Outcome(tenant, false, System.nanoTime(), -1, System.nanoTime()));
+                    outcomes.add(new Outcome(tenant, false, System.nanoTime(), -1, System.nanoTime(), 0));
                 } finally {
                     done.countDown();
                 }
@@ -153,13 +175,15 @@ public final class ClusterE2eBench {
         done.await();
         long end = System.nanoTime();
         return report(policy + (kill ? "+kill" : ""), engines, kill ? 1 : -1, outcomes, tenants, start, end,
-                killedAt);
+                killedAt, workingSet.get());
     }
 
     private static Figures report(String label, List<Gateway> engines, int dead, ConcurrentLinkedQueue<Outcome> all,
-                                  int tenants, long start, long end, long killedAt) throws Exception {
+                                  int tenants, long start, long end, long killedAt, long workingSet)
+            throws Exception {
         long queries = 0;
         long hits = 0;
+        long blocks = 0;
         for (int i = 0; i < engines.size(); i++) {
             if (i == dead) {
                 continue;
@@ -168,6 +192,7 @@ public final class ClusterE2eBench {
                     + engines.get(i).port() + "/internal/load")).build(), HttpResponse.BodyHandlers.ofString()).body());
             for (JsonNode m : load.path("models")) {
                 queries += m.path("prefix_cache_queries").asLong();
+                blocks = m.path("kv_blocks_total").asLong();
                 hits += m.path("prefix_cache_hits").asLong();
             }
         }
@@ -192,6 +217,8 @@ public final class ClusterE2eBench {
         Figures f = new Figures(queries == 0 ? 0 : (double) hits / queries, ttft, ok / seconds, jain, errors);
         System.out.printf("%-12s %10.3f %12.1f %10.2f %8.3f %8d%n", label, f.hitRatio(), f.meanTtftMs(), f.rps(),
                 f.jain(), f.errors());
+        System.out.printf("  KV cache: %d blocks of %d tokens per replica; working set: %d blocks (%.1f replicas'"
+                + " caches)%n", blocks, BLOCK_SIZE, workingSet, blocks == 0 ? 0 : (double) workingSet / blocks);
         if (killedAt > 0) {
             long lastFailure = all.stream().filter(o -> !o.ok()).mapToLong(Outcome::endNanos).max().orElse(killedAt);
             System.out.printf("replica lost at %.1f s: %d requests failed, last failure %.2f s after the loss "
@@ -207,10 +234,12 @@ public final class ClusterE2eBench {
         HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
                 .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"tiny\",\"stream\":true,\"max_tokens\":"
-                        + maxTokens + ",\"messages\":" + messages + "}")).build();
+                        + maxTokens + ",\"stream_options\":{\"include_usage\":true},\"messages\":" + messages
+                        + "}")).build();
         HttpResponse<InputStream> response = HTTP.send(r, HttpResponse.BodyHandlers.ofInputStream());
         long ttft = -1;
         boolean finished = false;
+        int promptTokens = 0;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 if (line.startsWith("data: [DONE]")) {
@@ -218,9 +247,14 @@ public final class ClusterE2eBench {
                 } else if (line.startsWith("data: ") && ttft < 0 && line.contains("\"content\"")) {
                     ttft = System.nanoTime() - t0;
                 }
+                Matcher m = PROMPT_TOKENS.matcher(line);
+                if (line.startsWith("data: ") && m.find()) {
+                    promptTokens = Integer.parseInt(m.group(1));
+                }
             }
         }
-        return new Outcome(tenant, response.statusCode() == 200 && finished, t0, ttft, System.nanoTime());
+        return new Outcome(tenant, response.statusCode() == 200 && finished, t0, ttft, System.nanoTime(),
+                promptTokens);
     }
 
     private static String words(Random random, int chars) {
@@ -247,6 +281,19 @@ public final class ClusterE2eBench {
         return b.toString();
     }
 
+    /**
+     * The engines' KV cache in bytes for {@code --kv-cache-blocks} (the f32 KV of the synthetic shape); 64 MiB
+     * without it.
+     */
+    private static long kvCacheBytes(BenchArgs args) {
+        long blocks = args.longValue("kv-cache-blocks", 0);
+        if (blocks <= 0) {
+            return 64L << 20;
+        }
+        ModelShape shape = ModelShape.named(args.get("shape", "tiny"));
+        return blocks * new KvLayout(shape.layers(), shape.kvHeads(), shape.headDim(), BLOCK_SIZE, 4).bytesPerBlock();
+    }
+
     private static FairlaneConfig engineConfig(BenchArgs args, int tenants) throws Exception {
         Path cache = Files.createTempDirectory("fairlane-e2e-engine");
         String yaml = """
@@ -260,15 +307,22 @@ public final class ClusterE2eBench {
                     local:
                       synthetic: {shape: %s, dtype: f32, seed: 7}
                       backend: cpu
-                      kv: {block_size: 16, cache_size: 64MiB}
+                      kv: {block_size: %d, cache_size: %d}
                       max_running_sequences: 16
                       cpu_threads: %d
-                """.formatted(cache, tenants(tenants, true), args.get("shape", "tiny"), args.longValue("threads", 1));
+                """.formatted(cache, tenants(tenants, true), args.get("shape", "tiny"), BLOCK_SIZE, kvCacheBytes(args),
+                args.longValue("threads", 1));
         return new ConfigLoader(Map.of("HOME", cache.toString(), "KEY", SECRET)).parse(yaml, "engine");
     }
 
-    private static FairlaneConfig routerConfig(int tenants, List<String> urls, String policy) throws Exception {
+    private static FairlaneConfig routerConfig(BenchArgs args, int tenants, List<String> urls, String policy)
+            throws Exception {
         Path cache = Files.createTempDirectory("fairlane-e2e-router");
+        String tokenizer = switch (args.get("router-tokenizer", "on")) {
+            case "on" -> "tokenizer: {synthetic: {shape: " + args.get("shape", "tiny") + "}}";
+            case "off" -> "";
+            default -> throw new BenchArgs.UsageException("--router-tokenizer: expected on or off");
+        };
         String yaml = """
                 server: {host: 127.0.0.1, port: 0, event_loops: 1, cache_dir: %s,
                          limits: {max_connections_per_address: 0}}
@@ -284,7 +338,8 @@ public final class ClusterE2eBench {
                       api_key_env: FAIRLANE_ENGINE_KEY
                       load_interval: 200ms
                       timeouts: {connect: 1s}
-                """.formatted(cache, tenants(tenants, false), String.join(", ", urls), policy);
+                      %s
+                """.formatted(cache, tenants(tenants, false), String.join(", ", urls), policy, tokenizer);
         return new ConfigLoader(Map.of("HOME", cache.toString(), "KEY", SECRET)).parse(yaml, "router");
     }
 }

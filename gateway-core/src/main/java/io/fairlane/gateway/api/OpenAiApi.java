@@ -118,16 +118,18 @@ public final class OpenAiApi {
      * {@code lane}: what every generation endpoint does once its model is resolved.
      */
     public RequestContext context(Exchange exchange, Lane lane, String requestedTier) {
+        int[] ids = null;
         if (signed != null) {
-            // A router's request runs as the tenant it signed for; anything that does not verify stays the caller's.
-            signed.apply(exchange, lane.id(), tenants);
+            // A router's request runs as the tenant it signed for, with the prompt's token ids it computed; anything
+            // that does not verify stays the caller's and is tokenised here.
+            ids = signed.apply(exchange, lane.id(), tenants).map(v -> SignedTenant.tokenIds(v, lane)).orElse(null);
         }
         TenantConfig tenant = exchange.tenant();
         // In-process work (batch lines) is scheduled in the tier its runner chose, whatever the line's body says.
         ServiceTier tier = ServiceTiers.resolve(InProcessRequests.serviceTierOf(exchange).orElse(requestedTier), tenant);
         exchange.log().serviceTier = ServiceTiers.wire(tier);
         RequestMeters meters = metrics.started(exchange, lane.id());
-        return new RequestContext(tenant, tier, meters);
+        return new RequestContext(tenant, tier, meters, ids);
     }
 
     /** {@code GET /v1/models}. */

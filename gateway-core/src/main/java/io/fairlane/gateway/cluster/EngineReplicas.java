@@ -2,6 +2,8 @@ package io.fairlane.gateway.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fairlane.engine.Engines;
+import io.fairlane.engine.PromptTokenizer;
 import io.fairlane.gateway.config.EnginesConfig;
 import io.fairlane.gateway.config.TenantConfig;
 import io.fairlane.gateway.config.UpstreamModelConfig.Target;
@@ -26,10 +28,13 @@ import org.slf4j.LoggerFactory;
 /**
  * A router's view of one model's engine replicas: which exist ({@link Discovery}), which answer and how well their
  * prefix cache hits (each replica's {@code /internal/load}, read every {@code load_interval} on a virtual thread),
- * and in which order a request should try them ({@link AffinityRing} over its prefix key, or round robin). The key
- * is the canonical prompt text (each message's role and text, in order) cut into blocks and hashed with the KV
- * cache's block hash and the tenant's cache salt ({@link PrefixKeys}), so a conversation's long shared prefix
- * keeps it on the replica that caches it. A tenant that has spent its share of its preferred replica
+ * and in which order a request should try them ({@link AffinityRing} over its prefix key, or round robin). With the
+ * model's tokenizer configured, the key is the prompt's token ids (chat template rendered and tokenised here, once:
+ * the replica reuses them) cut into blocks of the engines' KV block size (each replica reports it) and hashed with
+ * the KV cache's block hash and the tenant's cache salt ({@link PrefixKeys}): exactly the hash of the replica's own
+ * cached blocks. Without it, the key is the canonical prompt text (each message's role and text, in order) in blocks
+ * of {@code block_size} characters. Either way a conversation's long shared prefix keeps it on the replica that
+ * caches it. A tenant that has spent its share of its preferred replica
  * ({@link ReplicaDeficits}, {@code tenant_quantum} tokens per round and replica) is sent where it still has credit.
  *
  * <p>Thread-safe: the ring is; discovery and the load reader report from their own threads.
@@ -46,6 +51,10 @@ public final class EngineReplicas implements AutoCloseable {
     private final AffinityRing ring;
     private final Consumer<List<Target>> onChange;
     private final Optional<SignedTenant> signer;
+    /** The model's prompt path (tokenizer and chat template), when configured. */
+    private final PromptTokenizer tokenizer;
+    /** The engines' KV block size: the configured one until a replica reports its own. */
+    private volatile int engineBlockSize;
     private final Map<String, URI> urls = new ConcurrentHashMap<>();
     private final Map<String, EngineLoad> loads = new ConcurrentHashMap<>();
     private final Map<String, Boolean> down = new ConcurrentHashMap<>();
@@ -68,6 +77,8 @@ public final class EngineReplicas implements AutoCloseable {
         this.ring = new AffinityRing(config.epsilon(), POINTS_PER_REPLICA);
         this.deficits = new ReplicaDeficits(config.tenantQuantum());
         this.signer = config.internalKey().map(k -> new SignedTenant(new TrustedTokenIds(k.bytes())));
+        this.tokenizer = config.tokenizer().map(source -> Engines.promptTokenizer(model, source)).orElse(null);
+        this.engineBlockSize = config.blockSize();
         this.readTimeout = Duration.ofMillis(Math.max(2000, 2 * config.loadInterval().toMillis()));
         this.http = HttpClient.newBuilder().connectTimeout(config.timeouts().connect()).build();
         this.discovery = config.dnsName().isPresent()
@@ -119,6 +130,9 @@ public final class EngineReplicas implements AutoCloseable {
             for (EngineLoad l : EngineLoad.parse(r.body())) {
                 if (l.model().equals(model)) {
                     loads.put(name, l);
+                    if (l.blockSize() > 0) {
+                        engineBlockSize = l.blockSize();
+                    }
                 }
             }
             failures.remove(name);
@@ -146,6 +160,15 @@ public final class EngineReplicas implements AutoCloseable {
      * replica's in-flight count at this router.
      */
     public ModelRouter.Preference prefer(TenantConfig tenant, ObjectNode body, ToIntFunction<String> inFlight) {
+        return prefer(tenant, body, null, inFlight);
+    }
+
+    /**
+     * {@link #prefer(TenantConfig, ObjectNode, ToIntFunction)} for a prompt whose token ids are known: keyed by the
+     * ids in the engines' KV blocks; by the canonical text when {@code tokenIds} is null.
+     */
+    public ModelRouter.Preference prefer(TenantConfig tenant, ObjectNode body, int[] tokenIds,
+                                         ToIntFunction<String> inFlight) {
         if (config.policy() == EnginesConfig.Policy.ROUND_ROBIN) {
             List<String> names = new ArrayList<>(ring.replicas());
             names.sort(null);
@@ -157,15 +180,22 @@ public final class EngineReplicas implements AutoCloseable {
             order.addAll(names.subList(0, first));
             return new ModelRouter.Preference(order.getFirst(), order, "round_robin");
         }
-        String prompt = canonicalPrompt(body);
-        AffinityRing.Order order = ring.order(key(prompt, tenant), inFlight);
+        Long key;
+        double cost;
+        if (tokenIds != null) {
+            key = key(tokenIds, tenant);
+            cost = tokenIds.length;
+        } else {
+            String prompt = canonicalPrompt(body);
+            key = key(prompt, tenant);
+            cost = prompt.length() / 4.0; // about 4 characters per token
+        }
+        AffinityRing.Order order = ring.order(key, inFlight);
         List<String> tries = order.order();
         Set<String> healthy = ring.healthyReplicas();
         if (!tries.isEmpty() && !healthy.isEmpty()) {
-            // A tenant past its share of its preferred replica goes where it still has credit (about 4 characters
-            // per token for the cost).
-            String chosen = deficits.choose(tenant.id(), tenant.weight(), tries.getFirst(), healthy,
-                    prompt.length() / 4.0);
+            // A tenant past its share of its preferred replica goes where it still has credit.
+            String chosen = deficits.choose(tenant.id(), tenant.weight(), tries.getFirst(), healthy, cost);
             if (chosen != null && !chosen.equals(tries.getFirst())) {
                 List<String> moved = new ArrayList<>(tries);
                 moved.remove(chosen);
@@ -174,6 +204,33 @@ public final class EngineReplicas implements AutoCloseable {
             }
         }
         return new ModelRouter.Preference(order.home(), tries, "affinity");
+    }
+
+    /**
+     * The ring position of a tokenised prompt's first blocks for {@code tenant}, in the engines' KV blocks: the hash
+     * of the replica's own cached block; null when it is shorter than one block.
+     */
+    Long key(int[] tokenIds, TenantConfig tenant) {
+        var hash = PrefixKeys.key(tokenIds, engineBlockSize, tenant, config.prefixBlocks());
+        return hash == null ? null : PrefixKeys.position(hash);
+    }
+
+    /** Whether the router tokenises prompts (the model's tokenizer is configured). */
+    public boolean tokenizes() {
+        return tokenizer != null;
+    }
+
+    /** The model's prompt path; only when {@link #tokenizes}. */
+    public PromptTokenizer tokenizer() {
+        if (tokenizer == null) {
+            throw new IllegalStateException("model " + model + " has no tokenizer configured");
+        }
+        return tokenizer;
+    }
+
+    /** The KV block size the key uses now: the engines' as last reported, else the configured one. */
+    public int blockSize() {
+        return engineBlockSize;
     }
 
     /** The ring position of a prompt's first blocks for {@code tenant}; null when it is shorter than one block. */

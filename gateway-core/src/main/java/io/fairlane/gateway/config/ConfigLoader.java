@@ -333,7 +333,7 @@ public final class ConfigLoader {
                 model = upstreams.read(id, upstream.get(), policy, ownedBy == null ? "upstream" : ownedBy);
             } else if (engines.isPresent()) {
                 model = EnginesConfigReader.read(id, engines.get(), policy, ownedBy == null ? "fairlane" : ownedBy,
-                        environment);
+                        environment, server.cacheDir(), this::expandHome);
             }
             m.finish();
             if (id != null && model != null) {

@@ -1,5 +1,6 @@
 package io.fairlane.gateway.config;
 
+import io.fairlane.engine.EngineConfig;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -22,7 +23,8 @@ import java.util.Optional;
  * @param policy             how a replica is picked
  * @param epsilon            how far above the average in-flight count a replica may go before a key spills
  * @param prefixBlocks       how many prompt blocks the routing key covers
- * @param blockSize          units (characters of the canonical prompt) per key block
+ * @param blockSize          units per key block: characters of the canonical prompt without a tokenizer; with one,
+ *                           tokens, until the replicas report their KV block size (which then replaces it)
  * @param internalKey        the key shared by routers and engines (from {@code internal_key_env}); absent:
  *                           requests go unsigned and engines see the router's own tenant
  * @param apiKeyEnv          environment variable with the API key the router presents to the engines
@@ -31,11 +33,15 @@ import java.util.Optional;
  * @param timeouts           limits on each attempt at a replica
  * @param tenantQuantum      prompt tokens a weight-1 tenant may send to one replica per round before it is sent
  *                           where it still has credit (per-tenant fairness across replicas)
+ * @param tokenizer          the model's tokenizer and chat template (a model directory or the synthetic models'
+ *                           built-in one), so that the router renders and tokenises the prompt once, keys it in the
+ *                           engines' own KV blocks and hands the ids to the replica; absent: keyed by text
  */
 public record EnginesConfig(List<URI> replicas, Optional<String> dnsName, String scheme, int port, String basePath,
                             Duration refresh, Policy policy, double epsilon, int prefixBlocks, int blockSize,
                             Optional<InternalKey> internalKey, Optional<String> apiKeyEnv, Duration loadInterval,
-                            int maxConcurrency, UpstreamModelConfig.Timeouts timeouts, double tenantQuantum) {
+                            int maxConcurrency, UpstreamModelConfig.Timeouts timeouts, double tenantQuantum,
+                            Optional<EngineConfig.ModelSource> tokenizer) {
 
     /** How a request picks its replica. */
     public enum Policy {
@@ -52,6 +58,7 @@ public record EnginesConfig(List<URI> replicas, Optional<String> dnsName, String
         Objects.requireNonNull(internalKey, "internalKey");
         Objects.requireNonNull(apiKeyEnv, "apiKeyEnv");
         Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(tokenizer, "tokenizer");
         if (replicas.isEmpty() == dnsName.isEmpty()) {
             throw new IllegalArgumentException("give either static replicas or a DNS name");
         }

@@ -6,7 +6,10 @@ import io.fairlane.gateway.config.RoutingConfig.Saturation;
 import io.fairlane.gateway.config.UpstreamModelConfig.Target;
 import io.fairlane.gateway.config.UpstreamModelConfig.Timeouts;
 import io.fairlane.scheduler.Policy;
+import io.fairlane.engine.EngineConfig;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -15,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Reads a model's {@code engines} section: a router's model served by Fairlane engine replicas. The result is an
@@ -29,8 +33,12 @@ final class EnginesConfigReader {
     private EnginesConfigReader() {
     }
 
+    /**
+     * @param cacheDir where a synthetic model's built-in tokenizer is written
+     * @param paths    a configured path as a file path ({@code ~} expanded)
+     */
     static UpstreamModelConfig read(String id, ConfigNode n, Policy scheduling, String ownedBy,
-                                    Map<String, String> env) {
+                                    Map<String, String> env, Path cacheDir, Function<String, Path> paths) {
         List<URI> replicas = new ArrayList<>();
         Optional<String> dns = Optional.empty();
         String scheme = "http";
@@ -100,12 +108,14 @@ final class EnginesConfigReader {
         int defaultMax = (int) n.integer("default_max_tokens", 1024, 1, 10_000_000);
         int attempts = (int) n.integer("max_attempts", 3, 1, 100);
         double quantum = n.number("tenant_quantum", 65536, 0, 1e12, true);
+        Optional<EngineConfig.ModelSource> tokenizer = n.section("tokenizer").map(t -> tokenizer(t, cacheDir, paths));
         n.finish();
         if (id == null || (replicas.isEmpty() && dns.isEmpty())) {
             return null;
         }
         EnginesConfig engines = new EnginesConfig(replicas, dns, scheme, port, basePath, refresh, policy, epsilon,
-                prefixBlocks, blockSize, key, apiKeyEnv, loadInterval, concurrency, timeouts, quantum);
+                prefixBlocks, blockSize, key, apiKeyEnv, loadInterval, concurrency, timeouts, quantum,
+                tokenizer);
         Retry retry = new Retry(Retry.DEFAULT_STATUSES, attempts, 0.2, 10, Duration.ofSeconds(2));
         RoutingConfig routing = new RoutingConfig(List.of(group(engines.replicas().stream().map(engines::target)
                 .toList())), retry, RoutingConfig.Breaker.DEFAULT, List.of(), Optional.empty(),
@@ -113,6 +123,39 @@ final class EnginesConfigReader {
         int lane = (int) Math.min(1_000_000, concurrency * 1024L); // the replicas' own slots are the real limit
         return new UpstreamModelConfig(id, routing, lane, 0, defaultMax, scheduling, ownedBy, false,
                 Optional.of(engines));
+    }
+
+    /**
+     * A model's tokenizer for the router, named as a local model's source is: a model directory ({@code path}, which
+     * must hold tokenizer.json) or {@code synthetic} (the built-in tokenizer of every synthetic model). Only the
+     * tokenizer and chat template are read, never weights. Null after an error.
+     */
+    private static EngineConfig.ModelSource tokenizer(ConfigNode t, Path cacheDir, Function<String, Path> paths) {
+        Optional<ConfigNode> synthetic = t.section("synthetic");
+        String path = t.string("path", null);
+        EngineConfig.ModelSource source = null;
+        if (synthetic.isPresent() == (path != null)) {
+            t.error(null, "needs exactly one of 'path' (the model directory the engines load) or 'synthetic' (the"
+                    + " engines' synthetic model spec)");
+        } else if (synthetic.isPresent()) {
+            ConfigNode s = synthetic.get();
+            String shape = s.requiredString("shape");
+            s.string("dtype", "f32"); // the same spec as the engines' model; the tokenizer does not depend on them
+            s.integer("seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            s.finish();
+            if (shape != null) {
+                source = new EngineConfig.ModelSource.Synthetic(shape, "f32", 42, cacheDir.resolve("models"));
+            }
+        } else {
+            Path dir = paths.apply(path);
+            if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+                t.error("path", "has no tokenizer.json: " + dir + " must be the model directory the engines load");
+            } else {
+                source = new EngineConfig.ModelSource.Directory(dir);
+            }
+        }
+        t.finish();
+        return source;
     }
 
     /** The one group a router model's replicas form. */

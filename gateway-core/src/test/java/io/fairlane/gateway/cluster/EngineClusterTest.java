@@ -151,6 +151,8 @@ class EngineClusterTest {
 
         FakeEngine engine = fakes.get(replicaAt(home));
         assertThat(engine.submitted()).hasSize(6).allMatch(r -> r.tenant().equals("alpha"));
+        // A router without the model's tokenizer keys by text and signs no ids: the engine tokenises.
+        assertThat(engine.trustedIds()).isEmpty();
         assertThat(metrics(router)).containsPattern("fairlane_cluster_routed_total\\{.*reason=\"affinity\".*} 6\\.0");
     }
 
@@ -245,6 +247,8 @@ class EngineClusterTest {
 
         assertThat(fake.submitted()).extracting(r -> r.tenant())
                 .containsExactly("alpha", "routers", "routers", "routers", "routers", "routers");
+        // Only the request whose signature verified reached the engine with the router's ids.
+        assertThat(fake.trustedIds()).containsExactly(IDS);
     }
 
     @Test
@@ -269,6 +273,37 @@ class EngineClusterTest {
         send(keyless, body, "alpha", new TrustedTokenIds(SECRET.getBytes()).sign("alpha", "tiny", body.getBytes(), IDS));
 
         assertThat(fake.submitted()).extracting(r -> r.tenant()).containsExactly("routers");
+    }
+
+    @Test
+    void engineSide_aModelWithItsOwnReasoningEffort_tokenisesChatsThatDoNotNameOne() throws Exception {
+        Path cache = Files.createTempDirectory("fairlane-effort");
+        String yaml = """
+                server: {host: 127.0.0.1, port: 0, event_loops: 1, cache_dir: %s, internal_key_env: KEY}
+                storage: {enabled: false}
+                tenants:
+                  - {id: routers, api_keys: ["%s"]}
+                  - {id: alpha, api_keys: ["%s"]}
+                models:
+                  - id: tiny
+                    local: {synthetic: {shape: tiny}, backend: cpu, reasoning_effort: none}
+                """.formatted(cache, ApiKeyHash.of(ROUTER_KEY), ApiKeyHash.of(ALPHA));
+        FakeEngine fake = new FakeEngine();
+        Gateway effort = Gateway.start(new ConfigLoader(Map.of("HOME", cache.toString(), "KEY", SECRET))
+                .parse(yaml, "effort"), (model, tenants, stats) -> fake);
+        engines.add(effort);
+        TrustedTokenIds keys = new TrustedTokenIds(SECRET.getBytes());
+        String plain = "{\"model\":\"tiny\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        String named = "{\"model\":\"tiny\",\"max_tokens\":2,\"reasoning_effort\":\"high\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+        // The router renders without the model's default effort: its ids are not this engine's prompt.
+        send(effort, plain, "alpha", keys.sign("alpha", "tiny", plain.getBytes(), IDS));
+        // A request naming its effort renders the same on both tiers.
+        send(effort, named, "alpha", keys.sign("alpha", "tiny", named.getBytes(), IDS));
+
+        assertThat(fake.submitted()).extracting(r -> r.tenant()).containsExactly("alpha", "alpha");
+        assertThat(fake.trustedIds()).containsExactly(IDS);
     }
 
     private static void send(Gateway engine, String body, String tenant, String[] signed) throws Exception {

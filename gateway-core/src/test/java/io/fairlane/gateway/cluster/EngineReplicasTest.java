@@ -1,8 +1,11 @@
 package io.fairlane.gateway.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fairlane.engine.EngineConfig;
+import io.fairlane.engine.Prompt;
 import io.fairlane.gateway.config.ApiKeyHash;
 import io.fairlane.gateway.config.EnginesConfig;
 import io.fairlane.gateway.config.TenantConfig;
@@ -12,14 +15,17 @@ import io.fairlane.gateway.lane.routing.ModelRouter;
 import io.fairlane.scheduler.RateLimits;
 import io.fairlane.scheduler.ServiceTier;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The order a router gives each request: the prompt's key, the tenant's salt, round robin. No replica answers. */
 class EngineReplicasTest {
@@ -30,9 +36,13 @@ class EngineReplicasTest {
     private final List<List<UpstreamModelConfig.Target>> told = new ArrayList<>();
 
     private EngineReplicas replicas(EnginesConfig.Policy policy) {
+        return replicas(policy, Optional.empty());
+    }
+
+    private EngineReplicas replicas(EnginesConfig.Policy policy, Optional<EngineConfig.ModelSource> tokenizer) {
         EnginesConfig c = new EnginesConfig(REPLICAS, Optional.empty(), "http", 8080, "/v1", Duration.ofSeconds(5),
                 policy, 0.25, 4, 16, Optional.empty(), Optional.empty(), Duration.ofHours(1), 8,
-                UpstreamModelConfig.Timeouts.DEFAULT, 65536);
+                UpstreamModelConfig.Timeouts.DEFAULT, 65536, tokenizer);
         EngineReplicas r = new EngineReplicas("m", c, told::add);
         opened.add(r);
         return r;
@@ -111,5 +121,32 @@ class EngineReplicasTest {
         }
 
         assertThat(firsts.subList(0, 3)).doesNotHaveDuplicates().isEqualTo(firsts.subList(3, 6));
+    }
+
+    @Test
+    void withATokenizer_theKeyIsTheKvBlockHashOfTheTokenIds_inTheConfiguredBlockUntilAReplicaReports(
+            @TempDir Path cache) {
+        EngineReplicas r = replicas(EnginesConfig.Policy.AFFINITY, Optional.of(
+                new EngineConfig.ModelSource.Synthetic("tiny", "f32", 42, cache)));
+        Prompt chat = new Prompt.Chat(List.of(Map.of("role", "system", "content",
+                "A long shared system prompt that is well over four blocks of sixteen tokens long, so that the key"
+                        + " covers four whole blocks of it and nothing of the question that follows."),
+                Map.of("role", "user", "content", "hi")), List.of(), true, Map.of());
+        int[] ids = r.tokenizer().prepare(chat).tokenIds();
+
+        assertThat(r.tokenizes()).isTrue();
+        assertThat(r.blockSize()).isEqualTo(16);
+        assertThat(r.key(ids, tenant("a"))).isEqualTo(PrefixKeys.position(PrefixKeys.key(ids, 16,
+                tenant("a").cacheSalt(), 4)));
+        assertThat(r.key(ids, tenant("a"))).isNotEqualTo(r.key(ids, tenant("b")));
+        assertThat(r.key(new int[] {1, 2, 3}, tenant("a"))).isNull();
+    }
+
+    @Test
+    void withoutATokenizer_theRouterDoesNotTokenise() {
+        EngineReplicas r = replicas(EnginesConfig.Policy.AFFINITY);
+
+        assertThat(r.tokenizes()).isFalse();
+        assertThatThrownBy(r::tokenizer).isInstanceOf(IllegalStateException.class);
     }
 }

@@ -2,12 +2,16 @@ package io.fairlane.gateway.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fairlane.engine.EngineConfig;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A router's {@code engines} model form and the engine's {@code server.internal_key_env}. */
 class EnginesConfigTest {
@@ -103,5 +107,46 @@ class EnginesConfigTest {
         assertThat(c.server().internalKey()).isEqualTo(Optional.of(new InternalKey(SECRET.getBytes())));
         assertThat(errors(yaml(", internal_key_env: SHORT_KEY", "{discovery: {dns: x}}"))).extracting(ConfigError::path)
                 .contains("server.internal_key_env");
+    }
+
+    @Test
+    void tokenizer_syntheticOrAModelDirectory_absentByDefault(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("tokenizer.json"), "{}");
+        String replicas = "discovery: {static: [\"http://10.0.0.1:8080/v1\"]}";
+
+        EnginesConfig synthetic = engines(loader.parse(yaml(", cache_dir: /tmp/fl-cache", "{" + replicas
+                + ", tokenizer: {synthetic: {shape: tiny, dtype: f32, seed: 7}}}"), "test"));
+        EnginesConfig directory = engines(loader.parse(yaml("", "{" + replicas + ", tokenizer: {path: " + dir + "}}"),
+                "test"));
+        EnginesConfig none = engines(loader.parse(yaml("", "{" + replicas + "}"), "test"));
+
+        assertThat(synthetic.tokenizer()).containsInstanceOf(EngineConfig.ModelSource.Synthetic.class);
+        assertThat(((EngineConfig.ModelSource.Synthetic) synthetic.tokenizer().orElseThrow()).cacheDir())
+                .isEqualTo(Path.of("/tmp/fl-cache/models"));
+        assertThat(directory.tokenizer()).contains(new EngineConfig.ModelSource.Directory(dir));
+        assertThat(none.tokenizer()).isEmpty();
+    }
+
+    @Test
+    void tokenizer_mistakes_areReportedWithTheirPaths(@TempDir Path empty) {
+        String replicas = "discovery: {static: [\"http://10.0.0.1:8080/v1\"]}";
+
+        assertThat(errors(yaml("", "{" + replicas + ", tokenizer: {}}"))).extracting(ConfigError::path)
+                .contains("models[0].engines.tokenizer");
+        assertThat(errors(yaml("", "{" + replicas + ", tokenizer: {path: " + empty + ", synthetic: {shape: tiny}}}")))
+                .extracting(ConfigError::path).contains("models[0].engines.tokenizer");
+        assertThat(errors(yaml("", "{" + replicas + ", tokenizer: {path: " + empty + "}}")))
+                .anySatisfy(e -> assertThat(e.path()).isEqualTo("models[0].engines.tokenizer.path"))
+                .anySatisfy(e -> assertThat(e.message()).contains("tokenizer.json"));
+        assertThat(errors(yaml("", "{" + replicas + ", tokenizer: {synthetic: {}}}"))).extracting(ConfigError::path)
+                .contains("models[0].engines.tokenizer.synthetic.shape");
+        assertThat(errors(yaml("", "{" + replicas + ", tokenizer: {synthetic: {shape: tiny}, weights: x}}")))
+                .extracting(ConfigError::path).contains("models[0].engines.tokenizer.weights");
+        assertThat(errors(yaml("", "{" + replicas + ", tokenizer: tiny}"))).extracting(ConfigError::path)
+                .contains("models[0].engines.tokenizer");
+    }
+
+    private static EnginesConfig engines(FairlaneConfig c) {
+        return ((UpstreamModelConfig) c.models().getFirst()).engines().orElseThrow();
     }
 }

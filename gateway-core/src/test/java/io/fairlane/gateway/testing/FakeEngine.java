@@ -58,6 +58,7 @@ public final class FakeEngine implements InferenceEngine {
     private final Map<String, Boolean> running = new ConcurrentHashMap<>();
     private final List<GenerationRequest> submitted = new CopyOnWriteArrayList<>();
     private final List<Prompt> prepared = new CopyOnWriteArrayList<>();
+    private final List<int[]> trustedIds = new CopyOnWriteArrayList<>();
     private final Map<String, String> submittedOn = new ConcurrentHashMap<>();
     private final Map<String, Integer> generated = new ConcurrentHashMap<>();
     private volatile CountDownLatch holdEntered = new CountDownLatch(0);
@@ -81,6 +82,18 @@ public final class FakeEngine implements InferenceEngine {
             }
         }
         return prepared;
+    }
+
+    /** Records the ids it was given (a router's), then prepares as without them. */
+    @Override
+    public PreparedPrompt prepare(Prompt prompt, int[] tokenIds) {
+        trustedIds.add(tokenIds.clone());
+        return prepare(prompt);
+    }
+
+    /** The token ids prompts were prepared with (verified ids a router signed), oldest first. */
+    public List<int[]> trustedIds() {
+        return trustedIds;
     }
 
     /** From now on a prompt with {@code [hold]} waits in {@code prepare} until {@link #releaseHeld()}. */

@@ -158,6 +158,18 @@ public final class LocalEngine implements InferenceEngine {
     }
 
     @Override
+    public PreparedPrompt prepare(Prompt prompt, int[] tokenIds) {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(tokenIds, "tokenIds");
+        return preparer.prepare(prompt, tokenIds);
+    }
+
+    @Override
+    public String promptFingerprint() {
+        return preparer.fingerprint();
+    }
+
+    @Override
     public GenerationStream submit(GenerationRequest request, TokenSink sink) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(sink, "sink");

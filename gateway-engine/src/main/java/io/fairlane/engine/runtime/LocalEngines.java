@@ -5,6 +5,7 @@ import io.fairlane.engine.EngineException;
 import io.fairlane.engine.EngineException.Kind;
 import io.fairlane.engine.InferenceEngine;
 import io.fairlane.engine.ModelInfo;
+import io.fairlane.engine.PromptTokenizer;
 import io.fairlane.engine.exec.BackendOptions;
 import io.fairlane.engine.exec.BackendUnavailableException;
 import io.fairlane.engine.exec.ExecutionBackend;
@@ -140,6 +141,24 @@ public final class LocalEngines {
                 }
             }
         };
+    }
+
+    /** The body of {@code Engines.promptTokenizer}: tokenizer and chat template only, never weights. */
+    public static PromptTokenizer promptTokenizer(String modelId, EngineConfig.ModelSource source) {
+        Path dir = switch (source) {
+            case EngineConfig.ModelSource.Directory d -> d.path();
+            case EngineConfig.ModelSource.Synthetic s -> s.cacheDir().resolve(BUILTIN_TOKENIZER_DIR);
+        };
+        try {
+            if (source instanceof EngineConfig.ModelSource.Synthetic
+                    && !Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+                BuiltinTokenizer.writeTo(dir);
+            }
+            return PromptEncoder.load(dir, Tokenizer.load(dir.resolve("tokenizer.json")));
+        } catch (IOException | RuntimeException e) {
+            throw new EngineException(Kind.UNAVAILABLE, "model " + modelId + ": its tokenizer cannot be loaded from "
+                    + dir + ": " + e.getMessage(), null, null, e);
+        }
     }
 
     /** Opens the configured backend over {@code model}, which it then owns. */

@@ -10,7 +10,13 @@ import io.fairlane.engine.template.TemplateException;
 import io.fairlane.engine.tokenizer.Tokenizer;
 import io.fairlane.engine.tokenizer.TokenizerConfig;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -32,15 +38,17 @@ final class PromptEncoder implements PromptPreparer {
     private final Optional<ChatTemplate> chatTemplate;
     /** Whether the template writes think blocks: the model reasons before it answers. */
     private final boolean thinks;
+    private final String fingerprint;
 
     PromptEncoder(Tokenizer tokenizer, Optional<ChatTemplate> chatTemplate) {
-        this(tokenizer, chatTemplate, false);
+        this(tokenizer, chatTemplate, false, "");
     }
 
-    PromptEncoder(Tokenizer tokenizer, Optional<ChatTemplate> chatTemplate, boolean thinks) {
+    PromptEncoder(Tokenizer tokenizer, Optional<ChatTemplate> chatTemplate, boolean thinks, String fingerprint) {
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
         this.chatTemplate = Objects.requireNonNull(chatTemplate, "chatTemplate");
         this.thinks = thinks;
+        this.fingerprint = Objects.requireNonNull(fingerprint, "fingerprint");
     }
 
     /**
@@ -56,7 +64,31 @@ final class PromptEncoder implements PromptPreparer {
         boolean thinks = config.chatTemplates().values().stream()
                 .anyMatch(source -> source.contains(ThinkingMode.CLOSE_TAG));
         return new PromptEncoder(tokenizer, config.chatTemplates().isEmpty()
-                ? Optional.empty() : Optional.of(ChatTemplate.of(config)), thinks);
+                ? Optional.empty() : Optional.of(ChatTemplate.of(config)), thinks, fingerprint(modelDir));
+    }
+
+    /** A short SHA-256 over the files the prompt path is loaded from, those present, in a fixed order. */
+    static String fingerprint(Path modelDir) throws IOException {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK provides SHA-256", e);
+        }
+        for (String name : List.of("tokenizer.json", "tokenizer_config.json", "chat_template.jinja",
+                "chat_template.json")) {
+            Path f = modelDir.resolve(name);
+            sha.update((name + ":").getBytes(StandardCharsets.UTF_8));
+            if (Files.isRegularFile(f)) {
+                sha.update(Files.readAllBytes(f));
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest()).substring(0, 16);
+    }
+
+    @Override
+    public String fingerprint() {
+        return fingerprint;
     }
 
     boolean hasChatTemplate() {
@@ -75,6 +107,29 @@ final class PromptEncoder implements PromptPreparer {
             case Prompt.Chat c -> {
                 String text = render(c);
                 yield new PreparedPrompt(tokenizer.encode(text, false), text, ThinkingMode.detect(text, thinks));
+            }
+        };
+    }
+
+    /**
+     * The prompt with ids this same path computed elsewhere (a router): checked against the vocabulary and taken as
+     * they are. A chat is still rendered, for its text (echo, thinking detection), but not tokenised; text keeps the
+     * caller's text; token-id prompts carry their own ids and are prepared as usual.
+     */
+    @Override
+    public PreparedPrompt prepare(Prompt prompt, int[] tokenIds) {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(tokenIds, "tokenIds");
+        return switch (prompt) {
+            case Prompt.Text t -> {
+                RequestValidation.checkVocabulary(tokenIds, tokenizer.vocabSize(), "prompt");
+                yield new PreparedPrompt(tokenIds.clone(), t.text());
+            }
+            case Prompt.TokenIds ids -> prepare(prompt);
+            case Prompt.Chat c -> {
+                String text = render(c);
+                RequestValidation.checkVocabulary(tokenIds, tokenizer.vocabSize(), "messages");
+                yield new PreparedPrompt(tokenIds.clone(), text, ThinkingMode.detect(text, thinks));
             }
         };
     }

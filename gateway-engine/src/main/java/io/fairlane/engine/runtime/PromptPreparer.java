@@ -2,6 +2,7 @@ package io.fairlane.engine.runtime;
 
 import io.fairlane.engine.PreparedPrompt;
 import io.fairlane.engine.Prompt;
+import io.fairlane.engine.PromptTokenizer;
 
 /**
  * Renders chats through the model's chat template and tokenizes. Any thread may call it.
@@ -10,7 +11,13 @@ import io.fairlane.engine.Prompt;
  * tokenizer refuses.
  */
 @FunctionalInterface
-interface PromptPreparer {
+interface PromptPreparer extends PromptTokenizer {
 
+    @Override
     PreparedPrompt prepare(Prompt prompt);
+
+    /** {@link #prepare} reusing ids the same path computed elsewhere; preparers that cannot, prepare as usual. */
+    default PreparedPrompt prepare(Prompt prompt, int[] tokenIds) {
+        return prepare(prompt);
+    }
 }

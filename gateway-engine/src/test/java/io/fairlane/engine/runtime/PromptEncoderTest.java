@@ -119,4 +119,39 @@ class PromptEncoderTest {
         assertThat(encoder.prepare(new Prompt.Text("plain text")).tokenIds())
                 .containsExactly(TOKENIZER.encode("plain text", true));
     }
+
+    @Test
+    void prepareWithIds_chat_takesTheIdsAndKeepsTheRenderedText() {
+        Prompt.Chat c = chat(true, message("user", "hi"));
+        PreparedPrompt own = encoder.prepare(c);
+
+        PreparedPrompt reused = encoder.prepare(c, own.tokenIds());
+
+        assertThat(reused.tokenIds()).containsExactly(own.tokenIds());
+        assertThat(reused.text()).isEqualTo(own.text());
+        assertThat(reused.thinking()).isEqualTo(own.thinking());
+    }
+
+    @Test
+    void prepareWithIds_text_keepsTheCallersText_andIdsOutsideTheVocabularyAreRefused() {
+        int[] ids = encoder.prepare(new Prompt.Text("hello")).tokenIds();
+
+        assertThat(encoder.prepare(new Prompt.Text("hello"), ids).text()).isEqualTo("hello");
+        EngineException e = catchThrowableOfType(EngineException.class, () -> encoder.prepare(chat(true,
+                message("user", "hi")), new int[] {TOKENIZER.vocabSize()}));
+        assertThat(e.kind()).isEqualTo(EngineException.Kind.INVALID_REQUEST);
+        assertThat(e.param()).isEqualTo("messages");
+    }
+
+    @Test
+    void promptTokenizer_ofASyntheticModel_isTheBuiltInPromptPath(@TempDir Path cache) {
+        var path = LocalEngines.promptTokenizer("tiny",
+                new io.fairlane.engine.EngineConfig.ModelSource.Synthetic("tiny", "f32", 42, cache));
+        Prompt.Chat c = chat(true, message("user", "hi"));
+
+        assertThat(path.prepare(c).tokenIds()).containsExactly(encoder.prepare(c).tokenIds());
+        assertThat(path.fingerprint()).hasSize(16).isEqualTo(encoder.fingerprint());
+        assertThat(Files.isRegularFile(cache.resolve(LocalEngines.BUILTIN_TOKENIZER_DIR).resolve("tokenizer.json")))
+                .isTrue();
+    }
 }

@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -50,6 +51,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe: the engine is; each run is confined to its client's event loop.
  */
 public final class LocalEngineBackend implements Backend {
+
+    private static final int[] NO_IDS = new int[0];
 
     private final LocalModelConfig config;
     private final InferenceEngine engine;
@@ -106,7 +109,8 @@ public final class LocalEngineBackend implements Backend {
             @Override
             public ChatSubmission run() {
                 StructuredOutputs.checkUnforcedStrictTools(request, constraint);
-                PreparedPrompt prompt = prepare(ChatPrompts.of(request, config.reasoningEffort()));
+                PreparedPrompt prompt = prepare(ChatPrompts.of(request, config.reasoningEffort()),
+                        chatIds(request, context));
                 SamplingParams sampling = GenerationParameters.sampling(request.sampling(), request.logprobs(),
                         request.topLogprobs(), prompt, engine.model(), "messages").withConstraint(constraint);
                 GenerationStream stream;
@@ -156,7 +160,9 @@ public final class LocalEngineBackend implements Backend {
                 List<PreparedPrompt> prompts = new ArrayList<>(request.prompts().size());
                 List<SamplingParams> samplings = new ArrayList<>(request.prompts().size());
                 for (Prompt p : request.prompts()) {
-                    PreparedPrompt prepared = prepare(p);
+                    // A router tokenised the prompt when it was the only one, and text.
+                    PreparedPrompt prepared = prepare(p, request.prompts().size() == 1 && p instanceof Prompt.Text
+                            ? context.promptTokenIds() : NO_IDS);
                     prompts.add(prepared);
                     samplings.add(GenerationParameters.sampling(request.sampling(), request.logprobs() >= 0,
                             Math.max(0, request.logprobs()), prepared, model, "prompt"));
@@ -280,6 +286,31 @@ public final class LocalEngineBackend implements Backend {
 
     private LocalOutput output(Exchange exchange, RequestContext context, boolean stream, boolean includeUsage) {
         return new LocalOutput(exchange, context, stream, includeUsage, server);
+    }
+
+    /**
+     * The chat's ids as the router computed them, unless this model's configured reasoning effort makes the engine
+     * render the chat differently from the router (which knows only the request).
+     */
+    private int[] chatIds(ChatCompletionRequest request, RequestContext context) {
+        int[] ids = context.promptTokenIds();
+        if (ids.length == 0 || config.reasoningEffort().isEmpty()) {
+            return ids;
+        }
+        return ChatPrompts.templateArguments(request, config.reasoningEffort())
+                .equals(ChatPrompts.templateArguments(request, Optional.empty())) ? ids : NO_IDS;
+    }
+
+    /** {@link #prepare(Prompt)} taking {@code ids} (a router's, verified) instead of tokenising, when there are any. */
+    private PreparedPrompt prepare(Prompt prompt, int[] ids) {
+        if (ids.length == 0) {
+            return prepare(prompt);
+        }
+        try {
+            return engine.prepare(prompt, ids);
+        } catch (EngineException e) {
+            throw EngineErrors.toApi(e);
+        }
     }
 
     /** Renders (for chat) and tokenises {@code prompt}; the engine's refusal as an OpenAI error. */

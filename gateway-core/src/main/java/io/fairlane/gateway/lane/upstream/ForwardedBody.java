@@ -38,6 +38,8 @@ final class ForwardedBody {
     private final boolean stream;
     private ModelRouter.Preference preference;
     private Signer signer;
+    private Routing routing;
+    private boolean routingTokenises;
     private boolean changed;
     private String serialisedFor;
     private byte[] serialised;
@@ -74,6 +76,21 @@ final class ForwardedBody {
         void sign(HttpHeaders headers, ByteBuf content);
     }
 
+    /** Picks the engine replicas' order for the body (calling {@link #routedBy}); may render and tokenise the prompt. */
+    @FunctionalInterface
+    interface Routing {
+        void route(ForwardedBody body);
+    }
+
+    /**
+     * Engine replicas: {@code routing} runs in {@link #prepare}, in the pool when the body is large (and, when it
+     * {@code tokenises}, past the size the local lane prepares on the loop), before the call is queued.
+     */
+    void routeWith(Routing routing, boolean tokenises) {
+        this.routing = routing;
+        this.routingTokenises = tokenises;
+    }
+
     /** Engine replicas: the order to try them in, and what signs the request for them. */
     void routedBy(ModelRouter.Preference order, Signer sign) {
         this.preference = order;
@@ -91,17 +108,30 @@ final class ForwardedBody {
     }
 
     /**
-     * Serialises the body for the lane's first target ahead of time, in the pool when it is large (nothing to do
-     * when the client's bytes go as they are), then runs {@code then} on the event loop.
+     * Routes the body among engine replicas when it is routed by {@link #routeWith}, and serialises it for the
+     * lane's first target ahead of time (nothing to do when the client's bytes go as they are): in the pool when it
+     * is large; then runs {@code then} on the event loop.
      */
     void prepare(PreparationPool pool, UpstreamModelConfig config, Runnable then) throws Exception {
         String model = config.targets().isEmpty() ? config.id() : modelFor(config, config.targets().getFirst());
-        if (!rewritten(model)) {
+        boolean serialise = rewritten(model);
+        Routing route = routing;
+        if (!serialise && (route == null || !routingTokenises)) {
+            if (route != null) {
+                route.route(this);
+            }
             then.run();
             return;
         }
-        boolean inline = exchange.body().readableBytes() <= PreparationPool.PARSE_INLINE_LIMIT;
-        pool.run(exchange, inline, () -> serialise(model), bytes -> then.run());
+        int bytes = exchange.body().readableBytes();
+        boolean inline = bytes <= PreparationPool.PARSE_INLINE_LIMIT
+                && (!routingTokenises || bytes <= PreparationPool.PREPARE_INLINE_LIMIT);
+        pool.run(exchange, inline, () -> {
+            if (route != null) {
+                route.route(this);
+            }
+            return serialise ? serialise(model) : null;
+        }, prepared -> then.run());
     }
 
     /** The HTTP request for {@code target}: the body as that target must see it, and the proxy's headers. */

@@ -12,6 +12,7 @@ import io.fairlane.gateway.lane.Backend;
 import io.fairlane.gateway.lane.RateLimitHeaders;
 import io.fairlane.gateway.lane.Rejections;
 import io.fairlane.gateway.lane.RequestContext;
+import io.fairlane.gateway.lane.local.RouterPrompts;
 import io.fairlane.gateway.lane.routing.ModelRouter;
 import io.fairlane.gateway.lane.routing.TargetState;
 import io.fairlane.gateway.metrics.GatewayMetrics;
@@ -40,6 +41,7 @@ import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -225,8 +227,11 @@ public final class UpstreamBackend implements Backend {
         int prompt = estimateTokens(exchange.body().readableBytes());
         long limit = request.sampling().maxTokens().orElse(0);
         int maxOut = request.sampling().maxTokens().orElse(config.defaultMaxTokens()) * request.n();
-        submit(exchange, context, CallKind.CHAT, request.raw(), request.stream(), request.includeUsage(),
-                new CostEstimate(prompt, 0, maxOut), limit * request.n());
+        Supplier<Prompt> tokenised = replicas != null && replicas.tokenizes()
+                ? RouterPrompts.chat(request, config.id()) : null;
+        submit(exchange, context, CallKind.CHAT, new ForwardedBody(exchange, request.raw(), CallKind.CHAT.path,
+                request.stream()), request.stream(), request.includeUsage(), new CostEstimate(prompt, 0, maxOut),
+                limit * request.n(), tokenised);
     }
 
     @Override
@@ -234,8 +239,11 @@ public final class UpstreamBackend implements Backend {
         int choices = request.n() * Math.max(1, request.prompts().size());
         int maxOut = request.sampling().maxTokens().orElse(CompletionRequest.DEFAULT_MAX_TOKENS) * choices;
         long limit = (long) request.sampling().maxTokens().orElse(CompletionRequest.DEFAULT_MAX_TOKENS) * choices;
-        submit(exchange, context, CallKind.COMPLETIONS, request.raw(), request.stream(),
-                request.includeUsage(), new CostEstimate(estimateTokens(request.prompts()), 0, maxOut), limit);
+        Supplier<Prompt> tokenised = replicas != null && replicas.tokenizes()
+                ? RouterPrompts.completion(request, config.id()) : null;
+        submit(exchange, context, CallKind.COMPLETIONS, new ForwardedBody(exchange, request.raw(),
+                CallKind.COMPLETIONS.path, request.stream()), request.stream(), request.includeUsage(),
+                new CostEstimate(estimateTokens(request.prompts()), 0, maxOut), limit, tokenised);
     }
 
     @Override
@@ -259,7 +267,7 @@ public final class UpstreamBackend implements Backend {
         }
         submit(exchange, context, CallKind.RESPONSES, forwarded, stream, false,
                 new CostEstimate(prompt, 0, maxOutputTokens.orElse(config.defaultMaxTokens())),
-                maxOutputTokens.orElse(0));
+                maxOutputTokens.orElse(0), null);
     }
 
     @Override
@@ -295,25 +303,35 @@ public final class UpstreamBackend implements Backend {
                         boolean stream, boolean includeUsage, CostEstimate estimate, long outputLimit)
             throws Exception {
         submit(exchange, context, kind, new ForwardedBody(exchange, raw, kind.path, stream), stream, includeUsage,
-                estimate, outputLimit);
+                estimate, outputLimit, null);
     }
 
+    /**
+     * @param tokenised the prompt the router renders and tokenises for engine replicas (their tokenizer configured):
+     *                  its ids key the ring and are signed for the replica; null: keyed by text, signed without ids
+     */
     private void submit(Exchange exchange, RequestContext context, CallKind kind, ForwardedBody body,
-                        boolean stream, boolean includeUsage, CostEstimate estimate, long outputLimit)
-            throws Exception {
+                        boolean stream, boolean includeUsage, CostEstimate estimate, long outputLimit,
+                        Supplier<Prompt> tokenised) throws Exception {
         long throttled = router.throttledFor();
         if (throttled > config.routing().retry().maxRetryAfter().toNanos()) {
             exchange.log().upstreamThrottled = true;
             throw new ApiException(UpstreamErrors.throttled(config.id(), throttled));
         }
         if (replicas != null) {
-            ModelRouter current = router;
-            Map<String, TargetState> states = current.states();
-            body.routedBy(replicas.prefer(context.tenant(), body.tree(), name -> {
-                TargetState s = states.get(name);
-                return s == null ? 0 : s.inFlight();
-            }), replicas.signer().<ForwardedBody.Signer>map(signed -> (headers, content) -> signed.sign(headers,
-                    context.tenant().id(), config.id(), content, new int[0])).orElse(null));
+            Map<String, TargetState> states = router.states();
+            TenantConfig tenant = context.tenant();
+            body.routeWith(b -> {
+                // A prompt the template or tokenizer refuses is the local lane's 400, here, before any replica.
+                int[] ids = tokenised == null ? null : RouterPrompts.tokenIds(replicas.tokenizer(), tokenised);
+                int[] signedIds = ids == null ? new int[0] : ids;
+                String tokenizer = ids == null ? "" : replicas.tokenizer().fingerprint();
+                b.routedBy(replicas.prefer(tenant, b.tree(), ids, name -> {
+                    TargetState s = states.get(name);
+                    return s == null ? 0 : s.inFlight();
+                }), replicas.signer().<ForwardedBody.Signer>map(signed -> (headers, content) -> signed.sign(headers,
+                        tenant.id(), config.id(), content, signedIds, tokenizer)).orElse(null));
+            }, tokenised != null);
         }
         UpstreamCall call = new UpstreamCall(this, exchange, context, kind, body, stream, includeUsage,
                 OutputBudget.of(config.routing().output(), outputLimit), estimate.promptTokens());
