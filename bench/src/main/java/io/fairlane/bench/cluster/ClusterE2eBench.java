@@ -143,6 +143,7 @@ public final class ClusterE2eBench {
             }
             int conversation = c;
             Thread.ofVirtual().start(() -> {
+                long sent = System.nanoTime();
                 try {
                     StringBuilder history = new StringBuilder();
                     for (int k = 0; k < turns; k++) {
@@ -150,6 +151,7 @@ public final class ClusterE2eBench {
                         String messages = "[{\"role\":\"system\",\"content\":" + JSON.writeValueAsString(system) + "}"
                                 + history + ",{\"role\":\"user\",\"content\":"
                                 + JSON.writeValueAsString(userTurns.get(k)) + "}]";
+                        sent = System.nanoTime();
                         Outcome o = request(router.port(), "sk-" + tenant, messages, maxTokens, tenant);
                         outcomes.add(o);
                         if (k == turns - 1 && o.promptTokens() > 0) {
@@ -160,7 +162,7 @@ public final class ClusterE2eBench {
                                 userTurns.get(k))).append("},{\"role\":\"assistant\",\"content\":\"ok\"}");
                     }
                 } catch (Exception e) {
-                    outcomes.add(new Outcome(tenant, false, System.nanoTime(), -1, System.nanoTime(), 0));
+                    outcomes.add(new Outcome(tenant, false, sent, -1, System.nanoTime(), 0));
                 } finally {
                     done.countDown();
                 }
@@ -221,8 +223,12 @@ public final class ClusterE2eBench {
                 + " caches)%n", blocks, BLOCK_SIZE, workingSet, blocks == 0 ? 0 : (double) workingSet / blocks);
         if (killedAt > 0) {
             long lastFailure = all.stream().filter(o -> !o.ok()).mapToLong(Outcome::endNanos).max().orElse(killedAt);
-            System.out.printf("replica lost at %.1f s: %d requests failed, last failure %.2f s after the loss "
-                    + "(recovery)%n", (killedAt - start) / 1e9, errors, Math.max(0, lastFailure - killedAt) / 1e9);
+            // Requests already sent when the replica went may fail (those it was serving end with an error); one
+            // sent after the loss must not.
+            long after = all.stream().filter(o -> !o.ok() && o.startNanos() >= killedAt).count();
+            System.out.printf("replica lost at %.1f s: %d requests failed (%d in flight at the loss, %d sent after it),"
+                    + " last failure %.2f s after the loss (recovery)%n", (killedAt - start) / 1e9, errors,
+                    errors - after, after, Math.max(0, lastFailure - killedAt) / 1e9);
         }
         return f;
     }
