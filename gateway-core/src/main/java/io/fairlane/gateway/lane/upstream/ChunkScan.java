@@ -89,8 +89,8 @@ final class ChunkScan {
     int finished;
     long outputChars;
     String finish;
-    /** The counts of the usage object read, when {@link #USAGE}: prompt, completion, cached. */
-    final int[] usage = new int[3];
+    /** The counts of the usage object read, when {@link #USAGE}: prompt, completion, cached, reasoning. */
+    final int[] usage = new int[4];
 
     /**
      * @param serviceTier the tier every chat chunk must say, or null
@@ -350,6 +350,7 @@ final class ChunkScan {
         usage[0] = prompt;
         usage[1] = Math.max(completion, 0);
         usage[2] = Math.max(cached, 0);
+        usage[3] = Math.max(reasoning, 0);
         return true;
     }
 

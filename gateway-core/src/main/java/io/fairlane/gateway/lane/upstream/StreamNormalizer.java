@@ -142,7 +142,7 @@ public final class StreamNormalizer {
         }
         if ((scan & ChunkScan.USAGE) != 0) {
             int[] counts = fastPath.usage;
-            usage = new TokenUsage(counts[0], counts[2], counts[1]);
+            usage = new TokenUsage(counts[0], counts[2], counts[1], counts[3]);
             if (!clientWantsUsage) {
                 return true; // a usage-only chunk, counted; the client did not ask for it
             }
