@@ -4,7 +4,6 @@ import io.fairlane.gateway.lane.upstream.SseDecoder;
 import io.fairlane.gateway.lane.upstream.StreamNormalizer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -69,8 +68,8 @@ public class StreamRelayBenchmark {
                 .append("\"model\":\"bench\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":")
                 .append(events - 2).append(",\"total_tokens\":").append(events + 10).append("}}\n\n");
         s.append("data: [DONE]\n\n");
-        stream = Unpooled.unreleasableBuffer(Unpooled.directBuffer().writeBytes(
-                s.toString().getBytes(StandardCharsets.UTF_8)));
+        // A pooled direct buffer, as the upstream's socket reads arrive.
+        stream = PooledByteBufAllocator.DEFAULT.directBuffer().writeBytes(s.toString().getBytes(StandardCharsets.UTF_8));
         out = PooledByteBufAllocator.DEFAULT.buffer(stream.readableBytes() * 2);
     }
 
@@ -83,6 +82,7 @@ public class StreamRelayBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         out.release();
+        stream.release();
     }
 
     @Benchmark
@@ -90,7 +90,8 @@ public class StreamRelayBenchmark {
         out.clear();
         StreamNormalizer normalizer = new StreamNormalizer(false, "default", renamed ? "client-model" : null);
         try (SseDecoder sse = new SseDecoder(PooledByteBufAllocator.DEFAULT, 8 * 1024 * 1024)) {
-            sse.feed(stream.duplicate(), (name, data, length) -> {
+            stream.readerIndex(0);
+            sse.feed(stream, (name, data, length) -> {
                 if (length == 6 && data[0] == '[') {
                     return; // [DONE]
                 }

@@ -142,11 +142,11 @@ final class ChunkScan {
         int t;
         while ((t = p.next()) == FIELD_NAME) {
             if (clientModel != null && p.is(MODEL)) {
-                if (p.next() != STRING || sawModel || p.escaped()) {
+                if (p.next() != STRING || sawModel) {
                     return DECLINE;
                 }
                 sawModel = true;
-                if (!p.is(clientModel)) {
+                if (p.escaped() || !p.is(clientModel)) { // replacing a name that was the client's already is harmless
                     edit(p.tokenStart(), p.tokenEnd(), MODEL_EDIT);
                 }
                 continue;

@@ -107,7 +107,7 @@ class JsonBytesTest {
         Random random = new Random(7);
         byte[] alphabet = "{}[]:,\"\\ 0123456789.-+eEtrufalsn\u00e9x".getBytes(StandardCharsets.UTF_8);
         int taken = 0;
-        for (int round = 0; round < 20_000; round++) {
+        for (int round = 0; round < 8_000; round++) {
             byte[] json = CHUNKS[round % CHUNKS.length].getBytes(StandardCharsets.UTF_8);
             int changes = 1 + random.nextInt(3);
             for (int c = 0; c < changes; c++) {
@@ -120,7 +120,7 @@ class JsonBytesTest {
                 fastPathAgreesWithFullPath(json, wantsUsage, round % 2 == 0 ? "m" : null);
             }
         }
-        assertThat(taken).as("damaged chunks that are still JSON").isGreaterThan(1000);
+        assertThat(taken).as("damaged chunks that are still JSON").isGreaterThan(400);
         for (String chunk : CHUNKS) {
             assertThat(sameAsJackson(chunk.getBytes(StandardCharsets.UTF_8))).as(chunk).isTrue();
         }
