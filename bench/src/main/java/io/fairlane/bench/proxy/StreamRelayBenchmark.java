@@ -69,7 +69,8 @@ public class StreamRelayBenchmark {
                 .append(events - 2).append(",\"total_tokens\":").append(events + 10).append("}}\n\n");
         s.append("data: [DONE]\n\n");
         // A pooled direct buffer, as the upstream's socket reads arrive.
-        stream = PooledByteBufAllocator.DEFAULT.directBuffer().writeBytes(s.toString().getBytes(StandardCharsets.UTF_8));
+        byte[] bytes = s.toString().getBytes(StandardCharsets.UTF_8);
+        stream = PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length).writeBytes(bytes);
         out = PooledByteBufAllocator.DEFAULT.buffer(stream.readableBytes() * 2);
     }
 

@@ -43,8 +43,8 @@ final class JsonBytes {
     private byte[] in;
     private int limit;
     private int pos;
-    /** Per open container, whether it is an object. */
-    private final boolean[] objects = new boolean[MAX_DEPTH];
+    /** Per open container, a bit: set for an object, clear for an array. */
+    private final long[] objects = new long[MAX_DEPTH / 64];
     private int depth;
     /** Whether the next thing in the open container is its first (no comma before it). */
     private boolean first;
@@ -87,7 +87,7 @@ final class JsonBytes {
             throw MALFORMED;
         }
         byte c = in[pos];
-        if (objects[depth - 1]) {
+        if (inObject()) {
             if (valueNext) {
                 valueNext = false;
                 return value();
@@ -136,6 +136,11 @@ final class JsonBytes {
         return value();
     }
 
+    private boolean inObject() {
+        int d = depth - 1;
+        return (objects[d >> 6] & 1L << (d & 63)) != 0;
+    }
+
     private int close(int kind) {
         tokenStart = pos;
         tokenEnd = ++pos;
@@ -155,7 +160,9 @@ final class JsonBytes {
                 if (depth == MAX_DEPTH) {
                     throw MALFORMED;
                 }
-                objects[depth++] = c == '{';
+                long bit = 1L << (depth & 63);
+                objects[depth >> 6] = c == '{' ? objects[depth >> 6] | bit : objects[depth >> 6] & ~bit;
+                depth++;
                 first = true;
                 tokenEnd = ++pos;
                 return token = c == '{' ? START_OBJECT : START_ARRAY;

@@ -2,6 +2,9 @@ package io.fairlane.gateway.lane.upstream;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -49,6 +52,34 @@ public record ResponseScan(boolean spliceTier, boolean carriedOutput, boolean ha
      * @param tier        the tier to echo, or null for an answer that carries none (embeddings)
      * @param clientModel the name {@code model} must say, or null to leave the upstream's
      */
+    /**
+     * Scans {@code body} (not consumed); null when it needs the tree path. An answer of up to {@link #SCRATCH}
+     * bytes is copied into the thread's scratch array and read from there: no stream over the buffer, and no
+     * buffer view made per read (what {@code ByteBuf.getBytes} makes of a direct buffer without Unsafe).
+     */
+    static ResponseScan of(ByteBuf body, String tier, String clientModel) {
+        int n = body.readableBytes();
+        if (n > SCRATCH || body.nioBufferCount() != 1) {
+            return of(new ByteBufInputStream(body.duplicate()), tier, clientModel);
+        }
+        byte[] bytes = SCRATCH_BYTES.get();
+        body.internalNioBuffer(body.readerIndex(), n).get(bytes, 0, n);
+        try (JsonParser p = UpstreamJson.MAPPER.getFactory().createParser(bytes, 0, n)) {
+            return scan(p, tier, clientModel);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The largest answer {@link #of(ByteBuf, String, String)} copies to read. */
+    static final int SCRATCH = 16 * 1024;
+    private static final FastThreadLocal<byte[]> SCRATCH_BYTES = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[SCRATCH];
+        }
+    };
+
     public static ResponseScan of(InputStream body, String tier, String clientModel) {
         try (JsonParser p = UpstreamJson.MAPPER.getFactory().createParser(body)) {
             return scan(p, tier, clientModel);

@@ -29,7 +29,8 @@ class JsonBytesTest {
             + "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,"
             + "\"finish_reason\":null}]}",
         "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"service_tier\":\"default\",\"choices\":"
-            + "[{\"index\":0,\"delta\":{\"content\":\" caf\u00e9 \\\"q\\\" \\u00e9 \ud83d\ude00\"},\"finish_reason\":null}],"
+            + "[{\"index\":0,\"delta\":{\"content\":\" caf\u00e9 \\\"q\\\" \\u00e9 \ud83d\ude00\"},"
+            + "\"finish_reason\":null}],"
             + "\"usage\":null}",
         "{\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":1,\"delta\":{},\"finish_reason\":\"stop\"},"
             + "{\"index\":0,\"delta\":{\"reasoning_content\":\"x\"},\"finish_reason\":\"length\"}]}",
