@@ -102,7 +102,7 @@ final class ChunkScan {
         this.clientModel = clientModel == null ? null : clientModel.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static byte[] ascii(String s) {
+    static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
@@ -159,7 +159,7 @@ final class ChunkScan {
                 }
                 sawUsage = true;
                 if (value == START_OBJECT) {
-                    if (!usage(clientWantsUsage)) {
+                    if (!usage(p, true, clientWantsUsage, usage)) {
                         return DECLINE;
                     }
                     usageRead = true;
@@ -298,11 +298,12 @@ final class ChunkScan {
     }
 
     /**
-     * A usage object, its start read, into {@link #usage}: false when its counts cannot be read as they are (or,
-     * with {@code complete}, when it needs repair before a client may see it). Without {@code complete} a missing
-     * count is 0 (metering a usage chunk that is not forwarded).
+     * A usage object, its start read from {@code p}, into {@code into} (prompt, completion, cached, reasoning):
+     * false when its counts cannot be read as they are (or, with {@code complete}, when it needs repair before a
+     * client may see it). Without {@code complete} a missing count is 0 (metering a usage chunk that is not
+     * forwarded); without {@code withDetails} (embeddings) a detail object is a repair.
      */
-    private boolean usage(boolean complete) {
+    static boolean usage(JsonBytes p, boolean withDetails, boolean complete, int[] into) {
         int prompt = -1;
         int completion = -1;
         int total = -1;
@@ -315,15 +316,15 @@ final class ChunkScan {
                     : p.is(PROMPT_DETAILS) ? 4 : p.is(COMPLETION_DETAILS) ? 5 : 0;
             int v = p.next();
             switch (field) {
-                case 1 -> prompt = count(v, prompt);
-                case 2 -> completion = count(v, completion);
-                case 3 -> total = count(v, total);
+                case 1 -> prompt = count(p, v, prompt);
+                case 2 -> completion = count(p, v, completion);
+                case 3 -> total = count(p, v, total);
                 case 4, 5 -> {
                     boolean isPrompt = field == 4;
-                    if (v != START_OBJECT || (isPrompt ? promptDetails : completionDetails)) {
+                    if (!withDetails || v != START_OBJECT || (isPrompt ? promptDetails : completionDetails)) {
                         return false;
                     }
-                    int key = details(isPrompt ? CACHED_TOKENS : REASONING_TOKENS);
+                    int key = details(p, isPrompt ? CACHED_TOKENS : REASONING_TOKENS);
                     if (key < 0) {
                         return false;
                     }
@@ -344,18 +345,18 @@ final class ChunkScan {
         if (prompt < 0 || complete && total < 0) {
             return false;
         }
-        if (complete && (completion < 0 || cached < 0 || reasoning < 0)) {
+        if (complete && withDetails && (completion < 0 || cached < 0 || reasoning < 0)) {
             return false;
         }
-        usage[0] = prompt;
-        usage[1] = Math.max(completion, 0);
-        usage[2] = Math.max(cached, 0);
-        usage[3] = Math.max(reasoning, 0);
+        into[0] = prompt;
+        into[1] = Math.max(completion, 0);
+        into[2] = Math.max(cached, 0);
+        into[3] = Math.max(reasoning, 0);
         return true;
     }
 
     /** A count: its value when a non-negative int seen once, -2 otherwise. */
-    private int count(int v, int before) {
+    private static int count(JsonBytes p, int v, int before) {
         if (before != -1 || v != INT || !p.fitsInt()) {
             p.skipChildren();
             return -2;
@@ -365,18 +366,18 @@ final class ChunkScan {
     }
 
     /** A detail object, its start read: the value of {@code key}, or -1 when something needs repair. */
-    private int details(byte[] key) {
+    private static int details(JsonBytes p, byte[] key) {
         int found = -1;
         while (p.next() == FIELD_NAME) {
             boolean isKey = p.is(key);
-            boolean detailCount = isKey || detailCount();
+            boolean detailCount = isKey || detailCount(p);
             int v = p.next();
             if (detailCount) {
                 if (v == NULL || v == FLOAT) {
                     return -1;
                 }
                 if (isKey) {
-                    int n = count(v, found);
+                    int n = count(p, v, found);
                     if (n < 0) {
                         return -1;
                     }
@@ -389,7 +390,7 @@ final class ChunkScan {
         return found;
     }
 
-    private boolean detailCount() {
+    private static boolean detailCount(JsonBytes p) {
         for (byte[] name : DETAIL_COUNTS) {
             if (p.is(name)) {
                 return true;

@@ -383,6 +383,24 @@ final class JsonBytes {
         return true;
     }
 
+    /**
+     * Whether the current name or unescaped string is exactly {@code text}, compared without encoding it: false
+     * for a {@code text} beyond ASCII, which callers treat as "not known to be equal".
+     */
+    boolean isAscii(String text) {
+        int n = tokenEnd - tokenStart - 2;
+        if (n != text.length()) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80 || in[tokenStart + 1 + i] != c) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The current unescaped string's text. */
     String text() {
         return new String(in, tokenStart + 1, tokenEnd - tokenStart - 2, StandardCharsets.UTF_8);
