@@ -54,12 +54,14 @@ public record ResponseScan(boolean spliceTier, boolean carriedOutput, boolean ha
      */
     /**
      * Scans {@code body} (not consumed); null when it needs the tree path. An answer of up to {@link #SCRATCH}
-     * bytes is copied into the thread's scratch array and read from there: no stream over the buffer, and no
-     * buffer view made per read (what {@code ByteBuf.getBytes} makes of a direct buffer without Unsafe).
+     * bytes is copied into the thread's scratch array (an event loop's, kept for the thread's life) and read
+     * from there: no stream over the buffer, and no buffer view made per read (what {@code ByteBuf.getBytes}
+     * makes of a direct buffer without Unsafe). A virtual thread, which would make a scratch array of its own
+     * for one answer, reads through a stream.
      */
     static ResponseScan of(ByteBuf body, String tier, String clientModel) {
         int n = body.readableBytes();
-        if (n > SCRATCH || body.nioBufferCount() != 1) {
+        if (n > SCRATCH || body.nioBufferCount() != 1 || Thread.currentThread().isVirtual()) {
             return of(new ByteBufInputStream(body.duplicate()), tier, clientModel);
         }
         byte[] bytes = SCRATCH_BYTES.get();
