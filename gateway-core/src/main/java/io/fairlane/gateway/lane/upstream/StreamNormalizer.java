@@ -10,9 +10,7 @@ import io.fairlane.gateway.openai.Usages;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -61,14 +59,14 @@ public final class StreamNormalizer {
     private final byte[] tierField;
     /** (choice, upstream index or call id) → our index, per choice. */
     private final Map<Integer, ChoiceCalls> calls = new HashMap<>();
-    private final Set<Integer> choicesWithCalls = new HashSet<>();
+    private final ChoiceSet choicesWithCalls = new ChoiceSet();
     private TokenUsage usage;
     private boolean lastCarriedOutput;
     private int outputChunks;
     private long outputChars;
     /** Choices seen, and those that sent a finish_reason. */
-    private final Set<Integer> choicesSeen = new HashSet<>();
-    private final Set<Integer> choicesFinished = new HashSet<>();
+    private final ChoiceSet choicesSeen = new ChoiceSet();
+    private final ChoiceSet choicesFinished = new ChoiceSet();
     private String firstFinishReason;
     private final java.util.List<String> toolNames = new java.util.ArrayList<>();
     /** The fast path's reader and its byte edits. */
