@@ -2,11 +2,13 @@ package io.fairlane.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.util.ResourceLeakDetector;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 class MainTest {
@@ -33,5 +35,19 @@ class MainTest {
     void hashKey_emptyKey_isRefused() throws Exception {
         assertThat(Main.hashKey(List.of(), new ByteArrayInputStream(new byte[0]),
                 new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()))).isEqualTo(2);
+    }
+
+    @Test
+    void leakDetector_isOffForAServer_unlessTheJvmFlagAsksForIt() {
+        ResourceLeakDetector.Level before = ResourceLeakDetector.getLevel();
+        try {
+            Properties asked = new Properties();
+            asked.setProperty(Main.LEAK_DETECTION, "paranoid");
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
+            assertThat(Main.leakDetection(asked)).isEqualTo(ResourceLeakDetector.Level.PARANOID);
+            assertThat(Main.leakDetection(new Properties())).isEqualTo(ResourceLeakDetector.Level.DISABLED);
+        } finally {
+            ResourceLeakDetector.setLevel(before);
+        }
     }
 }

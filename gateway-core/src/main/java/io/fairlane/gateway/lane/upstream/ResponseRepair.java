@@ -8,8 +8,8 @@ import io.fairlane.gateway.openai.TokenUsage;
 import io.fairlane.gateway.openai.Usages;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufInputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A complete (unstreamed) upstream answer made into what OpenAI would have sent: usage counts as integers with
@@ -54,11 +54,15 @@ final class ResponseRepair {
         if (!buffered.isReadable()) {
             return null;
         }
-        ResponseScan scan = ResponseScan.of(new ByteBufInputStream(buffered.duplicate()), tier, clientModel);
+        ResponseScan scan = ResponseScan.of(buffered, tier, clientModel);
         if (scan != null) {
             TokenUsage usage = scan.hasUsage()
                     ? new TokenUsage(scan.promptTokens(), scan.cachedTokens(), scan.completionTokens())
                     : TokenUsage.NONE;
+            if (scan.spliceTier() && scan.modelStart() < 0 && buffered.readableBytes() <= COPY_UP_TO
+                    && buffered.nioBufferCount() == 1) {
+                return new Repaired(spliceCopy(buffered, tier, alloc), usage, scan.carriedOutput());
+            }
             ByteBuf original = buffered.retainedDuplicate();
             if (scan.modelStart() >= 0) {
                 original = replace(original, (int) scan.modelStart(), (int) scan.modelEnd(), clientModel, alloc);
@@ -159,12 +163,44 @@ final class ResponseRepair {
 
     /** {@code original} with {@code "service_tier":"<tier>"} put first in its object (takes {@code original}). */
     private static ByteBuf spliceTier(ByteBuf original, String tier, boolean moreFields, ByteBufAllocator alloc) {
-        int open = original.indexOf(original.readerIndex(), original.writerIndex(), (byte) '{');
-        ByteBuf head = alloc.buffer(32);
-        head.writeBytes(original, original.readerIndex(), open + 1 - original.readerIndex());
-        head.writeCharSequence("\"service_tier\":\"" + tier + "\"" + (moreFields ? "," : ""),
-                StandardCharsets.US_ASCII);
+        int start = original.readerIndex();
+        int open = original.indexOf(start, original.writerIndex(), (byte) '{');
+        byte[] field = tierField(tier);
+        ByteBuf head = alloc.buffer(open + 1 - start + field.length + 1);
+        head.writeBytes(original, start, open + 1 - start);
+        head.writeBytes(field);
+        if (moreFields) {
+            head.writeByte(',');
+        }
         original.readerIndex(open + 1);
         return alloc.compositeBuffer(2).addComponents(true, head, original);
+    }
+
+    /**
+     * {@link #spliceTier} of a small answer ({@code buffered}, not consumed, at most {@link #COPY_UP_TO} bytes,
+     * more fields after the tier) into one new buffer: the copy costs less than the objects of a composite, and
+     * goes through the source's own reused NIO view rather than a view made per copy.
+     */
+    private static ByteBuf spliceCopy(ByteBuf buffered, String tier, ByteBufAllocator alloc) {
+        int start = buffered.readerIndex();
+        int end = buffered.writerIndex();
+        int open = buffered.indexOf(start, end, (byte) '{');
+        byte[] field = tierField(tier);
+        ByteBuf out = alloc.buffer(end - start + field.length + 1);
+        out.writeBytes(buffered.internalNioBuffer(start, open + 1 - start));
+        out.writeBytes(field);
+        out.writeByte(',');
+        out.writeBytes(buffered.internalNioBuffer(open + 1, end - open - 1));
+        return out;
+    }
+
+    /** The largest answer {@link #spliceCopy} takes; larger ones are spliced without a copy. */
+    static final int COPY_UP_TO = 16 * 1024;
+    /** {@code "service_tier":"<tier>"} per tier, made once; tiers are a fixed set. */
+    private static final ConcurrentHashMap<String, byte[]> TIER_FIELDS = new ConcurrentHashMap<>();
+
+    private static byte[] tierField(String tier) {
+        return TIER_FIELDS.computeIfAbsent(tier,
+                t -> ("\"service_tier\":" + Json.toString(t)).getBytes(StandardCharsets.UTF_8));
     }
 }

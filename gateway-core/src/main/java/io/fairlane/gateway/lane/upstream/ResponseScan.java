@@ -2,6 +2,9 @@ package io.fairlane.gateway.lane.upstream;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -49,6 +52,190 @@ public record ResponseScan(boolean spliceTier, boolean carriedOutput, boolean ha
      * @param tier        the tier to echo, or null for an answer that carries none (embeddings)
      * @param clientModel the name {@code model} must say, or null to leave the upstream's
      */
+    /**
+     * Scans {@code body} (not consumed); null when it needs the tree path. An answer of up to {@link #SCRATCH}
+     * bytes is copied into the thread's scratch array (an event loop's, kept for the thread's life) and read
+     * from there: no stream over the buffer, and no buffer view made per read (what {@code ByteBuf.getBytes}
+     * makes of a direct buffer without Unsafe). A virtual thread, which would make a scratch array of its own
+     * for one answer, reads through a stream.
+     */
+    static ResponseScan of(ByteBuf body, String tier, String clientModel) {
+        int n = body.readableBytes();
+        if (n > SCRATCH || body.nioBufferCount() != 1 || Thread.currentThread().isVirtual()) {
+            return of(new ByteBufInputStream(body.duplicate()), tier, clientModel);
+        }
+        byte[] bytes = SCRATCH_BYTES.get();
+        body.internalNioBuffer(body.readerIndex(), n).get(bytes, 0, n);
+        return of(bytes, n, tier, clientModel);
+    }
+
+    /**
+     * {@link #of(InputStream, String, String)} of {@code json[0, length)}, read by {@link JsonBytes}: no parser
+     * and nothing allocated but the result. What the byte reader does not take goes to Jackson's scan, which
+     * decides.
+     */
+    static ResponseScan of(byte[] json, int length, String tier, String clientModel) {
+        JsonBytes p = READERS.get();
+        p.reset(json, length);
+        try {
+            ResponseScan scan = scan(p, tier, clientModel);
+            if (scan != null) {
+                return scan;
+            }
+        } catch (JsonBytes.Malformed e) {
+            // Jackson's scan decides
+        }
+        try (JsonParser jp = UpstreamJson.MAPPER.getFactory().createParser(json, 0, length)) {
+            return scan(jp, tier, clientModel);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static final FastThreadLocal<JsonBytes> READERS = new FastThreadLocal<>() {
+        @Override
+        protected JsonBytes initialValue() {
+            return new JsonBytes();
+        }
+    };
+    private static final byte[] MODEL = ChunkScan.ascii("model");
+    private static final byte[] USAGE = ChunkScan.ascii("usage");
+    private static final byte[] SERVICE_TIER = ChunkScan.ascii("service_tier");
+    private static final byte[] CHOICES = ChunkScan.ascii("choices");
+    private static final byte[] MESSAGE = ChunkScan.ascii("message");
+    private static final byte[] TOOL_CALLS = ChunkScan.ascii("tool_calls");
+    private static final byte[] CONTENT = ChunkScan.ascii("content");
+    private static final byte[] TEXT = ChunkScan.ascii("text");
+
+    /** {@link #scan(JsonParser, String, String)} over bytes; null also where only decoding would tell. */
+    private static ResponseScan scan(JsonBytes p, String tier, String clientModel) {
+        if (p.next() != JsonBytes.START_OBJECT) {
+            return null;
+        }
+        boolean withDetails = tier != null;
+        int[] usage = null;
+        boolean sawTier = false;
+        boolean tierMatches = false;
+        boolean sawChoices = false;
+        boolean output = false;
+        int fields = 0;
+        long modelStart = -1;
+        long modelEnd = -1;
+        boolean sawModel = false;
+        int t;
+        while ((t = p.next()) == JsonBytes.FIELD_NAME) {
+            fields++;
+            int name = p.is(MODEL) ? 1 : p.is(USAGE) ? 2 : p.is(SERVICE_TIER) ? 3 : p.is(CHOICES) ? 4 : 0;
+            int value = p.next();
+            switch (name) {
+                case 1 -> {
+                    if (clientModel == null) {
+                        p.skipChildren();
+                        continue;
+                    }
+                    if (sawModel || value != JsonBytes.STRING) {
+                        return null;
+                    }
+                    sawModel = true;
+                    if (p.escaped() || !p.isAscii(clientModel)) { // replacing a name with itself is harmless
+                        modelStart = p.tokenStart();
+                        modelEnd = p.tokenEnd();
+                    }
+                }
+                case 2 -> {
+                    if (usage != null || value != JsonBytes.START_OBJECT) {
+                        return null;
+                    }
+                    usage = new int[4];
+                    if (!ChunkScan.usage(p, withDetails, true, usage)) {
+                        return null;
+                    }
+                }
+                case 3 -> {
+                    if (sawTier || value != JsonBytes.STRING || p.escaped()) {
+                        return null;
+                    }
+                    sawTier = true;
+                    tierMatches = tier != null && p.isAscii(tier);
+                }
+                case 4 -> {
+                    if (sawChoices) {
+                        return null;
+                    }
+                    sawChoices = true;
+                    if (value != JsonBytes.START_ARRAY) {
+                        p.skipChildren();
+                        continue;
+                    }
+                    while ((t = p.next()) != JsonBytes.END_ARRAY) {
+                        int c = choice(p, t);
+                        if (c < 0) {
+                            return null;
+                        }
+                        output |= c > 0;
+                    }
+                }
+                default -> p.skipChildren();
+            }
+        }
+        if (t != JsonBytes.END_OBJECT || p.next() != JsonBytes.END) {
+            return null;
+        }
+        boolean splice = tier != null && !sawTier;
+        if (tier != null && sawTier && !tierMatches) {
+            return null;
+        }
+        if (splice && fields == 0) {
+            return null; // nothing to put a comma before; the tree path writes it
+        }
+        return usage == null ? new ResponseScan(splice, output, false, 0, 0, 0, modelStart, modelEnd)
+                : new ResponseScan(splice, output, true, usage[0], usage[1], usage[2], modelStart, modelEnd);
+    }
+
+    /** {@link #choice(JsonParser, JsonToken)} over bytes. */
+    private static int choice(JsonBytes p, int start) {
+        if (start != JsonBytes.START_OBJECT) {
+            p.skipChildren();
+            return 0;
+        }
+        int output = 0;
+        while (p.next() == JsonBytes.FIELD_NAME) {
+            boolean message = p.is(MESSAGE);
+            boolean text = !message && p.is(TEXT);
+            int value = p.next();
+            if (message && value == JsonBytes.START_OBJECT) {
+                while (p.next() == JsonBytes.FIELD_NAME) {
+                    boolean calls = p.is(TOOL_CALLS);
+                    boolean content = !calls && p.is(CONTENT);
+                    int v = p.next();
+                    if (calls && v == JsonBytes.START_ARRAY) {
+                        if (p.next() != JsonBytes.END_ARRAY) {
+                            return -1; // calls may need their type, the finish reason tool_calls
+                        }
+                    } else if (content && v == JsonBytes.STRING) {
+                        output = 1;
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            } else if (text && value == JsonBytes.STRING) {
+                output = 1;
+            } else {
+                p.skipChildren();
+            }
+        }
+        return output;
+    }
+
+    /** The largest answer {@link #of(ByteBuf, String, String)} copies to read. */
+    static final int SCRATCH = 16 * 1024;
+    private static final FastThreadLocal<byte[]> SCRATCH_BYTES = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[SCRATCH];
+        }
+    };
+
     public static ResponseScan of(InputStream body, String tier, String clientModel) {
         try (JsonParser p = UpstreamJson.MAPPER.getFactory().createParser(body)) {
             return scan(p, tier, clientModel);

@@ -193,7 +193,13 @@ public final class SseDecoder implements AutoCloseable {
         if (needed > data.length) {
             data = Arrays.copyOf(data, Math.max(needed, data.length * 2));
         }
-        from.getBytes(start, data, dataLength, end - start);
+        if (from.nioBufferCount() == 1) {
+            // Through the buffer's own reused NIO view: ByteBuf.getBytes on a direct buffer without Unsafe (the
+            // default on JDK 24 and later) makes a ByteBuffer duplicate for every copy, one per event.
+            from.internalNioBuffer(start, end - start).get(data, dataLength, end - start);
+        } else {
+            from.getBytes(start, data, dataLength, end - start);
+        }
         dataLength += end - start;
     }
 

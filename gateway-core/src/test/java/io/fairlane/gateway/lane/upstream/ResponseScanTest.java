@@ -17,8 +17,12 @@ class ResponseScanTest {
     private static final String CHOICES = "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
             + "\"content\":\"hi\",\"tool_calls\":[]},\"finish_reason\":\"stop\"}]";
 
+    /** Jackson's scan, and the byte-level one the relay uses, which must agree with it. */
     private static ResponseScan scan(String json, String tier) {
-        return ResponseScan.of(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), tier);
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        ResponseScan scan = ResponseScan.of(new ByteArrayInputStream(bytes), tier);
+        assertThat(ResponseScan.of(bytes, bytes.length, tier, null)).as("the byte-level scan").isEqualTo(scan);
+        return scan;
     }
 
     @Test
