@@ -49,6 +49,16 @@ public record RoutingConfig(List<Group> groups, Retry retry, Breaker breaker, Li
                 Optional.empty(), OutputLimits.DEFAULT);
     }
 
+    /** The first target in group order, or null when no group has one yet; per request, so nothing is copied. */
+    public Target firstTarget() {
+        for (Group g : groups) {
+            if (!g.targets().isEmpty()) {
+                return g.targets().getFirst();
+            }
+        }
+        return null;
+    }
+
     /** Every target, in group order. */
     public List<Target> targets() {
         List<Target> all = new ArrayList<>();

@@ -66,6 +66,11 @@ public record UpstreamModelConfig(
         return routing.targets();
     }
 
+    /** {@link RoutingConfig#firstTarget()}. */
+    public Target firstTarget() {
+        return routing.firstTarget();
+    }
+
     /**
      * Per-target limits on one attempt.
      *

@@ -113,7 +113,8 @@ final class ForwardedBody {
      * is large; then runs {@code then} on the event loop.
      */
     void prepare(PreparationPool pool, UpstreamModelConfig config, Runnable then) throws Exception {
-        String model = config.targets().isEmpty() ? config.id() : modelFor(config, config.targets().getFirst());
+        UpstreamModelConfig.Target first = config.firstTarget();
+        String model = first == null ? config.id() : modelFor(config, first);
         boolean serialise = rewritten(model);
         Routing route = routing;
         if (!serialise && (route == null || !routingTokenises)) {

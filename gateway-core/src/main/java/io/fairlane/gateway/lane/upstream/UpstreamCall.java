@@ -68,7 +68,8 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
     private final OutputBudget budget;
     private final long promptTokens;
     private final long createdNanos = System.nanoTime();
-    private final Set<String> tried = new LinkedHashSet<>();
+    /** Targets attempted, in order: one, immutable, for the usual single attempt; copied into a set on a retry. */
+    private Set<String> tried = Set.of();
     private Ticket<UpstreamCall> ticket;
     private volatile ModelRouter.Route route;
     private UpstreamAttempt attempt;
@@ -153,7 +154,14 @@ final class UpstreamCall implements UpstreamAttempt.Handler {
     private void attemptOn(ModelRouter.Route r) {
         route = r;
         attempts++;
-        tried.add(r.target().name());
+        String name = r.target().name();
+        if (tried.isEmpty()) {
+            tried = Set.of(name);
+        } else if (!tried.contains(name)) {
+            Set<String> more = new LinkedHashSet<>(tried);
+            more.add(name);
+            tried = more;
+        }
         exchange.responseHeaders().set("x-fairlane-target", r.target().name());
         exchange.responseHeaders().set("x-fairlane-attempts", Integer.toString(attempts));
         mode = Mode.NONE;
