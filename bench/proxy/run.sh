@@ -149,7 +149,9 @@ pids+=($!)
 for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$FAIRLANE/health/ready" >/dev/null && break; sleep 0.5; done
 curl -sf "http://127.0.0.1:$FAIRLANE/health/ready" >/dev/null || { echo "bench: Fairlane did not start; see $work/fairlane.log" >&2; exit 1; }
 
-body() { printf '{"model":"%s","max_tokens":16,%s"messages":[{"role":"user","content":"Say something short."}]}' "$1" "$2"; }
+# The token limit covers the stream's content chunks: a proxy that enforces it (Fairlane cuts off an upstream that sends
+# far more output than the request allows) would otherwise relay an error event in place of the stream's tail.
+body() { printf '{"model":"%s","max_tokens":%s,%s"messages":[{"role":"user","content":"Say something short."}]}' "$1" "${3:-16}" "$2"; }
 cat > "$work/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.body = os.getenv("BENCH_BODY")
@@ -172,7 +174,7 @@ url_for() { # target mode
 WARMUP=${WARMUP:-30}
 if [ "$WHAT" = relay ]; then
   for n in $EVENTS; do
-    BENCH_BODY=$(body "bench-sse$n" '"stream":true,') wrk -t1 -c"$CONNS" -d"$((WARMUP / 2))s" -s "$work/post.lua" "http://127.0.0.1:$FAIRLANE/v1/chat/completions" >/dev/null
+    BENCH_BODY=$(body "bench-sse$n" '"stream":true,' "$n") wrk -t1 -c"$CONNS" -d"$((WARMUP / 2))s" -s "$work/post.lua" "http://127.0.0.1:$FAIRLANE/v1/chat/completions" >/dev/null
   done
 else
   BENCH_BODY=$(body bench-json "") wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$work/post.lua" "http://127.0.0.1:$FAIRLANE/v1/chat/completions" >/dev/null
@@ -207,11 +209,29 @@ measure() { # url body watched-pids...
   echo "rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out") n=$(awk '/requests in/ {print $1}' <<<"$out") cpu_ticks=$((t1 - t0)) loop_ticks=$((l1 - l0)) errors=${bad:-0}"
 }
 
+# Each proxy must relay the whole answer, or the run would measure an error path: the same number of SSE events
+# through it as from the stub directly (not counting the usage chunk, which Fairlane drops when the client did not
+# ask for it).
+same_answer() { # url body
+  curl -sf -H 'Content-Type: application/json' -H 'Authorization: Bearer sk-bench' -d "$2" "$1" |
+    awk '/^data: / && !/"choices":\[\]/ {n++} END {print n + 0 " events"}'
+}
+check_same() { # direct-url proxy-url body
+  local want got
+  want=$(same_answer "$1" "$3") got=$(same_answer "$2" "$3")
+  [ "$want" = "$got" ] || { echo "bench: $2 answered $got where the stub sends $want; not measuring a cut-off answer" >&2; exit 1; }
+}
+
 if [ "$WHAT" = relay ]; then
+  for n in $EVENTS; do
+    b=$(body "bench-sse$n" '"stream":true,' "$n")
+    check_same "http://127.0.0.1:$STUB_LONG/s$n/v1/chat/completions" "http://127.0.0.1:$NGX_LONG/s$n/v1/chat/completions" "$b"
+    check_same "http://127.0.0.1:$STUB_LONG/s$n/v1/chat/completions" "http://127.0.0.1:$FAIRLANE/v1/chat/completions" "$b"
+  done
   results=$work/relay-results.txt
   : > "$results"
   for n in $EVENTS; do
-    b=$(body "bench-sse$n" '"stream":true,')
+    b=$(body "bench-sse$n" '"stream":true,' "$n")
     for target in direct nginx fairlane; do
       case $target in
         direct) url="http://127.0.0.1:$STUB_LONG/s$n/v1/chat/completions"; watched="" ;;
@@ -254,6 +274,8 @@ if [ "$WHAT" = relay ]; then
   exit 0
 fi
 
+check_same "$(url_for direct sse)" "$(url_for fairlane sse)" "$(body bench-sse '"stream":true,')"
+check_same "$(url_for direct sse)" "$(url_for nginx sse)" "$(body bench-sse '"stream":true,')"
 results=$work/results.txt
 : > "$results"
 for mode in json sse; do
