@@ -92,6 +92,34 @@ final class ChunkScan {
     /** The counts of the usage object read, when {@link #USAGE}: prompt, completion, cached, reasoning. */
     final int[] usage = new int[4];
 
+    /** Strings in the chunk that carry output text, and where the last one's body lies. */
+    private int carriers;
+    private int carrierStart;
+    private int carrierEnd;
+
+    /**
+     * The shape of the last plain token chunk (one choice, one string of output, no finish, no usage): its bytes,
+     * where its output string's body lies, and what its scan found. Consecutive chunks of a stream differ only in
+     * that string, so a chunk whose bytes before and after the body are the same, around a well-formed string
+     * body, reads exactly as the remembered one did, with that body's length: two array comparisons instead of a
+     * token-by-token read.
+     */
+    private byte[] shape = new byte[0];
+    private int shapeLength;
+    private int shapeBodyStart;
+    private int shapeBodyEnd;
+    private int shapeFlags;
+    private int shapeIndex;
+    private final int[] shapeEditStart = new int[3];
+    private final int[] shapeEditEnd = new int[3];
+    private final int[] shapeEditKind = new int[3];
+    private int shapeEdits;
+    /** A chunk larger than this is not remembered (token chunks are a few hundred bytes). */
+    private static final int MAX_SHAPE = 4096;
+    private static final int NO_MATCH = -2;
+    /** Chunks read by the remembered shape (for tests). */
+    int shapeMatches;
+
     /**
      * @param serviceTier the tier every chat chunk must say, or null
      * @param clientModel the name chunks must carry in {@code model}, or null to leave the upstream's
@@ -119,12 +147,77 @@ final class ChunkScan {
         finished = 0;
         outputChars = 0;
         finish = null;
+        if (shapeLength > 0) {
+            int same = sameShape(json, length);
+            if (same != NO_MATCH) {
+                return same;
+            }
+        }
+        carriers = 0;
         p.reset(json, length);
+        int flags;
         try {
-            return read(json, length);
+            flags = read(json, length);
         } catch (JsonBytes.Malformed e) {
             return DECLINE;
         }
+        if (flags != DECLINE) {
+            remember(json, length, flags);
+        }
+        return flags;
+    }
+
+    /** Keeps the shape of a plain token chunk just read, for the next to be matched against. */
+    private void remember(byte[] json, int length, int flags) {
+        if ((flags & OUTPUT) == 0 || (flags & USAGE) != 0 || carriers != 1 || seen != 1 || finished != 0
+                || length > MAX_SHAPE) {
+            return;
+        }
+        if (shape.length < length) {
+            shape = new byte[Math.max(length, 256)];
+        }
+        System.arraycopy(json, 0, shape, 0, length);
+        shapeLength = length;
+        shapeBodyStart = carrierStart;
+        shapeBodyEnd = carrierEnd;
+        shapeFlags = flags;
+        shapeIndex = seenIndexes[0];
+        shapeEdits = edits;
+        System.arraycopy(editStart, 0, shapeEditStart, 0, edits);
+        System.arraycopy(editEnd, 0, shapeEditEnd, 0, edits);
+        System.arraycopy(editKind, 0, shapeEditKind, 0, edits);
+    }
+
+    /**
+     * The remembered shape's reading of {@code json} when it has the same bytes around a non-empty, well-formed
+     * output string; {@link #NO_MATCH} otherwise. The edits after the string move by its change in length; none
+     * lies inside it (each is a whole field or the point after the opening brace).
+     */
+    private int sameShape(byte[] json, int length) {
+        int suffix = shapeLength - shapeBodyEnd;
+        int bodyEnd = length - suffix;
+        if (bodyEnd <= shapeBodyStart
+                || !Arrays.equals(json, 0, shapeBodyStart, shape, 0, shapeBodyStart)
+                || !Arrays.equals(json, bodyEnd, length, shape, shapeBodyEnd, shapeLength)) {
+            return NO_MATCH;
+        }
+        int units = JsonBytes.bodyUnits(json, shapeBodyStart, bodyEnd);
+        if (units <= 0) {
+            return NO_MATCH;
+        }
+        int shift = bodyEnd - shapeBodyEnd;
+        for (int i = 0; i < shapeEdits; i++) {
+            boolean after = shapeEditStart[i] >= shapeBodyEnd;
+            editStart[i] = after ? shapeEditStart[i] + shift : shapeEditStart[i];
+            editEnd[i] = after ? shapeEditEnd[i] + shift : shapeEditEnd[i];
+            editKind[i] = shapeEditKind[i];
+        }
+        edits = shapeEdits;
+        shapeMatches++;
+        seenIndexes[0] = shapeIndex;
+        seen = 1;
+        outputChars = units;
+        return shapeFlags;
     }
 
     private int read(byte[] json, int length) {
@@ -250,6 +343,7 @@ final class ChunkScan {
                     if (carries && v == STRING && p.textLength() > 0) {
                         deltaOutput = true;
                         outputChars += p.textLength();
+                        carrier();
                     } else {
                         p.skipChildren();
                     }
@@ -258,6 +352,7 @@ final class ChunkScan {
                 if (value == STRING && p.textLength() > 0) {
                     textOutput = true;
                     outputChars += p.textLength();
+                    carrier();
                 }
             } else if (indexField) {
                 if (value != INT) {
@@ -285,6 +380,13 @@ final class ChunkScan {
             }
         }
         return (deltaObject ? deltaOutput : textOutput) ? OUTPUT : 0;
+    }
+
+    /** Notes the current string as one that carries output: where its body lies, between its quotes. */
+    private void carrier() {
+        carriers++;
+        carrierStart = p.tokenStart() + 1;
+        carrierEnd = p.tokenEnd() - 1;
     }
 
     /** The current (unescaped) string as a finish reason: a kept one when it is one of OpenAI's. */

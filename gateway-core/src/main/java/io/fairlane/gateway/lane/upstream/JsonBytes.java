@@ -325,6 +325,59 @@ final class JsonBytes {
         textLength = units;
     }
 
+    /**
+     * The length in UTF-16 units of the string body {@code in[from, to)} (what lies between a string's quotes), by
+     * the rules {@link #next()} reads strings with; -1 when it is not exactly one string's body: a quote that
+     * would end it early, an escape running past its end, a control character, or UTF-8 that is not well formed.
+     */
+    static int bodyUnits(byte[] in, int from, int to) {
+        int p = from;
+        int units = 0;
+        while (p < to) {
+            int b = in[p];
+            if (b >= 0x20 && b != '\\' && b != '"') {
+                p++;
+                units++;
+                continue;
+            }
+            if (b == '\\') {
+                if (p + 1 >= to) {
+                    return -1;
+                }
+                switch (in[p + 1]) {
+                    case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> p += 2;
+                    case 'u' -> {
+                        if (p + 6 > to || !hex(in[p + 2]) || !hex(in[p + 3]) || !hex(in[p + 4]) || !hex(in[p + 5])) {
+                            return -1;
+                        }
+                        p += 6;
+                    }
+                    default -> {
+                        return -1;
+                    }
+                }
+                units++;
+                continue;
+            }
+            if (b >= 0) {
+                return -1; // a quote, or an unescaped control character
+            }
+            int lead = b & 0xFF;
+            int more = lead >= 0xC0 && lead <= 0xDF ? 1 : lead >= 0xE0 && lead <= 0xEF ? 2 : lead >= 0xF0 && lead <= 0xF4 ? 3 : -1;
+            if (more < 0 || p + more >= to) {
+                return -1;
+            }
+            for (int i = 1; i <= more; i++) {
+                if ((in[p + i] & 0xC0) != 0x80) {
+                    return -1;
+                }
+            }
+            p += more + 1;
+            units += more == 3 ? 2 : 1;
+        }
+        return units;
+    }
+
     private static boolean hex(byte b) {
         return b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F';
     }

@@ -127,7 +127,7 @@ class JsonBytesTest {
         }
     }
 
-    private static byte[] damage(byte[] json, Random random, byte[] alphabet) {
+    static byte[] damage(byte[] json, Random random, byte[] alphabet) {
         int at = random.nextInt(json.length);
         byte b = alphabet[random.nextInt(alphabet.length)];
         return switch (random.nextInt(3)) {
