@@ -57,7 +57,7 @@ start_server() {
     echo "port $PORT is taken by another process; set PORT" >&2
     exit 1
   fi
-  FAIRLANE_HOME=$PWD FAIRLANE_ACCESS_LOG=OFF "${JAVA[@]}" -XX:+UseZGC ${BENCH_JAVA_OPTS:-} -cp "$CP" \
+  FAIRLANE_HOME=$PWD FAIRLANE_ACCESS_LOG=OFF "${JAVA[@]}" -XX:+UseG1GC ${BENCH_JAVA_OPTS:-} -cp "$CP" \
     io.fairlane.gateway.Main serve --config "$work/fairlane-$name.yaml" --port "$PORT" >"$work/server-$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 600); do

@@ -70,7 +70,7 @@ models:
       cpu_threads: 0
 metrics: {enabled: true}
 YAML
-  FAIRLANE_HOME=$PWD "${JAVA[@]}" -XX:+UseZGC ${BENCH_JAVA_OPTS:-} -cp "$CP" io.fairlane.gateway.Main serve \
+  FAIRLANE_HOME=$PWD "${JAVA[@]}" -XX:+UseG1GC ${BENCH_JAVA_OPTS:-} -cp "$CP" io.fairlane.gateway.Main serve \
     --config "$config" --port "$PORT" >"$work/server-$policy.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 600); do

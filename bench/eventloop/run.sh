@@ -61,7 +61,7 @@ cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
-FAIRLANE_HOME=$PWD "${JAVA[@]}" -XX:+UseZGC ${BENCH_JAVA_OPTS:-} -cp "$BENCH_CP" io.fairlane.gateway.Main serve \
+FAIRLANE_HOME=$PWD "${JAVA[@]}" -XX:+UseG1GC ${BENCH_JAVA_OPTS:-} -cp "$BENCH_CP" io.fairlane.gateway.Main serve \
   --config "$work/fairlane.yaml" --port "$PORT" >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 600); do

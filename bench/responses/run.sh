@@ -83,7 +83,7 @@ cleanup() {
 }
 trap cleanup EXIT
 "$NGINX" -c "$work/stub.conf" -e "$work/stub-error.log"
-FAIRLANE_HOME=$bench_root FAIRLANE_ACCESS_LOG=OFF "${BENCH_JAVA[@]}" -XX:+UseZGC ${BENCH_JAVA_OPTS:-} -cp "$BENCH_CP" \
+FAIRLANE_HOME=$bench_root FAIRLANE_ACCESS_LOG=OFF "${BENCH_JAVA[@]}" -XX:+UseG1GC ${BENCH_JAVA_OPTS:-} -cp "$BENCH_CP" \
   io.fairlane.gateway.Main serve --config "$work/fairlane.yaml" >"$work/fairlane.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 600); do

@@ -22,5 +22,5 @@ echo "## routing decision cost in thread CPU time (robust to a busy machine)"
 "$JAVA_HOME/bin/java" -Xms512m -Xmx512m -cp "$BENCH_CP" io.fairlane.bench.routing.RoutingDecisionCpuCost
 echo
 echo "## failover and shadow latency through the gateway"
-FAIRLANE_ACCESS_LOG=${FAIRLANE_ACCESS_LOG:-OFF} "${BENCH_JAVA[@]}" -XX:+UseZGC -cp "$BENCH_CP" io.fairlane.bench.routing.RoutingLatencyBench \
+FAIRLANE_ACCESS_LOG=${FAIRLANE_ACCESS_LOG:-OFF} "${BENCH_JAVA[@]}" -XX:+UseG1GC -cp "$BENCH_CP" io.fairlane.bench.routing.RoutingLatencyBench \
   --requests "${REQUESTS:-5000}" --rate "${RATE:-100}" --rounds "${ROUNDS:-5}" --warmup "${WARMUP:-1000}"

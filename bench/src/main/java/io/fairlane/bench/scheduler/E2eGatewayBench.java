@@ -246,7 +246,7 @@ public final class E2eGatewayBench {
     private static Process startGateway(String classpath, Path config, Path log) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseZGC", "-cp", classpath,
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseG1GC", "-cp", classpath,
                 "io.fairlane.gateway.Main", "serve", "--config", config.toString());
         pb.environment().put("FAIRLANE_ACCESS_LOG", "OFF"); // one line per request would cost CPU we measure
         pb.redirectErrorStream(true).redirectOutput(log.toFile());

@@ -21,7 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The soak: the gateway as its own JVM with the launcher's flags (ZGC, the heap at 40% of the memory it may use,
+ * The soak: the gateway as its own JVM with the launcher's flags (G1, the heap at 40% of the memory it may use,
  * here a simulated container limit, {@code -XX:MaxRAM}), under {@code --clients} clients of three tenants for
  * {@code --duration-s}: streamed and whole chats through an upstream lane whose upstream fails {@code
  * --failure-ratio} of requests on purpose, streamed and whole completions on the CPU engine's synthetic tiny model,
@@ -194,7 +194,7 @@ public final class SoakBench {
             throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseZGC", "-XX:MaxRAMPercentage=40", "-XX:MaxRAM=" + memory,
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseG1GC", "-XX:MaxRAMPercentage=40", "-XX:MaxRAM=" + memory,
                 "-Dio.netty.leakDetection.level=" + leakDetection, "-cp", classpath, "io.fairlane.gateway.Main",
                 "serve", "--config", config.toString());
         pb.environment().put("FAIRLANE_ACCESS_LOG", "OFF");
