@@ -2,6 +2,7 @@ package io.fairlane.gateway.http;
 
 import io.netty.handler.codec.http.HttpMethod;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +21,8 @@ public final class Router {
 
     private final Map<String, Map<HttpMethod, HttpHandler>> exact = new LinkedHashMap<>();
     private final List<Map.Entry<String, Map<HttpMethod, HttpHandler>>> prefixes = new ArrayList<>();
-    private final Set<String> streaming = new HashSet<>();
+    /** Path → the methods whose requests stream their bodies: looked up by the path as it came, no key built. */
+    private final Map<String, Set<HttpMethod>> streaming = new HashMap<>();
 
     /** Routes {@code method path} to {@code handler}. */
     public Router route(HttpMethod method, String path, HttpHandler handler) {
@@ -34,15 +36,20 @@ public final class Router {
      * held in memory.
      */
     public Router routeStreaming(HttpMethod method, String path, HttpHandler handler) {
-        streaming.add(method.name() + " " + path);
+        streaming.computeIfAbsent(path, p -> new HashSet<>()).add(method);
         return route(method, path, handler);
     }
 
     /** Whether requests to {@code method path} stream their bodies; read by every connection's body aggregator. */
     public boolean isStreaming(HttpMethod method, String path) {
-        return !streaming.isEmpty() && (streaming.contains(method.name() + " " + path)
-                || (path.length() > 1 && path.endsWith("/")
-                        && streaming.contains(method.name() + " " + path.substring(0, path.length() - 1))));
+        if (streaming.isEmpty()) {
+            return false;
+        }
+        Set<HttpMethod> methods = streaming.get(path);
+        if (methods == null && path.length() > 1 && path.endsWith("/")) {
+            methods = streaming.get(path.substring(0, path.length() - 1));
+        }
+        return methods != null && methods.contains(method);
     }
 
     /** Routes every path starting with {@code prefix} (followed by at least one character). */

@@ -37,8 +37,8 @@ final class Fields {
         try {
             // Parsing from an array is markedly cheaper than through an InputStream; request bodies are small.
             root = body.hasArray()
-                    ? Json.MAPPER.readTree(body.array(), body.arrayOffset() + body.readerIndex(), body.readableBytes())
-                    : Json.MAPPER.readTree(io.netty.buffer.ByteBufUtil.getBytes(body));
+                    ? Json.TREE.readTree(body.array(), body.arrayOffset() + body.readerIndex(), body.readableBytes())
+                    : Json.TREE.readTree(io.netty.buffer.ByteBufUtil.getBytes(body));
         } catch (JacksonException e) {
             throw new ApiException(ErrorMapper.malformedJson());
         } catch (IOException e) {
