@@ -10,7 +10,9 @@
 #     counted from each request's due time (wrk2 is not in Debian; this is a small JDK-only stand-in).
 # "Added" latency = percentile through the proxy minus the same percentile direct, in the same run.
 #
-#   bash bench/proxy/run.sh       (env: RATE=1000 LATENCY_SECONDS=20 WRK_SECONDS=15 CONNS=32 LOOPS=2 WARMUP=30)
+#   bash bench/proxy/run.sh       (env: RATE=1000 LATENCY_SECONDS=20 WRK_SECONDS=15 CONNS=32 LOOPS=2 WARMUP=30
+#                                  ROUNDS=3 PAIR_SECONDS=10: then nginx and Fairlane in alternating wrk windows,
+#                                  ROUNDS pairs per mode, judged by the median of the pairs' ratios)
 #   bash bench/proxy/run.sh relay (the streaming relay alone: 100- and 1,000-event streams, wrk only, with each
 #                                  proxy's CPU µs per stream and per event; env: EVENTS="100 1000" and the above)
 #
@@ -299,6 +301,29 @@ for mode in json sse; do
   done
 done
 
+# Interleaved pairs: nginx, then Fairlane, ROUNDS times per mode, PAIR_SECONDS each. A shared host's speed drifts
+# over minutes (the same build's CPU per request has moved by 40% within ten minutes here), and the single windows
+# above are minutes apart; each pair compares windows seconds apart, and the targets are judged by the median of
+# the pairs' ratios.
+ROUNDS=${ROUNDS:-3}
+PAIR_SECONDS=${PAIR_SECONDS:-10}
+pairs=$work/pairs.txt
+: > "$pairs"
+for mode in json sse; do
+  if [ "$mode" = json ]; then b=$(body bench-json ""); else b=$(body bench-sse '"stream":true,'); fi
+  for r in $(seq 1 "$ROUNDS"); do
+    for target in nginx fairlane; do
+      case $target in fairlane) watched=$fairlane_pid ;; *) watched=$proxy_pids ;; esac
+      t0=$(ticks $watched)
+      out=$(BENCH_BODY=$b wrk -t1 -c"$CONNS" -d"${PAIR_SECONDS}s" -s "$work/post.lua" "$(url_for $target $mode)")
+      t1=$(ticks $watched)
+      n=$(awk '/requests in/ {print $1}' <<<"$out")
+      echo "$mode $r $target $(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk -v t=$((t1 - t0)) -v n="${n:-0}" -v hz="$hz" \
+        'BEGIN {printf "%.1f", (n > 0 ? t * 1000000 / hz / n : 0)}')" | tee -a "$pairs" >&2
+    done
+  done
+done
+
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
 echo "### $(date -u +%Y-%m-%d) · $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p')) · load average $load_before at start, $load_after at end"
@@ -336,3 +361,34 @@ END {
       v[M SUBSEP "nginx" SUBSEP "cpu_us"], v[M SUBSEP "fairlane" SUBSEP "cpu_us"] / (v[M SUBSEP "nginx" SUBSEP "cpu_us"] + 0.0001)
   }
 }' "$results"
+
+echo
+echo "Interleaved pairs (ROUNDS=$ROUNDS PAIR_SECONDS=$PAIR_SECONDS): nginx then Fairlane, seconds apart"
+echo
+echo "| mode | round | nginx req/s | Fairlane req/s | share of nginx's req/s | nginx CPU µs/req | Fairlane CPU µs/req | CPU ratio |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+awk '
+{ rps[$1, $2, $3] = $4; cpu[$1, $2, $3] = $5; if ($2 > rounds) rounds = $2 }
+function median(a, n,   i, j, t) {
+  for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+  return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+END {
+  split("json sse", ms, " "); limit["json"] = 1.5; limit["sse"] = 2
+  for (m = 1; m <= 2; m++) {
+    M = ms[m]
+    for (r = 1; r <= rounds; r++) {
+      share[r] = 100 * rps[M, r, "fairlane"] / rps[M, r, "nginx"]
+      ratio[r] = cpu[M, r, "fairlane"] / (cpu[M, r, "nginx"] + 0.0001)
+      printf "| %s | %d | %.0f | %.0f | %.0f%% | %.1f | %.1f | %.2fx |\n", M, r, rps[M, r, "nginx"], rps[M, r, "fairlane"],
+        share[r], cpu[M, r, "nginx"], cpu[M, r, "fairlane"], ratio[r]
+    }
+    ms_[M] = median(share, rounds); mr[M] = median(ratio, rounds)
+  }
+  print ""
+  for (m = 1; m <= 2; m++) {
+    M = ms[m]
+    printf "- %s, median of the pairs: %.0f%% of nginx'"'"'s req/s (target >= 80%%: %s), %.2fx its CPU per request (target <= %sx: %s)\n",
+      M, ms_[M], (ms_[M] >= 80 ? "met" : "missed"), mr[M], limit[M], (mr[M] <= limit[M] ? "met" : "missed")
+  }
+}' "$pairs"
