@@ -260,13 +260,41 @@ final class JsonBytes {
     /** Reads the string at {@code pos} (its opening quote), checking its escapes and UTF-8. */
     private void string() {
         tokenStart = pos;
-        int p = pos + 1;
+        long body = body(in, pos + 1, limit);
+        int end = (int) (body >>> 32);
+        if (body < 0 || end >= limit) {
+            throw MALFORMED; // no closing quote before the end
+        }
+        pos = end + 1;
+        tokenEnd = pos;
+        escaped = (body & ESCAPED) != 0;
+        textLength = (int) (body & UNITS);
+    }
+
+    /**
+     * The length in UTF-16 units of the string body {@code in[from, to)} (what lies between a string's quotes), by
+     * the rules {@link #next()} reads strings with; -1 when it is not exactly one string's body: a quote that
+     * would end it early, an escape running past its end, a control character, or UTF-8 that is not well formed.
+     */
+    static int bodyUnits(byte[] in, int from, int to) {
+        long body = body(in, from, to);
+        return body < 0 || (int) (body >>> 32) != to ? -1 : (int) (body & UNITS);
+    }
+
+    private static final long ESCAPED = 1L << 31;
+    private static final long UNITS = ESCAPED - 1;
+
+    /**
+     * Reads a string body from {@code from} to its closing quote, or to {@code limit} when none comes first: -1
+     * when an escape, a control character or the UTF-8 is bad (or an escape or character runs past {@code limit});
+     * else where it stopped (the quote's index, or {@code limit}) in the high 32 bits, {@link #ESCAPED} when it held
+     * an escape, and its length in UTF-16 units in the low bits.
+     */
+    private static long body(byte[] in, int from, int limit) {
+        int p = from;
         boolean esc = false;
         int units = 0;
-        while (true) {
-            if (p >= limit) {
-                throw MALFORMED;
-            }
+        while (p < limit) {
             int b = in[p];
             if (b == '"') {
                 break;
@@ -279,75 +307,12 @@ final class JsonBytes {
             if (b == '\\') {
                 esc = true;
                 if (p + 1 >= limit) {
-                    throw MALFORMED;
-                }
-                switch (in[p + 1]) {
-                    case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> p += 2;
-                    case 'u' -> {
-                        if (p + 6 > limit || !hex(in[p + 2]) || !hex(in[p + 3]) || !hex(in[p + 4]) || !hex(in[p + 5])) {
-                            throw MALFORMED;
-                        }
-                        p += 6;
-                    }
-                    default -> throw MALFORMED;
-                }
-                units++;
-                continue;
-            }
-            if (b >= 0) {
-                throw MALFORMED; // an unescaped control character
-            }
-            int lead = b & 0xFF;
-            int more;
-            if (lead >= 0xC0 && lead <= 0xDF) {
-                more = 1;
-            } else if (lead >= 0xE0 && lead <= 0xEF) {
-                more = 2;
-            } else if (lead >= 0xF0 && lead <= 0xF4) {
-                more = 3;
-            } else {
-                throw MALFORMED;
-            }
-            if (p + more >= limit) {
-                throw MALFORMED;
-            }
-            for (int i = 1; i <= more; i++) {
-                if ((in[p + i] & 0xC0) != 0x80) {
-                    throw MALFORMED;
-                }
-            }
-            p += more + 1;
-            units += more == 3 ? 2 : 1; // beyond the BMP: a surrogate pair
-        }
-        pos = p + 1;
-        tokenEnd = pos;
-        escaped = esc;
-        textLength = units;
-    }
-
-    /**
-     * The length in UTF-16 units of the string body {@code in[from, to)} (what lies between a string's quotes), by
-     * the rules {@link #next()} reads strings with; -1 when it is not exactly one string's body: a quote that
-     * would end it early, an escape running past its end, a control character, or UTF-8 that is not well formed.
-     */
-    static int bodyUnits(byte[] in, int from, int to) {
-        int p = from;
-        int units = 0;
-        while (p < to) {
-            int b = in[p];
-            if (b >= 0x20 && b != '\\' && b != '"') {
-                p++;
-                units++;
-                continue;
-            }
-            if (b == '\\') {
-                if (p + 1 >= to) {
                     return -1;
                 }
                 switch (in[p + 1]) {
                     case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> p += 2;
                     case 'u' -> {
-                        if (p + 6 > to || !hex(in[p + 2]) || !hex(in[p + 3]) || !hex(in[p + 4]) || !hex(in[p + 5])) {
+                        if (p + 6 > limit || !hex(in[p + 2]) || !hex(in[p + 3]) || !hex(in[p + 4]) || !hex(in[p + 5])) {
                             return -1;
                         }
                         p += 6;
@@ -360,11 +325,11 @@ final class JsonBytes {
                 continue;
             }
             if (b >= 0) {
-                return -1; // a quote, or an unescaped control character
+                return -1; // an unescaped control character
             }
             int lead = b & 0xFF;
             int more = lead >= 0xC0 && lead <= 0xDF ? 1 : lead >= 0xE0 && lead <= 0xEF ? 2 : lead >= 0xF0 && lead <= 0xF4 ? 3 : -1;
-            if (more < 0 || p + more >= to) {
+            if (more < 0 || p + more >= limit) {
                 return -1;
             }
             for (int i = 1; i <= more; i++) {
@@ -373,9 +338,9 @@ final class JsonBytes {
                 }
             }
             p += more + 1;
-            units += more == 3 ? 2 : 1;
+            units += more == 3 ? 2 : 1; // beyond the BMP: a surrogate pair
         }
-        return units;
+        return (long) p << 32 | (esc ? ESCAPED : 0) | units;
     }
 
     private static boolean hex(byte b) {

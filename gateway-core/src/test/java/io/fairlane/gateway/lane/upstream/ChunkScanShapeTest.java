@@ -34,13 +34,12 @@ class ChunkScanShapeTest {
     @Test
     void chunksAfterAPlainOne_readAsAFreshScannerReadsThem() {
         Random random = new Random(11);
-        byte[] alphabet = "{}[]:,\"\\ 0123456789.-+eEtrufalsn\u00e9x".getBytes(StandardCharsets.UTF_8);
         int matched = 0;
         for (int round = 0; round < 6_000; round++) {
             String base = TOKEN_CHUNKS[round % TOKEN_CHUNKS.length];
             byte[] next;
             if (round % 3 == 0) {
-                next = JsonBytesTest.damage(base.getBytes(StandardCharsets.UTF_8), random, alphabet);
+                next = JsonBytesTest.damage(base.getBytes(StandardCharsets.UTF_8), random, JsonBytesTest.DAMAGE);
             } else {
                 next = withBody(base, BODIES[random.nextInt(BODIES.length)] + BODIES[random.nextInt(BODIES.length)]);
             }

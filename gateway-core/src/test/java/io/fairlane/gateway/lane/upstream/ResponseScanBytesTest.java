@@ -40,7 +40,7 @@ class ResponseScanBytesTest {
             byte[] json = ANSWERS[round % ANSWERS.length].getBytes(StandardCharsets.UTF_8);
             if (round >= ANSWERS.length) {
                 for (int c = 1 + random.nextInt(2); c > 0; c--) {
-                    json = damage(json, random, alphabet);
+                    json = JsonBytesTest.damage(json, random, alphabet);
                 }
             }
             for (String[] caller : new String[][] {{"default", null}, {null, null}, {"flex", "my-model"}}) {
@@ -55,29 +55,5 @@ class ResponseScanBytesTest {
             }
         }
         assertThat(scanned).as("answers the fast path took").isGreaterThan(1000);
-    }
-
-    private static byte[] damage(byte[] json, Random random, byte[] alphabet) {
-        int at = random.nextInt(json.length);
-        byte b = alphabet[random.nextInt(alphabet.length)];
-        byte[] out;
-        switch (random.nextInt(3)) {
-            case 0 -> {
-                out = json.clone();
-                out[at] = b;
-            }
-            case 1 -> {
-                out = new byte[json.length - 1];
-                System.arraycopy(json, 0, out, 0, at);
-                System.arraycopy(json, at + 1, out, at, json.length - at - 1);
-            }
-            default -> {
-                out = new byte[json.length + 1];
-                System.arraycopy(json, 0, out, 0, at);
-                out[at] = b;
-                System.arraycopy(json, at, out, at + 1, json.length - at);
-            }
-        }
-        return out;
     }
 }
