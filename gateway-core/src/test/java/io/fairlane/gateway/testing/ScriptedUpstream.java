@@ -33,6 +33,7 @@ public final class ScriptedUpstream implements AutoCloseable {
     private final ServerSocket server;
     private final AtomicInteger closedEarly = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
+    private volatile String lastBody = "";
 
     public ScriptedUpstream() throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -52,6 +53,11 @@ public final class ScriptedUpstream implements AutoCloseable {
         return requests.get();
     }
 
+    /** The body of the request read last. */
+    public String lastBody() {
+        return lastBody;
+    }
+
     private void acceptLoop() {
         while (!server.isClosed()) {
             try {
@@ -66,6 +72,7 @@ public final class ScriptedUpstream implements AutoCloseable {
     private void serve(Socket s) {
         try (s) {
             String body = readRequest(s.getInputStream());
+            lastBody = body;
             requests.incrementAndGet();
             Matcher m = USER.matcher(body);
             String script = m.find() ? m.group(1) : "";

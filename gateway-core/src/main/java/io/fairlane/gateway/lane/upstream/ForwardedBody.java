@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The request an upstream target receives: the client's JSON with only {@code model} renamed (when the target
@@ -41,6 +42,7 @@ final class ForwardedBody {
     private Routing routing;
     private boolean routingTokenises;
     private boolean changed;
+    private boolean usageSpliced;
     private String serialisedFor;
     private byte[] serialised;
 
@@ -60,9 +62,12 @@ final class ForwardedBody {
         changed = !exchange.path().endsWith(path);
         boolean chatStream = !path.equals(CallKind.RESPONSES.path); // the Responses API has no include_usage
         if (stream && chatStream && !tree.path("stream_options").path("include_usage").asBoolean(false)) {
+            // Most clients send no stream_options at all: the field is then written in front of the client's own
+            // bytes rather than the whole tree serialised again.
+            usageSpliced = !tree.has("stream_options");
             ObjectNode so = tree.get("stream_options") instanceof ObjectNode o ? o : tree.putObject("stream_options");
             so.put("include_usage", true);
-            changed = true;
+            changed |= !usageSpliced;
         }
     }
 
@@ -165,19 +170,56 @@ final class ForwardedBody {
 
     /** Whether {@code model}'s body differs from what the client sent. */
     private boolean rewritten(String model) {
-        return changed || !model.equals(clientModel);
+        return changed || usageSpliced || !model.equals(clientModel);
     }
 
     private byte[] serialise(String model) {
         if (!model.equals(serialisedFor)) {
-            tree.put("model", model);
-            try {
-                serialised = Json.MAPPER.writeValueAsBytes(tree);
-            } catch (JsonProcessingException e) {
-                throw new UncheckedIOException(e);
+            byte[] spliced = !changed && usageSpliced && model.equals(clientModel)
+                    ? withUsageAsked(exchange.body()) : null;
+            if (spliced != null) {
+                serialised = spliced;
+            } else {
+                tree.put("model", model);
+                try {
+                    serialised = Json.MAPPER.writeValueAsBytes(tree);
+                } catch (JsonProcessingException e) {
+                    throw new UncheckedIOException(e);
+                }
             }
             serialisedFor = model;
         }
         return serialised;
+    }
+
+    private static final byte[] ASK_USAGE = "\"stream_options\":{\"include_usage\":true},"
+            .getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * The client's bytes with {@code stream_options} asking for usage written right after the object's opening
+     * brace, for a body that has no {@code stream_options} (so the field is not repeated) and at least one field (it
+     * says {@code stream}); null when the body does not start with a brace after JSON whitespace.
+     */
+    static byte[] withUsageAsked(ByteBuf body) {
+        int from = body.readerIndex();
+        int end = body.writerIndex();
+        int brace = from;
+        while (brace < end && isJsonSpace(body.getByte(brace))) {
+            brace++;
+        }
+        if (brace == end || body.getByte(brace) != '{') {
+            return null;
+        }
+        int head = brace + 1 - from;
+        int length = end - from;
+        byte[] out = new byte[length + ASK_USAGE.length];
+        body.getBytes(from, out, 0, head);
+        System.arraycopy(ASK_USAGE, 0, out, head, ASK_USAGE.length);
+        body.getBytes(from + head, out, head + ASK_USAGE.length, length - head);
+        return out;
+    }
+
+    private static boolean isJsonSpace(byte b) {
+        return b == ' ' || b == '\t' || b == '\n' || b == '\r';
     }
 }
