@@ -42,15 +42,14 @@ public final class GatewayMetrics implements AutoCloseable {
 
     private final MeterRegistry registry;
     private final Duration[] buckets;
-    private final ConcurrentHashMap<PairKey, RequestMeters> requestMeters = new ConcurrentHashMap<>();
+    /** By tenant, then model: two lookups on strings whose hashes are cached, and no key object per request. */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, RequestMeters>> requestMeters =
+            new ConcurrentHashMap<>();
     private final ConcurrentHashMap<RequestKey, Counter> requestCounters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, UpstreamMeters> upstreamMeters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LaneGauges> laneGauges = new ConcurrentHashMap<>();
     private final ScheduledExecutorService poller;
     private final RoutingMeters routing;
-
-    private record PairKey(String tenant, String model) {
-    }
 
     private record RequestKey(String tenant, String model, String endpoint, int status) {
     }
@@ -98,8 +97,13 @@ public final class GatewayMetrics implements AutoCloseable {
 
     /** The meters of a (tenant, model) pair. */
     public RequestMeters request(String tenant, String model) {
-        return requestMeters.computeIfAbsent(new PairKey(tenant, model), k -> {
-            Tags tags = Tags.of("tenant", k.tenant, "model", k.model);
+        ConcurrentHashMap<String, RequestMeters> byModel = requestMeters.get(tenant);
+        RequestMeters known = byModel == null ? null : byModel.get(model);
+        if (known != null) {
+            return known;
+        }
+        return requestMeters.computeIfAbsent(tenant, t -> new ConcurrentHashMap<>()).computeIfAbsent(model, k -> {
+            Tags tags = Tags.of("tenant", tenant, "model", model);
             AtomicInteger inFlight = new AtomicInteger();
             Gauge.builder(FairlaneMeter.REQUESTS_IN_FLIGHT.meterName(), inFlight, AtomicInteger::get)
                     .description(FairlaneMeter.REQUESTS_IN_FLIGHT.description()).tags(tags).register(registry);
@@ -151,17 +155,16 @@ public final class GatewayMetrics implements AutoCloseable {
         RequestLog log = exchange.log();
         String tenant = log.tenant == null ? NONE : log.tenant;
         String model = log.model == null ? NONE : log.model;
-        requestCounters.computeIfAbsent(new RequestKey(tenant, model, log.endpoint, log.status),
-                k -> Counter.builder(FairlaneMeter.REQUESTS.meterName())
-                        .description(FairlaneMeter.REQUESTS.description())
-                        .tags("tenant", k.tenant, "model", k.model, "endpoint", k.endpoint, "status",
-                                Integer.toString(k.status))
-                        .register(registry))
-                .increment();
         if (log.model == null || log.tenant == null) {
+            requestCounter(tenant, model, log.endpoint, log.status).increment();
             return;
         }
         RequestMeters m = request(tenant, model);
+        Counter requests = m.lastRequests(log.endpoint, log.status);
+        if (requests == null) {
+            requests = m.remember(log.endpoint, log.status, requestCounter(tenant, model, log.endpoint, log.status));
+        }
+        requests.increment();
         if (log.status < 400) {
             m.e2eLatency().record(log.durationNanos, TimeUnit.NANOSECONDS);
             if (log.ttftNanos >= 0) {
@@ -169,6 +172,15 @@ public final class GatewayMetrics implements AutoCloseable {
             }
         }
         m.countTokens(log.promptTokens, log.cachedTokens, log.completionTokens);
+    }
+
+    private Counter requestCounter(String tenant, String model, String endpoint, int status) {
+        return requestCounters.computeIfAbsent(new RequestKey(tenant, model, endpoint, status),
+                k -> Counter.builder(FairlaneMeter.REQUESTS.meterName())
+                        .description(FairlaneMeter.REQUESTS.description())
+                        .tags("tenant", k.tenant, "model", k.model, "endpoint", k.endpoint, "status",
+                                Integer.toString(k.status))
+                        .register(registry));
     }
 
     /** Gauges and the rejection counter of the preparation pool, read from it at each scrape. */

@@ -17,8 +17,11 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The request an upstream target receives: the client's JSON with only {@code model} renamed (when the target
@@ -148,20 +151,29 @@ final class ForwardedBody {
         FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
                 target.basePath() + path, content, Headers.OUTGOING, Headers.NO_TRAILERS);
         HttpHeaders h = r.headers();
-        h.set(HttpHeaderNames.HOST, target.url().getPort() > 0 ? target.url().getHost() + ":" + target.url().getPort()
-                : target.url().getHost());
+        h.set(HttpHeaderNames.HOST, HOSTS.computeIfAbsent(target.url(), ForwardedBody::hostHeader));
         h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
-        h.set(HttpHeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json");
+        h.set(HttpHeaderNames.ACCEPT, stream ? HttpHeaderValues.TEXT_EVENT_STREAM : HttpHeaderValues.APPLICATION_JSON);
         h.set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
-        h.set(HttpHeaderNames.USER_AGENT, "fairlane");
-        h.set("x-request-id", exchange.requestId());
+        h.set(HttpHeaderNames.USER_AGENT, USER_AGENT);
+        h.set(X_REQUEST_ID, exchange.requestId());
         target.apiKeyEnv().map(System::getenv).filter(k -> !k.isEmpty())
                 .ifPresent(key -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + key));
         if (signer != null) {
             signer.sign(h, content);
         }
         return r;
+    }
+
+    // Header names and values made once as ASCII bytes: the encoder copies those whole rather than char by char.
+    private static final AsciiString USER_AGENT = AsciiString.cached("fairlane");
+    private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    /** The Host header per target address; targets are configured, so the map stays small. */
+    private static final ConcurrentHashMap<URI, AsciiString> HOSTS = new ConcurrentHashMap<>();
+
+    private static AsciiString hostHeader(URI url) {
+        return new AsciiString(url.getPort() > 0 ? url.getHost() + ":" + url.getPort() : url.getHost());
     }
 
     private static String modelFor(UpstreamModelConfig config, UpstreamModelConfig.Target target) {
