@@ -11,8 +11,12 @@
 # "Added" latency = percentile through the proxy minus the same percentile direct, in the same run.
 #
 #   bash bench/proxy/run.sh       (env: RATE=1000 LATENCY_SECONDS=20 WRK_SECONDS=15 CONNS=32 LOOPS=2 WARMUP=30
+#                                  TRANSPORT=auto: Fairlane's server.transport, io_uring where the kernel has it
 #                                  ROUNDS=3 PAIR_SECONDS=10: then nginx and Fairlane in alternating wrk windows,
 #                                  ROUNDS pairs per mode, judged by the median of the pairs' ratios)
+#   bash bench/proxy/run.sh profile (Fairlane alone under wrk, JSON then 12-event streams, PROFILE_SECONDS=20 each: a
+#                                  JFR recording of each, drawn as a flame graph of the event loops by
+#                                  bench/profile/flame.py into bench/proxy/target/profile-{json,sse}.{svg,folded})
 #   bash bench/proxy/run.sh relay (the streaming relay alone: 100- and 1,000-event streams, wrk only, with each
 #                                  proxy's CPU µs per stream and per event; env: EVENTS="100 1000" and the above)
 #
@@ -27,7 +31,7 @@
 # wrk run (from /proc), which depends far less than req/s on what else the machine is doing, and the load average.
 set -euo pipefail
 WHAT=${1:-proxy}
-case $WHAT in proxy|relay) ;; *) echo "usage: bash bench/proxy/run.sh [proxy|relay]" >&2; exit 2 ;; esac
+case $WHAT in proxy|relay|profile) ;; *) echo "usage: bash bench/proxy/run.sh [proxy|relay|profile]" >&2; exit 2 ;; esac
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 root=$bench_root
 work=$root/bench/proxy/target
@@ -37,6 +41,7 @@ SECONDS_=${LATENCY_SECONDS:-20}  # not SECONDS: bash keeps its own clock in that
 WRK_SECONDS=${WRK_SECONDS:-15}
 CONNS=${CONNS:-32}
 LOOPS=${LOOPS:-2}
+TRANSPORT=${TRANSPORT:-auto}
 EVENTS=${EVENTS:-100 1000}
 STUB_JSON=19001 STUB_SSE=19002 NGX_JSON=19011 NGX_SSE=19012 FAIRLANE=19080
 STUB_LONG=19003 NGX_LONG=19013  # the relay mode's long streams, one location per length
@@ -120,7 +125,7 @@ http {
 CONF
 key_hash=$(printf %s sk-bench | sha256sum | cut -d' ' -f1)
 cat > "$work/fairlane.yaml" <<CONF
-server: {host: 127.0.0.1, port: $FAIRLANE, event_loops: $LOOPS, cache_dir: $work/cache}
+server: {host: 127.0.0.1, port: $FAIRLANE, event_loops: $LOOPS, transport: $TRANSPORT, cache_dir: $work/cache}
 tenants:
   - id: bench
     api_keys: ["sha256:$key_hash"]
@@ -150,6 +155,8 @@ FAIRLANE_ACCESS_LOG=OFF "$root/fairlane" serve --config "$work/fairlane.yaml" >"
 pids+=($!)
 for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$FAIRLANE/health/ready" >/dev/null && break; sleep 0.5; done
 curl -sf "http://127.0.0.1:$FAIRLANE/health/ready" >/dev/null || { echo "bench: Fairlane did not start; see $work/fairlane.log" >&2; exit 1; }
+# The transport the gateway runs on, from its startup line, for the report.
+ran_on=$(sed -n 's/.*listening on .*(\(.*\) transport).*/\1/p' "$work/fairlane.log" | head -1)
 
 # The token limit covers the stream's content chunks: a proxy that enforces it (Fairlane cuts off an upstream that sends
 # far more output than the request allows) would otherwise relay an error event in place of the stream's tail.
@@ -181,6 +188,22 @@ if [ "$WHAT" = relay ]; then
 else
   BENCH_BODY=$(body bench-json "") wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$work/post.lua" "http://127.0.0.1:$FAIRLANE/v1/chat/completions" >/dev/null
   BENCH_BODY=$(body bench-sse '"stream":true,') wrk -t1 -c"$CONNS" -d"$((WARMUP / 2))s" -s "$work/post.lua" "http://127.0.0.1:$FAIRLANE/v1/chat/completions" >/dev/null
+fi
+
+if [ "$WHAT" = profile ]; then
+  jpid=$(pgrep -P "${pids[0]}" java || echo "${pids[0]}")
+  for mode in json sse; do
+    b=$(body bench-json ""); [ $mode = sse ] && b=$(body bench-sse '"stream":true,')
+    rm -f "$work/profile-$mode.jfr"
+    "$JAVA_HOME/bin/jcmd" "$jpid" JFR.start name=flame settings=profile "jdk.ExecutionSample#period=1ms" \
+      filename="$work/profile-$mode.jfr" >/dev/null
+    rps=$(BENCH_BODY=$b wrk -t1 -c"$CONNS" -d"${PROFILE_SECONDS:-20}s" -s "$work/post.lua" \
+      "http://127.0.0.1:$FAIRLANE/v1/chat/completions" | awk '/Requests\/sec/ {print $2}')
+    "$JAVA_HOME/bin/jcmd" "$jpid" JFR.stop name=flame >/dev/null
+    python3 "$root/bench/profile/flame.py" "$work/profile-$mode.jfr" "$work/profile-$mode" \
+      --title "Fairlane event loops, $mode, $rps req/s on ${ran_on:-?} ($(git -C "$root" rev-parse --short HEAD))" >&2
+  done
+  exit 0
 fi
 
 # CPU time (user + system, in clock ticks) of a set of processes, for µs of CPU per request.
@@ -248,7 +271,7 @@ if [ "$WHAT" = relay ]; then
   echo
   echo "### $(date -u +%Y-%m-%d) · $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p')) · load average $load_before at start, $load_after at end"
   echo
-  echo "\`bash bench/proxy/run.sh relay\` (EVENTS=\"$EVENTS\" WRK_SECONDS=$WRK_SECONDS CONNS=$CONNS LOOPS=$LOOPS WARMUP=$WARMUP)"
+  echo "\`bash bench/proxy/run.sh relay\` (EVENTS=\"$EVENTS\" WRK_SECONDS=$WRK_SECONDS CONNS=$CONNS LOOPS=$LOOPS WARMUP=$WARMUP TRANSPORT=$TRANSPORT); Fairlane ran on ${ran_on:-an unknown transport}"
   echo
   echo "| events per stream | target | max streams/s (wrk -t1 -c$CONNS) | events/s | proxy CPU µs/stream | proxy CPU µs/event | Fairlane event loops µs/event | errors |"
   echo "|---:|---|---:|---:|---:|---:|---:|---:|"
@@ -328,7 +351,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
 echo "### $(date -u +%Y-%m-%d) · $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p')) · load average $load_before at start, $load_after at end"
 echo
-echo "\`bash bench/proxy/run.sh\` (RATE=$RATE LATENCY_SECONDS=$SECONDS_ WRK_SECONDS=$WRK_SECONDS CONNS=$CONNS LOOPS=$LOOPS WARMUP=$WARMUP)"
+echo "\`bash bench/proxy/run.sh\` (RATE=$RATE LATENCY_SECONDS=$SECONDS_ WRK_SECONDS=$WRK_SECONDS CONNS=$CONNS LOOPS=$LOOPS WARMUP=$WARMUP TRANSPORT=$TRANSPORT); Fairlane ran on ${ran_on:-an unknown transport}"
 echo
 echo "| mode | target | max req/s (wrk -t1 -c$CONNS) | proxy CPU µs/req | p50 µs @$RATE/s | p99 µs @$RATE/s | added p50 µs | added p99 µs | errors |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"

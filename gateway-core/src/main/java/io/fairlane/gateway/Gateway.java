@@ -123,7 +123,7 @@ public final class Gateway implements AutoCloseable {
     private Gateway(FairlaneConfig config, EngineOpener engineOpener) {
         this.config = config;
         this.engineOpener = engineOpener;
-        this.transport = Transport.detect();
+        this.transport = Transport.detect(config.server().transport());
         int loops = config.server().eventLoops() > 0 ? config.server().eventLoops()
                 : Runtime.getRuntime().availableProcessors();
         this.workers = transport.newGroup(loops, "fairlane-io");
@@ -318,6 +318,11 @@ public final class Gateway implements AutoCloseable {
 
     public int port() {
         return server.port();
+    }
+
+    /** The socket transport the event loops run ({@code io_uring}, {@code epoll} or {@code nio}). */
+    public String transportName() {
+        return transport.name();
     }
 
     public FairlaneConfig config() {

@@ -169,9 +169,15 @@ public final class ConfigLoader {
         String cache = n.string("cache_dir", null);
         Path cacheDir = cache == null ? defaultCacheDir() : expandHome(cache);
         Optional<InternalKey> internalKey = InternalKey.read(n, "internal_key_env", environment);
+        String transport = n.string("transport", "auto");
+        if (!ServerConfig.TRANSPORTS.contains(transport)) {
+            n.error("transport", "must be one of " + String.join(", ", ServerConfig.TRANSPORTS) + ", was '"
+                    + transport + "'");
+            transport = "auto";
+        }
         n.finish();
         return new ServerConfig(host, port, loops, body, header, uri, idle, headerRead, shutdown, slowClient,
-                buffered, cacheDir, prepThreads, prepQueue, clientLimits, internalKey);
+                buffered, cacheDir, prepThreads, prepQueue, clientLimits, internalKey, transport);
     }
 
     /** {@code $FAIRLANE_CACHE}, else {@code ~/.cache/fairlane}. */

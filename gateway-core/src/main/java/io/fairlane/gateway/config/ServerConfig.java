@@ -2,6 +2,7 @@ package io.fairlane.gateway.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -26,6 +27,7 @@ import java.util.Optional;
  * @param internalKey          the key routers sign the caller's tenant and token ids with; an engine replica
  *                             with it trusts what verifies, one without it ignores those headers
  * @param clientLimits         how slowly a body may arrive and how many connections clients may hold
+ * @param transport            the socket transport asked for ({@link #TRANSPORTS}); see {@code http.Transport}
  */
 public record ServerConfig(
         String host,
@@ -43,7 +45,11 @@ public record ServerConfig(
         int preparationThreads,
         int preparationQueue,
         ClientLimits clientLimits,
-        Optional<InternalKey> internalKey) {
+        Optional<InternalKey> internalKey,
+        String transport) {
+
+    /** The socket transports {@code transport} may name; {@code auto} takes the best the host offers. */
+    public static final List<String> TRANSPORTS = List.of("auto", "io_uring", "epoll", "nio");
 
     /** Defaults of the preparation pool: threads (0 = half the cores) and queue. */
     public static final int DEFAULT_PREPARATION_THREADS = 0;
@@ -58,6 +64,9 @@ public record ServerConfig(
         Objects.requireNonNull(cacheDir, "cacheDir");
         Objects.requireNonNull(clientLimits, "clientLimits");
         Objects.requireNonNull(internalKey, "internalKey");
+        if (!TRANSPORTS.contains(transport)) {
+            throw new IllegalArgumentException("transport must be one of " + TRANSPORTS + ", was " + transport);
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be in [0, 65535], was " + port);
         }
@@ -74,18 +83,18 @@ public record ServerConfig(
                         int preparationQueue, ClientLimits clientLimits) {
         this(host, port, eventLoops, maxBodyBytes, maxHeaderBytes, maxUriLength, idleTimeout, headerReadTimeout,
                 shutdownDeadline, slowClientTimeout, maxBufferedOutput, cacheDir, preparationThreads, preparationQueue,
-                clientLimits, Optional.empty());
+                clientLimits, Optional.empty(), "auto");
     }
 
     public ServerConfig withHost(String newHost) {
         return new ServerConfig(newHost, port, eventLoops, maxBodyBytes, maxHeaderBytes, maxUriLength, idleTimeout,
                 headerReadTimeout, shutdownDeadline, slowClientTimeout, maxBufferedOutput, cacheDir, preparationThreads,
-                preparationQueue, clientLimits, internalKey);
+                preparationQueue, clientLimits, internalKey, transport);
     }
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, eventLoops, maxBodyBytes, maxHeaderBytes, maxUriLength, idleTimeout,
                 headerReadTimeout, shutdownDeadline, slowClientTimeout, maxBufferedOutput, cacheDir, preparationThreads,
-                preparationQueue, clientLimits, internalKey);
+                preparationQueue, clientLimits, internalKey, transport);
     }
 }

@@ -455,8 +455,10 @@ public final class Exchange {
      * stream: a final {@code data: {"error":...}} event and the end of the chunked body (no {@code [DONE]},
      * so a client can tell the stream failed). The connection stays open for the next request when the
      * response ended cleanly: closing it after a complete response races a client that pools connections
-     * (OkHttp sent its next request on the dying socket). It closes when keep-alive is off or the client
-     * has not taken what was already written. After the end: logged.
+     * (OkHttp sent its next request on the dying socket). It closes only when keep-alive is off: a client still
+     * reading what was written is not a reason (with io_uring, written bytes wait for the ring's completion, so the
+     * channel reads as unwritable for a moment after any large write), and one that stops reading is the slow-client
+     * guard's and the idle timeout's to close. After the end: logged.
      */
     public void fail(Throwable t) {
         if (state == State.DONE) {
@@ -481,7 +483,7 @@ public final class Exchange {
         }
         ByteBuf event = hooks.errorEvent(channel.alloc(), e);
         hooks.event(event);
-        boolean close = !keepAlive || !channel.isWritable();
+        boolean close = !keepAlive;
         channel.write(new DefaultHttpContent(event));
         ChannelFuture f = channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         if (close) {
