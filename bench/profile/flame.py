@@ -79,7 +79,7 @@ def colour(name):
     return f"rgb({205 + h % 50},{80 + (h >> 8) % 120},{40 + (h >> 16) % 40})"
 
 
-def svg(root, title, width=1600, row=16, min_px=0.3):
+def svg(root, title, width=1600, row=16, min_px=1.0):
     rows = []
 
     def depth_of(node):
