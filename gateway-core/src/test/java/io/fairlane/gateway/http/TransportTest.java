@@ -19,11 +19,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -39,6 +41,8 @@ class TransportTest {
             + "\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}],"
             + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
     private static WireMockServer upstream;
+    @TempDir
+    static Path home;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -103,7 +107,7 @@ class TransportTest {
 
     @Test
     void anUnknownTransport_isAConfigurationError() {
-        ConfigLoader loader = new ConfigLoader(Map.of("HOME", "/tmp"));
+        ConfigLoader loader = new ConfigLoader(Map.of("HOME", home.toString()));
         List<ConfigError> errors;
         try {
             loader.parse(config("kqueue"), "test");
@@ -119,10 +123,10 @@ class TransportTest {
     @ValueSource(strings = {"io_uring", "epoll", "nio"})
     void answersAndStreams_comeThroughWholeOnEachTransport(String transport) throws Exception {
         assumeThat(available(transport)).as(transport + " is not available on this host").isTrue();
-        try (Gateway g = Gateway.start(new ConfigLoader(Map.of("HOME", "/tmp")).parse(config(transport), "test"),
-                (m, t, s) -> {
-                    throw new UnsupportedOperationException("no engine in this test");
-                })) {
+        ConfigLoader loader = new ConfigLoader(Map.of("HOME", home.toString()));
+        try (Gateway g = Gateway.start(loader.parse(config(transport), "test"), (m, t, s) -> {
+            throw new UnsupportedOperationException("no engine in this test");
+        })) {
             assertThat(g.transportName()).isEqualTo(transport);
             for (int i = 0; i < 20; i++) {
                 HttpResponse<String> json = chat(g, "");
