@@ -191,7 +191,7 @@ else
 fi
 
 if [ "$WHAT" = profile ]; then
-  jpid=$(pgrep -P "${pids[0]}" java || echo "${pids[0]}")
+  jpid=${pids[0]}  # the launcher execs the JVM
   for mode in json sse; do
     b=$(body bench-json ""); [ $mode = sse ] && b=$(body bench-sse '"stream":true,')
     rm -f "$work/profile-$mode.jfr"
@@ -201,7 +201,7 @@ if [ "$WHAT" = profile ]; then
       "http://127.0.0.1:$FAIRLANE/v1/chat/completions" | awk '/Requests\/sec/ {print $2}')
     "$JAVA_HOME/bin/jcmd" "$jpid" JFR.stop name=flame >/dev/null
     python3 "$root/bench/profile/flame.py" "$work/profile-$mode.jfr" "$work/profile-$mode" \
-      --title "Fairlane event loops, $mode, $rps req/s on ${ran_on:-?} ($(git -C "$root" rev-parse --short HEAD))" >&2
+      --title "Fairlane event loops, $mode, $rps req/s on ${ran_on:-?} ($(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "no git"))" >&2
   done
   exit 0
 fi

@@ -155,16 +155,11 @@ public final class GatewayMetrics implements AutoCloseable {
         RequestLog log = exchange.log();
         String tenant = log.tenant == null ? NONE : log.tenant;
         String model = log.model == null ? NONE : log.model;
+        requestCounter(tenant, model, log.endpoint, log.status).increment();
         if (log.model == null || log.tenant == null) {
-            requestCounter(tenant, model, log.endpoint, log.status).increment();
             return;
         }
         RequestMeters m = request(tenant, model);
-        Counter requests = m.lastRequests(log.endpoint, log.status);
-        if (requests == null) {
-            requests = m.remember(log.endpoint, log.status, requestCounter(tenant, model, log.endpoint, log.status));
-        }
-        requests.increment();
         if (log.status < 400) {
             m.e2eLatency().record(log.durationNanos, TimeUnit.NANOSECONDS);
             if (log.ttftNanos >= 0) {
